@@ -1,0 +1,33 @@
+//! Errors the CLI reports, with their exit codes.
+
+use std::path::PathBuf;
+
+/// A failure of a command. Configuration problems (a policy that does not load, an unknown
+/// environment) exit 2; other failures exit 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A policy file could not be read.
+    #[error("cannot read policy file {}: {source}", path.display())]
+    ReadPolicy {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A policy file did not load.
+    #[error("{}: {source}", path.display())]
+    Policy {
+        path: PathBuf,
+        source: recourse_policy::LoadError,
+    },
+    /// Writing output failed.
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::ReadPolicy { .. } | CliError::Policy { .. } => 2,
+            CliError::Output(_) => 1,
+        }
+    }
+}

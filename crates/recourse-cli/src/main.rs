@@ -1,0 +1,49 @@
+//! `recourse`: the Recourse gateway's command line.
+
+mod error;
+mod policy_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// Recourse: an enforcement gateway between AI agents and the infrastructure they operate.
+///
+/// Agents get MCP tools, never credentials. Every call is classified, decided under a policy per
+/// environment, bound to a human approval when it escalates, audited, and only then executed.
+#[derive(Debug, Parser)]
+#[command(
+    name = "recourse",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate, inspect, hash and describe policy files.
+    #[command(subcommand)]
+    Policy(policy_cmd::PolicyCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<(), CliError> = match cli.command {
+        Command::Policy(cmd) => policy_cmd::run(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`recourse policy show | head`) is the reader's choice, not a failure.
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The Recourse gateway service (being built: see the gateway-service issue).

@@ -1,0 +1,1 @@
+//! MCP server for the Recourse gateway (being built: see the MCP issue).

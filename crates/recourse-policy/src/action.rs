@@ -1,0 +1,191 @@
+//! Typed facts about an action, as the assessing crates establish them. The policy engine
+//! decides from these facts alone; it never parses commands, plans or manifests itself.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Reason;
+
+/// How recoverable one planned change is, from best to worst for decision purposes.
+///
+/// `NeedsReview` sorts below `Unrecoverable`: an unknown consequence needs a human, a known
+/// unrecoverable one is blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecoverabilityTier {
+    /// Undone by planning again (creates, in-place updates of stateless things).
+    Reversible,
+    /// Can be rebuilt, with work (replacing stateless infrastructure, IAM changes).
+    RecoverableWithEffort,
+    /// Data is lost from the live resource but a backup or snapshot remains.
+    RecoverableFromBackup,
+    /// The consequence is not known well enough to say (unknown types being deleted).
+    NeedsReview,
+    /// Data is destroyed with no backup.
+    Unrecoverable,
+}
+
+impl RecoverabilityTier {
+    /// The kebab-case name used in JSON and reports.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RecoverabilityTier::Reversible => "reversible",
+            RecoverabilityTier::RecoverableWithEffort => "recoverable-with-effort",
+            RecoverabilityTier::RecoverableFromBackup => "recoverable-from-backup",
+            RecoverabilityTier::NeedsReview => "needs-review",
+            RecoverabilityTier::Unrecoverable => "unrecoverable",
+        }
+    }
+}
+
+impl std::fmt::Display for RecoverabilityTier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One planned resource change that does something (not a no-op or a read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanChange {
+    /// Resource address, e.g. `aws_db_instance.main`.
+    pub address: String,
+    /// How recoverable the change is.
+    pub tier: RecoverabilityTier,
+    /// Why the analyzer chose that tier.
+    pub why: String,
+}
+
+/// What a Terraform plan would do, as `recourse-plan` analyzed it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PlanFacts {
+    /// The Terraform workspace the plan was made in.
+    pub workspace: String,
+    /// Whether the plan was made with `-destroy`.
+    pub destroy: bool,
+    /// Every resource change that does something.
+    pub changes: Vec<PlanChange>,
+    /// Whether any output value changes.
+    pub output_changes: bool,
+}
+
+impl PlanFacts {
+    /// Whether applying the plan changes anything at all.
+    pub fn changes_anything(&self) -> bool {
+        self.destroy || !self.changes.is_empty() || self.output_changes
+    }
+
+    /// The worst tier among the changes.
+    pub fn worst_tier(&self) -> Option<RecoverabilityTier> {
+        self.changes.iter().map(|c| c.tier).max()
+    }
+}
+
+/// A Kubernetes object named in a manifest, with its effective namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectFacts {
+    /// `kind`, e.g. `Deployment`.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// The namespace the object lands in (its own `metadata.namespace`, else the call's, else
+    /// the gateway's default); `None` for cluster-scoped kinds.
+    pub namespace: Option<String>,
+}
+
+/// Which kubectl read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KubectlRead {
+    /// `kubectl get`.
+    Get,
+    /// `kubectl logs`.
+    Logs,
+    /// `kubectl describe`.
+    Describe,
+}
+
+/// A kubectl operation with the facts the policy needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verb", rename_all = "lowercase")]
+pub enum KubectlAction {
+    /// get / logs / describe.
+    Read {
+        /// Which read.
+        read: KubectlRead,
+        /// Resource type as given (`pods`, `secret`, …).
+        resource: String,
+        /// Effective namespace.
+        namespace: String,
+        /// Whether the output would contain Secret data in clear.
+        reveals_secret_data: bool,
+    },
+    /// `kubectl apply` of one or more objects.
+    Apply {
+        /// Every object in the manifest.
+        objects: Vec<ObjectFacts>,
+    },
+    /// `kubectl delete`.
+    Delete {
+        /// Resource type as given.
+        resource: String,
+        /// Object name.
+        name: String,
+        /// Effective namespace.
+        namespace: String,
+    },
+    /// `kubectl scale`.
+    Scale {
+        /// Resource type as given.
+        resource: String,
+        /// Object name.
+        name: String,
+        /// Effective namespace.
+        namespace: String,
+        /// Target replica count.
+        replicas: u32,
+    },
+    /// `kubectl exec`.
+    Exec {
+        /// Pod name.
+        pod: String,
+        /// Effective namespace.
+        namespace: String,
+    },
+}
+
+/// How the shell classifier rated a command overall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShellClass {
+    /// Every part is positively known to be read-only.
+    ReadOnly,
+    /// Some part is known and changes things.
+    Mutating,
+    /// Some part is not known to the classifier at all.
+    Unknown,
+}
+
+/// What the shell classifier found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShellFacts {
+    /// The overall class (the worst part's).
+    pub class: ShellClass,
+    /// Findings with a decision floor of their own: patterns, policy list matches, parse
+    /// failures, credential reads.
+    pub findings: Vec<Reason>,
+}
+
+/// An action to decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// Applying (or keeping) a Terraform plan, with its analysis.
+    TerraformPlan(&'a PlanFacts),
+    /// A request to destroy a workspace's resources, before any plan exists.
+    TerraformDestroy {
+        /// The workspace.
+        workspace: &'a str,
+    },
+    /// A kubectl operation.
+    Kubectl(&'a KubectlAction),
+    /// A shell command, as classified.
+    Shell(&'a ShellFacts),
+}

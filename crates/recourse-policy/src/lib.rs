@@ -1,0 +1,91 @@
+//! # recourse-policy
+//!
+//! The decision engine of the Recourse gateway, as a pure library: the policy model, strict
+//! loading of policy files, the decision lattice and evaluation. It does no file, network,
+//! process or clock access and has no async runtime, so another agent host can embed it and
+//! decide actions in-process.
+//!
+//! ```
+//! use recourse_policy::{Action, Decision, Environment, Policy, ShellClass, ShellFacts};
+//!
+//! // The caller reads the file; the engine only sees its text.
+//! let policy = Policy::from_yaml_str(r#"
+//! recourseos:
+//!   version: '2.0'
+//!   environments:
+//!     prod: { default_mutation: escalate, terraform_destroy: block }
+//!   protected_namespaces: [kube-system, monitoring, production]
+//! "#)?;
+//!
+//! let env: Environment = "production".parse()?;
+//! let facts = ShellFacts { class: ShellClass::Mutating, findings: vec![] };
+//! let verdict = policy.evaluate(env, Action::Shell(&facts));
+//! assert_eq!(verdict.decision(), Decision::Escalate);
+//! for reason in verdict.reasons() {
+//!     println!("{}: {} ({})", reason.decision, reason.message, reason.rule);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Decisions form a lattice `Allow < Warn < Escalate < Block`; a [`Verdict`]'s decision is the
+//! maximum of its reasons', so adding facts can only make a verdict stricter.
+
+mod action;
+pub mod canonical;
+mod decision;
+pub mod defaults;
+mod environment;
+mod evaluate;
+mod load;
+mod model;
+mod schema;
+
+pub use action::{
+    Action, KubectlAction, KubectlRead, ObjectFacts, PlanChange, PlanFacts, RecoverabilityTier,
+    ShellClass, ShellFacts,
+};
+pub use canonical::Digest;
+pub use decision::{Decision, Reason, RuleId, UnknownDecision, Verdict};
+pub use environment::{Environment, UnknownEnvironment};
+pub use evaluate::tier_decision;
+pub use load::LoadError;
+pub use model::{
+    EnvironmentPolicy, Environments, InvalidNamespace, NamespaceName, NetworkAccess, Policy,
+    ShellPolicy, is_dns_label,
+};
+pub use schema::json_schema;
+
+impl Policy {
+    /// The effective policy in the file format (`{"recourseos": {...}}`), with every key set.
+    pub fn to_document(&self) -> serde_json::Value {
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            version: &'static str,
+            #[serde(flatten)]
+            policy: &'a Policy,
+        }
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            recourseos: Body<'a>,
+        }
+        // Serializing plain data with string keys into a `Value` cannot fail.
+        serde_json::to_value(Doc {
+            recourseos: Body {
+                version: Policy::VERSION,
+                policy: self,
+            },
+        })
+        .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The effective policy as a YAML policy file that loads back to the same policy.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(&self.to_document()).unwrap_or_default()
+    }
+
+    /// SHA-256 of the canonical JSON of the effective policy. Stable across key order, comments,
+    /// formatting and keys restating a default; changes with any effective setting.
+    pub fn hash(&self) -> Digest {
+        Digest::of_canonical_json(&self.to_document())
+    }
+}

@@ -1,0 +1,1 @@
+//! Shell-command classification for the Recourse gateway (being built: see the shell classifier issue).
