@@ -1,1 +1,3 @@
-//! Shell-command classification for the Recourse gateway (being built: see the shell classifier issue).
+//! Shell-command classification for the Recourse gateway.
+pub mod ast;
+pub mod parser;

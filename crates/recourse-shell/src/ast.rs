@@ -1,0 +1,221 @@
+//! The syntax tree the parser produces. It keeps what classification needs (every simple
+//! command, every nested script, every redirection and here-document) and drops the rest.
+
+/// A list of commands: `a; b && c | d &`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Script {
+    /// The and-or lists, in order.
+    pub items: Vec<AndOr>,
+}
+
+/// `p1 && p2 || p3`, optionally in the background.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AndOr {
+    /// The pipelines, in order.
+    pub pipelines: Vec<Pipeline>,
+    /// Whether the list ends with `&`.
+    pub background: bool,
+}
+
+/// `c1 | c2 |& c3`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipeline {
+    /// Whether it starts with `!`.
+    pub negated: bool,
+    /// The stages, in order; each feeds the next.
+    pub commands: Vec<Command>,
+}
+
+/// One stage of a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `NAME=value cmd args >redir`.
+    Simple(SimpleCommand),
+    /// A compound command (subshell, group, if, loops, case, `[[ ]]`, `(( ))`) with its
+    /// trailing redirections.
+    Compound(Compound),
+    /// `name() body` or `function name body`.
+    Function {
+        /// The function's name.
+        name: String,
+        /// The body.
+        body: Box<Command>,
+    },
+}
+
+/// Which compound command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompoundKind {
+    /// `( … )`
+    Subshell,
+    /// `{ …; }`
+    Group,
+    /// `if … fi`
+    If,
+    /// `while`/`until … done`
+    Loop,
+    /// `for`/`select … done`
+    For,
+    /// `case … esac`
+    Case,
+    /// `[[ … ]]`
+    Conditional,
+    /// `(( … ))`
+    Arithmetic,
+}
+
+/// A compound command: every script it contains runs (or may run), and its words are expanded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compound {
+    /// Which kind.
+    pub kind: CompoundKind,
+    /// Every nested list (bodies, conditions, branches).
+    pub scripts: Vec<Script>,
+    /// Words that get expanded (for-lists, case subjects and patterns, `[[ ]]` operands).
+    pub words: Vec<Word>,
+    /// Redirections applied to the whole compound.
+    pub redirects: Vec<Redirect>,
+}
+
+/// `NAME=value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// Variable name.
+    pub name: String,
+    /// The value (array assignments keep their elements as separate words).
+    pub value: Vec<Word>,
+}
+
+/// A simple command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SimpleCommand {
+    /// Leading assignments.
+    pub assignments: Vec<Assignment>,
+    /// Command name and arguments.
+    pub words: Vec<Word>,
+    /// Redirections, in order.
+    pub redirects: Vec<Redirect>,
+}
+
+/// Redirection operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirOp {
+    /// `<`
+    In,
+    /// `>`
+    Out,
+    /// `>>`
+    Append,
+    /// `>|`
+    Clobber,
+    /// `<>`
+    ReadWrite,
+    /// `<&`
+    DupIn,
+    /// `>&`
+    DupOut,
+    /// `&>`
+    OutErr,
+    /// `&>>`
+    AppendOutErr,
+    /// `<<` / `<<-`
+    HereDoc,
+    /// `<<<`
+    HereString,
+}
+
+impl RedirOp {
+    /// Whether the operator can write to its target.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            RedirOp::Out
+                | RedirOp::Append
+                | RedirOp::Clobber
+                | RedirOp::ReadWrite
+                | RedirOp::DupOut
+                | RedirOp::OutErr
+                | RedirOp::AppendOutErr
+        )
+    }
+}
+
+/// A redirection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// The explicit file descriptor (`2>`), if any.
+    pub fd: Option<u32>,
+    /// The operator.
+    pub op: RedirOp,
+    /// The target word (file, fd number, or here-string); for here-documents, the delimiter.
+    pub target: Word,
+    /// For here-documents: the body.
+    pub heredoc: Option<HereDoc>,
+}
+
+/// A here-document body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HereDoc {
+    /// Whether the delimiter was quoted (then the body is literal text).
+    pub quoted: bool,
+    /// The body as a word: literal text, and for unquoted bodies the expansions in it.
+    pub body: Word,
+}
+
+/// How a nested script is substituted into a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubKind {
+    /// `$( … )` or backticks: output becomes text.
+    Command,
+    /// `<( … )`: output readable as a file.
+    ProcessIn,
+    /// `>( … )`: input writable as a file.
+    ProcessOut,
+}
+
+/// A script nested in a word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Substitution {
+    /// How it is substituted.
+    pub kind: SubKind,
+    /// The nested script.
+    pub script: Script,
+}
+
+/// A word after quote removal, with what it expands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Word {
+    /// The text with quotes removed and escapes applied. Expansions stay as their source text
+    /// (`$HOME`, `$(id)`), so the text is what a reader sees, not a guess at the value.
+    pub text: String,
+    /// Contains a parameter, command, arithmetic or process expansion: the run-time value is not
+    /// `text`.
+    pub dynamic: bool,
+    /// Contains an unquoted glob character (`*`, `?`, `[`).
+    pub glob: bool,
+    /// Contains an unquoted brace expansion (`{a,b}`, `{1..3}`).
+    pub brace: bool,
+    /// Any part of it was quoted or escaped.
+    pub quoted: bool,
+    /// Starts with an unquoted `~`.
+    pub tilde: bool,
+    /// Names of the parameters it expands.
+    pub params: Vec<String>,
+    /// Scripts substituted into it.
+    pub subs: Vec<Substitution>,
+}
+
+impl Word {
+    /// A plain literal word (no quotes, no expansions).
+    pub fn literal(text: impl Into<String>) -> Word {
+        Word {
+            text: text.into(),
+            ..Word::default()
+        }
+    }
+
+    /// Whether the word's value is exactly its text: no expansion of any kind.
+    pub fn is_static(&self) -> bool {
+        !self.dynamic && !self.glob && !self.brace && !self.tilde
+    }
+}

