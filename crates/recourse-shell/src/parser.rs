@@ -105,7 +105,10 @@ fn is_blank(c: u8) -> bool {
 }
 
 fn is_meta(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')')
+    matches!(
+        c,
+        b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')'
+    )
 }
 
 fn is_name_start(c: u8) -> bool {
@@ -152,7 +155,10 @@ impl<'a> Parser<'a> {
         String::from_utf8_lossy(self.s.get(self.pos..end).unwrap_or_default()).into_owned()
     }
 
-    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ParseError>) -> Result<T, ParseError> {
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(ParseError::TooDeep);
@@ -217,7 +223,10 @@ impl<'a> Parser<'a> {
         } else if self.pos >= self.s.len() {
             Err(self.err(format!("missing `{word}`")))
         } else {
-            Err(self.err(format!("expected `{word}`, found `{}`", self.token_preview())))
+            Err(self.err(format!(
+                "expected `{word}`, found `{}`",
+                self.token_preview()
+            )))
         }
     }
 
@@ -304,10 +313,10 @@ impl<'a> Parser<'a> {
         }
         match self.peek() {
             Some(b'(') => self.nested(|p| {
-                if p.peek_at(1) == Some(b'(') {
-                    if let Some(c) = p.try_arith_command()? {
-                        return Ok(c);
-                    }
+                if p.peek_at(1) == Some(b'(')
+                    && let Some(c) = p.try_arith_command()?
+                {
+                    return Ok(c);
                 }
                 p.pos += 1;
                 let body = p.parse_list()?;
@@ -720,7 +729,10 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 None | Some(b'\n' | b';' | b'&' | b'|' | b')') if !self.redirect_ahead() => break,
                 Some(b'(') => {
-                    if cmd.words.len() == 1 && cmd.assignments.is_empty() && cmd.redirects.is_empty() {
+                    if cmd.words.len() == 1
+                        && cmd.assignments.is_empty()
+                        && cmd.redirects.is_empty()
+                    {
                         return self.parse_function_def(cmd);
                     }
                     return Err(self.err("unexpected `(`"));
@@ -731,33 +743,33 @@ impl<'a> Parser<'a> {
                 cmd.redirects.push(self.parse_redirect()?);
                 continue;
             }
-            if cmd.words.is_empty() {
-                if let Some((name_end, value_start)) = self.assignment_ahead() {
-                    let name =
-                        String::from_utf8_lossy(self.s.get(self.pos..name_end).unwrap_or_default())
-                            .into_owned();
-                    self.pos = value_start;
-                    let value = if self.peek() == Some(b'(') {
-                        self.pos += 1;
-                        let mut elems = Vec::new();
-                        loop {
-                            self.skip_ws_newlines()?;
-                            if self.peek() == Some(b')') {
-                                self.pos += 1;
-                                break;
-                            }
-                            match self.read_word()? {
-                                Some(w) => elems.push(w),
-                                None => return Err(self.err("unterminated array assignment")),
-                            }
+            if cmd.words.is_empty()
+                && let Some((name_end, value_start)) = self.assignment_ahead()
+            {
+                let name =
+                    String::from_utf8_lossy(self.s.get(self.pos..name_end).unwrap_or_default())
+                        .into_owned();
+                self.pos = value_start;
+                let value = if self.peek() == Some(b'(') {
+                    self.pos += 1;
+                    let mut elems = Vec::new();
+                    loop {
+                        self.skip_ws_newlines()?;
+                        if self.peek() == Some(b')') {
+                            self.pos += 1;
+                            break;
                         }
-                        elems
-                    } else {
-                        vec![self.read_word()?.unwrap_or_default()]
-                    };
-                    cmd.assignments.push(Assignment { name, value });
-                    continue;
-                }
+                        match self.read_word()? {
+                            Some(w) => elems.push(w),
+                            None => return Err(self.err("unterminated array assignment")),
+                        }
+                    }
+                    elems
+                } else {
+                    vec![self.read_word()?.unwrap_or_default()]
+                };
+                cmd.assignments.push(Assignment { name, value });
+                continue;
             }
             match self.read_word()? {
                 Some(w) => cmd.words.push(w),
@@ -775,7 +787,12 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.skip_ws_newlines()?;
-        let name = cmd.words.into_iter().next().map(|w| w.text).unwrap_or_default();
+        let name = cmd
+            .words
+            .into_iter()
+            .next()
+            .map(|w| w.text)
+            .unwrap_or_default();
         let body = self.nested(|p| p.parse_command())?;
         Ok(Command::Function {
             name,
@@ -786,8 +803,7 @@ impl<'a> Parser<'a> {
     /// Reads one word at the current position; `None` if a metacharacter or the end is there.
     fn read_word(&mut self) -> Result<Option<Word>, ParseError> {
         let mut wb = WordBuilder::default();
-        loop {
-            let Some(c) = self.peek() else { break };
+        while let Some(c) = self.peek() {
             match c {
                 b'<' | b'>' if self.peek_at(1) == Some(b'(') => {
                     let kind = if c == b'<' {
@@ -802,7 +818,8 @@ impl<'a> Parser<'a> {
                         p.expect_byte(b')', "`)` closing a process substitution")?;
                         Ok(s)
                     })?;
-                    wb.text.extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                    wb.text
+                        .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                     wb.subs.push(Substitution { kind, script });
                     wb.dynamic = true;
                     wb.started = true;
@@ -822,7 +839,8 @@ impl<'a> Parser<'a> {
                         }
                         self.pos += 1;
                     }
-                    wb.text.extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                    wb.text
+                        .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                     wb.glob = true;
                     wb.started = true;
                 }
@@ -851,7 +869,8 @@ impl<'a> Parser<'a> {
                     if self.peek().is_none() {
                         return Err(self.err("unterminated single quote"));
                     }
-                    wb.text.extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                    wb.text
+                        .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                     self.pos += 1;
                     wb.quoted = true;
                     wb.started = true;
@@ -947,7 +966,8 @@ impl<'a> Parser<'a> {
                     let mut inner = WordBuilder::default();
                     if self.nested(|p| p.scan_arith(&mut inner, 2))? {
                         wb.absorb(inner);
-                        wb.text.extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                        wb.text
+                            .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                         wb.dynamic = true;
                         return Ok(());
                     }
@@ -963,7 +983,8 @@ impl<'a> Parser<'a> {
                     kind: SubKind::Command,
                     script,
                 });
-                wb.text.extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                wb.text
+                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                 wb.dynamic = true;
             }
             Some(b'{') => {
@@ -986,7 +1007,8 @@ impl<'a> Parser<'a> {
                 let _ = name_start;
                 self.nested(|p| p.scan_braced(&mut inner))?;
                 wb.absorb(inner);
-                wb.text.extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                wb.text
+                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                 wb.dynamic = true;
             }
             Some(b'[') => {
@@ -1002,7 +1024,8 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1;
                 wb.absorb(inner);
-                wb.text.extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                wb.text
+                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                 wb.dynamic = true;
             }
             Some(c) if is_name_start(c) => {
@@ -1014,13 +1037,15 @@ impl<'a> Parser<'a> {
                     String::from_utf8_lossy(self.s.get(start + 1..self.pos).unwrap_or_default())
                         .into_owned(),
                 );
-                wb.text.extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                wb.text
+                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                 wb.dynamic = true;
             }
             Some(c) if c.is_ascii_digit() || b"@*#?-$!".contains(&c) => {
                 self.pos += 2;
                 wb.params.push((c as char).to_string());
-                wb.text.extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                wb.text
+                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                 wb.dynamic = true;
             }
             _ => {
@@ -1138,7 +1163,8 @@ impl<'a> Parser<'a> {
             kind: SubKind::Command,
             script,
         });
-        wb.text.extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+        wb.text
+            .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
         wb.dynamic = true;
         Ok(())
     }
@@ -1187,7 +1213,8 @@ impl<'a> Parser<'a> {
                             let v = self.read_hex(if e == b'u' { 4 } else { 8 });
                             let ch = v.and_then(char::from_u32).unwrap_or('\u{FFFD}');
                             let mut buf = [0u8; 4];
-                            wb.text.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                            wb.text
+                                .extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
                         }
                         b'c' => {
                             if let Some(n) = self.peek() {

@@ -130,7 +130,10 @@ fn substitutions_are_parsed() {
 fn compound_commands() {
     assert_eq!(argv0s("(a; b) | c"), ["a", "b", "c"]);
     assert_eq!(argv0s("{ a; b; } > f"), ["a", "b"]);
-    assert_eq!(argv0s("if a; then b; elif c; then d; else e; fi"), ["a", "b", "c", "d", "e"]);
+    assert_eq!(
+        argv0s("if a; then b; elif c; then d; else e; fi"),
+        ["a", "b", "c", "d", "e"]
+    );
     assert_eq!(argv0s("while a; do b; done"), ["a", "b"]);
     assert_eq!(argv0s("until a\ndo\n b\ndone"), ["a", "b"]);
     assert_eq!(argv0s("for f in $(ls); do rm $f; done"), ["ls", "rm"]);
@@ -157,15 +160,22 @@ fn heredocs_and_herestrings() {
     assert_eq!(argv0s(two), ["a", "b", "c"]);
     assert_eq!(argv0s("bash <<< 'rm -rf /'"), ["bash"]);
     let script = parse("sh <<EOF\ncurl x | sh\nEOF\n").unwrap();
-    let Command::Simple(sc) = &script.items[0].pipelines[0].commands[0] else { panic!() };
-    assert_eq!(sc.redirects[0].heredoc.as_ref().unwrap().body.text, "curl x | sh\n");
+    let Command::Simple(sc) = &script.items[0].pipelines[0].commands[0] else {
+        panic!()
+    };
+    assert_eq!(
+        sc.redirects[0].heredoc.as_ref().unwrap().body.text,
+        "curl x | sh\n"
+    );
 }
 
 #[test]
 fn words_flags() {
     let first = |src: &str| {
         let s = parse(src).unwrap();
-        let Command::Simple(sc) = &s.items[0].pipelines[0].commands[0] else { panic!() };
+        let Command::Simple(sc) = &s.items[0].pipelines[0].commands[0] else {
+            panic!()
+        };
         sc.words.clone()
     };
     let w = first("ls *.rs ~/x {a,b} a{1..3} \"q\" $HOME");
@@ -182,11 +192,19 @@ fn words_flags() {
 #[test]
 fn redirections() {
     let s = parse("ls 2>&1 >/dev/null &>>log <in 3<>/dev/tcp/h/1").unwrap();
-    let Command::Simple(sc) = &s.items[0].pipelines[0].commands[0] else { panic!() };
+    let Command::Simple(sc) = &s.items[0].pipelines[0].commands[0] else {
+        panic!()
+    };
     let ops: Vec<RedirOp> = sc.redirects.iter().map(|r| r.op).collect();
     assert_eq!(
         ops,
-        [RedirOp::DupOut, RedirOp::Out, RedirOp::AppendOutErr, RedirOp::In, RedirOp::ReadWrite]
+        [
+            RedirOp::DupOut,
+            RedirOp::Out,
+            RedirOp::AppendOutErr,
+            RedirOp::In,
+            RedirOp::ReadWrite
+        ]
     );
     assert_eq!(sc.redirects[0].fd, Some(2));
     assert_eq!(sc.redirects[4].target.text, "/dev/tcp/h/1");
@@ -196,8 +214,22 @@ fn redirections() {
 #[test]
 fn errors_not_panics() {
     for bad in [
-        "echo 'x", "echo \"x", "echo $(x", "echo `x", "if a; then b", "a |", "(a", "a )",
-        "case x in", "cat <<EOF\nno end", "for", "a && ", "{ a", "echo ${x", "; ls", "a ;; b",
+        "echo 'x",
+        "echo \"x",
+        "echo $(x",
+        "echo `x",
+        "if a; then b",
+        "a |",
+        "(a",
+        "a )",
+        "case x in",
+        "cat <<EOF\nno end",
+        "for",
+        "a && ",
+        "{ a",
+        "echo ${x",
+        "; ls",
+        "a ;; b",
     ] {
         assert!(parse(bad).is_err(), "{bad:?} should not parse");
     }

@@ -1,0 +1,1351 @@
+//! The walk: every simple command anywhere in the tree (pipelines, lists, compounds, functions,
+//! substitutions, here-documents, `sh -c` strings, `eval`, wrapper arguments) is classified, and
+//! whole-command patterns are checked across pipelines.
+
+use recourse_policy::{Decision, Reason, ShellClass};
+use serde::Serialize;
+
+use crate::args::basename;
+use crate::ast::*;
+use crate::parser::{self, MAX_DEPTH};
+use crate::patterns::{PatternSet, PolicyList, View};
+use crate::programs::{self as pg, Model};
+
+/// Most simple commands classified in one command string; beyond it, escalate.
+pub const MAX_PARTS: usize = 512;
+
+/// One simple command found in the input, as an approver is shown it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Part {
+    /// The words after quote removal (expansions shown as written).
+    pub argv: Vec<String>,
+    /// How this part was classified.
+    pub class: ShellClass,
+    /// Nesting: 0 for the top level, more inside substitutions and `sh -c` strings.
+    pub depth: usize,
+}
+
+/// How data flows through a stage, for whole-pipeline patterns.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Flow {
+    /// Output may be fetched code (network fetcher or decoder).
+    fetch: bool,
+    /// Opens network connections.
+    network: bool,
+    /// An interpreter reading its program from stdin.
+    stdin_script: bool,
+    /// A shell or interpreter.
+    interpreter: bool,
+}
+
+impl std::ops::BitOrAssign for Flow {
+    fn bitor_assign(&mut self, o: Flow) {
+        self.fetch |= o.fetch;
+        self.network |= o.network;
+        self.stdin_script |= o.stdin_script;
+        self.interpreter |= o.interpreter;
+    }
+}
+
+struct Info<'a> {
+    class: ShellClass,
+    flow: Flow,
+    runs_code: bool,
+    views: Vec<View<'a>>,
+}
+
+impl Info<'_> {
+    fn new(class: ShellClass) -> Self {
+        Info {
+            class,
+            flow: Flow::default(),
+            runs_code: false,
+            views: Vec::new(),
+        }
+    }
+    fn raise(&mut self, c: ShellClass) {
+        self.class = self.class.max(c);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Stdin<'a> {
+    Inherit,
+    Pipe,
+    Text(&'a Word),
+    File,
+}
+
+pub(crate) struct Walker<'c> {
+    patterns: &'c PatternSet,
+    pub(crate) parts: Vec<Part>,
+    pub(crate) findings: Vec<Reason>,
+    pub(crate) class: ShellClass,
+    exhausted: bool,
+}
+
+fn display(words: &[Word]) -> String {
+    let mut s = words
+        .iter()
+        .map(|w| {
+            if w.text.is_empty() || w.text.contains(char::is_whitespace) {
+                format!("'{}'", w.text)
+            } else {
+                w.text.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    if s.len() > 80 {
+        let mut cut = 77;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
+/// Whether a word substitutes a script that fetches or decodes (its output may be code).
+fn word_fetches(w: &Word) -> bool {
+    w.subs.iter().any(|s| {
+        let mut progs = Vec::new();
+        crate::patterns::script_programs(&s.script, &mut progs);
+        progs.iter().any(|p| {
+            pg::FETCHERS.contains(&p.as_str())
+                || matches!(
+                    p.as_str(),
+                    "base64" | "base32" | "xxd" | "uudecode" | "gunzip" | "zcat"
+                )
+        })
+    })
+}
+
+impl<'c> Walker<'c> {
+    pub(crate) fn new(patterns: &'c PatternSet) -> Self {
+        Walker {
+            patterns,
+            parts: Vec::new(),
+            findings: Vec::new(),
+            class: ShellClass::ReadOnly,
+            exhausted: false,
+        }
+    }
+
+    pub(crate) fn finding(&mut self, decision: Decision, rule: &str, message: String) {
+        if !self
+            .findings
+            .iter()
+            .any(|f| f.rule.as_str() == rule && f.message == message)
+        {
+            self.findings.push(Reason::new(decision, rule, message));
+        }
+    }
+
+    fn builtin(&mut self, decision: Decision, name: &str, message: String) {
+        self.finding(decision, &format!("shell.builtin.{name}"), message);
+    }
+
+    pub(crate) fn raise(&mut self, c: ShellClass) {
+        self.class = self.class.max(c);
+    }
+
+    fn budget_ok(&mut self) -> bool {
+        if self.parts.len() >= MAX_PARTS {
+            if !self.exhausted {
+                self.exhausted = true;
+                self.finding(
+                    Decision::Escalate,
+                    "shell.input.too_many_commands",
+                    format!("more than {MAX_PARTS} commands; the rest were not classified"),
+                );
+                self.raise(ShellClass::Unknown);
+            }
+            return false;
+        }
+        true
+    }
+
+    /// Parses text that will run as a script (`sh -c`, `eval`, `trap`) and walks it.
+    fn nested_text(&mut self, text: &str, depth: usize, what: &str) -> (Flow, ShellClass) {
+        if depth > MAX_DEPTH {
+            self.finding(
+                Decision::Escalate,
+                "shell.parse.too_deep",
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            );
+            return (Flow::default(), ShellClass::Unknown);
+        }
+        match parser::parse_nested(text, depth) {
+            Ok(script) => {
+                let before = self.parts.len();
+                let flow = self.script(&script, depth);
+                let class = self.parts[before..]
+                    .iter()
+                    .map(|p| p.class)
+                    .max()
+                    .unwrap_or(ShellClass::ReadOnly);
+                (flow, class)
+            }
+            Err(e) => {
+                self.finding(
+                    Decision::Escalate,
+                    "shell.parse_error",
+                    format!("the script given to {what} does not parse: {e}"),
+                );
+                (Flow::default(), ShellClass::Unknown)
+            }
+        }
+    }
+
+    pub(crate) fn script(&mut self, s: &Script, depth: usize) -> Flow {
+        let mut flow = Flow::default();
+        for item in &s.items {
+            for p in &item.pipelines {
+                flow |= self.pipeline(p, depth);
+            }
+        }
+        flow
+    }
+
+    fn pipeline(&mut self, p: &Pipeline, depth: usize) -> Flow {
+        let mut infos: Vec<Info<'_>> = Vec::with_capacity(p.commands.len());
+        for (i, c) in p.commands.iter().enumerate() {
+            if !self.budget_ok() {
+                break;
+            }
+            let stdin = if i == 0 { Stdin::Inherit } else { Stdin::Pipe };
+            infos.push(self.command(c, depth, stdin));
+        }
+        let mut flow = Flow::default();
+        for (j, info) in infos.iter().enumerate() {
+            flow |= info.flow;
+            let upstream_fetch = infos[..j].iter().any(|i| i.flow.fetch);
+            if info.flow.stdin_script && upstream_fetch {
+                self.builtin(
+                    Decision::Block,
+                    "fetch_into_interpreter",
+                    "data fetched from the network or decoded is piped into an interpreter that runs it".into(),
+                );
+            } else if info.flow.interpreter && upstream_fetch {
+                self.builtin(
+                    Decision::Escalate,
+                    "fetch_into_interpreter",
+                    "data fetched from the network or decoded is piped into an interpreter".into(),
+                );
+            }
+        }
+        let stdin_shell = infos.iter().position(|i| i.flow.stdin_script);
+        if let Some(k) = stdin_shell
+            && infos
+                .iter()
+                .enumerate()
+                .any(|(i, info)| i != k && info.flow.network)
+        {
+            self.builtin(
+                    Decision::Block,
+                    "reverse_shell",
+                    "a pipeline connects an interpreter's input or output to the network (reverse shell)".into(),
+                );
+        }
+        if infos.len() > 1 {
+            for pat in self.patterns.pipelines() {
+                let mut k = 0;
+                for info in &infos {
+                    if let Some(stage) = pat.stages.get(k)
+                        && info.views.iter().any(|v| stage.matches_anywhere(v))
+                    {
+                        k += 1;
+                    }
+                }
+                if k == pat.stages.len() {
+                    let d = match pat.list {
+                        PolicyList::AlwaysBlock => Decision::Block,
+                        _ => Decision::Escalate,
+                    };
+                    let msg = format!("matches `{}` (policy shell.{})", pat.source, pat.list.key());
+                    self.finding(d, &pat.rule(), msg);
+                }
+            }
+        }
+        flow
+    }
+
+    fn command<'a>(&mut self, c: &'a Command, depth: usize, stdin: Stdin<'a>) -> Info<'a> {
+        match c {
+            Command::Simple(sc) => self.simple(sc, depth, stdin),
+            Command::Compound(cc) => {
+                let mut info = Info::new(ShellClass::ReadOnly);
+                for w in &cc.words {
+                    for s in &w.subs {
+                        info.flow |= self.script(&s.script, depth + 1);
+                    }
+                }
+                for s in &cc.scripts {
+                    info.flow |= self.script(s, depth + 1);
+                }
+                let mut writes = false;
+                for r in &cc.redirects {
+                    self.redirect(r, &mut writes, depth);
+                }
+                if writes {
+                    self.raise(ShellClass::Mutating);
+                }
+                info
+            }
+            Command::Function { name, body } => {
+                if calls_itself(name, body) {
+                    self.builtin(
+                        Decision::Block,
+                        "fork_bomb",
+                        format!("function `{name}` calls itself in a pipeline or in the background (fork bomb)"),
+                    );
+                }
+                self.command(body, depth + 1, Stdin::Inherit);
+                Info::new(ShellClass::ReadOnly)
+            }
+        }
+    }
+
+    fn redirect(&mut self, r: &Redirect, writes: &mut bool, depth: usize) {
+        for w in std::iter::once(&r.target).chain(r.heredoc.as_ref().map(|h| &h.body)) {
+            for s in &w.subs {
+                self.script(&s.script, depth + 1);
+            }
+        }
+        if matches!(r.op, RedirOp::HereDoc | RedirOp::HereString) {
+            return;
+        }
+        let t = r.target.text.as_str();
+        if t.contains("/dev/tcp/") || t.contains("/dev/udp/") || t == "/dev/tcp" || t == "/dev/udp"
+        {
+            self.builtin(
+                Decision::Block,
+                "raw_tcp",
+                format!("redirection to `{t}` opens a network connection from the shell"),
+            );
+        }
+        let fd_dup = matches!(r.op, RedirOp::DupOut | RedirOp::DupIn)
+            && (t == "-" || (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())));
+        if r.op.writes() && !fd_dup {
+            if matches!(
+                t,
+                "/dev/null"
+                    | "/dev/stdout"
+                    | "/dev/stderr"
+                    | "/dev/tty"
+                    | "/dev/fd/1"
+                    | "/dev/fd/2"
+            ) {
+                return;
+            }
+            *writes = true;
+            if pg::is_sensitive_write(t) {
+                self.builtin(
+                    Decision::Block,
+                    "sensitive_write",
+                    format!("redirection writes `{t}` (sudoers, passwd, ssh keys, cron, shell startup files or hooks)"),
+                );
+            }
+            if pg::is_disk_device(t) {
+                self.builtin(
+                    Decision::Block,
+                    "disk_wipe",
+                    format!("redirection overwrites the disk `{t}`"),
+                );
+            }
+        } else if pg::is_credential_path(t) {
+            self.builtin(
+                Decision::Escalate,
+                "credential_read",
+                format!("reads credentials from `{t}`"),
+            );
+        }
+    }
+
+    fn simple<'a>(&mut self, sc: &'a SimpleCommand, depth: usize, stdin: Stdin<'a>) -> Info<'a> {
+        let mut subs_flow = Flow::default();
+        let mut command_output_in_args = false;
+        for w in sc
+            .words
+            .iter()
+            .chain(sc.assignments.iter().flat_map(|a| &a.value))
+        {
+            for s in &w.subs {
+                subs_flow |= self.script(&s.script, depth + 1);
+                command_output_in_args |= s.kind == SubKind::Command;
+            }
+        }
+        for a in &sc.assignments {
+            if pg::is_dangerous_assignment(&a.name) {
+                self.builtin(
+                    Decision::Escalate,
+                    "dangerous_variable",
+                    format!(
+                        "`{}=…` changes which programs run or what they load",
+                        a.name
+                    ),
+                );
+            }
+            for v in &a.value {
+                self.scan_word(v, "an assignment");
+            }
+        }
+        let mut writes = false;
+        for r in &sc.redirects {
+            self.redirect(r, &mut writes, depth);
+        }
+        let stdin = sc
+            .redirects
+            .iter()
+            .rev()
+            .find_map(|r| match r.op {
+                RedirOp::HereDoc => r.heredoc.as_ref().map(|h| Stdin::Text(&h.body)),
+                RedirOp::HereString => Some(Stdin::Text(&r.target)),
+                RedirOp::In | RedirOp::ReadWrite | RedirOp::DupIn if r.fd.unwrap_or(0) == 0 => {
+                    Some(Stdin::File)
+                }
+                _ => None,
+            })
+            .unwrap_or(stdin);
+        let mut info = if sc.words.is_empty() {
+            Info::new(ShellClass::ReadOnly)
+        } else {
+            self.argv(&sc.words, &sc.redirects, depth, stdin)
+        };
+        if writes {
+            info.raise(ShellClass::Mutating);
+        }
+        if command_output_in_args && !sc.words.is_empty() {
+            info.raise(ShellClass::Unknown);
+        }
+        if subs_flow.fetch && info.flow.interpreter {
+            self.builtin(
+                Decision::Block,
+                "fetch_into_interpreter",
+                format!(
+                    "`{}` runs code fetched from the network or decoded",
+                    display(&sc.words)
+                ),
+            );
+        }
+        let argv = if sc.words.is_empty() {
+            sc.assignments
+                .iter()
+                .map(|a| {
+                    let v: Vec<&str> = a.value.iter().map(|w| w.text.as_str()).collect();
+                    format!("{}={}", a.name, v.join(" "))
+                })
+                .collect()
+        } else {
+            sc.words.iter().map(|w| w.text.clone()).collect()
+        };
+        self.raise(info.class);
+        self.parts.push(Part {
+            argv,
+            class: info.class,
+            depth,
+        });
+        info
+    }
+
+    /// Findings about one argument's text, whatever program gets it.
+    fn scan_word(&mut self, w: &Word, whose: &str) {
+        if let Some(p) = w.params.iter().find(|p| pg::is_secret_param(p)) {
+            self.builtin(
+                Decision::Escalate,
+                "secret_variable",
+                format!("{whose} expands the credential variable `${p}`"),
+            );
+        }
+        let text = w.text.as_str();
+        let value = text.split_once('=').map_or(text, |(_, v)| v);
+        if pg::is_credential_path(text) || (value != text && pg::is_credential_path(value)) {
+            self.builtin(
+                Decision::Escalate,
+                "credential_read",
+                format!("{whose} names the credential file `{text}`"),
+            );
+        }
+    }
+
+    fn argv<'a>(
+        &mut self,
+        words: &'a [Word],
+        redirects: &'a [Redirect],
+        depth: usize,
+        stdin: Stdin<'a>,
+    ) -> Info<'a> {
+        let mut info = Info::new(ShellClass::ReadOnly);
+        let Some((name, args)) = words.split_first() else {
+            return info;
+        };
+        if depth > MAX_DEPTH {
+            self.finding(
+                Decision::Escalate,
+                "shell.parse.too_deep",
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            );
+            info.raise(ShellClass::Unknown);
+            return info;
+        }
+        if !name.is_static() || name.text.is_empty() {
+            self.builtin(
+                Decision::Escalate,
+                "dynamic_program",
+                format!("the program name `{}` is decided at run time", name.text),
+            );
+            info.raise(ShellClass::Unknown);
+            info.runs_code = true;
+            return info;
+        }
+        let prog = basename(&name.text);
+        if name.quoted {
+            self.builtin(
+                Decision::Escalate,
+                "quoted_program",
+                format!("the program name `{}` is quoted or escaped", name.text),
+            );
+        }
+        if name.text.contains('/') {
+            let dir = name.text.rsplit_once('/').map_or("", |(d, _)| d);
+            let dir = if dir.is_empty() { "/" } else { dir };
+            if !pg::SYSTEM_DIRS.contains(&dir) {
+                self.builtin(
+                    Decision::Escalate,
+                    "program_path",
+                    format!(
+                        "runs `{}` from outside the system program directories",
+                        name.text
+                    ),
+                );
+            }
+        }
+        let view = View {
+            prog,
+            args,
+            redirects,
+        };
+        info.views.push(view);
+        let mut listed = false;
+        let mut allow_listed = false;
+        for pat in self.patterns.for_prog(prog) {
+            let Some(stage) = pat.stages.first() else {
+                continue;
+            };
+            match pat.list {
+                PolicyList::AlwaysBlock | PolicyList::AlwaysEscalate => {
+                    if stage.matches_anywhere(&view) {
+                        listed = true;
+                        let d = if pat.list == PolicyList::AlwaysBlock {
+                            Decision::Block
+                        } else {
+                            Decision::Escalate
+                        };
+                        let msg = format!("`{}` matches `{}`", display(words), pat.source);
+                        self.finding(d, &pat.rule(), msg);
+                    }
+                }
+                PolicyList::AllowReadonly => {
+                    let (s, l): (&str, &[&str]) = match prog {
+                        "git" => ("Cc", &["git-dir", "work-tree", "namespace"]),
+                        "kubectl" => (
+                            "nolcfLs",
+                            &["namespace", "output", "selector", "context", "kubeconfig"],
+                        ),
+                        "helm" => ("n", &["namespace", "kube-context"]),
+                        _ => ("", &[]),
+                    };
+                    allow_listed |= stage.matches_prefix(&view, s, l);
+                }
+            }
+        }
+        let mut dangers = Vec::new();
+        pg::dangers(prog, args, &mut dangers);
+        for d in dangers {
+            self.finding(
+                d.decision,
+                d.rule.as_str(),
+                format!("`{}`: {}", display(words), d.message),
+            );
+        }
+        let text_only = matches!(prog, "echo" | "printf");
+        for a in args {
+            if !text_only {
+                self.scan_word(a, &format!("`{prog}`"));
+                if a.text.contains("/dev/tcp/") || a.text.contains("/dev/udp/") {
+                    self.builtin(
+                        Decision::Block,
+                        "raw_tcp",
+                        format!("`{prog}` is given `{}`, a raw network connection", a.text),
+                    );
+                }
+            } else if let Some(p) = a.params.iter().find(|p| pg::is_secret_param(p)) {
+                self.builtin(
+                    Decision::Escalate,
+                    "secret_variable",
+                    format!("`{prog}` prints the credential variable `${p}`"),
+                );
+            }
+        }
+        if pg::dumps_environment(prog, args) {
+            self.builtin(
+                Decision::Escalate,
+                "env_dump",
+                format!(
+                    "`{}` prints the environment, which may hold credentials",
+                    display(words)
+                ),
+            );
+        }
+        if pg::FETCHERS.contains(&prog) {
+            info.flow.fetch = true;
+        }
+        if pg::NETWORK.contains(&prog) {
+            info.flow.network = true;
+        }
+        if pg::is_decoder(prog, args) {
+            info.flow.fetch = true;
+        }
+
+        if let Some(spec) = pg::wrapper_spec(prog) {
+            return self.wrapper(prog, spec, args, redirects, depth, stdin, info);
+        }
+        if pg::is_shell(prog) {
+            self.shell(prog, args, depth, stdin, &mut info);
+            return info;
+        }
+        if let Some(flags) = pg::interpreter(prog) {
+            self.interpreter(prog, flags, args, depth, stdin, &mut info);
+            return info;
+        }
+        if pg::AWKS.contains(&prog) {
+            self.awk(prog, args, &mut info);
+            return info;
+        }
+        match prog {
+            "busybox" | "toybox" => {
+                if !args.is_empty() {
+                    let inner = self.argv(args, redirects, depth + 1, stdin);
+                    info.raise(inner.class);
+                    info.flow |= inner.flow;
+                    info.runs_code |= inner.runs_code;
+                    info.views.extend(inner.views);
+                }
+                return info;
+            }
+            "eval" | "trap" | "source" | "." => {
+                self.eval_like(prog, args, depth, &mut info);
+                return info;
+            }
+            "su" => {
+                self.builtin(
+                    Decision::Block,
+                    "privilege",
+                    format!("`{}` switches user (privilege escalation)", display(words)),
+                );
+                info.raise(ShellClass::Unknown);
+                return info;
+            }
+            "watch" => {
+                self.watch(args, depth, &mut info);
+                return info;
+            }
+            "find" => self.find_exec(args, depth, &mut info),
+            "alias" if args.iter().any(|a| a.text.contains('=')) => self.builtin(
+                Decision::Escalate,
+                "alias",
+                "defining an alias changes what later words run".into(),
+            ),
+            "shopt" if args.iter().any(|a| a.text == "expand_aliases") => self.builtin(
+                Decision::Escalate,
+                "alias",
+                "expand_aliases changes what later words run".into(),
+            ),
+            _ => {}
+        }
+
+        let model = if pg::READONLY.contains(&prog) {
+            pg::readonly_model(prog, args)
+        } else if pg::PAGERS_EDITORS.contains(&prog) {
+            Model::RunsCode(format!("{prog} can run shell commands"))
+        } else {
+            Model::Unknown
+        };
+        let class = match model {
+            Model::ReadOnly => ShellClass::ReadOnly,
+            Model::Mutating(_) => ShellClass::Mutating,
+            Model::RunsCode(why) => {
+                self.builtin(
+                    Decision::Escalate,
+                    "runs_code",
+                    format!("`{}`: {why}", display(words)),
+                );
+                info.runs_code = true;
+                ShellClass::Unknown
+            }
+            Model::Unknown => {
+                if let Some(a) = args.iter().find(|a| pg::names_a_shell(&a.text)) {
+                    self.builtin(
+                        Decision::Escalate,
+                        "spawns_shell",
+                        format!("`{prog}` is handed a shell (`{}`)", a.text),
+                    );
+                    info.runs_code = true;
+                }
+                if allow_listed && !info.runs_code {
+                    ShellClass::ReadOnly
+                } else if listed || pg::KNOWN_MUTATING.contains(&prog) {
+                    ShellClass::Mutating
+                } else {
+                    ShellClass::Unknown
+                }
+            }
+        };
+        info.raise(class);
+        info
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn wrapper<'a>(
+        &mut self,
+        prog: &str,
+        spec: pg::WrapperSpec,
+        args: &'a [Word],
+        redirects: &'a [Redirect],
+        depth: usize,
+        stdin: Stdin<'a>,
+        mut info: Info<'a>,
+    ) -> Info<'a> {
+        let start = pg::wrapper_inner(&spec, args);
+        let (own, inner_words) = args.split_at(start);
+        for w in own {
+            if let Some((n, _)) = w.text.split_once('=')
+                && pg::is_dangerous_assignment(n)
+                && !n.starts_with('-')
+            {
+                self.builtin(
+                    Decision::Escalate,
+                    "dangerous_variable",
+                    format!("`{prog} {n}=…` changes which programs run or what they load"),
+                );
+            }
+        }
+        let own_has = |flag: &str| own.iter().any(|w| w.text == flag);
+        let own_cluster = |c: char| {
+            own.iter()
+                .any(|w| w.text.starts_with('-') && !w.text.starts_with("--") && w.text.contains(c))
+        };
+        match prog {
+            "command" if own_cluster('v') || own_cluster('V') => return info,
+            "time" if own_has("-o") || own.iter().any(|w| w.text.starts_with("--output")) => {
+                info.raise(ShellClass::Mutating)
+            }
+            "env" => {
+                if let Some(i) = own
+                    .iter()
+                    .position(|w| w.text == "-S" || w.text.starts_with("--split-string"))
+                {
+                    let text = own
+                        .get(i)
+                        .and_then(|w| w.text.split_once('=').map(|(_, v)| v.to_owned()))
+                        .or_else(|| own.get(i + 1).map(|w| w.text.clone()))
+                        .unwrap_or_default();
+                    let joined = std::iter::once(text)
+                        .chain(inner_words.iter().map(|w| w.text.clone()))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let (f, c) = self.nested_text(&joined, depth + 1, "env -S");
+                    info.flow |= f;
+                    info.raise(c);
+                    return info;
+                }
+            }
+            "flock" => {
+                if let Some(i) = own
+                    .iter()
+                    .position(|w| w.text == "-c" || w.text == "--command")
+                    && let Some(w) = own.get(i + 1)
+                {
+                    let (f, c) = self.shell_string(w, depth, "flock -c");
+                    info.flow |= f;
+                    info.raise(c);
+                    info.runs_code = true;
+                }
+            }
+            _ => {}
+        }
+        let inner = if inner_words.is_empty() {
+            let class = match prog {
+                "env" | "xargs" | "command" | "builtin" | "exec" | "time" | "nice" => {
+                    ShellClass::ReadOnly
+                }
+                _ => ShellClass::Unknown,
+            };
+            Info::new(class)
+        } else {
+            self.argv(inner_words, redirects, depth + 1, stdin)
+        };
+        if spec.privilege {
+            let login = prog != "nsenter"
+                && (own_cluster('i')
+                    || own_cluster('s')
+                    || own
+                        .iter()
+                        .any(|w| w.text == "--login" || w.text == "--shell"));
+            let inner_prog = inner_words.first().map(|w| basename(&w.text)).unwrap_or("");
+            if login
+                || inner.runs_code
+                || inner.class == ShellClass::Unknown
+                || pg::is_shell(inner_prog)
+                || inner_prog == "su"
+            {
+                self.builtin(
+                    Decision::Block,
+                    "privileged_code",
+                    format!(
+                        "`{prog}` would run {} as another user: it can run arbitrary code with elevated privileges",
+                        if inner_words.is_empty() { "a shell".to_owned() } else { format!("`{}`", display(inner_words)) }
+                    ),
+                );
+            } else {
+                self.builtin(
+                    Decision::Escalate,
+                    "privilege",
+                    format!("`{prog}` runs a command with elevated privileges"),
+                );
+            }
+        }
+        if !spec.privilege && !pg::TRANSPARENT_WRAPPERS.contains(&prog) {
+            info.raise(ShellClass::Unknown);
+        }
+        info.raise(inner.class);
+        info.flow |= inner.flow;
+        info.runs_code |= inner.runs_code;
+        info.views.extend(inner.views);
+        info
+    }
+
+    /// A string that a program runs as a shell script.
+    fn shell_string(&mut self, w: &Word, depth: usize, what: &str) -> (Flow, ShellClass) {
+        if w.dynamic || w.glob || w.brace {
+            if word_fetches(w) {
+                self.builtin(
+                    Decision::Block,
+                    "fetch_into_interpreter",
+                    format!("{what} runs a script fetched from the network or decoded"),
+                );
+            }
+            self.builtin(
+                Decision::Escalate,
+                "dynamic_script",
+                format!("{what} runs a script built at run time (`{}`)", w.text),
+            );
+            (Flow::default(), ShellClass::Unknown)
+        } else {
+            self.nested_text(&w.text, depth + 1, what)
+        }
+    }
+
+    fn stdin_script(
+        &mut self,
+        prog: &str,
+        depth: usize,
+        stdin: Stdin<'_>,
+        info: &mut Info<'_>,
+        parse_as_shell: bool,
+    ) {
+        match stdin {
+            Stdin::Text(w) if parse_as_shell && !w.dynamic => {
+                let (f, c) =
+                    self.nested_text(&w.text, depth + 1, &format!("{prog} (here-document)"));
+                info.flow |= f;
+                info.raise(c);
+            }
+            Stdin::Text(w) => {
+                if word_fetches(w) {
+                    self.builtin(
+                        Decision::Block,
+                        "fetch_into_interpreter",
+                        format!("{prog} runs a here-document built from fetched or decoded data"),
+                    );
+                }
+                self.builtin(
+                    Decision::Escalate,
+                    "stdin_script",
+                    format!("{prog} runs a program given on its standard input"),
+                );
+                info.raise(ShellClass::Unknown);
+            }
+            Stdin::Pipe => {
+                info.flow.stdin_script = true;
+                self.builtin(
+                    Decision::Escalate,
+                    "stdin_script",
+                    format!("{prog} runs whatever the pipeline feeds it"),
+                );
+                info.raise(ShellClass::Unknown);
+            }
+            Stdin::File => {
+                self.builtin(
+                    Decision::Escalate,
+                    "stdin_script",
+                    format!("{prog} runs a program read from a redirected file"),
+                );
+                info.raise(ShellClass::Unknown);
+            }
+            Stdin::Inherit => {
+                self.builtin(
+                    Decision::Escalate,
+                    "interactive_shell",
+                    format!("`{prog}` starts an interactive shell or interpreter"),
+                );
+                info.raise(ShellClass::Unknown);
+            }
+        }
+    }
+
+    fn shell<'a>(
+        &mut self,
+        prog: &str,
+        args: &'a [Word],
+        depth: usize,
+        stdin: Stdin<'a>,
+        info: &mut Info<'a>,
+    ) {
+        info.flow.interpreter = true;
+        info.runs_code = true;
+        let mut i = 0;
+        let mut command_mode = false;
+        let mut read_stdin = false;
+        let mut operand: Option<&Word> = None;
+        while let Some(w) = args.get(i) {
+            i += 1;
+            let t = w.text.as_str();
+            if t == "--" || t == "-" {
+                if t == "-" {
+                    read_stdin = true;
+                }
+                operand = args.get(i);
+                break;
+            }
+            if let Some(long) = t.strip_prefix("--") {
+                if matches!(long, "rcfile" | "init-file") {
+                    self.builtin(
+                        Decision::Escalate,
+                        "stdin_script",
+                        format!("{prog} --{long} runs a startup file"),
+                    );
+                    i += 1;
+                }
+                continue;
+            }
+            if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+                let cluster = &t[1..];
+                if cluster.contains('c') && t.starts_with('-') {
+                    command_mode = true;
+                }
+                if cluster.contains('s') && t.starts_with('-') {
+                    read_stdin = true;
+                }
+                if cluster.contains('i') && t.starts_with('-') {
+                    self.builtin(
+                        Decision::Escalate,
+                        "interactive_shell",
+                        format!("`{prog} -i` starts an interactive shell"),
+                    );
+                }
+                if cluster.ends_with('o') || cluster.ends_with('O') {
+                    i += 1;
+                }
+                continue;
+            }
+            operand = Some(w);
+            break;
+        }
+        if command_mode {
+            match operand {
+                Some(w) => {
+                    let (f, c) = self.shell_string(w, depth, &format!("`{prog} -c`"));
+                    info.flow |= f;
+                    info.raise(c.max(ShellClass::ReadOnly));
+                }
+                None => {
+                    self.builtin(
+                        Decision::Escalate,
+                        "stdin_script",
+                        format!("`{prog} -c` with no script"),
+                    );
+                    info.raise(ShellClass::Unknown);
+                }
+            }
+            return;
+        }
+        match operand {
+            Some(w) if !read_stdin => {
+                if w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
+                    if word_fetches(w) {
+                        self.builtin(
+                            Decision::Block,
+                            "fetch_into_interpreter",
+                            format!("`{prog}` runs a script fetched from the network"),
+                        );
+                    }
+                    self.builtin(
+                        Decision::Escalate,
+                        "dynamic_script",
+                        format!("`{prog}` runs a script produced by a process substitution"),
+                    );
+                } else if w.text == "/dev/stdin" {
+                    self.stdin_script(prog, depth, stdin, info, true);
+                    return;
+                }
+                // A script file the gateway cannot see.
+                info.raise(ShellClass::Unknown);
+            }
+            _ => self.stdin_script(prog, depth, stdin, info, true),
+        }
+    }
+
+    fn interpreter<'a>(
+        &mut self,
+        prog: &str,
+        inline: &[&str],
+        args: &'a [Word],
+        depth: usize,
+        stdin: Stdin<'a>,
+        info: &mut Info<'a>,
+    ) {
+        info.flow.interpreter = true;
+        info.runs_code = true;
+        info.raise(ShellClass::Unknown);
+        let mut code: Option<&Word> = None;
+        let mut operand: Option<&Word> = None;
+        let mut i = 0;
+        while let Some(w) = args.get(i) {
+            i += 1;
+            let t = w.text.as_str();
+            if inline.contains(&t) {
+                code = args.get(i);
+                break;
+            }
+            if let Some(f) = inline
+                .iter()
+                .find(|f| f.starts_with("--") && t.starts_with(&format!("{f}=")))
+            {
+                let _ = f;
+                code = Some(w);
+                break;
+            }
+            if t.starts_with('-') && !t.starts_with("--") && t.len() > 2 {
+                // clusters such as -ne / -lpe (perl, ruby), or attached -c'code'
+                let cluster = &t[1..];
+                if let Some(flag) = inline.iter().find(|f| f.len() == 2 && !f.starts_with("--")) {
+                    let c = flag.chars().nth(1).unwrap_or('\0');
+                    if cluster.ends_with(c) && cluster.len() <= 4 {
+                        code = args.get(i);
+                        break;
+                    }
+                    if cluster.starts_with(c) {
+                        code = Some(w);
+                        break;
+                    }
+                }
+                continue;
+            }
+            if t == "-m" {
+                if let Some(m) = args.get(i)
+                    && (m.text.starts_with("http.server")
+                        || m.text == "SimpleHTTPServer"
+                        || m.text == "smtpd")
+                {
+                    self.builtin(
+                        Decision::Escalate,
+                        "network_server",
+                        format!("`{prog} -m {}` serves files over the network", m.text),
+                    );
+                }
+                return;
+            }
+            if t.starts_with('-') && t != "-" {
+                if matches!(t, "-S" | "-t") && prog == "php" {
+                    self.builtin(
+                        Decision::Escalate,
+                        "network_server",
+                        format!("`{prog} {t}` starts a server"),
+                    );
+                }
+                continue;
+            }
+            operand = Some(w);
+            break;
+        }
+        if let Some(c) = code {
+            if word_fetches(c) {
+                self.builtin(
+                    Decision::Block,
+                    "fetch_into_interpreter",
+                    format!("`{prog}` runs code fetched from the network or decoded"),
+                );
+            }
+            let s = pg::code_signals(&c.text);
+            let snippet = display(std::slice::from_ref(c));
+            if s.network && s.exec {
+                self.builtin(
+                    Decision::Block,
+                    "reverse_shell",
+                    format!(
+                        "inline {prog} code opens a network connection and runs programs: {snippet}"
+                    ),
+                );
+            } else if s.exec {
+                self.builtin(
+                    Decision::Escalate,
+                    "inline_code",
+                    format!("inline {prog} code runs programs: {snippet}"),
+                );
+            } else if s.network {
+                self.builtin(
+                    Decision::Escalate,
+                    "inline_code",
+                    format!("inline {prog} code uses the network: {snippet}"),
+                );
+            } else if s.write {
+                self.builtin(
+                    Decision::Escalate,
+                    "inline_code",
+                    format!("inline {prog} code writes or deletes files: {snippet}"),
+                );
+            }
+            return;
+        }
+        match operand {
+            Some(w) if w.text != "-" => {
+                if w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
+                    if word_fetches(w) {
+                        self.builtin(
+                            Decision::Block,
+                            "fetch_into_interpreter",
+                            format!("`{prog}` runs a program fetched from the network"),
+                        );
+                    }
+                    self.builtin(
+                        Decision::Escalate,
+                        "dynamic_script",
+                        format!("`{prog}` runs a program produced by a process substitution"),
+                    );
+                }
+            }
+            _ => self.stdin_script(prog, depth, stdin, info, false),
+        }
+    }
+
+    fn awk<'a>(&mut self, prog: &str, args: &'a [Word], info: &mut Info<'a>) {
+        info.runs_code = true;
+        info.raise(ShellClass::Unknown);
+        let parsed = crate::args::parse(args, "Fvf", &["field-separator", "assign", "file"]);
+        if parsed.value(&["-f", "--file"]).is_some() {
+            return;
+        }
+        if let Some(program) = parsed.operands.first() {
+            let s = pg::code_signals(&program.text);
+            if s.network && s.exec {
+                self.builtin(
+                    Decision::Block,
+                    "reverse_shell",
+                    format!("{prog} program opens a network connection and runs programs"),
+                );
+            } else if s.exec || program.text.contains("system") {
+                self.builtin(
+                    Decision::Escalate,
+                    "inline_code",
+                    format!(
+                        "{prog} program runs commands: {}",
+                        display(std::slice::from_ref(*program))
+                    ),
+                );
+            } else if s.write || program.text.contains('>') {
+                self.builtin(
+                    Decision::Escalate,
+                    "inline_code",
+                    format!(
+                        "{prog} program writes files: {}",
+                        display(std::slice::from_ref(*program))
+                    ),
+                );
+            }
+        }
+    }
+
+    fn eval_like<'a>(&mut self, prog: &str, args: &'a [Word], depth: usize, info: &mut Info<'a>) {
+        info.flow.interpreter = true;
+        info.runs_code = true;
+        match prog {
+            "eval" => {
+                if args.iter().all(|w| !w.dynamic) {
+                    let text = args
+                        .iter()
+                        .map(|w| w.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let (f, c) = self.nested_text(&text, depth + 1, "eval");
+                    info.flow |= f;
+                    info.raise(c);
+                } else {
+                    if args.iter().any(word_fetches) {
+                        self.builtin(
+                            Decision::Block,
+                            "fetch_into_interpreter",
+                            "eval runs text fetched from the network or decoded".into(),
+                        );
+                    }
+                    self.builtin(
+                        Decision::Escalate,
+                        "dynamic_script",
+                        "eval runs text built at run time".into(),
+                    );
+                    info.raise(ShellClass::Unknown);
+                }
+            }
+            "trap" => {
+                let action = args.iter().find(|w| !w.text.starts_with('-'));
+                if let Some(w) = action
+                    && args.len() > 1
+                {
+                    let (f, c) = self.shell_string(w, depth, "trap");
+                    info.flow |= f;
+                    info.raise(c);
+                }
+            }
+            _ => {
+                // source / .
+                if let Some(w) = args.first()
+                    && word_fetches(w)
+                {
+                    self.builtin(
+                        Decision::Block,
+                        "fetch_into_interpreter",
+                        format!("`{prog}` runs a script fetched from the network"),
+                    );
+                }
+                self.builtin(
+                    Decision::Escalate,
+                    "stdin_script",
+                    format!("`{prog}` runs the commands in another file"),
+                );
+                info.raise(ShellClass::Unknown);
+            }
+        }
+    }
+
+    fn watch<'a>(&mut self, args: &'a [Word], depth: usize, info: &mut Info<'a>) {
+        info.runs_code = true;
+        let mut i = 0;
+        let mut exec = false;
+        while let Some(w) = args.get(i) {
+            let t = w.text.as_str();
+            if !t.starts_with('-') {
+                break;
+            }
+            i += 1;
+            if t == "-x" || t == "--exec" {
+                exec = true;
+            } else if matches!(t, "-n" | "--interval" | "-q" | "--equexit") {
+                i += 1;
+            }
+        }
+        let rest = args.get(i..).unwrap_or_default();
+        if rest.is_empty() {
+            info.raise(ShellClass::Unknown);
+            return;
+        }
+        if exec {
+            let inner = self.argv(rest, &[], depth + 1, Stdin::Inherit);
+            info.raise(inner.class);
+            info.flow |= inner.flow;
+        } else {
+            let text = rest
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let (f, c) = self.nested_text(&text, depth + 1, "watch");
+            info.flow |= f;
+            info.raise(c);
+        }
+    }
+
+    fn find_exec<'a>(&mut self, args: &'a [Word], depth: usize, info: &mut Info<'a>) {
+        let starts: Vec<&str> = args
+            .iter()
+            .map(|w| w.text.as_str())
+            .take_while(|t| !t.starts_with('-') && *t != "(" && *t != "!")
+            .collect();
+        let root_start = starts.iter().any(|t| pg::is_protected_root(t));
+        let mut i = 0;
+        while let Some(w) = args.get(i) {
+            i += 1;
+            match w.text.as_str() {
+                "-exec" | "-execdir" | "-ok" | "-okdir" => {
+                    let from = i;
+                    while args.get(i).is_some_and(|w| w.text != ";" && w.text != "+") {
+                        i += 1;
+                    }
+                    let inner_words = args.get(from..i).unwrap_or_default();
+                    i += 1;
+                    if inner_words.is_empty() {
+                        info.raise(ShellClass::Unknown);
+                        continue;
+                    }
+                    let inner = self.argv(inner_words, &[], depth + 1, Stdin::Inherit);
+                    if root_start
+                        && inner_words
+                            .first()
+                            .is_some_and(|w| matches!(basename(&w.text), "rm" | "shred" | "unlink"))
+                    {
+                        self.builtin(
+                            Decision::Block,
+                            "recursive_delete_root",
+                            "find over a system or home root deleting what it finds".into(),
+                        );
+                    }
+                    info.raise(inner.class);
+                    info.flow |= inner.flow;
+                    info.runs_code |= inner.runs_code;
+                }
+                "-delete" if root_start => {
+                    self.builtin(
+                        Decision::Block,
+                        "recursive_delete_root",
+                        "find -delete over a system or home root".into(),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Whether a function's body calls the function in a pipeline or in the background.
+fn calls_itself(name: &str, body: &Command) -> bool {
+    fn in_script(name: &str, s: &Script) -> bool {
+        s.items.iter().any(|ao| {
+            ao.pipelines.iter().any(|p| {
+                let calls = p.commands.iter().any(|c| match c {
+                    Command::Simple(sc) => sc.words.first().is_some_and(|w| w.text == name),
+                    other => in_command(name, other),
+                });
+                calls && (p.commands.len() > 1 || ao.background)
+            })
+        })
+    }
+    fn in_command(name: &str, c: &Command) -> bool {
+        match c {
+            Command::Compound(cc) => cc.scripts.iter().any(|s| in_script(name, s)),
+            Command::Function { body, .. } => in_command(name, body),
+            Command::Simple(_) => false,
+        }
+    }
+    in_command(name, body)
+}

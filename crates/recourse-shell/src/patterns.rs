@@ -1,0 +1,388 @@
+//! The policy's shell lists (`always_block`, `always_escalate`, `allow_readonly`), compiled from
+//! shell snippets into structural patterns.
+//!
+//! A pattern is parsed with the same parser as commands, then matched on structure, never on
+//! text: `rm -rf /` matches `rm -fr //` and `/bin/rm --recursive --force /` (flags as a set,
+//! clusters split, known long spellings mapped to their short letters, operands normalized) but
+//! not `rm -rf /tmp/build`; `curl | sh` matches any pipeline in which a `curl` stage comes before
+//! a `sh` stage, whatever their arguments; `bash <(curl)` matches `bash` given a process
+//! substitution that runs `curl`; `bash -i >& /dev/tcp` matches a redirection to any path under
+//! `/dev/tcp`. Block and escalate patterns match anywhere in the arguments; allow patterns match
+//! the leading operands in order (`git status` is `git` whose first operand is `status`).
+
+use std::collections::HashMap;
+
+use recourse_policy::ShellPolicy;
+
+use crate::args::{self, basename, normalize_path};
+use crate::ast::{Command, Redirect, Script, SubKind, Word};
+use crate::parser;
+
+/// Which policy list a pattern came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyList {
+    /// `shell.allow_readonly`
+    AllowReadonly,
+    /// `shell.always_escalate`
+    AlwaysEscalate,
+    /// `shell.always_block`
+    AlwaysBlock,
+}
+
+impl PolicyList {
+    /// The policy key.
+    pub fn key(self) -> &'static str {
+        match self {
+            PolicyList::AllowReadonly => "allow_readonly",
+            PolicyList::AlwaysEscalate => "always_escalate",
+            PolicyList::AlwaysBlock => "always_block",
+        }
+    }
+}
+
+/// A policy entry that is not a usable pattern.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("shell.{}[{index}] `{entry}`: {reason}", list.key())]
+pub struct PatternError {
+    /// The list.
+    pub list: PolicyList,
+    /// Index in the list.
+    pub index: usize,
+    /// The entry as written.
+    pub entry: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// One stage of a pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmdPattern {
+    /// Program basename.
+    pub prog: String,
+    /// Canonical flags (`-r`, `--force` → `-f` where known).
+    pub flags: Vec<String>,
+    /// Normalized operands.
+    pub operands: Vec<String>,
+    /// Programs that must run inside a substitution argument, with its kind.
+    pub subs: Vec<(SubKind, Vec<String>)>,
+    /// Normalized redirection target prefixes.
+    pub redirects: Vec<String>,
+}
+
+/// A compiled policy entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    /// Its list.
+    pub list: PolicyList,
+    /// Its index in the list.
+    pub index: usize,
+    /// The entry as written.
+    pub source: String,
+    /// One stage, or a pipeline of stages.
+    pub stages: Vec<CmdPattern>,
+}
+
+impl Pattern {
+    /// The rule id, e.g. `shell.always_block[3]`.
+    pub fn rule(&self) -> String {
+        format!("shell.{}[{}]", self.list.key(), self.index)
+    }
+}
+
+/// All of a policy's patterns, indexed by program for fast lookup.
+#[derive(Debug, Clone, Default)]
+pub struct PatternSet {
+    patterns: Vec<Pattern>,
+    by_prog: HashMap<String, Vec<usize>>,
+    pipelines: Vec<usize>,
+}
+
+/// Long options known to mean a short flag, per program, so that patterns and commands compare
+/// on one spelling.
+fn canonical_flag(prog: &str, flag: &str) -> String {
+    let map: &[(&str, &str)] = match prog {
+        "rm" => &[
+            ("-R", "-r"),
+            ("--recursive", "-r"),
+            ("--force", "-f"),
+            ("--dir", "-d"),
+        ],
+        "cp" => &[("-R", "-r"), ("--recursive", "-r"), ("--force", "-f")],
+        "chmod" | "chown" | "chgrp" => &[("--recursive", "-R")],
+        "sudo" => &[("--login", "-i"), ("--shell", "-s"), ("--user", "-u")],
+        "nc" | "ncat" | "netcat" => &[("--exec", "-e"), ("--sh-exec", "-c")],
+        "bash" | "sh" | "zsh" => &[("--interactive", "-i"), ("--login", "-l")],
+        _ => &[],
+    };
+    map.iter()
+        .find(|(from, _)| *from == flag)
+        .map_or_else(|| flag.to_owned(), |(_, to)| (*to).to_owned())
+}
+
+/// Normalizes an operand: paths as in [`normalize_path`], numbers without leading zeros.
+pub fn normalize_operand(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        let t = s.trim_start_matches('0');
+        return if t.is_empty() { "0".into() } else { t.into() };
+    }
+    normalize_path(s)
+}
+
+/// Flags of an argument vector, canonicalized for `prog`.
+fn flags_of(prog: &str, parsed: &args::Parsed<'_>) -> Vec<String> {
+    let mut out: Vec<String> = parsed
+        .shorts
+        .iter()
+        .map(|c| canonical_flag(prog, &format!("-{c}")))
+        .collect();
+    out.extend(
+        parsed
+            .longs
+            .iter()
+            .map(|(l, _)| canonical_flag(prog, &format!("--{l}"))),
+    );
+    out
+}
+
+/// Every program (argv0 basename) run anywhere in a script, nested scripts included.
+pub fn script_programs(script: &Script, out: &mut Vec<String>) {
+    for ao in &script.items {
+        for p in &ao.pipelines {
+            for c in &p.commands {
+                command_programs(c, out);
+            }
+        }
+    }
+}
+
+fn command_programs(c: &Command, out: &mut Vec<String>) {
+    match c {
+        Command::Simple(sc) => {
+            if let Some(w) = sc.words.first() {
+                out.push(basename(&w.text).to_owned());
+            }
+            for w in &sc.words {
+                for s in &w.subs {
+                    script_programs(&s.script, out);
+                }
+            }
+        }
+        Command::Compound(cc) => {
+            for s in &cc.scripts {
+                script_programs(s, out);
+            }
+        }
+        Command::Function { body, .. } => command_programs(body, out),
+    }
+}
+
+fn compile_stage(c: &Command) -> Result<CmdPattern, String> {
+    let Command::Simple(sc) = c else {
+        return Err("only simple commands and pipelines can be patterns".into());
+    };
+    if !sc.assignments.is_empty() {
+        return Err("a pattern cannot contain assignments".into());
+    }
+    let Some((first, rest)) = sc.words.split_first() else {
+        return Err("a pattern needs a program name".into());
+    };
+    if !first.is_static() {
+        return Err("the program name must be a literal word".into());
+    }
+    let prog = basename(&first.text).to_owned();
+    let mut subs = Vec::new();
+    let mut plain: Vec<Word> = Vec::new();
+    for w in rest {
+        if let Some(s) = w.subs.first() {
+            let mut progs = Vec::new();
+            script_programs(&s.script, &mut progs);
+            subs.push((s.kind, progs));
+        } else if w.dynamic {
+            return Err(format!(
+                "`{}` expands at run time; patterns must be literal",
+                w.text
+            ));
+        } else {
+            plain.push(w.clone());
+        }
+    }
+    let parsed = args::parse(&plain, "", &[]);
+    let flags = flags_of(&prog, &parsed);
+    let operands = parsed
+        .operands
+        .iter()
+        .map(|w| normalize_operand(&w.text))
+        .collect();
+    let redirects = sc
+        .redirects
+        .iter()
+        .map(|r| normalize_path(&r.target.text))
+        .collect();
+    Ok(CmdPattern {
+        prog,
+        flags,
+        operands,
+        subs,
+        redirects,
+    })
+}
+
+fn compile(list: PolicyList, index: usize, entry: &str) -> Result<Pattern, PatternError> {
+    let fail = |reason: String| PatternError {
+        list,
+        index,
+        entry: entry.to_owned(),
+        reason,
+    };
+    let script = parser::parse(entry).map_err(|e| fail(e.to_string()))?;
+    let [item] = script.items.as_slice() else {
+        return Err(fail("a pattern must be one command or one pipeline".into()));
+    };
+    let [pipeline] = item.pipelines.as_slice() else {
+        return Err(fail("a pattern cannot contain && or ||".into()));
+    };
+    if item.background {
+        return Err(fail("a pattern cannot end with &".into()));
+    }
+    let stages = pipeline
+        .commands
+        .iter()
+        .map(compile_stage)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    if list == PolicyList::AllowReadonly && stages.len() > 1 {
+        return Err(fail(
+            "allow_readonly entries must be single commands; each stage of a pipeline is classified on its own".into(),
+        ));
+    }
+    Ok(Pattern {
+        list,
+        index,
+        source: entry.to_owned(),
+        stages,
+    })
+}
+
+impl PatternSet {
+    /// Compiles the three lists of a shell policy.
+    pub fn compile(policy: &ShellPolicy) -> Result<PatternSet, PatternError> {
+        let mut set = PatternSet::default();
+        for (list, entries) in [
+            (PolicyList::AlwaysBlock, &policy.always_block),
+            (PolicyList::AlwaysEscalate, &policy.always_escalate),
+            (PolicyList::AllowReadonly, &policy.allow_readonly),
+        ] {
+            for (i, e) in entries.iter().enumerate() {
+                let p = compile(list, i, e)?;
+                let idx = set.patterns.len();
+                if p.stages.len() > 1 {
+                    set.pipelines.push(idx);
+                } else if let Some(stage) = p.stages.first() {
+                    set.by_prog.entry(stage.prog.clone()).or_default().push(idx);
+                }
+                set.patterns.push(p);
+            }
+        }
+        Ok(set)
+    }
+
+    /// Single-command patterns for a program.
+    pub fn for_prog(&self, prog: &str) -> impl Iterator<Item = &Pattern> {
+        self.by_prog
+            .get(prog)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.patterns.get(*i))
+    }
+
+    /// Pipeline patterns.
+    pub fn pipelines(&self) -> impl Iterator<Item = &Pattern> {
+        self.pipelines.iter().filter_map(|i| self.patterns.get(*i))
+    }
+}
+
+/// A command as the matcher sees it: program basename, arguments, redirections.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    /// Program basename.
+    pub prog: &'a str,
+    /// Arguments after the program name.
+    pub args: &'a [Word],
+    /// Redirections of the command.
+    pub redirects: &'a [Redirect],
+}
+
+fn path_prefix(prefix: &str, path: &str) -> bool {
+    path == prefix
+        || (path.starts_with(prefix)
+            && (prefix.ends_with('/') || path.as_bytes().get(prefix.len()) == Some(&b'/')))
+}
+
+impl CmdPattern {
+    /// Block/escalate semantics: flags are a subset, each operand appears somewhere.
+    pub fn matches_anywhere(&self, v: &View<'_>) -> bool {
+        if self.prog != v.prog {
+            return false;
+        }
+        let parsed = args::parse(v.args, "", &[]);
+        self.flags_ok(v.prog, &parsed)
+            && self.operands.iter().all(|o| {
+                parsed
+                    .operands
+                    .iter()
+                    .any(|w| normalize_operand(&w.text) == *o)
+            })
+            && self.subs_ok(v.args)
+            && self.redirects.iter().all(|r| {
+                v.redirects
+                    .iter()
+                    .any(|cr| path_prefix(r, &normalize_path(&cr.target.text)))
+            })
+    }
+
+    /// Allow semantics: flags are a subset and the operands are the command's leading operands,
+    /// in order. `operand_spec` names the options that take a value for this program.
+    pub fn matches_prefix(&self, v: &View<'_>, short_arg: &str, long_arg: &[&str]) -> bool {
+        if self.prog != v.prog || !self.subs.is_empty() || !self.redirects.is_empty() {
+            return false;
+        }
+        let parsed = args::parse(v.args, short_arg, long_arg);
+        self.flags_ok(v.prog, &parsed)
+            && self.operands.len() <= parsed.operands.len()
+            && self
+                .operands
+                .iter()
+                .zip(&parsed.operands)
+                .all(|(o, w)| w.is_static() && normalize_operand(&w.text) == *o)
+    }
+
+    fn flags_ok(&self, prog: &str, parsed: &args::Parsed<'_>) -> bool {
+        if self.flags.is_empty() {
+            return true;
+        }
+        let have = flags_of(prog, parsed);
+        self.flags.iter().all(|f| {
+            have.iter().any(|h| {
+                h == f
+                    || (f.starts_with("--")
+                        && h.starts_with("--")
+                        && h.len() >= 4
+                        && f.starts_with(h.as_str()))
+            })
+        })
+    }
+
+    fn subs_ok(&self, args: &[Word]) -> bool {
+        self.subs.iter().all(|(kind, progs)| {
+            args.iter().any(|w| {
+                w.subs.iter().any(|s| {
+                    s.kind == *kind && {
+                        let mut found = Vec::new();
+                        script_programs(&s.script, &mut found);
+                        progs.iter().all(|p| found.iter().any(|f| f == p))
+                    }
+                })
+            })
+        })
+    }
+}

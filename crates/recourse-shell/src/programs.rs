@@ -1,0 +1,1930 @@
+//! What the classifier knows about individual programs: which are shells, interpreters,
+//! pagers, fetchers and wrappers, which are positively read-only and under which flags, and
+//! which invocations are dangerous on their own.
+
+use recourse_policy::{Decision, Reason};
+
+use crate::args::{self, Parsed, basename, normalize_path};
+use crate::ast::Word;
+
+/// Shells: `-c STRING` runs a script; with neither `-c` nor a file they read commands from stdin.
+pub const SHELLS: &[&str] = &[
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "mksh",
+    "ash",
+    "yash",
+    "csh",
+    "tcsh",
+    "fish",
+    "rc",
+    "elvish",
+    "posh",
+    "sash",
+    "pwsh",
+    "powershell",
+    "ksh93",
+    "oksh",
+    "loksh",
+    "rbash",
+];
+
+/// Interpreters and the flags that take inline code.
+pub const INTERPRETERS: &[(&str, &[&str])] = &[
+    ("python", &["-c"]),
+    ("python2", &["-c"]),
+    ("python3", &["-c"]),
+    ("pypy", &["-c"]),
+    ("pypy3", &["-c"]),
+    ("perl", &["-e", "-E"]),
+    ("ruby", &["-e"]),
+    ("irb", &[]),
+    ("node", &["-e", "--eval", "-p", "--print"]),
+    ("nodejs", &["-e", "--eval", "-p", "--print"]),
+    ("deno", &["eval"]),
+    ("bun", &["-e", "--eval"]),
+    ("php", &["-r"]),
+    ("lua", &["-e"]),
+    ("luajit", &["-e"]),
+    ("julia", &["-e", "-E"]),
+    ("R", &["-e"]),
+    ("Rscript", &["-e"]),
+    ("tclsh", &[]),
+    ("wish", &[]),
+    ("expect", &["-c"]),
+    ("osascript", &["-e"]),
+    ("jrunscript", &["-e"]),
+    ("guile", &["-c"]),
+    ("clisp", &["-x"]),
+    ("sbcl", &["--eval"]),
+    ("ghc", &["-e"]),
+    ("ghci", &[]),
+    ("gnuplot", &["-e"]),
+    ("octave", &["--eval"]),
+    ("octave-cli", &["--eval"]),
+    ("slsh", &["-e"]),
+    ("jshell", &[]),
+    ("scala", &["-e"]),
+    ("groovy", &["-e"]),
+    ("java", &[]),
+    ("dc", &["-e"]),
+    ("bc", &[]),
+];
+
+/// awk-family programs: the first operand is a program unless `-f` names a file.
+pub const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk", "busybox-awk"];
+
+/// Programs with interactive shell escapes (`!sh`, `:shell`, `|cmd`).
+pub const PAGERS_EDITORS: &[&str] = &[
+    "less",
+    "more",
+    "most",
+    "pg",
+    "man",
+    "vi",
+    "vim",
+    "nvim",
+    "view",
+    "vimdiff",
+    "rvim",
+    "ex",
+    "ed",
+    "nano",
+    "pico",
+    "emacs",
+    "emacsclient",
+    "joe",
+    "jed",
+    "mc",
+    "top",
+    "htop",
+    "screen",
+    "tmux",
+    "tmate",
+    "info",
+    "pinfo",
+    "lynx",
+    "w3m",
+    "links",
+    "elinks",
+    "ftp",
+    "psql",
+    "mysql",
+    "sqlite3",
+    "gdb",
+    "lldb",
+    "nmap",
+    "ssh",
+    "telnet",
+    "minicom",
+    "irssi",
+];
+
+/// Programs that fetch data over the network.
+pub const FETCHERS: &[&str] = &[
+    "curl",
+    "wget",
+    "fetch",
+    "aria2c",
+    "lwp-download",
+    "lwp-request",
+    "GET",
+    "POST",
+    "HEAD",
+    "http",
+    "https",
+    "xh",
+    "nc",
+    "ncat",
+    "netcat",
+    "socat",
+    "telnet",
+    "ftp",
+    "tftp",
+    "sftp",
+    "scp",
+    "ssh",
+    "openssl",
+    "gh",
+    "rsync",
+    "smbclient",
+    "s3cmd",
+];
+
+/// Programs that open raw network connections (reverse-shell ends).
+pub const NETWORK: &[&str] = &[
+    "nc", "ncat", "netcat", "socat", "telnet", "openssl", "ssh", "curl", "wget", "socket",
+];
+
+/// Privilege-changing wrappers.
+pub const PRIVILEGE: &[&str] = &[
+    "sudo", "doas", "pkexec", "su", "ksu", "run0", "sudo-rs", "runuser", "chroot", "nsenter", "sg",
+    "newgrp", "calife", "sudoedit",
+];
+
+/// Directories whose programs may be named by path.
+pub const SYSTEM_DIRS: &[&str] = &[
+    "/bin",
+    "/usr/bin",
+    "/usr/local/bin",
+    "/sbin",
+    "/usr/sbin",
+    "/usr/local/sbin",
+];
+
+/// Programs known to change files or state (classified as mutating, not unknown).
+pub const KNOWN_MUTATING: &[&str] = &[
+    "rm",
+    "rmdir",
+    "mv",
+    "cp",
+    "mkdir",
+    "touch",
+    "ln",
+    "chmod",
+    "chown",
+    "chgrp",
+    "truncate",
+    "install",
+    "unlink",
+    "mkfifo",
+    "mknod",
+    "shred",
+    "chattr",
+    "setfacl",
+    "kill",
+    "pkill",
+    "killall",
+    "patch",
+    "tee",
+    "dd",
+    "git",
+    "kubectl",
+    "terraform",
+    "helm",
+    "docker",
+    "podman",
+    "systemctl",
+    "service",
+    "make",
+    "cargo",
+    "npm",
+    "pip",
+    "pip3",
+    "go",
+    "apt",
+    "apt-get",
+    "yum",
+    "dnf",
+    "brew",
+    "aws",
+    "gcloud",
+    "az",
+    "gzip",
+    "gunzip",
+    "tar",
+    "zip",
+    "unzip",
+];
+
+/// Programs read-only in every invocation the per-program model allows.
+pub const READONLY: &[&str] = &[
+    "ls",
+    "cat",
+    "head",
+    "tail",
+    "grep",
+    "egrep",
+    "fgrep",
+    "wc",
+    "echo",
+    "printf",
+    "pwd",
+    "whoami",
+    "date",
+    "id",
+    "uname",
+    "hostname",
+    "true",
+    "false",
+    "test",
+    "[",
+    "basename",
+    "dirname",
+    "realpath",
+    "readlink",
+    "stat",
+    "file",
+    "du",
+    "df",
+    "sort",
+    "uniq",
+    "cut",
+    "tr",
+    "nl",
+    "tac",
+    "rev",
+    "column",
+    "fold",
+    "fmt",
+    "expand",
+    "unexpand",
+    "paste",
+    "join",
+    "comm",
+    "od",
+    "hexdump",
+    "xxd",
+    "strings",
+    "md5sum",
+    "sha1sum",
+    "sha256sum",
+    "sha512sum",
+    "cksum",
+    "b2sum",
+    "seq",
+    "sleep",
+    "which",
+    "type",
+    "whereis",
+    "tree",
+    "diff",
+    "cmp",
+    "jq",
+    "yq",
+    "find",
+    "git",
+    "kubectl",
+    "terraform",
+    "sed",
+    "uptime",
+    "free",
+    "ps",
+    "groups",
+    "locale",
+    "nproc",
+    "arch",
+    "tty",
+    "cd",
+    "pushd",
+    "popd",
+    "dirs",
+    ":",
+    "set",
+    "shopt",
+    "unset",
+    "export",
+    "local",
+    "declare",
+    "typeset",
+    "readonly",
+    "read",
+    "exit",
+    "return",
+    "break",
+    "continue",
+    "shift",
+    "wait",
+    "getopts",
+    "hash",
+    "umask",
+    "ulimit",
+    "base64",
+    "zcat",
+    "lsblk",
+    "lscpu",
+    "env",
+    "printenv",
+    "helm",
+    "docker",
+    "systemctl",
+    "cal",
+];
+
+/// Whether a program is a shell.
+pub fn is_shell(p: &str) -> bool {
+    SHELLS.contains(&p)
+}
+
+/// Inline-code flags of an interpreter, if it is one.
+pub fn interpreter(p: &str) -> Option<&'static [&'static str]> {
+    if let Some((_, f)) = INTERPRETERS.iter().find(|(n, _)| *n == p) {
+        return Some(f);
+    }
+    // python3.12, perl5.36, ruby3.2 …
+    for (base, flags) in [
+        ("python", &["-c"][..]),
+        ("perl", &["-e", "-E"]),
+        ("ruby", &["-e"]),
+    ] {
+        if let Some(rest) = p.strip_prefix(base)
+            && !rest.is_empty()
+            && rest.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        {
+            return Some(flags);
+        }
+    }
+    None
+}
+
+/// Whether the stage decodes or decompresses its input (obfuscated payloads).
+pub fn is_decoder(prog: &str, args: &[Word]) -> bool {
+    let p = args::parse(args, "", &[]);
+    match prog {
+        "base64" | "base32" | "basenc" => {
+            p.has_short('d') || p.has_short('D') || p.has_long("decode")
+        }
+        "xxd" => p.has_short('r') || p.has_long("revert"),
+        "uudecode" | "gunzip" | "zcat" | "bzcat" | "xzcat" | "unxz" | "bunzip2" | "zstdcat" => true,
+        "gzip" | "bzip2" | "xz" | "zstd" => p.has_short('d') || p.has_long("decompress"),
+        "openssl" => args.iter().any(|w| w.text == "-d" || w.text == "base64"),
+        _ => false,
+    }
+}
+
+/// A read-only verdict from a per-program model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Model {
+    /// Positively read-only with these arguments.
+    ReadOnly,
+    /// Changes state (why).
+    Mutating(String),
+    /// Can run arbitrary code (why).
+    RunsCode(String),
+    /// The model does not know this invocation.
+    Unknown,
+}
+
+fn any_long(p: &Parsed<'_>, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find(|n| p.has_long(n))
+        .map(|n| format!("--{n}"))
+}
+
+/// git subcommands that only read.
+const GIT_READ: &[&str] = &[
+    "status",
+    "diff",
+    "log",
+    "show",
+    "blame",
+    "ls-files",
+    "ls-tree",
+    "rev-parse",
+    "rev-list",
+    "describe",
+    "shortlog",
+    "cat-file",
+    "grep",
+    "reflog",
+    "whatchanged",
+    "name-rev",
+    "merge-base",
+    "for-each-ref",
+    "show-ref",
+    "count-objects",
+    "version",
+    "cherry",
+    "range-diff",
+    "annotate",
+    "check-ignore",
+    "var",
+    "verify-commit",
+    "verify-tag",
+];
+
+fn git_model(args: &[Word]) -> Model {
+    // Global options before the subcommand.
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let t = w.text.as_str();
+        match t {
+            "-C" | "--git-dir" | "--work-tree" | "--namespace" => i += 2,
+            "--no-pager"
+            | "-P"
+            | "--bare"
+            | "--no-replace-objects"
+            | "--literal-pathspecs"
+            | "--glob-pathspecs"
+            | "--noglob-pathspecs"
+            | "--icase-pathspecs"
+            | "--no-optional-locks" => i += 1,
+            t if t.starts_with("--git-dir=")
+                || t.starts_with("--work-tree=")
+                || t.starts_with("--namespace=") =>
+            {
+                i += 1
+            }
+            t if t.starts_with("-c") || t.starts_with("--config-env") => {
+                return Model::RunsCode("git -c can set a pager, hook or external diff".into());
+            }
+            t if t.starts_with("--exec-path") => {
+                return Model::RunsCode(
+                    "git --exec-path runs programs from another directory".into(),
+                );
+            }
+            "-p" | "--paginate" => {
+                return Model::RunsCode("git -p runs a pager".into());
+            }
+            t if t.starts_with('-') => return Model::Unknown,
+            _ => break,
+        }
+    }
+    let Some(sub) = args.get(i) else {
+        return Model::ReadOnly;
+    };
+    let rest = args.get(i + 1..).unwrap_or_default();
+    let p = args::parse(rest, "", &[]);
+    let sub = sub.text.as_str();
+    let dangerous = [
+        "output",
+        "ext-diff",
+        "textconv",
+        "exec",
+        "upload-pack",
+        "open-files-in-pager",
+    ];
+    if let Some(flag) = any_long(&p, &dangerous) {
+        return Model::RunsCode(format!("git {sub} {flag} writes files or runs programs"));
+    }
+    if sub == "grep" && (p.has_short('O') || p.has_long("open-files-in-pager")) {
+        return Model::RunsCode("git grep -O runs a pager".into());
+    }
+    match sub {
+        s if GIT_READ.contains(&s) => Model::ReadOnly,
+        "branch" => {
+            let writes = ['d', 'D', 'm', 'M', 'c', 'C', 'f', 'u'];
+            if p.shorts.iter().any(|c| writes.contains(c))
+                || any_long(
+                    &p,
+                    &[
+                        "delete",
+                        "move",
+                        "copy",
+                        "force",
+                        "set-upstream-to",
+                        "unset-upstream",
+                        "edit-description",
+                    ],
+                )
+                .is_some()
+                || (!p.operands.is_empty()
+                    && !p.has_short('l')
+                    && !p.has_long("list")
+                    && !p.has_long("contains")
+                    && !p.has_long("merged")
+                    && !p.has_long("no-merged")
+                    && !p.has_long("points-at"))
+            {
+                Model::Mutating("git branch changes branches".into())
+            } else {
+                Model::ReadOnly
+            }
+        }
+        "tag" => {
+            if p.operands.is_empty() || p.has_short('l') || p.has_long("list") {
+                Model::ReadOnly
+            } else {
+                Model::Mutating("git tag creates or deletes tags".into())
+            }
+        }
+        "remote" => match p.operands.first().map(|w| w.text.as_str()) {
+            None | Some("show") | Some("get-url") => Model::ReadOnly,
+            _ => Model::Mutating("git remote changes remotes".into()),
+        },
+        "stash" => match p.operands.first().map(|w| w.text.as_str()) {
+            Some("list") | Some("show") => Model::ReadOnly,
+            _ => Model::Mutating("git stash changes the working tree".into()),
+        },
+        "config" => {
+            if p.has_long("get") || p.has_long("get-all") || p.has_long("list") || p.has_short('l')
+            {
+                Model::ReadOnly
+            } else {
+                Model::Mutating("git config changes configuration".into())
+            }
+        }
+        "help" => Model::RunsCode("git help opens a pager or browser".into()),
+        _ => Model::Mutating(format!("git {sub} is not a read-only git command")),
+    }
+}
+
+fn kubectl_model(args: &[Word]) -> Model {
+    let p = args::parse(
+        args,
+        "nolcfLs",
+        &[
+            "namespace",
+            "output",
+            "selector",
+            "context",
+            "kubeconfig",
+            "cluster",
+            "user",
+            "field-selector",
+            "server",
+            "token",
+            "template",
+            "sort-by",
+            "container",
+            "since",
+            "tail",
+        ],
+    );
+    let Some(sub) = p.operands.first() else {
+        return Model::ReadOnly;
+    };
+    match sub.text.as_str() {
+        "get" => {
+            let secret = p.operands.get(1).is_some_and(|w| {
+                w.text.split(',').any(|r| {
+                    matches!(
+                        r.split('/').next().unwrap_or(""),
+                        "secret" | "secrets" | "Secret"
+                    )
+                }) || w.text == "all"
+            });
+            let out = p.value(&["-o", "--output"]).unwrap_or("");
+            let revealing = [
+                "yaml",
+                "json",
+                "jsonpath",
+                "go-template",
+                "template",
+                "custom-columns",
+                "name",
+            ]
+            .iter()
+            .any(|o| out.starts_with(o) && *o != "name");
+            if secret && revealing {
+                Model::Mutating("kubectl get secret with -o yaml/json prints secret data".into())
+            } else {
+                Model::ReadOnly
+            }
+        }
+        "describe" | "logs" | "explain" | "api-resources" | "api-versions" | "version"
+        | "cluster-info" | "top" | "events" => Model::ReadOnly,
+        "config" => match p.operands.get(1).map(|w| w.text.as_str()) {
+            Some("current-context") | Some("get-contexts") | Some("get-clusters") => {
+                Model::ReadOnly
+            }
+            _ => Model::Mutating("kubectl config reads or changes credentials".into()),
+        },
+        s => Model::Mutating(format!("kubectl {s} is not a read-only kubectl command")),
+    }
+}
+
+fn terraform_model(args: &[Word]) -> Model {
+    let ops: Vec<&str> = args
+        .iter()
+        .map(|w| w.text.as_str())
+        .filter(|t| !t.starts_with('-'))
+        .collect();
+    match ops.first().copied() {
+        None | Some("version") | Some("validate") | Some("show") | Some("providers")
+        | Some("output") | Some("graph") => Model::ReadOnly,
+        Some("fmt") => {
+            let check = args
+                .iter()
+                .any(|w| w.text == "-check" || w.text == "-write=false" || w.text == "--check");
+            if check {
+                Model::ReadOnly
+            } else {
+                Model::Mutating("terraform fmt rewrites files (use -check)".into())
+            }
+        }
+        Some("state") if matches!(ops.get(1).copied(), Some("list") | Some("show")) => {
+            Model::ReadOnly
+        }
+        Some(s) => Model::Mutating(format!(
+            "terraform {s} is not a read-only terraform command"
+        )),
+    }
+}
+
+/// Whether a sed script only reads: no `e` or `w`/`W` commands or flags.
+fn sed_script_readonly(script: &str) -> bool {
+    let b = script.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\n' | b';' | b'{' | b'}' | b'!' | b',' | b'0'..=b'9' | b'$' | b'~' => {
+                i += 1
+            }
+            b'/' | b'\\' => {
+                // address regex: /re/ or \cREc
+                let delim = if c == b'\\' {
+                    i += 1;
+                    match b.get(i) {
+                        Some(d) => *d,
+                        None => return false,
+                    }
+                } else {
+                    b'/'
+                };
+                i += 1;
+                while i < b.len() && b[i] != delim {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                while matches!(b.get(i), Some(b'I' | b'M')) {
+                    i += 1;
+                }
+            }
+            b's' | b'y' => {
+                let Some(&delim) = b.get(i + 1) else {
+                    return false;
+                };
+                if delim == b'\n' || delim == b'\\' {
+                    return false;
+                }
+                i += 2;
+                for _ in 0..2 {
+                    while i < b.len() && b[i] != delim {
+                        if b[i] == b'\\' {
+                            i += 1;
+                        }
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if c == b's' {
+                    while let Some(&f) = b.get(i) {
+                        match f {
+                            b'g' | b'p' | b'i' | b'I' | b'm' | b'M' | b'0'..=b'9' => i += 1,
+                            b'e' | b'w' | b'W' => return false,
+                            _ => break,
+                        }
+                    }
+                }
+            }
+            b'p' | b'P' | b'd' | b'D' | b'g' | b'G' | b'h' | b'H' | b'x' | b'n' | b'N' | b'l'
+            | b'=' | b'z' | b'F' | b'q' | b'Q' => i += 1,
+            b'a' | b'i' | b'c' | b':' | b'b' | b't' | b'T' | b'r' | b'R' => {
+                // text or label or file name to end of line (labels also end at ';')
+                while i < b.len()
+                    && b[i] != b'\n'
+                    && !(matches!(c, b'b' | b't' | b'T') && b[i] == b';')
+                {
+                    i += 1;
+                }
+            }
+            _ => return false, // e, w, W, v, unknown: not read-only
+        }
+    }
+    true
+}
+
+fn sed_model(args: &[Word]) -> Model {
+    let p = args::parse(args, "efl", &["expression", "file", "line-length"]);
+    if p.has_short('i') || p.has_long("in-place") {
+        return Model::Mutating("sed -i edits files in place".into());
+    }
+    if p.has_short('f') || p.has_long("file") {
+        return Model::RunsCode("sed -f runs a script file the gateway cannot see".into());
+    }
+    let mut scripts: Vec<&str> = p
+        .values
+        .iter()
+        .filter(|(k, _)| k == "-e" || k == "--expression")
+        .map(|(_, v)| *v)
+        .collect();
+    if scripts.is_empty() {
+        match p.operands.first() {
+            Some(w) if !w.dynamic => scripts.push(w.text.as_str()),
+            _ => return Model::Unknown,
+        }
+    }
+    if scripts.iter().all(|s| sed_script_readonly(s)) {
+        Model::ReadOnly
+    } else {
+        Model::RunsCode("the sed script executes (`e`) or writes (`w`)".into())
+    }
+}
+
+/// The per-program model of read-only use, for programs in [`READONLY`].
+pub fn readonly_model(prog: &str, args: &[Word]) -> Model {
+    let p = || args::parse(args, "", &[]);
+    match prog {
+        "git" => git_model(args),
+        "kubectl" => kubectl_model(args),
+        "terraform" => terraform_model(args),
+        "sed" => sed_model(args),
+        "find" => {
+            let bad = ["-delete", "-fprint", "-fprint0", "-fprintf", "-fls"];
+            match args.iter().find(|w| bad.contains(&w.text.as_str())) {
+                Some(w) => Model::Mutating(format!("find {} deletes or writes files", w.text)),
+                None => Model::ReadOnly,
+            }
+        }
+        "sort" => {
+            let p = p();
+            if p.has_short('o') || p.has_long("output") {
+                Model::Mutating("sort -o writes a file".into())
+            } else if p.has_long("compress-program") {
+                Model::RunsCode("sort --compress-program runs a program".into())
+            } else {
+                Model::ReadOnly
+            }
+        }
+        "uniq" | "xxd" => {
+            if p().operands.len() >= 2 {
+                Model::Mutating(format!("{prog} with two file operands writes the second"))
+            } else {
+                Model::ReadOnly
+            }
+        }
+        "tree" => {
+            if p().has_short('o') {
+                Model::Mutating("tree -o writes a file".into())
+            } else {
+                Model::ReadOnly
+            }
+        }
+        "file" => {
+            if p().has_short('C') || p().has_long("compile") {
+                Model::Mutating("file -C writes a compiled magic file".into())
+            } else {
+                Model::ReadOnly
+            }
+        }
+        "date" => {
+            let p = p();
+            if p.has_short('s') || p.has_long("set") {
+                Model::Mutating("date -s sets the clock".into())
+            } else {
+                Model::ReadOnly
+            }
+        }
+        "hostname" => {
+            if args.iter().any(|w| !w.text.starts_with('-'))
+                || p().has_short('F')
+                || p().has_long("file")
+            {
+                Model::Mutating("hostname NAME sets the host name".into())
+            } else {
+                Model::ReadOnly
+            }
+        }
+        "jq" | "yq" => {
+            let p = p();
+            if p.has_short('i') || p.has_long("inplace") || p.has_long("in-place") {
+                return Model::Mutating(format!("{prog} -i edits files in place"));
+            }
+            Model::ReadOnly
+        }
+        "helm" => match args
+            .iter()
+            .find(|w| !w.text.starts_with('-'))
+            .map(|w| w.text.as_str())
+        {
+            Some(
+                "list" | "ls" | "status" | "history" | "get" | "show" | "search" | "version"
+                | "template" | "lint",
+            ) => Model::ReadOnly,
+            _ => Model::Mutating("not a read-only helm command".into()),
+        },
+        "docker" => match args
+            .iter()
+            .find(|w| !w.text.starts_with('-'))
+            .map(|w| w.text.as_str())
+        {
+            Some("ps" | "images" | "version" | "info" | "inspect" | "logs") => Model::ReadOnly,
+            _ => Model::Mutating("not a read-only docker command".into()),
+        },
+        "systemctl" => match args
+            .iter()
+            .find(|w| !w.text.starts_with('-'))
+            .map(|w| w.text.as_str())
+        {
+            None
+            | Some(
+                "status" | "show" | "is-active" | "is-enabled" | "is-failed" | "list-units"
+                | "list-unit-files" | "list-timers" | "cat",
+            ) => Model::ReadOnly,
+            Some("edit") => Model::RunsCode("systemctl edit runs an editor".into()),
+            Some(s) => Model::Mutating(format!("systemctl {s} changes services")),
+        },
+        "less" => Model::RunsCode("less has shell escapes (`!cmd`) and input preprocessors".into()),
+        "env" | "printenv" => Model::ReadOnly,
+        "export" | "declare" | "typeset" | "set" | "readonly" | "local" => Model::ReadOnly,
+        _ => Model::ReadOnly,
+    }
+}
+
+/// Whether running `prog` with `args` prints the environment (credentials).
+pub fn dumps_environment(prog: &str, args: &[Word]) -> bool {
+    match prog {
+        "printenv" => true,
+        "env" => args
+            .iter()
+            .all(|w| w.text.starts_with('-') || w.text.contains('=')),
+        "set" => args.is_empty() || args.iter().any(|w| w.text == "-o" && args.len() == 1),
+        "export" | "declare" | "typeset" | "readonly" => {
+            args.is_empty()
+                || args
+                    .iter()
+                    .any(|w| w.text == "-p" || w.text == "-x" && args.len() == 1)
+        }
+        "compgen" => args.iter().any(|w| w.text == "-v" || w.text == "-e"),
+        "jq" | "yq" | "gojq" | "jaq" => args.iter().any(|w| mentions_env_builtin(&w.text)),
+        _ => false,
+    }
+}
+
+/// Whether a jq/yq filter uses the `env`/`$ENV`/`strenv` builtins (field accesses like `.env`
+/// do not count).
+fn mentions_env_builtin(filter: &str) -> bool {
+    if filter.contains("$ENV") || filter.contains("strenv(") {
+        return true;
+    }
+    let b = filter.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    filter.match_indices("env").any(|(i, _)| {
+        let before = i.checked_sub(1).and_then(|j| b.get(j)).copied();
+        let after = b.get(i + 3).copied();
+        before.is_none_or(|c| !word(c) && c != b'.' && c != b'$') && after.is_none_or(|c| !word(c))
+    })
+}
+
+/// Variables whose values are credentials.
+pub fn is_secret_param(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    n.starts_with("AWS_")
+        || n.starts_with("GOOGLE_")
+        || n.starts_with("AZURE_")
+        || n.starts_with("ARM_")
+        || n.starts_with("GCP_")
+        || n == "KUBECONFIG"
+        || n.starts_with("VAULT_")
+        || [
+            "TOKEN",
+            "SECRET",
+            "PASSWORD",
+            "PASSWD",
+            "CREDENTIAL",
+            "API_KEY",
+            "APIKEY",
+            "PRIVATE_KEY",
+            "ACCESS_KEY",
+        ]
+        .iter()
+        .any(|s| n.contains(s))
+}
+
+/// Variables that change what later programs run or load.
+pub fn is_dangerous_assignment(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    matches!(
+        n.as_str(),
+        "PATH"
+            | "BASH_ENV"
+            | "ENV"
+            | "IFS"
+            | "PROMPT_COMMAND"
+            | "SHELLOPTS"
+            | "BASHOPTS"
+            | "PS4"
+            | "EDITOR"
+            | "VISUAL"
+            | "PAGER"
+            | "LESSOPEN"
+            | "LESSCLOSE"
+            | "MANPAGER"
+            | "BROWSER"
+            | "SHELL"
+            | "PERL5OPT"
+            | "PERL5LIB"
+            | "PERL5DB"
+            | "PYTHONPATH"
+            | "PYTHONSTARTUP"
+            | "NODE_OPTIONS"
+            | "RUBYOPT"
+            | "RUBYLIB"
+            | "HOME"
+            | "ZDOTDIR"
+            | "GIT_DIR"
+    ) || n.starts_with("LD_")
+        || n.starts_with("GIT_")
+        || n.starts_with("DYLD_")
+        || n.ends_with("PAGER")
+        || n.ends_with("EDITOR")
+        || n.ends_with("_COMMAND")
+        || n.ends_with("_PROGRAM")
+        || n.ends_with("_BIN_PATH")
+        || n.contains("ASKPASS")
+}
+
+/// Whether a path names credentials.
+pub fn is_credential_path(text: &str) -> bool {
+    let t = normalize_path(text);
+    let lower = t.to_ascii_lowercase();
+    let base = basename(&lower);
+    const DIRS: &[&str] = &[
+        ".aws",
+        ".kube",
+        ".ssh",
+        ".gnupg",
+        ".azure",
+        ".config/gcloud",
+        ".docker",
+        ".vault-token",
+        "/var/run/secrets",
+        "/run/secrets",
+        ".password-store",
+    ];
+    DIRS.iter().any(|d| {
+        lower == d.trim_start_matches('/')
+            || lower.ends_with(&format!("/{}", d.trim_start_matches('/')))
+            || lower.contains(&format!("{}/", d))
+            || lower.starts_with(&format!("{}/", d.trim_start_matches('/')))
+            || (d.starts_with('/') && lower.starts_with(d))
+    }) || matches!(
+        base,
+        ".env"
+            | ".envrc"
+            | ".netrc"
+            | ".git-credentials"
+            | ".npmrc"
+            | ".pypirc"
+            | ".pgpass"
+            | ".my.cnf"
+            | "credentials"
+            | "credentials.json"
+            | "id_rsa"
+            | "id_dsa"
+            | "id_ecdsa"
+            | "id_ed25519"
+            | "terraform.tfstate"
+            | "terraform.tfstate.backup"
+            | "kubeconfig"
+            | ".bash_history"
+            | ".zsh_history"
+            | "shadow"
+            | "gshadow"
+            | "sudoers"
+            | "service-account.json"
+            | "application_default_credentials.json"
+    ) || base.starts_with(".env.")
+        || base.ends_with(".pem")
+        || base.ends_with(".key")
+        || base.ends_with(".p12")
+        || base.ends_with(".pfx")
+        || (lower.starts_with("/proc/") && lower.ends_with("/environ"))
+}
+
+/// Whether writing to a path plants persistence or changes privileges.
+pub fn is_sensitive_write(text: &str) -> bool {
+    let t = normalize_path(text);
+    let base = basename(&t);
+    t.starts_with("/etc/sudoers")
+        || matches!(
+            t.as_str(),
+            "/etc/passwd"
+                | "/etc/shadow"
+                | "/etc/group"
+                | "/etc/gshadow"
+                | "/etc/profile"
+                | "/etc/bash.bashrc"
+                | "/etc/environment"
+                | "/etc/ld.so.preload"
+                | "/etc/crontab"
+                | "/etc/rc.local"
+                | "/etc/hosts"
+        )
+        || t.starts_with("/etc/cron")
+        || t.starts_with("/var/spool/cron")
+        || t.starts_with("/etc/profile.d/")
+        || t.starts_with("/etc/systemd/")
+        || t.starts_with("/etc/init.d/")
+        || t.starts_with("/boot/")
+        || matches!(
+            base,
+            "authorized_keys"
+                | "authorized_keys2"
+                | ".bashrc"
+                | ".bash_profile"
+                | ".bash_login"
+                | ".bash_logout"
+                | ".profile"
+                | ".zshrc"
+                | ".zprofile"
+                | ".zshenv"
+                | ".zlogin"
+                | ".cshrc"
+                | ".tcshrc"
+                | ".kshrc"
+                | ".inputrc"
+                | "config.fish"
+        )
+        || t.contains("/.ssh/")
+        || t.contains("/.git/hooks/")
+        || t.starts_with(".git/hooks/")
+}
+
+/// Whether a normalized path is a root whose recursive deletion is catastrophic.
+pub fn is_protected_root(text: &str) -> bool {
+    let t = normalize_path(text);
+    const ROOTS: &[&str] = &[
+        "/",
+        "~",
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/media",
+        "/mnt",
+        "/opt",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/snap",
+        "/srv",
+        "/sys",
+        "/usr",
+        "/var",
+        "/usr/bin",
+        "/usr/lib",
+        "/usr/local",
+        "/usr/sbin",
+        "/usr/share",
+        "/var/lib",
+        "/var/log",
+        "/var/www",
+        "/usr/local/bin",
+    ];
+    let stripped = t.strip_suffix("/*").unwrap_or(&t);
+    let stripped = if stripped.is_empty() { "/" } else { stripped };
+    ROOTS.contains(&stripped) || t == "/*" || t == "~/*"
+}
+
+fn chmod_mode_dangerous(mode: &str) -> Option<&'static str> {
+    if !mode.is_empty() && mode.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        let v = u32::from_str_radix(mode, 8).ok()?;
+        if v & 0o6000 != 0 {
+            return Some("sets the setuid/setgid bit");
+        }
+        if v & 0o777 == 0o777 {
+            return Some("makes files writable and executable by everyone");
+        }
+        return None;
+    }
+    for clause in mode.split(',') {
+        let who_end = clause.find(['+', '-', '=']).unwrap_or(clause.len());
+        let (who, rest) = clause.split_at(who_end);
+        if !(rest.starts_with('+') || rest.starts_with('=')) {
+            continue;
+        }
+        let perms = &rest[1..];
+        if perms.contains('s') {
+            return Some("sets the setuid/setgid bit");
+        }
+        let everyone = who.is_empty() || who.contains('a') || who.contains('o');
+        if everyone && perms.contains('r') && perms.contains('w') && perms.contains('x') {
+            return Some("makes files writable and executable by everyone");
+        }
+    }
+    None
+}
+
+fn block(out: &mut Vec<Reason>, rule: &str, msg: String) {
+    out.push(Reason::new(
+        Decision::Block,
+        format!("shell.builtin.{rule}"),
+        msg,
+    ));
+}
+
+fn escalate(out: &mut Vec<Reason>, rule: &str, msg: String) {
+    out.push(Reason::new(
+        Decision::Escalate,
+        format!("shell.builtin.{rule}"),
+        msg,
+    ));
+}
+
+const DISK_DEVICES: &[&str] = &[
+    "/dev/sd",
+    "/dev/hd",
+    "/dev/vd",
+    "/dev/xvd",
+    "/dev/nvme",
+    "/dev/mmcblk",
+    "/dev/disk",
+    "/dev/mapper",
+    "/dev/md",
+    "/dev/dm-",
+    "/dev/loop",
+];
+
+/// Whether a path is a block device.
+pub fn is_disk_device(t: &str) -> bool {
+    DISK_DEVICES.iter().any(|d| t.starts_with(d))
+}
+
+/// Dangers of one invocation that hold whatever wraps it: recursive deletion of roots, world
+/// or setuid permissions, privilege and account changes, disk wipes, reverse shells, host
+/// escapes from containers, remote-access tunnels.
+pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
+    let p = args::parse(args, "", &[]);
+    let ops = || p.operands.iter().map(|w| w.text.as_str());
+    match prog {
+        "rm" => {
+            let recursive = p.has_short('r') || p.has_short('R') || p.has_long("recursive");
+            if p.has_long("no-preserve-root") {
+                block(out, "recursive_delete_root", "rm --no-preserve-root".into());
+            }
+            if recursive && let Some(t) = ops().find(|t| is_protected_root(t)) {
+                block(
+                    out,
+                    "recursive_delete_root",
+                    format!("rm -r of `{t}` deletes a system or home root"),
+                );
+            }
+        }
+        "chmod" | "chown" | "chgrp" => {
+            if prog == "chmod" {
+                let mode = ops().next().unwrap_or("");
+                // a mode may also be a short-option-looking token such as -x or +s handled below
+                for m in
+                    std::iter::once(mode).chain(args.iter().map(|w| w.text.as_str()).filter(|t| {
+                        t.starts_with('+')
+                            || t.starts_with("-")
+                                && t.len() > 1
+                                && !t.starts_with("--")
+                                && t.chars().skip(1).all(|c| "rwxXst".contains(c))
+                    }))
+                {
+                    if let Some(why) = chmod_mode_dangerous(m) {
+                        block(out, "chmod_world_or_setuid", format!("chmod {m} {why}"));
+                        break;
+                    }
+                }
+            }
+            if (p.has_short('R') || p.has_long("recursive")) && ops().skip(1).any(is_protected_root)
+            {
+                block(
+                    out,
+                    "recursive_permissions_root",
+                    format!("{prog} -R on a system or home root"),
+                );
+            }
+        }
+        "install" => {
+            if let Some(m) = p.value(&["-m", "--mode"]).or_else(|| {
+                args.iter()
+                    .position(|w| w.text == "-m")
+                    .and_then(|i| args.get(i + 1))
+                    .map(|w| w.text.as_str())
+            }) && let Some(why) = chmod_mode_dangerous(m)
+            {
+                block(
+                    out,
+                    "chmod_world_or_setuid",
+                    format!("install -m {m} {why}"),
+                );
+            }
+        }
+        "setcap" => block(
+            out,
+            "setcap",
+            "setcap grants file capabilities (privilege escalation)".into(),
+        ),
+        "passwd" | "chpasswd" | "usermod" | "useradd" | "adduser" | "userdel" | "deluser"
+        | "visudo" | "gpasswd" | "groupadd" | "chage" => {
+            block(
+                out,
+                "account_change",
+                format!("{prog} changes accounts, passwords or sudo rights"),
+            );
+        }
+        "mkfs" | "mke2fs" | "wipefs" | "blkdiscard" | "mkswap" => {
+            block(out, "disk_wipe", format!("{prog} destroys a filesystem"));
+        }
+        p2 if p2.starts_with("mkfs.") => {
+            block(out, "disk_wipe", format!("{prog} destroys a filesystem"))
+        }
+        "dd" => {
+            if let Some(of) = args.iter().find_map(|w| w.text.strip_prefix("of=")) {
+                if is_disk_device(of) {
+                    block(out, "disk_wipe", format!("dd of={of} overwrites a disk"));
+                }
+                if is_sensitive_write(of) {
+                    block(
+                        out,
+                        "sensitive_write",
+                        format!("dd of={of} overwrites a protected file"),
+                    );
+                }
+            }
+        }
+        "shred" => {
+            if let Some(t) = ops().find(|t| is_disk_device(t)) {
+                block(out, "disk_wipe", format!("shred {t} overwrites a disk"));
+            }
+        }
+        "sgdisk" | "sfdisk" | "fdisk" | "parted" | "gdisk" | "cfdisk" => {
+            escalate(
+                out,
+                "partition_table",
+                format!("{prog} changes partition tables"),
+            );
+            if args
+                .iter()
+                .any(|w| w.text.starts_with("--zap") || w.text == "-Z" || w.text == "--delete")
+            {
+                block(out, "disk_wipe", format!("{prog} erases partition tables"));
+            }
+        }
+        "nc" | "ncat" | "netcat"
+            if (p.has_short('e')
+                || p.has_short('c')
+                || p.has_long("exec")
+                || p.has_long("sh-exec")
+                || p.has_long("lua-exec")) =>
+        {
+            block(
+                out,
+                "reverse_shell",
+                format!("{prog} -e/-c connects a program to the network (reverse or bind shell)"),
+            );
+        }
+        "socat" => {
+            let lower: Vec<String> = ops().map(|t| t.to_ascii_lowercase()).collect();
+            let execs = lower
+                .iter()
+                .any(|t| t.starts_with("exec:") || t.starts_with("system:"));
+            let net = lower.iter().any(|t| {
+                [
+                    "tcp",
+                    "udp",
+                    "ssl",
+                    "openssl",
+                    "sctp",
+                    "socks",
+                    "proxy",
+                    "ip4",
+                    "ip6",
+                    "unix-connect",
+                ]
+                .iter()
+                .any(|n| t.starts_with(n))
+            });
+            if execs && net {
+                block(
+                    out,
+                    "reverse_shell",
+                    "socat connects a program to the network (reverse or bind shell)".into(),
+                );
+            } else if execs {
+                escalate(out, "spawns_shell", "socat exec: runs a program".into());
+            }
+        }
+        "socket"
+            if args.iter().any(|w| {
+                w.text.starts_with('-') && !w.text.starts_with("--") && w.text.contains('p')
+            }) =>
+        {
+            block(
+                out,
+                "reverse_shell",
+                "socket -p connects a program to the network".into(),
+            );
+        }
+        "zmodload" if ops().any(|t| t.contains("net/tcp") || t.contains("net/socket")) => {
+            block(
+                out,
+                "raw_tcp",
+                "zmodload zsh/net/tcp opens raw network sockets from the shell".into(),
+            );
+        }
+        "ztcp" | "zsocket" => block(
+            out,
+            "raw_tcp",
+            format!("{prog} opens raw network sockets from the shell"),
+        ),
+        "code" if ops().next() == Some("tunnel") => {
+            block(
+                out,
+                "tunnel",
+                "code tunnel opens remote access to this machine".into(),
+            );
+        }
+        "ngrok" | "cloudflared" | "chisel" | "frpc" | "bore" | "lt" | "localtunnel" => {
+            block(
+                out,
+                "tunnel",
+                format!("{prog} opens remote access to this machine"),
+            );
+        }
+        "agetty" | "getty" | "mingetty" | "login" => {
+            block(out, "login_shell", format!("{prog} spawns a login session"));
+        }
+        "docker" | "podman" | "nerdctl" | "ctr" | "crictl" => {
+            let text: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
+            let host_root = text.windows(2).any(|w| {
+                (matches!(w[0], "-v" | "--volume" | "--mount")
+                    && (w[1].starts_with("/:")
+                        || w[1].contains("src=/,")
+                        || w[1].contains("source=/,")
+                        || w[1] == "/"))
+            }) || text.iter().any(|t| {
+                t.starts_with("--volume=/:")
+                    || t.starts_with("-v/:")
+                    || (t.starts_with("--mount=")
+                        && (t.contains("src=/,") || t.contains("source=/,")))
+                    || t.contains("src=/,dst")
+            });
+            let privileged = text.iter().any(|t| {
+                *t == "--privileged"
+                    || t.starts_with("--pid=host")
+                    || t.starts_with("--userns=host")
+                    || t.starts_with("--cap-add=ALL")
+                    || t.starts_with("--cap-add=SYS_ADMIN")
+            }) || text.windows(2).any(|w| {
+                w[0] == "--pid" && w[1] == "host"
+                    || w[0] == "--cap-add" && matches!(w[1], "ALL" | "SYS_ADMIN")
+            });
+            if host_root || privileged {
+                block(
+                    out,
+                    "container_escape",
+                    format!(
+                        "{prog} runs a container with the host's root filesystem or full privileges"
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+    // Writes to protected files by known writers.
+    let write_targets: Vec<&str> = match prog {
+        "tee" => ops().collect(),
+        "cp" | "mv" | "install" | "ln" | "rsync" => {
+            if let Some(t) = p.value(&["-t", "--target-directory"]) {
+                vec![t]
+            } else {
+                ops().next_back().into_iter().collect()
+            }
+        }
+        "sed" if p.has_short('i') || p.has_long("in-place") => ops().skip(1).collect(),
+        "truncate" | "touch" | "crontab" => ops().collect(),
+        _ => Vec::new(),
+    };
+    if let Some(t) = write_targets.into_iter().find(|t| is_sensitive_write(t)) {
+        block(
+            out,
+            "sensitive_write",
+            format!(
+                "{prog} writes `{t}` (sudoers, passwd, ssh keys, cron, shell startup files or hooks)"
+            ),
+        );
+    }
+    if prog == "crontab" && !p.has_short('l') {
+        block(
+            out,
+            "sensitive_write",
+            "crontab installs scheduled commands".into(),
+        );
+    }
+}
+
+/// Inline code signals, lowercase.
+const NET_SIGNALS: &[&str] = &[
+    "socket",
+    "fsockopen",
+    "tcpsocket",
+    "io::socket",
+    "net::",
+    "urllib",
+    "requests.",
+    "http.client",
+    "httplib",
+    "http.get",
+    "http.request",
+    "require(\"http",
+    "require('http",
+    "require(\"net",
+    "require('net",
+    "net.connect",
+    "createconnection",
+    "/dev/tcp",
+    "uri.open",
+    "open-uri",
+    "download(",
+    "file_get_contents(\"http",
+    "file_get_contents('http",
+    "fetch(",
+    "websocket",
+    "sockets",
+    "ztcp",
+    "lwp::",
+    "connect(",
+];
+const EXEC_SIGNALS: &[&str] = &[
+    "system(",
+    "system \"",
+    "system '",
+    "exec(",
+    "exec \"",
+    "exec '",
+    "execl",
+    "execv",
+    "popen",
+    "spawn",
+    "subprocess",
+    "os.system",
+    "child_process",
+    "pty.",
+    "shell_exec",
+    "passthru",
+    "proc_open",
+    "pcntl_exec",
+    "io.popen",
+    "run(`",
+    "callcommand",
+    "os.execute",
+    "/bin/sh",
+    "/bin/bash",
+    "runtime.getruntime",
+    "processbuilder",
+    "%x(",
+    "qx(",
+    "qx{",
+    "run-shell-command",
+    "esyscmd",
+    "getline",
+    "| \"",
+    "|&",
+    "fork",
+    "dup2",
+    "run(",
+    "system ",
+    "exec ",
+];
+const WRITE_SIGNALS: &[&str] = &[
+    "writefile",
+    "file_put_contents",
+    "fopen",
+    "fputs",
+    "fwrite",
+    "unlink",
+    "rmtree",
+    "remove(",
+    "rename(",
+    "io.open",
+    "file.open",
+    "file.write",
+    "copyfile",
+    "shutil",
+    "\"w\"",
+    "'w'",
+    "\"w+\"",
+    "'w+'",
+    "\"wb\"",
+    "'wb'",
+    "\"a\"",
+    "'a'",
+    "> \"",
+    ">> \"",
+    "out-file",
+    "openout",
+    "write18",
+    "dump value",
+];
+
+/// What inline interpreter code appears to do.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CodeSignals {
+    /// Opens network connections.
+    pub network: bool,
+    /// Runs other programs.
+    pub exec: bool,
+    /// Writes or deletes files.
+    pub write: bool,
+}
+
+/// Scans inline code for what it does. Heuristic and only ever raising: any code is at least
+/// not read-only.
+pub fn code_signals(code: &str) -> CodeSignals {
+    let lower = code.to_ascii_lowercase();
+    CodeSignals {
+        network: NET_SIGNALS.iter().any(|s| lower.contains(s)),
+        exec: EXEC_SIGNALS.iter().any(|s| lower.contains(s)),
+        write: WRITE_SIGNALS.iter().any(|s| lower.contains(s)),
+    }
+}
+
+/// Whether an argument names a shell to another program (`/bin/sh`, `exec=/bin/bash`,
+/// `'sh -c …'`): the classic way to get a shell out of an innocent-looking program.
+pub fn names_a_shell(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("/bin/sh")
+        || lower.contains("/bin/bash")
+        || lower.contains("/bin/zsh")
+        || lower.contains("/bin/dash")
+    {
+        return true;
+    }
+    lower
+        .split(|c: char| {
+            !(c.is_ascii_alphanumeric() || c == '/' || c == '.' || c == '_' || c == '-')
+        })
+        .any(|tok| {
+            let b = basename(tok);
+            SHELLS.contains(&b) && b != "rc" && b != "fish" && b != "posh"
+        })
+}
+
+/// How a wrapper's inner command is found.
+#[derive(Debug, Clone, Copy)]
+pub struct WrapperSpec {
+    /// Short options taking a value.
+    pub short_arg: &'static str,
+    /// Long options taking a value.
+    pub long_arg: &'static [&'static str],
+    /// Positional operands before the command (e.g. `timeout DURATION`).
+    pub positional: usize,
+    /// Whether it changes privileges.
+    pub privilege: bool,
+    /// Whether `NAME=value` words may precede the command.
+    pub assignments: bool,
+}
+
+const fn w(
+    short_arg: &'static str,
+    long_arg: &'static [&'static str],
+    positional: usize,
+    privilege: bool,
+    assignments: bool,
+) -> WrapperSpec {
+    WrapperSpec {
+        short_arg,
+        long_arg,
+        positional,
+        privilege,
+        assignments,
+    }
+}
+
+/// Wrappers that only adjust how the inner command runs; the inner command's class carries
+/// through. Other wrappers (tracers, sandboxes, loggers) make the whole at least unknown.
+pub const TRANSPARENT_WRAPPERS: &[&str] = &[
+    "env", "command", "builtin", "exec", "nice", "nohup", "timeout", "time", "stdbuf", "setsid",
+    "ionice", "chrt", "taskset", "xargs", "unbuffer", "chronic",
+];
+
+/// Wrappers: programs that run another command given in their arguments.
+pub fn wrapper_spec(prog: &str) -> Option<WrapperSpec> {
+    Some(match prog {
+        "sudo" | "sudo-rs" => w(
+            "ugpChDrtTUR",
+            &[
+                "user",
+                "group",
+                "prompt",
+                "close-from",
+                "host",
+                "chdir",
+                "role",
+                "type",
+                "command-timeout",
+                "other-user",
+                "chroot",
+            ],
+            0,
+            true,
+            true,
+        ),
+        "doas" => w("uC", &[], 0, true, false),
+        "pkexec" => w("", &["user"], 0, true, false),
+        "run0" => w(
+            "uDgv",
+            &[
+                "user",
+                "chdir",
+                "group",
+                "setenv",
+                "unit",
+                "property",
+                "description",
+                "slice",
+                "nice",
+            ],
+            0,
+            true,
+            false,
+        ),
+        "runuser" => w(
+            "ugGsw",
+            &[
+                "user",
+                "group",
+                "supp-group",
+                "shell",
+                "whitelist-environment",
+            ],
+            0,
+            true,
+            false,
+        ),
+        "ksu" => w("neal", &[], 1, true, false),
+        "chroot" => w("", &["userspec", "groups"], 1, true, false),
+        "nsenter" => w(
+            "tSGw",
+            &["target", "setuid", "setgid", "wd"],
+            0,
+            true,
+            false,
+        ),
+        "env" => w("uCS", &["unset", "chdir", "split-string"], 0, false, true),
+        "command" | "builtin" => w("", &[], 0, false, false),
+        "exec" => w("a", &[], 0, false, false),
+        "nice" => w("n", &["adjustment"], 0, false, false),
+        "nohup" | "unbuffer" | "caffeinate" | "chronic" | "torify" | "torsocks" | "proxychains"
+        | "proxychains4" | "setsid" | "multitime" | "pexec" | "softlimit" | "distcc"
+        | "ssh-agent" | "dbus-launch" | "aoss" | "padsp" | "catchsegv" => {
+            w("", &[], 0, false, false)
+        }
+        "timeout" => w("sk", &["signal", "kill-after"], 1, false, false),
+        "time" => w("of", &["output", "format"], 0, false, false),
+        "stdbuf" => w("ioe", &["input", "output", "error"], 0, false, false),
+        "ionice" => w("cnt", &["class", "classdata"], 0, false, false),
+        "chrt" => w(
+            "TPD",
+            &["sched-runtime", "sched-period", "sched-deadline"],
+            1,
+            false,
+            false,
+        ),
+        "taskset" => w("", &[], 1, false, false),
+        "flock" => w(
+            "wEc",
+            &["timeout", "conflict-exit-code", "command"],
+            1,
+            false,
+            false,
+        ),
+        "xargs" => w(
+            "adEeIiLlnPs",
+            &[
+                "arg-file",
+                "delimiter",
+                "eof",
+                "replace",
+                "max-lines",
+                "max-args",
+                "max-procs",
+                "max-chars",
+                "process-slot-var",
+            ],
+            0,
+            false,
+            false,
+        ),
+        "strace" | "ltrace" => w(
+            "abeEoOpPsSuXU",
+            &["output", "expr", "string-limit"],
+            0,
+            false,
+            false,
+        ),
+        "valgrind" => w("", &[], 0, false, false),
+        "firejail" => w("", &[], 0, false, false),
+        "aa-exec" => w("pn", &["profile", "namespace"], 0, false, false),
+        "cpulimit" => w("lpe", &["limit", "pid", "exe"], 0, false, false),
+        "choom" => w("np", &[], 0, false, false),
+        "logsave" => w("", &[], 1, false, false),
+        "setlock" => w("", &[], 1, false, false),
+        "sshpass" => w("pfde", &[], 0, false, false),
+        "rlwrap" => w("aAbcCDefFgHlmMnoOpPqrRsStvwWz", &[], 0, false, false),
+        "grc" => w("c", &["config"], 0, false, false),
+        "perf" => w("", &[], 1, false, false),
+        "systemd-run" => w(
+            "pEu",
+            &[
+                "property",
+                "setenv",
+                "unit",
+                "description",
+                "slice",
+                "uid",
+                "gid",
+                "working-directory",
+            ],
+            0,
+            true,
+            false,
+        ),
+        "start-stop-daemon" => w("", &[], 0, false, false),
+        _ => return None,
+    })
+}
+
+/// Index (into `args`) where a wrapper's inner command starts, and the wrapper's own parse.
+pub fn wrapper_inner(spec: &WrapperSpec, args: &[Word]) -> usize {
+    let mut i = 0;
+    let mut positional = spec.positional;
+    while let Some(w) = args.get(i) {
+        let t = w.text.as_str();
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if t.starts_with('-') && t.len() > 1 {
+            if let Some(long) = t.strip_prefix("--") {
+                i += 1;
+                if !long.contains('=') && spec.long_arg.contains(&long) {
+                    i += 1;
+                }
+                continue;
+            }
+            let cluster = &t[1..];
+            i += 1;
+            for (k, c) in cluster.char_indices() {
+                if spec.short_arg.contains(c) {
+                    if cluster.len() == k + c.len_utf8() {
+                        i += 1;
+                    }
+                    break;
+                }
+            }
+            continue;
+        }
+        if spec.assignments
+            && !w.quoted
+            && t.split_once('=').is_some_and(|(n, _)| {
+                !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+        {
+            i += 1;
+            continue;
+        }
+        if positional > 0 {
+            positional -= 1;
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    i.min(args.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sed_scripts() {
+        for ok in [
+            "p",
+            "s/a/b/g",
+            "1,5p",
+            "/x/d",
+            "s|a|b|",
+            "$!N;P;D",
+            "10q",
+            "y/abc/xyz/",
+            "/re/I p",
+        ] {
+            assert!(sed_script_readonly(ok), "{ok}");
+        }
+        for bad in [
+            "e",
+            "1e exec sh",
+            "s/a/b/e",
+            "s/.*/x/w /tmp/f",
+            "w out",
+            "W out",
+            "1s/x/y/gw f",
+        ] {
+            assert!(!sed_script_readonly(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn chmod_modes() {
+        for bad in [
+            "777",
+            "0777",
+            "1777",
+            "4755",
+            "2755",
+            "6777",
+            "u+s",
+            "g+s",
+            "+s",
+            "a+rwx",
+            "o+rwx",
+            "+rwx",
+            "u=rwx,o=rwx",
+        ] {
+            assert!(chmod_mode_dangerous(bad).is_some(), "{bad}");
+        }
+        for ok in ["755", "644", "u+x", "+x", "go-w", "a+r", "600"] {
+            assert!(chmod_mode_dangerous(ok).is_none(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn credential_paths() {
+        for p in [
+            "~/.aws/credentials",
+            "/root/.ssh/id_rsa",
+            "$HOME/.kube/config",
+            ".env",
+            "config/.env.production",
+            "/proc/self/environ",
+            "/var/run/secrets/kubernetes.io/serviceaccount/token",
+            "~/.ssh",
+            "terraform.tfstate",
+            "server.pem",
+        ] {
+            assert!(is_credential_path(p), "{p}");
+        }
+        for p in [
+            "README.md",
+            "src/main.rs",
+            "/etc/hosts",
+            "environment.txt",
+            ".envoy.yaml",
+        ] {
+            assert!(!is_credential_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn roots() {
+        for p in [
+            "/",
+            "//",
+            "/*",
+            "~",
+            "$HOME",
+            "~/",
+            "/etc",
+            "/usr/",
+            "/tmp/../etc",
+            "/var/*",
+        ] {
+            assert!(is_protected_root(p), "{p}");
+        }
+        for p in ["/tmp/build", "build", "./x", "/home/me/project", "*"] {
+            assert!(!is_protected_root(p), "{p}");
+        }
+    }
+}
