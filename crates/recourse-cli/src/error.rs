@@ -18,6 +18,15 @@ pub enum CliError {
         path: PathBuf,
         source: recourse_policy::LoadError,
     },
+    /// A shell pattern in the policy is not a valid pattern.
+    #[error("{source_name}: invalid shell pattern: {source}")]
+    Pattern {
+        source_name: String,
+        source: recourse_shell::PatternError,
+    },
+    /// Some input could not be used.
+    #[error("{0}")]
+    BadInput(String),
     /// Writing output failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
@@ -26,8 +35,8 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::ReadPolicy { .. } | CliError::Policy { .. } => 2,
-            CliError::Output(_) => 1,
+            CliError::ReadPolicy { .. } | CliError::Policy { .. } | CliError::Pattern { .. } => 2,
+            CliError::BadInput(_) | CliError::Output(_) => 1,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod error;
 mod policy_cmd;
+mod shell_cmd;
 
 use std::process::ExitCode;
 
@@ -30,12 +31,22 @@ enum Command {
     /// Validate, inspect, hash and describe policy files.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// Classify shell commands the way the gateway does.
+    #[command(subcommand)]
+    Shell(ShellCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ShellCommand {
+    /// Decide a shell command (allow, warn, escalate, block) with reasons and its parsed parts.
+    Check(shell_cmd::CheckArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<(), CliError> = match cli.command {
         Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Shell(ShellCommand::Check(args)) => shell_cmd::check(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -378,6 +378,19 @@ impl<'c> Walker<'c> {
             }
         }
         for a in &sc.assignments {
+            if a.value
+                .first()
+                .is_some_and(|v| v.text.trim_start().starts_with("() {"))
+            {
+                self.builtin(
+                    Decision::Block,
+                    "function_import",
+                    format!(
+                        "`{}` holds an exported shell function (Shellshock-style injection)",
+                        a.name
+                    ),
+                );
+            }
             if pg::is_dangerous_assignment(&a.name) {
                 self.builtin(
                     Decision::Escalate,
@@ -571,8 +584,21 @@ impl<'c> Walker<'c> {
             );
         }
         let text_only = matches!(prog, "echo" | "printf");
-        for a in args {
-            if !text_only {
+        let pattern_arg = if pg::PATTERN_FIRST.contains(&prog) {
+            args.iter().position(|a| !a.text.starts_with('-'))
+        } else {
+            None
+        };
+        for (i, a) in args.iter().enumerate() {
+            if Some(i) == pattern_arg {
+                if let Some(p) = a.params.iter().find(|p| pg::is_secret_param(p)) {
+                    self.builtin(
+                        Decision::Escalate,
+                        "secret_variable",
+                        format!("`{prog}` expands the credential variable `${p}`"),
+                    );
+                }
+            } else if !text_only {
                 self.scan_word(a, &format!("`{prog}`"));
                 if a.text.contains("/dev/tcp/") || a.text.contains("/dev/udp/") {
                     self.builtin(
@@ -721,6 +747,18 @@ impl<'c> Walker<'c> {
         let start = pg::wrapper_inner(&spec, args);
         let (own, inner_words) = args.split_at(start);
         for w in own {
+            if w.text
+                .split_once('=')
+                .is_some_and(|(_, v)| v.trim_start().starts_with("() {"))
+            {
+                self.builtin(
+                    Decision::Block,
+                    "function_import",
+                    format!(
+                        "`{prog}` passes an exported shell function (Shellshock-style injection)"
+                    ),
+                );
+            }
             if let Some((n, _)) = w.text.split_once('=')
                 && pg::is_dangerous_assignment(n)
                 && !n.starts_with('-')
@@ -816,6 +854,13 @@ impl<'c> Walker<'c> {
                     format!("`{prog}` runs a command with elevated privileges"),
                 );
             }
+        }
+        if prog == "xargs" && inner.flow.interpreter {
+            self.builtin(
+                Decision::Escalate,
+                "dynamic_script",
+                "xargs runs an interpreter with arguments built from its input".into(),
+            );
         }
         if !spec.privilege && !pg::TRANSPARENT_WRAPPERS.contains(&prog) {
             info.raise(ShellClass::Unknown);

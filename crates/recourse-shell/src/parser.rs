@@ -77,6 +77,7 @@ struct WordBuilder {
     params: Vec<String>,
     subs: Vec<Substitution>,
     brace_depth: u32,
+    bracket_open: bool,
     started: bool,
 }
 
@@ -891,7 +892,10 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     match c {
-                        b'*' | b'?' | b'[' => wb.glob = true,
+                        b'*' | b'?' => wb.glob = true,
+                        // `[` is a glob only with a closing `]` (`[ -f x ]` is the test command).
+                        b'[' => wb.bracket_open = true,
+                        b']' if wb.bracket_open => wb.glob = true,
                         b'~' if !wb.started => wb.tilde = true,
                         b'{' => wb.brace_depth += 1,
                         b'}' => wb.brace_depth = wb.brace_depth.saturating_sub(1),

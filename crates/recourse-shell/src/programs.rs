@@ -553,6 +553,58 @@ fn git_model(args: &[Word]) -> Model {
     }
 }
 
+/// Whether a kubectl invocation prints Secret data in clear.
+pub fn kubectl_reveals_secret(args: &[Word]) -> bool {
+    let p = args::parse(
+        args,
+        "nolcfLs",
+        &[
+            "namespace",
+            "output",
+            "selector",
+            "context",
+            "kubeconfig",
+            "cluster",
+            "user",
+            "field-selector",
+            "server",
+            "token",
+            "template",
+            "sort-by",
+            "container",
+            "since",
+            "tail",
+        ],
+    );
+    if p.operands.first().map(|w| w.text.as_str()) != Some("get") {
+        return false;
+    }
+    let secret = p.operands.get(1).is_some_and(|w| {
+        w.text.split(',').any(|r| {
+            matches!(
+                r.split('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    .as_str(),
+                "secret" | "secrets" | "all"
+            )
+        })
+    });
+    let out = p.value(&["-o", "--output"]).unwrap_or("");
+    secret
+        && [
+            "yaml",
+            "json",
+            "jsonpath",
+            "go-template",
+            "template",
+            "custom-columns",
+        ]
+        .iter()
+        .any(|o| out.starts_with(o))
+}
+
 fn kubectl_model(args: &[Word]) -> Model {
     let p = args::parse(
         args,
@@ -776,7 +828,8 @@ pub fn readonly_model(prog: &str, args: &[Word]) -> Model {
             }
         }
         "uniq" | "xxd" => {
-            if p().operands.len() >= 2 {
+            let spec = if prog == "xxd" { "lcsgon" } else { "fsw" };
+            if args::parse(args, spec, &[]).operands.len() >= 2 {
                 Model::Mutating(format!("{prog} with two file operands writes the second"))
             } else {
                 Model::ReadOnly
@@ -894,6 +947,11 @@ fn mentions_env_builtin(filter: &str) -> bool {
         before.is_none_or(|c| !word(c) && c != b'.' && c != b'$') && after.is_none_or(|c| !word(c))
     })
 }
+
+/// Programs whose first operand is a pattern or program text, not a file.
+pub const PATTERN_FIRST: &[&str] = &[
+    "jq", "yq", "gojq", "jaq", "grep", "egrep", "fgrep", "rg", "sed", "awk", "gawk", "mawk", "nawk",
+];
 
 /// Variables whose values are credentials.
 pub fn is_secret_param(name: &str) -> bool {
@@ -1303,7 +1361,19 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
                 format!("{prog} -e/-c connects a program to the network (reverse or bind shell)"),
             );
         }
+        "nc" | "ncat" | "netcat" => {
+            escalate(
+                out,
+                "raw_network",
+                format!("{prog} opens a raw network connection"),
+            );
+        }
         "socat" => {
+            escalate(
+                out,
+                "raw_network",
+                "socat opens raw network connections".into(),
+            );
             let lower: Vec<String> = ops().map(|t| t.to_ascii_lowercase()).collect();
             let execs = lower
                 .iter()
@@ -1356,6 +1426,67 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
             out,
             "raw_tcp",
             format!("{prog} opens raw network sockets from the shell"),
+        ),
+        "kubectl" if kubectl_reveals_secret(args) => {
+            escalate(
+                out,
+                "secret_read",
+                "kubectl prints Secret data in clear".into(),
+            );
+        }
+        "curl" => {
+            let upload = p.has_short('T')
+                || p.has_short('F')
+                || p.has_long("upload-file")
+                || p.has_long("form")
+                || p.longs
+                    .iter()
+                    .any(|(l, _)| l.starts_with("data") || *l == "json")
+                || args.iter().any(|w| w.text.starts_with("-d"))
+                || args.windows(2).any(|w| {
+                    w[0].text == "-X" && matches!(w[1].text.as_str(), "POST" | "PUT" | "PATCH")
+                });
+            if upload {
+                escalate(
+                    out,
+                    "upload",
+                    "curl sends local data over the network".into(),
+                );
+            }
+        }
+        "wget" => {
+            if ["post-file", "post-data", "body-file", "body-data", "method"]
+                .iter()
+                .any(|l| p.has_long(l))
+            {
+                escalate(
+                    out,
+                    "upload",
+                    "wget sends local data over the network".into(),
+                );
+            }
+        }
+        "telnet" => escalate(
+            out,
+            "raw_network",
+            "telnet opens a raw network connection".into(),
+        ),
+        "scp" | "sftp" | "rsync" => {
+            if ops()
+                .last()
+                .is_some_and(|t| t.contains(':') && !t.starts_with('/'))
+            {
+                escalate(
+                    out,
+                    "upload",
+                    format!("{prog} copies files to another host"),
+                );
+            }
+        }
+        "at" | "batch" => escalate(
+            out,
+            "scheduled",
+            format!("{prog} schedules commands to run later"),
         ),
         "code" if ops().next() == Some("tunnel") => {
             block(
@@ -1806,7 +1937,6 @@ pub fn wrapper_inner(spec: &WrapperSpec, args: &[Word]) -> usize {
             continue;
         }
         if spec.assignments
-            && !w.quoted
             && t.split_once('=').is_some_and(|(n, _)| {
                 !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             })

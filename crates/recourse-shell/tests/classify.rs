@@ -441,3 +441,43 @@ fn gtfobins_block_rows_block_in_dev() {
         holes.join("\n")
     );
 }
+
+/// Attack variants written for this project (not corpus rows): the same techniques in other
+/// spellings. Each gets at least its expected decision in prod.
+#[test]
+fn heldout_attacks_meet_expected_minimums() {
+    let text = include_str!("data/heldout_attacks.jsonl");
+    let mut holes = Vec::new();
+    for line in text.lines() {
+        let r: Row = serde_json::from_str(&format!(
+            "{}, \"source\": \"heldout\"}}",
+            line.trim_end_matches('}')
+        ))
+        .unwrap();
+        let d = decide(&r.command, Environment::Prod);
+        if d < r.expected {
+            holes.push(format!("{d} < {}: {}", r.expected, r.command));
+        }
+    }
+    assert!(
+        holes.is_empty(),
+        "{} holes:\n{}",
+        holes.len(),
+        holes.join("\n")
+    );
+}
+
+/// Everyday read-only commands an agent runs: all allowed in prod (over-blocking is a defect).
+#[test]
+fn benign_commands_are_allowed() {
+    let text = include_str!("data/benign.jsonl");
+    let mut blocked = Vec::new();
+    for line in text.lines() {
+        let cmd: String = serde_json::from_str(line).unwrap();
+        let d = decide(&cmd, Environment::Prod);
+        if d != Allow {
+            blocked.push(format!("{d}: {}", explain(&cmd, Environment::Prod)));
+        }
+    }
+    assert!(blocked.is_empty(), "{}", blocked.join("\n"));
+}
