@@ -1454,34 +1454,32 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
                 );
             }
         }
-        "wget" => {
+        "wget"
             if ["post-file", "post-data", "body-file", "body-data", "method"]
                 .iter()
-                .any(|l| p.has_long(l))
-            {
-                escalate(
-                    out,
-                    "upload",
-                    "wget sends local data over the network".into(),
-                );
-            }
+                .any(|l| p.has_long(l)) =>
+        {
+            escalate(
+                out,
+                "upload",
+                "wget sends local data over the network".into(),
+            );
         }
         "telnet" => escalate(
             out,
             "raw_network",
             "telnet opens a raw network connection".into(),
         ),
-        "scp" | "sftp" | "rsync" => {
+        "scp" | "sftp" | "rsync"
             if ops()
-                .last()
-                .is_some_and(|t| t.contains(':') && !t.starts_with('/'))
-            {
-                escalate(
-                    out,
-                    "upload",
-                    format!("{prog} copies files to another host"),
-                );
-            }
+                .next_back()
+                .is_some_and(|t| t.contains(':') && !t.starts_with('/')) =>
+        {
+            escalate(
+                out,
+                "upload",
+                format!("{prog} copies files to another host"),
+            );
         }
         "at" | "batch" => escalate(
             out,
