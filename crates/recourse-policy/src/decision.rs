@@ -1,5 +1,6 @@
 //! The decision lattice and the verdicts built from it.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -77,17 +78,23 @@ impl FromStr for Decision {
 /// or `shell.always_block[2]`. Stable enough to grep audit logs for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct RuleId(String);
+pub struct RuleId(Cow<'static, str>);
 
 impl RuleId {
-    /// A rule id from its dotted name.
-    pub fn new(id: impl Into<String>) -> Self {
+    /// A rule id from its dotted name. Static names (most rules) are not copied.
+    pub fn new(id: impl Into<Cow<'static, str>>) -> Self {
         RuleId(id.into())
     }
 
     /// The dotted name.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<RuleId> for Cow<'static, str> {
+    fn from(r: RuleId) -> Self {
+        r.0
     }
 }
 
@@ -110,7 +117,11 @@ pub struct Reason {
 
 impl Reason {
     /// A reason from its parts.
-    pub fn new(decision: Decision, rule: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        decision: Decision,
+        rule: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
         Reason {
             decision,
             rule: RuleId::new(rule),

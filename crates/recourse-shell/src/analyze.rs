@@ -133,7 +133,13 @@ impl<'c> Walker<'c> {
         }
     }
 
-    pub(crate) fn finding(&mut self, decision: Decision, rule: &str, message: String) {
+    pub(crate) fn finding(
+        &mut self,
+        decision: Decision,
+        rule: impl Into<std::borrow::Cow<'static, str>>,
+        message: String,
+    ) {
+        let rule = rule.into();
         if !self
             .findings
             .iter()
@@ -143,8 +149,8 @@ impl<'c> Walker<'c> {
         }
     }
 
-    fn builtin(&mut self, decision: Decision, name: &str, message: String) {
-        self.finding(decision, &format!("shell.builtin.{name}"), message);
+    fn builtin(&mut self, decision: Decision, rule: &'static str, message: String) {
+        self.finding(decision, rule, message);
     }
 
     pub(crate) fn raise(&mut self, c: ShellClass) {
@@ -223,15 +229,13 @@ impl<'c> Walker<'c> {
             flow |= info.flow;
             let upstream_fetch = infos[..j].iter().any(|i| i.flow.fetch);
             if info.flow.stdin_script && upstream_fetch {
-                self.builtin(
-                    Decision::Block,
-                    "fetch_into_interpreter",
+                self.builtin(Decision::Block, "shell.builtin.fetch_into_interpreter",
                     "data fetched from the network or decoded is piped into an interpreter that runs it".into(),
                 );
             } else if info.flow.interpreter && upstream_fetch {
                 self.builtin(
                     Decision::Escalate,
-                    "fetch_into_interpreter",
+                    "shell.builtin.fetch_into_interpreter",
                     "data fetched from the network or decoded is piped into an interpreter".into(),
                 );
             }
@@ -243,9 +247,7 @@ impl<'c> Walker<'c> {
                 .enumerate()
                 .any(|(i, info)| i != k && info.flow.network)
         {
-            self.builtin(
-                    Decision::Block,
-                    "reverse_shell",
+            self.builtin(Decision::Block, "shell.builtin.reverse_shell",
                     "a pipeline connects an interpreter's input or output to the network (reverse shell)".into(),
                 );
         }
@@ -265,7 +267,7 @@ impl<'c> Walker<'c> {
                         _ => Decision::Escalate,
                     };
                     let msg = format!("matches `{}` (policy shell.{})", pat.source, pat.list.key());
-                    self.finding(d, &pat.rule(), msg);
+                    self.finding(d, pat.rule(), msg);
                 }
             }
         }
@@ -296,9 +298,7 @@ impl<'c> Walker<'c> {
             }
             Command::Function { name, body } => {
                 if calls_itself(name, body) {
-                    self.builtin(
-                        Decision::Block,
-                        "fork_bomb",
+                    self.builtin(Decision::Block, "shell.builtin.fork_bomb",
                         format!("function `{name}` calls itself in a pipeline or in the background (fork bomb)"),
                     );
                 }
@@ -322,7 +322,7 @@ impl<'c> Walker<'c> {
         {
             self.builtin(
                 Decision::Block,
-                "raw_tcp",
+                "shell.builtin.raw_tcp",
                 format!("redirection to `{t}` opens a network connection from the shell"),
             );
         }
@@ -342,23 +342,21 @@ impl<'c> Walker<'c> {
             }
             *writes = true;
             if pg::is_sensitive_write(t) {
-                self.builtin(
-                    Decision::Block,
-                    "sensitive_write",
+                self.builtin(Decision::Block, "shell.builtin.sensitive_write",
                     format!("redirection writes `{t}` (sudoers, passwd, ssh keys, cron, shell startup files or hooks)"),
                 );
             }
             if pg::is_disk_device(t) {
                 self.builtin(
                     Decision::Block,
-                    "disk_wipe",
+                    "shell.builtin.disk_wipe",
                     format!("redirection overwrites the disk `{t}`"),
                 );
             }
         } else if pg::is_credential_path(t) {
             self.builtin(
                 Decision::Escalate,
-                "credential_read",
+                "shell.builtin.credential_read",
                 format!("reads credentials from `{t}`"),
             );
         }
@@ -384,7 +382,7 @@ impl<'c> Walker<'c> {
             {
                 self.builtin(
                     Decision::Block,
-                    "function_import",
+                    "shell.builtin.function_import",
                     format!(
                         "`{}` holds an exported shell function (Shellshock-style injection)",
                         a.name
@@ -394,7 +392,7 @@ impl<'c> Walker<'c> {
             if pg::is_dangerous_assignment(&a.name) {
                 self.builtin(
                     Decision::Escalate,
-                    "dangerous_variable",
+                    "shell.builtin.dangerous_variable",
                     format!(
                         "`{}=…` changes which programs run or what they load",
                         a.name
@@ -436,7 +434,7 @@ impl<'c> Walker<'c> {
         if subs_flow.fetch && info.flow.interpreter {
             self.builtin(
                 Decision::Block,
-                "fetch_into_interpreter",
+                "shell.builtin.fetch_into_interpreter",
                 format!(
                     "`{}` runs code fetched from the network or decoded",
                     display(&sc.words)
@@ -468,7 +466,7 @@ impl<'c> Walker<'c> {
         if let Some(p) = w.params.iter().find(|p| pg::is_secret_param(p)) {
             self.builtin(
                 Decision::Escalate,
-                "secret_variable",
+                "shell.builtin.secret_variable",
                 format!("{whose} expands the credential variable `${p}`"),
             );
         }
@@ -477,7 +475,7 @@ impl<'c> Walker<'c> {
         if pg::is_credential_path(text) || (value != text && pg::is_credential_path(value)) {
             self.builtin(
                 Decision::Escalate,
-                "credential_read",
+                "shell.builtin.credential_read",
                 format!("{whose} names the credential file `{text}`"),
             );
         }
@@ -506,7 +504,7 @@ impl<'c> Walker<'c> {
         if !name.is_static() || name.text.is_empty() {
             self.builtin(
                 Decision::Escalate,
-                "dynamic_program",
+                "shell.builtin.dynamic_program",
                 format!("the program name `{}` is decided at run time", name.text),
             );
             info.raise(ShellClass::Unknown);
@@ -514,10 +512,11 @@ impl<'c> Walker<'c> {
             return info;
         }
         let prog = basename(&name.text);
+        let kind = pg::kind(prog);
         if name.quoted {
             self.builtin(
                 Decision::Escalate,
-                "quoted_program",
+                "shell.builtin.quoted_program",
                 format!("the program name `{}` is quoted or escaped", name.text),
             );
         }
@@ -527,7 +526,7 @@ impl<'c> Walker<'c> {
             if !pg::SYSTEM_DIRS.contains(&dir) {
                 self.builtin(
                     Decision::Escalate,
-                    "program_path",
+                    "shell.builtin.program_path",
                     format!(
                         "runs `{}` from outside the system program directories",
                         name.text
@@ -543,13 +542,16 @@ impl<'c> Walker<'c> {
         info.views.push(view);
         let mut listed = false;
         let mut allow_listed = false;
+        let mut generic: Option<crate::args::Parsed<'_>> = None;
+        let mut with_spec: Option<crate::args::Parsed<'_>> = None;
         for pat in self.patterns.for_prog(prog) {
             let Some(stage) = pat.stages.first() else {
                 continue;
             };
             match pat.list {
                 PolicyList::AlwaysBlock | PolicyList::AlwaysEscalate => {
-                    if stage.matches_anywhere(&view) {
+                    let parsed = generic.get_or_insert_with(|| crate::args::parse(args, "", &[]));
+                    if stage.matches_anywhere_parsed(&view, parsed) {
                         listed = true;
                         let d = if pat.list == PolicyList::AlwaysBlock {
                             Decision::Block
@@ -557,20 +559,23 @@ impl<'c> Walker<'c> {
                             Decision::Escalate
                         };
                         let msg = format!("`{}` matches `{}`", display(words), pat.source);
-                        self.finding(d, &pat.rule(), msg);
+                        self.finding(d, pat.rule(), msg);
                     }
                 }
                 PolicyList::AllowReadonly => {
-                    let (s, l): (&str, &[&str]) = match prog {
-                        "git" => ("Cc", &["git-dir", "work-tree", "namespace"]),
-                        "kubectl" => (
-                            "nolcfLs",
-                            &["namespace", "output", "selector", "context", "kubeconfig"],
-                        ),
-                        "helm" => ("n", &["namespace", "kube-context"]),
-                        _ => ("", &[]),
-                    };
-                    allow_listed |= stage.matches_prefix(&view, s, l);
+                    let parsed = with_spec.get_or_insert_with(|| {
+                        let (s, l): (&str, &[&str]) = match prog {
+                            "git" => ("Cc", &["git-dir", "work-tree", "namespace"]),
+                            "kubectl" => (
+                                "nolcfLs",
+                                &["namespace", "output", "selector", "context", "kubeconfig"],
+                            ),
+                            "helm" => ("n", &["namespace", "kube-context"]),
+                            _ => ("", &[]),
+                        };
+                        crate::args::parse(args, s, l)
+                    });
+                    allow_listed |= stage.matches_prefix(&view, parsed);
                 }
             }
         }
@@ -579,12 +584,12 @@ impl<'c> Walker<'c> {
         for d in dangers {
             self.finding(
                 d.decision,
-                d.rule.as_str(),
+                d.rule,
                 format!("`{}`: {}", display(words), d.message),
             );
         }
         let text_only = matches!(prog, "echo" | "printf");
-        let pattern_arg = if pg::PATTERN_FIRST.contains(&prog) {
+        let pattern_arg = if kind.has(pg::Kind::PATTERN_FIRST) {
             args.iter().position(|a| !a.text.starts_with('-'))
         } else {
             None
@@ -594,7 +599,7 @@ impl<'c> Walker<'c> {
                 if let Some(p) = a.params.iter().find(|p| pg::is_secret_param(p)) {
                     self.builtin(
                         Decision::Escalate,
-                        "secret_variable",
+                        "shell.builtin.secret_variable",
                         format!("`{prog}` expands the credential variable `${p}`"),
                     );
                 }
@@ -603,14 +608,14 @@ impl<'c> Walker<'c> {
                 if a.text.contains("/dev/tcp/") || a.text.contains("/dev/udp/") {
                     self.builtin(
                         Decision::Block,
-                        "raw_tcp",
+                        "shell.builtin.raw_tcp",
                         format!("`{prog}` is given `{}`, a raw network connection", a.text),
                     );
                 }
             } else if let Some(p) = a.params.iter().find(|p| pg::is_secret_param(p)) {
                 self.builtin(
                     Decision::Escalate,
-                    "secret_variable",
+                    "shell.builtin.secret_variable",
                     format!("`{prog}` prints the credential variable `${p}`"),
                 );
             }
@@ -618,17 +623,17 @@ impl<'c> Walker<'c> {
         if pg::dumps_environment(prog, args) {
             self.builtin(
                 Decision::Escalate,
-                "env_dump",
+                "shell.builtin.env_dump",
                 format!(
                     "`{}` prints the environment, which may hold credentials",
                     display(words)
                 ),
             );
         }
-        if pg::FETCHERS.contains(&prog) {
+        if kind.has(pg::Kind::FETCHER) {
             info.flow.fetch = true;
         }
-        if pg::NETWORK.contains(&prog) {
+        if kind.has(pg::Kind::NETWORK) {
             info.flow.network = true;
         }
         if pg::is_decoder(prog, args) {
@@ -638,7 +643,7 @@ impl<'c> Walker<'c> {
         if let Some(spec) = pg::wrapper_spec(prog) {
             return self.wrapper(prog, spec, args, redirects, depth, stdin, info);
         }
-        if pg::is_shell(prog) {
+        if kind.has(pg::Kind::SHELL) {
             self.shell(prog, args, depth, stdin, &mut info);
             return info;
         }
@@ -646,7 +651,7 @@ impl<'c> Walker<'c> {
             self.interpreter(prog, flags, args, depth, stdin, &mut info);
             return info;
         }
-        if pg::AWKS.contains(&prog) {
+        if kind.has(pg::Kind::AWK) {
             self.awk(prog, args, &mut info);
             return info;
         }
@@ -668,7 +673,7 @@ impl<'c> Walker<'c> {
             "su" => {
                 self.builtin(
                     Decision::Block,
-                    "privilege",
+                    "shell.builtin.privilege",
                     format!("`{}` switches user (privilege escalation)", display(words)),
                 );
                 info.raise(ShellClass::Unknown);
@@ -681,20 +686,20 @@ impl<'c> Walker<'c> {
             "find" => self.find_exec(args, depth, &mut info),
             "alias" if args.iter().any(|a| a.text.contains('=')) => self.builtin(
                 Decision::Escalate,
-                "alias",
+                "shell.builtin.alias",
                 "defining an alias changes what later words run".into(),
             ),
             "shopt" if args.iter().any(|a| a.text == "expand_aliases") => self.builtin(
                 Decision::Escalate,
-                "alias",
+                "shell.builtin.alias",
                 "expand_aliases changes what later words run".into(),
             ),
             _ => {}
         }
 
-        let model = if pg::READONLY.contains(&prog) {
+        let model = if kind.has(pg::Kind::READONLY) {
             pg::readonly_model(prog, args)
-        } else if pg::PAGERS_EDITORS.contains(&prog) {
+        } else if kind.has(pg::Kind::PAGER) {
             Model::RunsCode(format!("{prog} can run shell commands"))
         } else {
             Model::Unknown
@@ -705,7 +710,7 @@ impl<'c> Walker<'c> {
             Model::RunsCode(why) => {
                 self.builtin(
                     Decision::Escalate,
-                    "runs_code",
+                    "shell.builtin.runs_code",
                     format!("`{}`: {why}", display(words)),
                 );
                 info.runs_code = true;
@@ -715,14 +720,14 @@ impl<'c> Walker<'c> {
                 if let Some(a) = args.iter().find(|a| pg::names_a_shell(&a.text)) {
                     self.builtin(
                         Decision::Escalate,
-                        "spawns_shell",
+                        "shell.builtin.spawns_shell",
                         format!("`{prog}` is handed a shell (`{}`)", a.text),
                     );
                     info.runs_code = true;
                 }
                 if allow_listed && !info.runs_code {
                     ShellClass::ReadOnly
-                } else if listed || pg::KNOWN_MUTATING.contains(&prog) {
+                } else if listed || kind.has(pg::Kind::MUTATING) {
                     ShellClass::Mutating
                 } else {
                     ShellClass::Unknown
@@ -753,7 +758,7 @@ impl<'c> Walker<'c> {
             {
                 self.builtin(
                     Decision::Block,
-                    "function_import",
+                    "shell.builtin.function_import",
                     format!(
                         "`{prog}` passes an exported shell function (Shellshock-style injection)"
                     ),
@@ -765,7 +770,7 @@ impl<'c> Walker<'c> {
             {
                 self.builtin(
                     Decision::Escalate,
-                    "dangerous_variable",
+                    "shell.builtin.dangerous_variable",
                     format!("`{prog} {n}=…` changes which programs run or what they load"),
                 );
             }
@@ -839,9 +844,7 @@ impl<'c> Walker<'c> {
                 || pg::is_shell(inner_prog)
                 || inner_prog == "su"
             {
-                self.builtin(
-                    Decision::Block,
-                    "privileged_code",
+                self.builtin(Decision::Block, "shell.builtin.privileged_code",
                     format!(
                         "`{prog}` would run {} as another user: it can run arbitrary code with elevated privileges",
                         if inner_words.is_empty() { "a shell".to_owned() } else { format!("`{}`", display(inner_words)) }
@@ -850,7 +853,7 @@ impl<'c> Walker<'c> {
             } else {
                 self.builtin(
                     Decision::Escalate,
-                    "privilege",
+                    "shell.builtin.privilege",
                     format!("`{prog}` runs a command with elevated privileges"),
                 );
             }
@@ -858,11 +861,11 @@ impl<'c> Walker<'c> {
         if prog == "xargs" && inner.flow.interpreter {
             self.builtin(
                 Decision::Escalate,
-                "dynamic_script",
+                "shell.builtin.dynamic_script",
                 "xargs runs an interpreter with arguments built from its input".into(),
             );
         }
-        if !spec.privilege && !pg::TRANSPARENT_WRAPPERS.contains(&prog) {
+        if !spec.privilege && !pg::kind(prog).has(pg::Kind::TRANSPARENT) {
             info.raise(ShellClass::Unknown);
         }
         info.raise(inner.class);
@@ -878,13 +881,13 @@ impl<'c> Walker<'c> {
             if word_fetches(w) {
                 self.builtin(
                     Decision::Block,
-                    "fetch_into_interpreter",
+                    "shell.builtin.fetch_into_interpreter",
                     format!("{what} runs a script fetched from the network or decoded"),
                 );
             }
             self.builtin(
                 Decision::Escalate,
-                "dynamic_script",
+                "shell.builtin.dynamic_script",
                 format!("{what} runs a script built at run time (`{}`)", w.text),
             );
             (Flow::default(), ShellClass::Unknown)
@@ -912,13 +915,13 @@ impl<'c> Walker<'c> {
                 if word_fetches(w) {
                     self.builtin(
                         Decision::Block,
-                        "fetch_into_interpreter",
+                        "shell.builtin.fetch_into_interpreter",
                         format!("{prog} runs a here-document built from fetched or decoded data"),
                     );
                 }
                 self.builtin(
                     Decision::Escalate,
-                    "stdin_script",
+                    "shell.builtin.stdin_script",
                     format!("{prog} runs a program given on its standard input"),
                 );
                 info.raise(ShellClass::Unknown);
@@ -927,7 +930,7 @@ impl<'c> Walker<'c> {
                 info.flow.stdin_script = true;
                 self.builtin(
                     Decision::Escalate,
-                    "stdin_script",
+                    "shell.builtin.stdin_script",
                     format!("{prog} runs whatever the pipeline feeds it"),
                 );
                 info.raise(ShellClass::Unknown);
@@ -935,7 +938,7 @@ impl<'c> Walker<'c> {
             Stdin::File => {
                 self.builtin(
                     Decision::Escalate,
-                    "stdin_script",
+                    "shell.builtin.stdin_script",
                     format!("{prog} runs a program read from a redirected file"),
                 );
                 info.raise(ShellClass::Unknown);
@@ -943,7 +946,7 @@ impl<'c> Walker<'c> {
             Stdin::Inherit => {
                 self.builtin(
                     Decision::Escalate,
-                    "interactive_shell",
+                    "shell.builtin.interactive_shell",
                     format!("`{prog}` starts an interactive shell or interpreter"),
                 );
                 info.raise(ShellClass::Unknown);
@@ -979,7 +982,7 @@ impl<'c> Walker<'c> {
                 if matches!(long, "rcfile" | "init-file") {
                     self.builtin(
                         Decision::Escalate,
-                        "stdin_script",
+                        "shell.builtin.stdin_script",
                         format!("{prog} --{long} runs a startup file"),
                     );
                     i += 1;
@@ -997,7 +1000,7 @@ impl<'c> Walker<'c> {
                 if cluster.contains('i') && t.starts_with('-') {
                     self.builtin(
                         Decision::Escalate,
-                        "interactive_shell",
+                        "shell.builtin.interactive_shell",
                         format!("`{prog} -i` starts an interactive shell"),
                     );
                 }
@@ -1019,7 +1022,7 @@ impl<'c> Walker<'c> {
                 None => {
                     self.builtin(
                         Decision::Escalate,
-                        "stdin_script",
+                        "shell.builtin.stdin_script",
                         format!("`{prog} -c` with no script"),
                     );
                     info.raise(ShellClass::Unknown);
@@ -1033,13 +1036,13 @@ impl<'c> Walker<'c> {
                     if word_fetches(w) {
                         self.builtin(
                             Decision::Block,
-                            "fetch_into_interpreter",
+                            "shell.builtin.fetch_into_interpreter",
                             format!("`{prog}` runs a script fetched from the network"),
                         );
                     }
                     self.builtin(
                         Decision::Escalate,
-                        "dynamic_script",
+                        "shell.builtin.dynamic_script",
                         format!("`{prog}` runs a script produced by a process substitution"),
                     );
                 } else if w.text == "/dev/stdin" {
@@ -1107,7 +1110,7 @@ impl<'c> Walker<'c> {
                 {
                     self.builtin(
                         Decision::Escalate,
-                        "network_server",
+                        "shell.builtin.network_server",
                         format!("`{prog} -m {}` serves files over the network", m.text),
                     );
                 }
@@ -1117,7 +1120,7 @@ impl<'c> Walker<'c> {
                 if matches!(t, "-S" | "-t") && prog == "php" {
                     self.builtin(
                         Decision::Escalate,
-                        "network_server",
+                        "shell.builtin.network_server",
                         format!("`{prog} {t}` starts a server"),
                     );
                 }
@@ -1130,7 +1133,7 @@ impl<'c> Walker<'c> {
             if word_fetches(c) {
                 self.builtin(
                     Decision::Block,
-                    "fetch_into_interpreter",
+                    "shell.builtin.fetch_into_interpreter",
                     format!("`{prog}` runs code fetched from the network or decoded"),
                 );
             }
@@ -1139,7 +1142,7 @@ impl<'c> Walker<'c> {
             if s.network && s.exec {
                 self.builtin(
                     Decision::Block,
-                    "reverse_shell",
+                    "shell.builtin.reverse_shell",
                     format!(
                         "inline {prog} code opens a network connection and runs programs: {snippet}"
                     ),
@@ -1147,19 +1150,19 @@ impl<'c> Walker<'c> {
             } else if s.exec {
                 self.builtin(
                     Decision::Escalate,
-                    "inline_code",
+                    "shell.builtin.inline_code",
                     format!("inline {prog} code runs programs: {snippet}"),
                 );
             } else if s.network {
                 self.builtin(
                     Decision::Escalate,
-                    "inline_code",
+                    "shell.builtin.inline_code",
                     format!("inline {prog} code uses the network: {snippet}"),
                 );
             } else if s.write {
                 self.builtin(
                     Decision::Escalate,
-                    "inline_code",
+                    "shell.builtin.inline_code",
                     format!("inline {prog} code writes or deletes files: {snippet}"),
                 );
             }
@@ -1171,13 +1174,13 @@ impl<'c> Walker<'c> {
                     if word_fetches(w) {
                         self.builtin(
                             Decision::Block,
-                            "fetch_into_interpreter",
+                            "shell.builtin.fetch_into_interpreter",
                             format!("`{prog}` runs a program fetched from the network"),
                         );
                     }
                     self.builtin(
                         Decision::Escalate,
-                        "dynamic_script",
+                        "shell.builtin.dynamic_script",
                         format!("`{prog}` runs a program produced by a process substitution"),
                     );
                 }
@@ -1198,13 +1201,13 @@ impl<'c> Walker<'c> {
             if s.network && s.exec {
                 self.builtin(
                     Decision::Block,
-                    "reverse_shell",
+                    "shell.builtin.reverse_shell",
                     format!("{prog} program opens a network connection and runs programs"),
                 );
             } else if s.exec || program.text.contains("system") {
                 self.builtin(
                     Decision::Escalate,
-                    "inline_code",
+                    "shell.builtin.inline_code",
                     format!(
                         "{prog} program runs commands: {}",
                         display(std::slice::from_ref(*program))
@@ -1213,7 +1216,7 @@ impl<'c> Walker<'c> {
             } else if s.write || program.text.contains('>') {
                 self.builtin(
                     Decision::Escalate,
-                    "inline_code",
+                    "shell.builtin.inline_code",
                     format!(
                         "{prog} program writes files: {}",
                         display(std::slice::from_ref(*program))
@@ -1241,13 +1244,13 @@ impl<'c> Walker<'c> {
                     if args.iter().any(word_fetches) {
                         self.builtin(
                             Decision::Block,
-                            "fetch_into_interpreter",
+                            "shell.builtin.fetch_into_interpreter",
                             "eval runs text fetched from the network or decoded".into(),
                         );
                     }
                     self.builtin(
                         Decision::Escalate,
-                        "dynamic_script",
+                        "shell.builtin.dynamic_script",
                         "eval runs text built at run time".into(),
                     );
                     info.raise(ShellClass::Unknown);
@@ -1270,13 +1273,13 @@ impl<'c> Walker<'c> {
                 {
                     self.builtin(
                         Decision::Block,
-                        "fetch_into_interpreter",
+                        "shell.builtin.fetch_into_interpreter",
                         format!("`{prog}` runs a script fetched from the network"),
                     );
                 }
                 self.builtin(
                     Decision::Escalate,
-                    "stdin_script",
+                    "shell.builtin.stdin_script",
                     format!("`{prog}` runs the commands in another file"),
                 );
                 info.raise(ShellClass::Unknown);
@@ -1351,7 +1354,7 @@ impl<'c> Walker<'c> {
                     {
                         self.builtin(
                             Decision::Block,
-                            "recursive_delete_root",
+                            "shell.builtin.recursive_delete_root",
                             "find over a system or home root deleting what it finds".into(),
                         );
                     }
@@ -1362,7 +1365,7 @@ impl<'c> Walker<'c> {
                 "-delete" if root_start => {
                     self.builtin(
                         Decision::Block,
-                        "recursive_delete_root",
+                        "shell.builtin.recursive_delete_root",
                         "find -delete over a system or home root".into(),
                     );
                 }

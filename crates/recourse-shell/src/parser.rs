@@ -211,6 +211,26 @@ impl<'a> Parser<'a> {
     /// The reserved word at the current position, if a whole one is there.
     fn peek_reserved(&self) -> Option<&'static str> {
         let rest = self.s.get(self.pos..)?;
+        if !matches!(
+            rest.first(),
+            Some(
+                b'i' | b't'
+                    | b'e'
+                    | b'f'
+                    | b'd'
+                    | b'c'
+                    | b'w'
+                    | b'u'
+                    | b's'
+                    | b'{'
+                    | b'}'
+                    | b'!'
+                    | b'['
+                    | b']'
+            )
+        ) {
+            return None;
+        }
         RESERVED.iter().copied().find(|w| {
             rest.starts_with(w.as_bytes()) && rest.get(w.len()).is_none_or(|c| is_meta(*c))
         })

@@ -321,11 +321,13 @@ fn path_prefix(prefix: &str, path: &str) -> bool {
 impl CmdPattern {
     /// Block/escalate semantics: flags are a subset, each operand appears somewhere.
     pub fn matches_anywhere(&self, v: &View<'_>) -> bool {
-        if self.prog != v.prog {
-            return false;
-        }
-        let parsed = args::parse(v.args, "", &[]);
-        self.flags_ok(v.prog, &parsed)
+        self.prog == v.prog && self.matches_anywhere_parsed(v, &args::parse(v.args, "", &[]))
+    }
+
+    /// [`Self::matches_anywhere`] with the view's arguments already parsed generically.
+    pub fn matches_anywhere_parsed(&self, v: &View<'_>, parsed: &args::Parsed<'_>) -> bool {
+        self.prog == v.prog
+            && self.flags_ok(v.prog, parsed)
             && self.operands.iter().all(|o| {
                 parsed
                     .operands
@@ -341,19 +343,18 @@ impl CmdPattern {
     }
 
     /// Allow semantics: flags are a subset and the operands are the command's leading operands,
-    /// in order. `operand_spec` names the options that take a value for this program.
-    pub fn matches_prefix(&self, v: &View<'_>, short_arg: &str, long_arg: &[&str]) -> bool {
+    /// in order. `parsed` is the view's arguments parsed with the program's option spec.
+    pub fn matches_prefix(&self, v: &View<'_>, parsed: &args::Parsed<'_>) -> bool {
         if self.prog != v.prog || !self.subs.is_empty() || !self.redirects.is_empty() {
             return false;
         }
-        let parsed = args::parse(v.args, short_arg, long_arg);
-        self.flags_ok(v.prog, &parsed)
-            && self.operands.len() <= parsed.operands.len()
+        self.operands.len() <= parsed.operands.len()
             && self
                 .operands
                 .iter()
                 .zip(&parsed.operands)
                 .all(|(o, w)| w.is_static() && normalize_operand(&w.text) == *o)
+            && self.flags_ok(v.prog, parsed)
     }
 
     fn flags_ok(&self, prog: &str, parsed: &args::Parsed<'_>) -> bool {

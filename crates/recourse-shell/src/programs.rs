@@ -344,9 +344,65 @@ pub const READONLY: &[&str] = &[
     "cal",
 ];
 
+/// Bit set of what the classifier knows about a program name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Kind(u16);
+
+impl Kind {
+    /// A shell.
+    pub const SHELL: u16 = 1;
+    /// Fetches from the network.
+    pub const FETCHER: u16 = 1 << 1;
+    /// Opens raw network connections.
+    pub const NETWORK: u16 = 1 << 2;
+    /// In the read-only set (subject to its model).
+    pub const READONLY: u16 = 1 << 3;
+    /// Known to change state.
+    pub const MUTATING: u16 = 1 << 4;
+    /// Pager or editor with shell escapes.
+    pub const PAGER: u16 = 1 << 5;
+    /// An awk.
+    pub const AWK: u16 = 1 << 6;
+    /// Its first operand is a pattern or program text.
+    pub const PATTERN_FIRST: u16 = 1 << 7;
+    /// A wrapper that passes the inner command's class through.
+    pub const TRANSPARENT: u16 = 1 << 8;
+
+    /// Whether every bit of `flag` is set.
+    pub fn has(self, flag: u16) -> bool {
+        self.0 & flag == flag
+    }
+}
+
+/// What the classifier knows about a program, in one hashed lookup.
+pub fn kind(prog: &str) -> Kind {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, u16>> =
+        std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut m: std::collections::HashMap<&'static str, u16> = std::collections::HashMap::new();
+        for (list, bit) in [
+            (SHELLS, Kind::SHELL),
+            (FETCHERS, Kind::FETCHER),
+            (NETWORK, Kind::NETWORK),
+            (READONLY, Kind::READONLY),
+            (KNOWN_MUTATING, Kind::MUTATING),
+            (PAGERS_EDITORS, Kind::PAGER),
+            (AWKS, Kind::AWK),
+            (PATTERN_FIRST, Kind::PATTERN_FIRST),
+            (TRANSPARENT_WRAPPERS, Kind::TRANSPARENT),
+        ] {
+            for name in list {
+                *m.entry(name).or_default() |= bit;
+            }
+        }
+        m
+    });
+    Kind(table.get(prog).copied().unwrap_or(0))
+}
+
 /// Whether a program is a shell.
 pub fn is_shell(p: &str) -> bool {
-    SHELLS.contains(&p)
+    kind(p).has(Kind::SHELL)
 }
 
 /// Inline-code flags of an interpreter, if it is one.
@@ -1021,10 +1077,98 @@ pub fn is_dangerous_assignment(name: &str) -> bool {
         || n.contains("ASKPASS")
 }
 
+/// A set of ASCII needles searched case-insensitively in one pass over the haystack: needles
+/// are indexed by their first byte, so each position costs a table lookup.
+pub struct NeedleSet {
+    by_first: Vec<Vec<&'static [u8]>>,
+}
+
+impl std::fmt::Debug for NeedleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NeedleSet")
+    }
+}
+
+impl NeedleSet {
+    /// Indexes needles (which must be lowercase ASCII).
+    pub fn new(needles: &[&'static str]) -> Self {
+        let mut by_first: Vec<Vec<&'static [u8]>> = vec![Vec::new(); 256];
+        for n in needles {
+            if let Some(&b) = n.as_bytes().first() {
+                by_first[usize::from(b)].push(n.as_bytes());
+            }
+        }
+        NeedleSet { by_first }
+    }
+
+    /// Whether any needle occurs in `hay`, ignoring ASCII case.
+    pub fn any_in(&self, hay: &str) -> bool {
+        let h = hay.as_bytes();
+        h.iter().enumerate().any(|(i, b)| {
+            self.by_first[usize::from(b.to_ascii_lowercase())]
+                .iter()
+                .any(|n| {
+                    h.get(i..i + n.len())
+                        .is_some_and(|w| w.eq_ignore_ascii_case(n))
+                })
+        })
+    }
+}
+
+macro_rules! needles {
+    ($list:expr) => {{
+        static SET: std::sync::OnceLock<NeedleSet> = std::sync::OnceLock::new();
+        SET.get_or_init(|| NeedleSet::new($list))
+    }};
+}
+
+fn has_credential_needle(hay: &str) -> bool {
+    needles!(CREDENTIAL_NEEDLES).any_in(hay)
+}
+
+/// Fragments at least one of which every credential path contains; most arguments contain
+/// none, so the full check (which allocates) rarely runs.
+const CREDENTIAL_NEEDLES: &[&str] = &[
+    ".aws",
+    ".kube",
+    ".ssh",
+    ".gnupg",
+    ".azure",
+    "gcloud",
+    ".docker",
+    "vault-token",
+    "secrets",
+    "password-store",
+    ".env",
+    "netrc",
+    "credential",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    "tfstate",
+    "kubeconfig",
+    "history",
+    "shadow",
+    "sudoers",
+    "service-account",
+    ".pem",
+    ".key",
+    ".p12",
+    ".pfx",
+    "environ",
+    "pgpass",
+    "my.cnf",
+    "npmrc",
+    "pypirc",
+];
+
 /// Whether a path names credentials.
 pub fn is_credential_path(text: &str) -> bool {
-    let t = normalize_path(text);
-    let lower = t.to_ascii_lowercase();
+    if !has_credential_needle(text) {
+        return false;
+    }
+    let lower = normalize_path(text).to_ascii_lowercase();
     let base = basename(&lower);
     const DIRS: &[&str] = &[
         ".aws",
@@ -1032,46 +1176,43 @@ pub fn is_credential_path(text: &str) -> bool {
         ".ssh",
         ".gnupg",
         ".azure",
-        ".config/gcloud",
         ".docker",
         ".vault-token",
-        "/var/run/secrets",
-        "/run/secrets",
         ".password-store",
     ];
-    DIRS.iter().any(|d| {
-        lower == d.trim_start_matches('/')
-            || lower.ends_with(&format!("/{}", d.trim_start_matches('/')))
-            || lower.contains(&format!("{}/", d))
-            || lower.starts_with(&format!("{}/", d.trim_start_matches('/')))
-            || (d.starts_with('/') && lower.starts_with(d))
-    }) || matches!(
-        base,
-        ".env"
-            | ".envrc"
-            | ".netrc"
-            | ".git-credentials"
-            | ".npmrc"
-            | ".pypirc"
-            | ".pgpass"
-            | ".my.cnf"
-            | "credentials"
-            | "credentials.json"
-            | "id_rsa"
-            | "id_dsa"
-            | "id_ecdsa"
-            | "id_ed25519"
-            | "terraform.tfstate"
-            | "terraform.tfstate.backup"
-            | "kubeconfig"
-            | ".bash_history"
-            | ".zsh_history"
-            | "shadow"
-            | "gshadow"
-            | "sudoers"
-            | "service-account.json"
-            | "application_default_credentials.json"
-    ) || base.starts_with(".env.")
+    let segs: Vec<&str> = lower.split('/').collect();
+    segs.iter().any(|s| DIRS.contains(s))
+        || segs.windows(2).any(|w| w == [".config", "gcloud"])
+        || lower.starts_with("/var/run/secrets")
+        || lower.starts_with("/run/secrets")
+        || matches!(
+            base,
+            ".env"
+                | ".envrc"
+                | ".netrc"
+                | ".git-credentials"
+                | ".npmrc"
+                | ".pypirc"
+                | ".pgpass"
+                | ".my.cnf"
+                | "credentials"
+                | "credentials.json"
+                | "id_rsa"
+                | "id_dsa"
+                | "id_ecdsa"
+                | "id_ed25519"
+                | "terraform.tfstate"
+                | "terraform.tfstate.backup"
+                | "kubeconfig"
+                | ".bash_history"
+                | ".zsh_history"
+                | "shadow"
+                | "gshadow"
+                | "sudoers"
+                | "service-account.json"
+                | "application_default_credentials.json"
+        )
+        || base.starts_with(".env.")
         || base.ends_with(".pem")
         || base.ends_with(".key")
         || base.ends_with(".p12")
@@ -1238,18 +1379,23 @@ pub fn is_disk_device(t: &str) -> bool {
 /// or setuid permissions, privilege and account changes, disk wipes, reverse shells, host
 /// escapes from containers, remote-access tunnels.
 pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
-    let p = args::parse(args, "", &[]);
+    // Most programs need no parse at all; parse on first use.
+    let p = std::cell::LazyCell::new(|| args::parse(args, "", &[]));
     let ops = || p.operands.iter().map(|w| w.text.as_str());
     match prog {
         "rm" => {
             let recursive = p.has_short('r') || p.has_short('R') || p.has_long("recursive");
             if p.has_long("no-preserve-root") {
-                block(out, "recursive_delete_root", "rm --no-preserve-root".into());
+                block(
+                    out,
+                    "shell.builtin.recursive_delete_root",
+                    "rm --no-preserve-root".into(),
+                );
             }
             if recursive && let Some(t) = ops().find(|t| is_protected_root(t)) {
                 block(
                     out,
-                    "recursive_delete_root",
+                    "shell.builtin.recursive_delete_root",
                     format!("rm -r of `{t}` deletes a system or home root"),
                 );
             }
@@ -1268,7 +1414,11 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
                     }))
                 {
                     if let Some(why) = chmod_mode_dangerous(m) {
-                        block(out, "chmod_world_or_setuid", format!("chmod {m} {why}"));
+                        block(
+                            out,
+                            "shell.builtin.chmod_world_or_setuid",
+                            format!("chmod {m} {why}"),
+                        );
                         break;
                     }
                 }
@@ -1277,7 +1427,7 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
             {
                 block(
                     out,
-                    "recursive_permissions_root",
+                    "shell.builtin.recursive_permissions_root",
                     format!("{prog} -R on a system or home root"),
                 );
             }
@@ -1292,39 +1442,49 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
             {
                 block(
                     out,
-                    "chmod_world_or_setuid",
+                    "shell.builtin.chmod_world_or_setuid",
                     format!("install -m {m} {why}"),
                 );
             }
         }
         "setcap" => block(
             out,
-            "setcap",
+            "shell.builtin.setcap",
             "setcap grants file capabilities (privilege escalation)".into(),
         ),
         "passwd" | "chpasswd" | "usermod" | "useradd" | "adduser" | "userdel" | "deluser"
         | "visudo" | "gpasswd" | "groupadd" | "chage" => {
             block(
                 out,
-                "account_change",
+                "shell.builtin.account_change",
                 format!("{prog} changes accounts, passwords or sudo rights"),
             );
         }
         "mkfs" | "mke2fs" | "wipefs" | "blkdiscard" | "mkswap" => {
-            block(out, "disk_wipe", format!("{prog} destroys a filesystem"));
+            block(
+                out,
+                "shell.builtin.disk_wipe",
+                format!("{prog} destroys a filesystem"),
+            );
         }
-        p2 if p2.starts_with("mkfs.") => {
-            block(out, "disk_wipe", format!("{prog} destroys a filesystem"))
-        }
+        p2 if p2.starts_with("mkfs.") => block(
+            out,
+            "shell.builtin.disk_wipe",
+            format!("{prog} destroys a filesystem"),
+        ),
         "dd" => {
             if let Some(of) = args.iter().find_map(|w| w.text.strip_prefix("of=")) {
                 if is_disk_device(of) {
-                    block(out, "disk_wipe", format!("dd of={of} overwrites a disk"));
+                    block(
+                        out,
+                        "shell.builtin.disk_wipe",
+                        format!("dd of={of} overwrites a disk"),
+                    );
                 }
                 if is_sensitive_write(of) {
                     block(
                         out,
-                        "sensitive_write",
+                        "shell.builtin.sensitive_write",
                         format!("dd of={of} overwrites a protected file"),
                     );
                 }
@@ -1332,20 +1492,28 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
         }
         "shred" => {
             if let Some(t) = ops().find(|t| is_disk_device(t)) {
-                block(out, "disk_wipe", format!("shred {t} overwrites a disk"));
+                block(
+                    out,
+                    "shell.builtin.disk_wipe",
+                    format!("shred {t} overwrites a disk"),
+                );
             }
         }
         "sgdisk" | "sfdisk" | "fdisk" | "parted" | "gdisk" | "cfdisk" => {
             escalate(
                 out,
-                "partition_table",
+                "shell.builtin.partition_table",
                 format!("{prog} changes partition tables"),
             );
             if args
                 .iter()
                 .any(|w| w.text.starts_with("--zap") || w.text == "-Z" || w.text == "--delete")
             {
-                block(out, "disk_wipe", format!("{prog} erases partition tables"));
+                block(
+                    out,
+                    "shell.builtin.disk_wipe",
+                    format!("{prog} erases partition tables"),
+                );
             }
         }
         "nc" | "ncat" | "netcat"
@@ -1357,21 +1525,21 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
         {
             block(
                 out,
-                "reverse_shell",
+                "shell.builtin.reverse_shell",
                 format!("{prog} -e/-c connects a program to the network (reverse or bind shell)"),
             );
         }
         "nc" | "ncat" | "netcat" => {
             escalate(
                 out,
-                "raw_network",
+                "shell.builtin.raw_network",
                 format!("{prog} opens a raw network connection"),
             );
         }
         "socat" => {
             escalate(
                 out,
-                "raw_network",
+                "shell.builtin.raw_network",
                 "socat opens raw network connections".into(),
             );
             let lower: Vec<String> = ops().map(|t| t.to_ascii_lowercase()).collect();
@@ -1397,11 +1565,15 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
             if execs && net {
                 block(
                     out,
-                    "reverse_shell",
+                    "shell.builtin.reverse_shell",
                     "socat connects a program to the network (reverse or bind shell)".into(),
                 );
             } else if execs {
-                escalate(out, "spawns_shell", "socat exec: runs a program".into());
+                escalate(
+                    out,
+                    "shell.builtin.spawns_shell",
+                    "socat exec: runs a program".into(),
+                );
             }
         }
         "socket"
@@ -1411,26 +1583,26 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
         {
             block(
                 out,
-                "reverse_shell",
+                "shell.builtin.reverse_shell",
                 "socket -p connects a program to the network".into(),
             );
         }
         "zmodload" if ops().any(|t| t.contains("net/tcp") || t.contains("net/socket")) => {
             block(
                 out,
-                "raw_tcp",
+                "shell.builtin.raw_tcp",
                 "zmodload zsh/net/tcp opens raw network sockets from the shell".into(),
             );
         }
         "ztcp" | "zsocket" => block(
             out,
-            "raw_tcp",
+            "shell.builtin.raw_tcp",
             format!("{prog} opens raw network sockets from the shell"),
         ),
         "kubectl" if kubectl_reveals_secret(args) => {
             escalate(
                 out,
-                "secret_read",
+                "shell.builtin.secret_read",
                 "kubectl prints Secret data in clear".into(),
             );
         }
@@ -1449,7 +1621,7 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
             if upload {
                 escalate(
                     out,
-                    "upload",
+                    "shell.builtin.upload",
                     "curl sends local data over the network".into(),
                 );
             }
@@ -1461,13 +1633,13 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
         {
             escalate(
                 out,
-                "upload",
+                "shell.builtin.upload",
                 "wget sends local data over the network".into(),
             );
         }
         "telnet" => escalate(
             out,
-            "raw_network",
+            "shell.builtin.raw_network",
             "telnet opens a raw network connection".into(),
         ),
         "scp" | "sftp" | "rsync"
@@ -1477,31 +1649,35 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
         {
             escalate(
                 out,
-                "upload",
+                "shell.builtin.upload",
                 format!("{prog} copies files to another host"),
             );
         }
         "at" | "batch" => escalate(
             out,
-            "scheduled",
+            "shell.builtin.scheduled",
             format!("{prog} schedules commands to run later"),
         ),
         "code" if ops().next() == Some("tunnel") => {
             block(
                 out,
-                "tunnel",
+                "shell.builtin.tunnel",
                 "code tunnel opens remote access to this machine".into(),
             );
         }
         "ngrok" | "cloudflared" | "chisel" | "frpc" | "bore" | "lt" | "localtunnel" => {
             block(
                 out,
-                "tunnel",
+                "shell.builtin.tunnel",
                 format!("{prog} opens remote access to this machine"),
             );
         }
         "agetty" | "getty" | "mingetty" | "login" => {
-            block(out, "login_shell", format!("{prog} spawns a login session"));
+            block(
+                out,
+                "shell.builtin.login_shell",
+                format!("{prog} spawns a login session"),
+            );
         }
         "docker" | "podman" | "nerdctl" | "ctr" | "crictl" => {
             let text: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
@@ -1531,7 +1707,7 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
             if host_root || privileged {
                 block(
                     out,
-                    "container_escape",
+                    "shell.builtin.container_escape",
                     format!(
                         "{prog} runs a container with the host's root filesystem or full privileges"
                     ),
@@ -1557,7 +1733,7 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
     if let Some(t) = write_targets.into_iter().find(|t| is_sensitive_write(t)) {
         block(
             out,
-            "sensitive_write",
+            "shell.builtin.sensitive_write",
             format!(
                 "{prog} writes `{t}` (sudoers, passwd, ssh keys, cron, shell startup files or hooks)"
             ),
@@ -1566,7 +1742,7 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
     if prog == "crontab" && !p.has_short('l') {
         block(
             out,
-            "sensitive_write",
+            "shell.builtin.sensitive_write",
             "crontab installs scheduled commands".into(),
         );
     }
@@ -1690,17 +1866,24 @@ pub struct CodeSignals {
 /// Scans inline code for what it does. Heuristic and only ever raising: any code is at least
 /// not read-only.
 pub fn code_signals(code: &str) -> CodeSignals {
-    let lower = code.to_ascii_lowercase();
     CodeSignals {
-        network: NET_SIGNALS.iter().any(|s| lower.contains(s)),
-        exec: EXEC_SIGNALS.iter().any(|s| lower.contains(s)),
-        write: WRITE_SIGNALS.iter().any(|s| lower.contains(s)),
+        network: needles!(NET_SIGNALS).any_in(code),
+        exec: needles!(EXEC_SIGNALS).any_in(code),
+        write: needles!(WRITE_SIGNALS).any_in(code),
     }
 }
 
 /// Whether an argument names a shell to another program (`/bin/sh`, `exec=/bin/bash`,
 /// `'sh -c …'`): the classic way to get a shell out of an innocent-looking program.
 pub fn names_a_shell(text: &str) -> bool {
+    // Every shell name this looks for contains "sh".
+    if !text
+        .as_bytes()
+        .windows(2)
+        .any(|w| w.eq_ignore_ascii_case(b"sh"))
+    {
+        return false;
+    }
     let lower = text.to_ascii_lowercase();
     if lower.contains("/bin/sh")
         || lower.contains("/bin/bash")
