@@ -46,10 +46,16 @@ pub fn load_policy(path: Option<&Path>) -> Result<Policy, CliError> {
         path: path.to_owned(),
         source,
     })?;
-    Policy::from_yaml_str(&text).map_err(|source| CliError::Policy {
+    let policy = Policy::from_yaml_str(&text).map_err(|source| CliError::Policy {
         path: path.to_owned(),
         source,
-    })
+    })?;
+    // The shell lists are shell snippets: a policy whose snippets do not parse is invalid.
+    recourse_shell::PatternSet::compile(&policy.shell).map_err(|source| CliError::Pattern {
+        source_name: path.display().to_string(),
+        source,
+    })?;
+    Ok(policy)
 }
 
 fn source_name(path: Option<&Path>) -> String {

@@ -128,3 +128,18 @@ fn help_reads_well() {
     assert!(t.contains("policy"), "{t}");
     assert!(t.contains("enforcement gateway"), "{t}");
 }
+
+#[test]
+fn validate_rejects_unparseable_shell_patterns() {
+    let bad = temp_policy(
+        "badpattern.yaml",
+        "recourseos:\n  shell:\n    always_escalate: ['aws', 'a | | b']\n",
+    );
+    let out = recourse(&["policy", "validate", "-p", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("always_escalate[1]"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,22 @@
+//! Fuzz the classifier: any input must classify without panicking, and wrapping the input in
+//! `sh -c '…'` must never lower the decision.
+//!
+//! Run: `cd crates/recourse-shell && cargo +nightly fuzz run classify`
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use recourse_policy::{Environment, Policy};
+use recourse_shell::Classifier;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(cmd) = std::str::from_utf8(data) else { return };
+    let policy = Policy::default();
+    let Ok(c) = Classifier::new(&policy.shell) else { return };
+    let a = c.classify(cmd);
+    let d = a.verdict(&policy, Environment::Prod).decision();
+    if !cmd.trim().is_empty() && recourse_shell::parser::parse(cmd).is_ok() {
+        let wrapped = format!("sh -c '{}'", cmd.replace('\'', r"'\''"));
+        let w = c.classify(&wrapped).verdict(&policy, Environment::Prod).decision();
+        assert!(w >= d, "{wrapped:?} = {w} < {cmd:?} = {d}");
+    }
+});
