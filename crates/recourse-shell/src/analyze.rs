@@ -187,6 +187,16 @@ impl<'c> Walker<'c> {
             Ok(script) => {
                 let before = self.parts.len();
                 let flow = self.script(&script, depth);
+                if self.parts.len() == before && what != "trap" {
+                    // Same rule as an empty top-level command: nothing to run is not an
+                    // answer the gateway can vouch for.
+                    self.finding(
+                        Decision::Escalate,
+                        "shell.input.empty",
+                        format!("the script given to {what} runs nothing"),
+                    );
+                    return (flow, ShellClass::Unknown);
+                }
                 let class = self.parts[before..]
                     .iter()
                     .map(|p| p.class)

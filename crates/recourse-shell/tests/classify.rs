@@ -481,3 +481,13 @@ fn benign_commands_are_allowed() {
     }
     assert!(blocked.is_empty(), "{}", blocked.join("\n"));
 }
+
+/// Found by the fuzzer: a comment-only command escalates, and so must the same text inside
+/// `sh -c` (wrapping never lowers a decision).
+#[test]
+fn comment_only_scripts_escalate_nested_too() {
+    let cmd = " # %s'ESSOPEN='/nd # %s' less /etc/hosts";
+    at_least(cmd, Escalate);
+    at_least(&format!("sh -c '{}'", cmd.replace('\'', r"'\''")), Escalate);
+    at_least("bash -c ''", Escalate);
+}
