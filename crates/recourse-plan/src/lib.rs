@@ -1,1 +1,47 @@
-//! Terraform plan analysis and the plan/approval lifecycle for the Recourse gateway (being built: see the plan issue).
+//! # recourse-plan
+//!
+//! Everything about Terraform plans and approvals that can be decided without I/O: the
+//! `terraform show -json` model (format 0.1 – 1.2), consequence analysis (action kind and
+//! recoverability tier per change, with reasons), the canonical plan digest, the plan record
+//! lifecycle with [`verify_apply`], and the approval lifecycle with request digests.
+//!
+//! ```
+//! use recourse_plan::{analyze, Plan};
+//! use recourse_policy::{Action, Decision, Environment, Policy, RecoverabilityTier};
+//!
+//! let json = r#"{
+//!   "format_version": "1.2",
+//!   "resource_changes": [{
+//!     "address": "aws_db_instance.main", "mode": "managed", "type": "aws_db_instance",
+//!     "name": "main", "provider_name": "registry.terraform.io/hashicorp/aws",
+//!     "change": { "actions": ["delete"], "before": { "skip_final_snapshot": true }, "after": null }
+//!   }]
+//! }"#;
+//! let analysis = analyze(&Plan::from_json(json)?);
+//! assert_eq!(analysis.worst_tier(), Some(RecoverabilityTier::Unrecoverable));
+//!
+//! let facts = analysis.facts("default", false);
+//! let verdict = Policy::default().evaluate(Environment::Prod, Action::TerraformPlan(&facts));
+//! assert_eq!(verdict.decision(), Decision::Block);
+//! # Ok::<(), recourse_plan::PlanParseError>(())
+//! ```
+
+mod analyze;
+mod approval;
+mod digest;
+mod ids;
+mod lifecycle;
+mod model;
+
+pub use analyze::{ActionKind, ChangeAnalysis, PlanAnalysis, analyze};
+pub use approval::{
+    Approval, ApprovalRefusal, ApprovalState, ApprovalStatus, Channel, NewApproval,
+    RequestBinding, Resolution, ResolveError, request_digest,
+};
+pub use digest::plan_digest;
+pub use ids::{ApprovalId, InvalidId, PlanId, Timestamp};
+pub use lifecycle::{
+    ApplyPermission, ApplyRefusal, ApplyRequest, PlanRecord, PlanStatus, TransitionError,
+    verify_apply,
+};
+pub use model::{Action, Change, Mode, Plan, PlanParseError, ResourceChange};
