@@ -24,6 +24,9 @@ pub enum CliError {
         source_name: String,
         source: recourse_shell::PatternError,
     },
+    /// Input that is not what the command needs (exit 2).
+    #[error("{0}")]
+    Config(String),
     /// Some input could not be used.
     #[error("{0}")]
     BadInput(String),
@@ -35,7 +38,10 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::ReadPolicy { .. } | CliError::Policy { .. } | CliError::Pattern { .. } => 2,
+            CliError::ReadPolicy { .. }
+            | CliError::Policy { .. }
+            | CliError::Pattern { .. }
+            | CliError::Config(_) => 2,
             CliError::BadInput(_) | CliError::Output(_) => 1,
         }
     }

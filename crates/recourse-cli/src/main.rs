@@ -1,6 +1,7 @@
 //! `recourse`: the Recourse gateway's command line.
 
 mod error;
+mod plan_cmd;
 mod policy_cmd;
 mod shell_cmd;
 
@@ -31,6 +32,9 @@ enum Command {
     /// Validate, inspect, hash and describe policy files.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// Analyze Terraform plans the way the gateway does.
+    #[command(subcommand)]
+    Plan(plan_cmd::PlanCommand),
     /// Classify shell commands the way the gateway does.
     #[command(subcommand)]
     Shell(ShellCommand),
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<(), CliError> = match cli.command {
         Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Plan(cmd) => plan_cmd::run(cmd),
         Command::Shell(ShellCommand::Check(args)) => shell_cmd::check(args),
     };
     match result {

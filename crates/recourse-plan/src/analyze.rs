@@ -164,56 +164,166 @@ fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 
 /// Types that hold data (their destruction loses data).
 const DATA_BEARING: &[&str] = &[
-    "aws_db_instance", "aws_rds_cluster", "aws_rds_cluster_instance", "aws_neptune_cluster",
-    "aws_docdb_cluster", "aws_redshift_cluster", "aws_s3_bucket", "aws_s3_object",
-    "aws_s3_bucket_object", "aws_dynamodb_table", "aws_ebs_volume", "aws_efs_file_system",
-    "aws_elasticache_cluster", "aws_elasticache_replication_group", "aws_kms_key",
-    "aws_secretsmanager_secret", "aws_route53_zone", "aws_ssm_parameter", "aws_ecr_repository",
-    "aws_cloudwatch_log_group", "aws_opensearch_domain", "aws_elasticsearch_domain",
-    "google_sql_database_instance", "google_sql_database", "google_storage_bucket",
-    "google_compute_disk", "google_compute_region_disk", "google_bigquery_dataset",
-    "google_bigquery_table", "google_spanner_database", "google_kms_crypto_key",
-    "azurerm_mssql_database", "azurerm_sql_database", "azurerm_mssql_server", "azurerm_sql_server",
-    "azurerm_storage_account", "azurerm_storage_container", "azurerm_storage_blob",
-    "azurerm_storage_share", "azurerm_postgresql_flexible_server", "azurerm_mysql_flexible_server",
-    "azurerm_cosmosdb_account", "azurerm_key_vault",
+    "aws_db_instance",
+    "aws_rds_cluster",
+    "aws_rds_cluster_instance",
+    "aws_neptune_cluster",
+    "aws_docdb_cluster",
+    "aws_redshift_cluster",
+    "aws_s3_bucket",
+    "aws_s3_object",
+    "aws_s3_bucket_object",
+    "aws_dynamodb_table",
+    "aws_ebs_volume",
+    "aws_efs_file_system",
+    "aws_elasticache_cluster",
+    "aws_elasticache_replication_group",
+    "aws_kms_key",
+    "aws_secretsmanager_secret",
+    "aws_route53_zone",
+    "aws_ssm_parameter",
+    "aws_ecr_repository",
+    "aws_cloudwatch_log_group",
+    "aws_opensearch_domain",
+    "aws_elasticsearch_domain",
+    "google_sql_database_instance",
+    "google_sql_database",
+    "google_storage_bucket",
+    "google_compute_disk",
+    "google_compute_region_disk",
+    "google_bigquery_dataset",
+    "google_bigquery_table",
+    "google_spanner_database",
+    "google_kms_crypto_key",
+    "azurerm_mssql_database",
+    "azurerm_sql_database",
+    "azurerm_mssql_server",
+    "azurerm_sql_server",
+    "azurerm_storage_account",
+    "azurerm_storage_container",
+    "azurerm_storage_blob",
+    "azurerm_storage_share",
+    "azurerm_postgresql_flexible_server",
+    "azurerm_mysql_flexible_server",
+    "azurerm_cosmosdb_account",
+    "azurerm_key_vault",
 ];
 
 /// Types that hold backups of other resources.
 const BACKUPS: &[&str] = &[
-    "aws_db_snapshot", "aws_db_cluster_snapshot", "aws_ebs_snapshot", "aws_backup_vault",
-    "aws_backup_plan", "aws_backup_selection", "aws_dlm_lifecycle_policy", "google_compute_snapshot",
-    "google_compute_resource_policy", "azurerm_recovery_services_vault", "azurerm_backup_policy_vm",
+    "aws_db_snapshot",
+    "aws_db_cluster_snapshot",
+    "aws_ebs_snapshot",
+    "aws_backup_vault",
+    "aws_backup_plan",
+    "aws_backup_selection",
+    "aws_dlm_lifecycle_policy",
+    "google_compute_snapshot",
+    "google_compute_resource_policy",
+    "azurerm_recovery_services_vault",
+    "azurerm_backup_policy_vm",
     "azurerm_data_protection_backup_vault",
 ];
 
 /// Types whose deletion is rebuilt from configuration with some effort and no data loss.
 const STATELESS_PREFIXES: &[&str] = &[
-    "aws_security_group", "aws_vpc_security_group", "aws_network_acl", "aws_route",
-    "aws_subnet", "aws_vpc", "aws_internet_gateway", "aws_nat_gateway", "aws_egress_only",
-    "aws_eip", "aws_lb", "aws_alb", "aws_elb", "aws_lambda_", "aws_cloudwatch_event_",
-    "aws_cloudwatch_metric_alarm", "aws_cloudwatch_dashboard", "aws_sns_", "aws_sqs_",
-    "aws_autoscaling_", "aws_launch_", "aws_ecs_", "aws_eks_", "aws_api_gateway", "aws_apigatewayv2",
-    "aws_cloudfront_", "aws_route53_record", "aws_route53_health_check", "aws_acm_", "aws_instance",
-    "aws_key_pair", "aws_iam_", "aws_vpc_endpoint", "aws_wafv2_", "aws_ses_", "aws_sfn_",
-    "aws_appautoscaling_", "aws_placement_group", "aws_network_interface", "aws_db_subnet_group",
-    "aws_db_parameter_group", "aws_elasticache_subnet_group", "aws_elasticache_parameter_group",
-    "aws_s3_bucket_policy", "aws_s3_bucket_public_access_block", "aws_s3_bucket_acl",
-    "aws_s3_bucket_server_side_encryption", "aws_s3_bucket_lifecycle", "aws_s3_bucket_cors",
-    "aws_s3_bucket_notification", "aws_s3_bucket_ownership", "aws_s3_bucket_website",
-    "google_compute_firewall", "google_compute_network", "google_compute_subnetwork",
-    "google_compute_instance", "google_compute_address", "google_compute_router",
-    "google_project_iam_", "google_service_account", "google_cloud_run_", "google_container_",
-    "google_pubsub_", "google_cloudfunctions", "azurerm_resource_group", "azurerm_network_",
-    "azurerm_virtual_network", "azurerm_subnet", "azurerm_public_ip", "azurerm_role_",
-    "azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_app_service",
-    "azurerm_linux_web_app", "azurerm_kubernetes_cluster", "kubernetes_", "helm_release",
-    "random_", "tls_", "local_file", "local_sensitive_file", "github_", "cloudflare_record",
-    "datadog_", "aws_cloudwatch_log_metric_filter", "aws_cloudwatch_log_subscription_filter",
+    "aws_security_group",
+    "aws_vpc_security_group",
+    "aws_network_acl",
+    "aws_route",
+    "aws_subnet",
+    "aws_vpc",
+    "aws_internet_gateway",
+    "aws_nat_gateway",
+    "aws_egress_only",
+    "aws_eip",
+    "aws_lb",
+    "aws_alb",
+    "aws_elb",
+    "aws_lambda_",
+    "aws_cloudwatch_event_",
+    "aws_cloudwatch_metric_alarm",
+    "aws_cloudwatch_dashboard",
+    "aws_sns_",
+    "aws_sqs_",
+    "aws_autoscaling_",
+    "aws_launch_",
+    "aws_ecs_",
+    "aws_eks_",
+    "aws_api_gateway",
+    "aws_apigatewayv2",
+    "aws_cloudfront_",
+    "aws_route53_record",
+    "aws_route53_health_check",
+    "aws_acm_",
+    "aws_instance",
+    "aws_key_pair",
+    "aws_iam_",
+    "aws_vpc_endpoint",
+    "aws_wafv2_",
+    "aws_ses_",
+    "aws_sfn_",
+    "aws_appautoscaling_",
+    "aws_placement_group",
+    "aws_network_interface",
+    "aws_db_subnet_group",
+    "aws_db_parameter_group",
+    "aws_elasticache_subnet_group",
+    "aws_elasticache_parameter_group",
+    "aws_s3_bucket_policy",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_acl",
+    "aws_s3_bucket_server_side_encryption",
+    "aws_s3_bucket_lifecycle",
+    "aws_s3_bucket_cors",
+    "aws_s3_bucket_notification",
+    "aws_s3_bucket_ownership",
+    "aws_s3_bucket_website",
+    "google_compute_firewall",
+    "google_compute_network",
+    "google_compute_subnetwork",
+    "google_compute_instance",
+    "google_compute_address",
+    "google_compute_router",
+    "google_project_iam_",
+    "google_service_account",
+    "google_cloud_run_",
+    "google_container_",
+    "google_pubsub_",
+    "google_cloudfunctions",
+    "azurerm_resource_group",
+    "azurerm_network_",
+    "azurerm_virtual_network",
+    "azurerm_subnet",
+    "azurerm_public_ip",
+    "azurerm_role_",
+    "azurerm_linux_virtual_machine",
+    "azurerm_windows_virtual_machine",
+    "azurerm_app_service",
+    "azurerm_linux_web_app",
+    "azurerm_kubernetes_cluster",
+    "kubernetes_",
+    "helm_release",
+    "random_",
+    "tls_",
+    "local_file",
+    "local_sensitive_file",
+    "github_",
+    "cloudflare_record",
+    "datadog_",
+    "aws_cloudwatch_log_metric_filter",
+    "aws_cloudwatch_log_subscription_filter",
 ];
 
 /// Types whose lifecycle has no effect outside Terraform.
-const NO_EFFECT: &[&str] = &["null_resource", "terraform_data", "time_sleep", "time_static", "time_offset", "time_rotating"];
+const NO_EFFECT: &[&str] = &[
+    "null_resource",
+    "terraform_data",
+    "time_sleep",
+    "time_static",
+    "time_offset",
+    "time_rotating",
+];
 
 /// Protective attributes and the value that means "protected".
 const PROTECTIONS: &[(&[&str], bool)] = &[
@@ -236,7 +346,12 @@ fn lowered_protection(rc: &ResourceChange) -> Option<String> {
     let (b, a) = (&rc.change.before, &rc.change.after);
     for (path, protective) in PROTECTIONS {
         if flag(b, path) == Some(*protective) && flag(a, path) == Some(!*protective) {
-            return Some(format!("turns {} from {} to {}", path.join("."), protective, !protective));
+            return Some(format!(
+                "turns {} from {} to {}",
+                path.join("."),
+                protective,
+                !protective
+            ));
         }
     }
     for key in ["backup_retention_period", "recovery_window_in_days"] {
@@ -329,7 +444,7 @@ fn destroy_tier(ty: &str, before: &Value) -> (Tier, String) {
         }
         "google_kms_crypto_key" => (NeedsReview, "key versions are destroyed after the scheduled period; data encrypted under them becomes unreadable".into()),
         "aws_secretsmanager_secret" => match number(before, &["recovery_window_in_days"]) {
-            Some(d) if d == 0.0 => (Unrecoverable, "recovery_window_in_days = 0: the secret is deleted at once".into()),
+            Some(0.0) => (Unrecoverable, "recovery_window_in_days = 0: the secret is deleted at once".into()),
             Some(d) => (RecoverableFromBackup, format!("the secret can be restored for {d} days")),
             None => (RecoverableFromBackup, "the secret can be restored during the default 30-day recovery window".into()),
         },
@@ -425,14 +540,28 @@ fn analyze_change(plan: &Plan, rc: &ResourceChange) -> ChangeAnalysis {
         ActionKind::NoOp => (None, "no change".into()),
         ActionKind::Read => (None, "data source read".into()),
         _ if rc.mode == Mode::Data => (None, "data source".into()),
-        ActionKind::Create => (Some(Tier::Reversible), "a new object; planning again without it removes it".into()),
+        ActionKind::Create => (
+            Some(Tier::Reversible),
+            "a new object; planning again without it removes it".into(),
+        ),
         ActionKind::Update => match lowered_protection(rc) {
-            Some(what) => (Some(Tier::NeedsReview), format!("{what}: a protection is being turned off")),
+            Some(what) => (
+                Some(Tier::NeedsReview),
+                format!("{what}: a protection is being turned off"),
+            ),
             None => (Some(Tier::Reversible), "changed in place".into()),
         },
-        ActionKind::Forget => (Some(Tier::RecoverableWithEffort), "removed from state only; it must be imported again to be managed".into()),
-        ActionKind::Unknown => (Some(Tier::NeedsReview), format!("unrecognised actions {:?}", rc.change.actions)),
-        ActionKind::Delete | ActionKind::ReplaceDeleteBeforeCreate | ActionKind::ReplaceCreateBeforeDestroy => {
+        ActionKind::Forget => (
+            Some(Tier::RecoverableWithEffort),
+            "removed from state only; it must be imported again to be managed".into(),
+        ),
+        ActionKind::Unknown => (
+            Some(Tier::NeedsReview),
+            format!("unrecognised actions {:?}", rc.change.actions),
+        ),
+        ActionKind::Delete
+        | ActionKind::ReplaceDeleteBeforeCreate
+        | ActionKind::ReplaceCreateBeforeDestroy => {
             let (mut tier, mut why) = destroy_tier(ty, &rc.change.before);
             if rc.deposed.is_some() {
                 why = format!("deposed object: {why}");
@@ -476,17 +605,23 @@ pub fn analyze(plan: &Plan) -> PlanAnalysis {
         if !data {
             continue;
         }
-        if let Some(b) = &backup_destroyed {
-            if c.tier.is_some_and(|t| t < Tier::Unrecoverable) {
-                c.tier = Some(Tier::Unrecoverable);
-                c.why = format!("{}; and the backup resource `{b}` is destroyed in the same plan", c.why);
-            }
+        if let Some(b) = &backup_destroyed
+            && c.tier.is_some_and(|t| t < Tier::Unrecoverable)
+        {
+            c.tier = Some(Tier::Unrecoverable);
+            c.why = format!(
+                "{}; and the backup resource `{b}` is destroyed in the same plan",
+                c.why
+            );
         }
-        if let Some(p) = &protection_lowered {
-            if c.tier.is_some_and(|t| t < Tier::NeedsReview) {
-                c.tier = Some(Tier::NeedsReview);
-                c.why = format!("{}; and `{p}` has a protection turned off in the same plan", c.why);
-            }
+        if let Some(p) = &protection_lowered
+            && c.tier.is_some_and(|t| t < Tier::NeedsReview)
+        {
+            c.tier = Some(Tier::NeedsReview);
+            c.why = format!(
+                "{}; and `{p}` has a protection turned off in the same plan",
+                c.why
+            );
         }
     }
 

@@ -137,7 +137,9 @@ pub enum ApprovalRefusal {
     #[error("no approval with that id exists")]
     Unknown,
     /// The approval is bound to a different request.
-    #[error("the approval was granted for a different action (request digest {approved} ≠ {presented})")]
+    #[error(
+        "the approval was granted for a different action (request digest {approved} ≠ {presented})"
+    )]
     ForAnotherAction {
         /// Digest the approval is bound to.
         approved: Digest,

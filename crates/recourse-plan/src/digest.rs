@@ -12,7 +12,9 @@ pub fn plan_digest(plan_json: &str) -> Result<Digest, PlanParseError> {
     let mut v: Value =
         serde_json::from_str(plan_json).map_err(|e| PlanParseError::Malformed(e.to_string()))?;
     let Some(obj) = v.as_object_mut() else {
-        return Err(PlanParseError::Malformed("the plan is not a JSON object".into()));
+        return Err(PlanParseError::Malformed(
+            "the plan is not a JSON object".into(),
+        ));
     };
     obj.remove("timestamp");
     Ok(Digest::of_canonical_json(&v))

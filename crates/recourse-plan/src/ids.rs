@@ -139,7 +139,14 @@ mod tests {
         let s = id.to_string();
         assert_eq!(s.len(), 32);
         assert_eq!(s.parse::<PlanId>().unwrap(), id);
-        for bad in ["", "xyz", &"A".repeat(32), &"a".repeat(31), &"a".repeat(33), "--all"] {
+        for bad in [
+            "",
+            "xyz",
+            &"A".repeat(32),
+            &"a".repeat(31),
+            &"a".repeat(33),
+            "--all",
+        ] {
             assert!(bad.parse::<PlanId>().is_err(), "{bad}");
             assert!(bad.parse::<ApprovalId>().is_err(), "{bad}");
         }
@@ -148,7 +155,10 @@ mod tests {
     #[test]
     fn rfc3339() {
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
-        assert_eq!(Timestamp(1_795_253_400).to_rfc3339(), "2026-11-21T09:30:00Z");
+        assert_eq!(
+            Timestamp(1_795_253_400).to_rfc3339(),
+            "2026-11-21T09:30:00Z"
+        );
         assert_eq!(Timestamp(951_782_400).to_rfc3339(), "2000-02-29T00:00:00Z");
     }
 }

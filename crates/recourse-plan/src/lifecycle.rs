@@ -154,7 +154,9 @@ pub enum ApplyRefusal {
         current: Environment,
     },
     /// A `block` verdict: no approval can permit it.
-    #[error("the plan's verdict is block: it can never be approved (only a human break-glass can apply it)")]
+    #[error(
+        "the plan's verdict is block: it can never be approved (only a human break-glass can apply it)"
+    )]
     Blocked,
     /// An `escalate` verdict and no approval presented.
     #[error("the plan needs a human approval: request one and retry with approval_id")]
