@@ -1340,20 +1340,12 @@ fn chmod_mode_dangerous(mode: &str) -> Option<&'static str> {
     None
 }
 
-fn block(out: &mut Vec<Reason>, rule: &str, msg: String) {
-    out.push(Reason::new(
-        Decision::Block,
-        format!("shell.builtin.{rule}"),
-        msg,
-    ));
+fn block(out: &mut Vec<Reason>, rule: &'static str, msg: String) {
+    out.push(Reason::new(Decision::Block, rule, msg));
 }
 
-fn escalate(out: &mut Vec<Reason>, rule: &str, msg: String) {
-    out.push(Reason::new(
-        Decision::Escalate,
-        format!("shell.builtin.{rule}"),
-        msg,
-    ));
+fn escalate(out: &mut Vec<Reason>, rule: &'static str, msg: String) {
+    out.push(Reason::new(Decision::Escalate, rule, msg));
 }
 
 const DISK_DEVICES: &[&str] = &[

@@ -491,3 +491,20 @@ fn comment_only_scripts_escalate_nested_too() {
     at_least(&format!("sh -c '{}'", cmd.replace('\'', r"'\''")), Escalate);
     at_least("bash -c ''", Escalate);
 }
+
+/// Every rule id names its source once: `shell.builtin.x`, `shell.always_block[i]`, ….
+#[test]
+fn rule_ids_are_well_formed() {
+    let mut seen = 0;
+    for line in include_str!("data/heldout_attacks.jsonl").lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let a = assess(v["command"].as_str().unwrap());
+        for r in &a.facts.findings {
+            let id = r.rule.as_str();
+            seen += 1;
+            assert!(id.starts_with("shell."), "{id}");
+            assert_eq!(id.matches("shell.").count(), 1, "{id}");
+        }
+    }
+    assert!(seen > 100);
+}

@@ -15,7 +15,8 @@ fuzz_target!(|data: &[u8]| {
     let a = c.classify(cmd);
     let d = a.verdict(&policy, Environment::Prod).decision();
     if !cmd.trim().is_empty() && recourse_shell::parser::parse(cmd).is_ok() {
-        let wrapped = format!("sh -c '{}'", cmd.replace('\'', r"'\''"));
+        // A leading space: a script starting with `-` or `+` would be read as an option.
+        let wrapped = format!("sh -c ' {}'", cmd.replace('\'', r"'\''"));
         let w = c.classify(&wrapped).verdict(&policy, Environment::Prod).decision();
         assert!(w >= d, "{wrapped:?} = {w} < {cmd:?} = {d}");
     }
