@@ -1,0 +1,287 @@
+//! The audit log: append-only JSON Lines with a hash chain.
+//!
+//! Each record carries `seq` (1, 2, …), `ts` (RFC 3339) and `ts_unix`, the `event`, the policy
+//! hash, event details, `prev_hash` (the previous record's `hash`; 64 zeros for the first) and
+//! `hash` = sha256 of the record's canonical JSON without `hash`. Lines are written in canonical
+//! form, under an exclusive file lock (so several processes can append), and fsynced before the
+//! append returns: the gate writes its "decided" record before any effect, and refuses the call
+//! if the append fails. The store keeps the last (seq, hash) as an anchor so that cutting
+//! records off the end is detected too.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use recourse_plan::Timestamp;
+use recourse_policy::Digest;
+use recourse_policy::canonical::to_canonical_string;
+use serde_json::{Map, Value, json};
+
+/// `prev_hash` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Why an append failed (the caller must then refuse to act).
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// The log could not be opened, locked, written or synced.
+    #[error("audit log {path}: {source}")]
+    Io {
+        /// Log path.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The last record is incomplete or unreadable: appending would extend a broken chain.
+    #[error("audit log {path}: the last record is damaged ({problem}); run `recourse audit verify`")]
+    DamagedTail {
+        /// Log path.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// The first problem found in a log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("audit log broken at line {line}{}: {problem}", seq.map(|s| format!(" (record seq {s})")).unwrap_or_default())]
+pub struct VerifyError {
+    /// 1-based line number.
+    pub line: usize,
+    /// The record's seq, if readable.
+    pub seq: Option<u64>,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// A sound chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// Number of records.
+    pub records: u64,
+    /// Hash of the last record (or the genesis value).
+    pub last_hash: String,
+}
+
+/// An audit log file.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    path: PathBuf,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> AppendError + '_ {
+    move |source| AppendError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The hash a record must carry: sha256 of its canonical JSON without `hash`.
+pub fn record_hash(record: &Map<String, Value>) -> String {
+    let mut without = record.clone();
+    without.remove("hash");
+    Digest::of_canonical_json(&Value::Object(without)).to_hex()
+}
+
+/// The last complete line of the file, reading backwards in growing windows.
+fn last_line(file: &mut File) -> std::io::Result<(Option<Vec<u8>>, bool)> {
+    let len = file.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok((None, true));
+    }
+    let mut window: u64 = 64 * 1024;
+    loop {
+        let start = len.saturating_sub(window);
+        file.seek(SeekFrom::Start(start))?;
+        let mut buf = Vec::new();
+        file.take(len - start).read_to_end(&mut buf)?;
+        let complete = buf.last() == Some(&b'\n');
+        let body = if complete { &buf[..buf.len() - 1] } else { &buf[..] };
+        if let Some(pos) = body.iter().rposition(|c| *c == b'\n') {
+            return Ok((Some(body[pos + 1..].to_vec()), complete));
+        }
+        if start == 0 {
+            return Ok((Some(body.to_vec()), complete));
+        }
+        window *= 4;
+    }
+}
+
+impl AuditLog {
+    /// The log at `path` (created on first append, mode 0600).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        AuditLog { path: path.into() }
+    }
+
+    /// The log's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one event and fsyncs it. Returns the record as written.
+    pub fn append(
+        &self,
+        event: &str,
+        policy_hash: Digest,
+        now: Timestamp,
+        details: Map<String, Value>,
+    ) -> Result<Map<String, Value>, AppendError> {
+        let path = self.path.as_path();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io(path))?;
+        file.lock().map_err(io(path))?;
+        let (last, complete) = last_line(&mut file).map_err(io(path))?;
+        let (seq, prev_hash) = match last {
+            None => (1, GENESIS.to_owned()),
+            Some(_) if !complete => {
+                return Err(AppendError::DamagedTail {
+                    path: path.to_owned(),
+                    problem: "the file does not end with a complete line".into(),
+                });
+            }
+            Some(line) => {
+                let v: Value = serde_json::from_slice(&line).map_err(|e| AppendError::DamagedTail {
+                    path: path.to_owned(),
+                    problem: e.to_string(),
+                })?;
+                let seq = v.get("seq").and_then(Value::as_u64);
+                let hash = v.get("hash").and_then(Value::as_str);
+                match (seq, hash) {
+                    (Some(s), Some(h)) => (s + 1, h.to_owned()),
+                    _ => {
+                        return Err(AppendError::DamagedTail {
+                            path: path.to_owned(),
+                            problem: "the last record has no seq or hash".into(),
+                        });
+                    }
+                }
+            }
+        };
+        let mut record = details;
+        record.insert("seq".into(), json!(seq));
+        record.insert("ts".into(), json!(now.to_rfc3339()));
+        record.insert("ts_unix".into(), json!(now.0));
+        record.insert("event".into(), json!(event));
+        record.insert("policy_sha256".into(), json!(policy_hash.to_hex()));
+        record.insert("prev_hash".into(), json!(prev_hash));
+        record.remove("hash");
+        let hash = record_hash(&record);
+        record.insert("hash".into(), json!(hash));
+        let mut line = to_canonical_string(&Value::Object(record.clone()));
+        line.push('\n');
+        file.write_all(line.as_bytes()).map_err(io(path))?;
+        file.sync_all().map_err(io(path))?;
+        Ok(record)
+    }
+
+    /// Walks the chain and names the first broken record. `anchor` is the (seq, hash) the
+    /// store last recorded; a log that ends before it was truncated.
+    pub fn verify(&self, anchor: Option<(u64, String)>) -> Result<Verified, VerifyError> {
+        let mut text = Vec::new();
+        match File::open(&self.path) {
+            Ok(mut f) => {
+                f.read_to_end(&mut text).map_err(|e| VerifyError {
+                    line: 0,
+                    seq: None,
+                    problem: format!("cannot read {}: {e}", self.path.display()),
+                })?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && anchor.is_none() => {
+                return Ok(Verified {
+                    records: 0,
+                    last_hash: GENESIS.into(),
+                });
+            }
+            Err(e) => {
+                return Err(VerifyError {
+                    line: 0,
+                    seq: None,
+                    problem: format!("cannot read {}: {e}", self.path.display()),
+                });
+            }
+        }
+        let mut prev = GENESIS.to_owned();
+        let mut expected_seq = 1u64;
+        let ends_complete = text.is_empty() || text.last() == Some(&b'\n');
+        let lines: Vec<&[u8]> = text.split(|c| *c == b'\n').collect();
+        let count = lines.len().saturating_sub(1); // the piece after the final newline
+        for (i, raw) in lines.iter().enumerate() {
+            let line_no = i + 1;
+            if i == count {
+                if !ends_complete {
+                    return Err(VerifyError {
+                        line: line_no,
+                        seq: None,
+                        problem: "incomplete record (the file was truncated or a write was cut off)".into(),
+                    });
+                }
+                break;
+            }
+            let fail = |seq: Option<u64>, problem: String| VerifyError {
+                line: line_no,
+                seq,
+                problem,
+            };
+            let v: Value = serde_json::from_slice(raw)
+                .map_err(|e| fail(None, format!("not a JSON record: {e}")))?;
+            let Value::Object(rec) = v else {
+                return Err(fail(None, "not a JSON object".into()));
+            };
+            let seq = rec.get("seq").and_then(Value::as_u64);
+            if seq != Some(expected_seq) {
+                return Err(fail(
+                    seq,
+                    format!("expected seq {expected_seq}, found {} (a record was deleted, inserted or reordered)", seq.map_or("none".into(), |s| s.to_string())),
+                ));
+            }
+            if rec.get("prev_hash").and_then(Value::as_str) != Some(prev.as_str()) {
+                return Err(fail(seq, "prev_hash does not match the previous record's hash (a record was deleted, inserted or reordered)".into()));
+            }
+            let stored = rec.get("hash").and_then(Value::as_str).unwrap_or("");
+            let computed = record_hash(&rec);
+            if stored != computed {
+                return Err(fail(seq, "hash does not match the record's content (the record was edited)".into()));
+            }
+            if let Some((aseq, ahash)) = &anchor {
+                if *aseq == expected_seq && ahash != stored {
+                    return Err(fail(seq, "the record differs from the one the store anchored".into()));
+                }
+            }
+            prev = stored.to_owned();
+            expected_seq += 1;
+        }
+        let records = expected_seq - 1;
+        if let Some((aseq, _)) = anchor {
+            if aseq > records {
+                return Err(VerifyError {
+                    line: count + 1,
+                    seq: Some(records + 1),
+                    problem: format!("the log ends at record {records}, but record {aseq} was written (records were cut off the end)"),
+                });
+            }
+        }
+        Ok(Verified {
+            records,
+            last_hash: prev,
+        })
+    }
+
+    /// The last `n` records, oldest first (unverified; for display).
+    pub fn tail(&self, n: usize) -> std::io::Result<Vec<Value>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e),
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        Ok(lines[lines.len().saturating_sub(n)..]
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect())
+    }
+}

@@ -1,0 +1,142 @@
+//! Running a child process under control: its own process group (so a timeout kills
+//! grandchildren too), an explicit environment, a time limit, a cap on captured output, and
+//! redaction of both streams.
+
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::redact::Redactor;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Program.
+    pub program: PathBuf,
+    /// Arguments.
+    pub args: Vec<String>,
+    /// The complete environment (nothing is inherited).
+    pub env: Vec<(String, String)>,
+    /// Working directory.
+    pub cwd: PathBuf,
+    /// Data for stdin (stdin is closed otherwise).
+    pub stdin: Option<Vec<u8>>,
+    /// Time limit.
+    pub timeout: Duration,
+    /// Cap per stream, in bytes.
+    pub max_output: usize,
+}
+
+/// How it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// Exit code (`None` if killed by a signal or the timeout).
+    pub exit_code: Option<i32>,
+    /// Killed at the time limit.
+    pub timed_out: bool,
+    /// Redacted stdout (at most the cap).
+    pub stdout: String,
+    /// Redacted stderr (at most the cap).
+    pub stderr: String,
+    /// Some output beyond the cap was dropped.
+    pub truncated: bool,
+}
+
+/// Why a process could not be run at all.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start {program}: {source}")]
+pub struct SpawnError {
+    /// The program.
+    pub program: String,
+    /// The OS error.
+    pub source: std::io::Error,
+}
+
+fn reader(mut r: impl Read + Send + 'static, cap: usize) -> mpsc::Receiver<(Vec<u8>, bool)> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let mut truncated = false;
+        let mut buf = [0u8; 8192];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let room = cap.saturating_sub(kept.len());
+                    if n > room {
+                        truncated = true;
+                    }
+                    kept.extend_from_slice(&buf[..n.min(room)]);
+                }
+            }
+        }
+        let _ = tx.send((kept, truncated));
+    });
+    rx
+}
+
+fn kill_group(pid: u32) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+        // The group may already be gone (ESRCH): nothing left to kill.
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
+/// Runs a process to completion (or the time limit) and returns its redacted output.
+pub fn run(spec: &Spec, redactor: &Redactor) -> Result<Outcome, SpawnError> {
+    let mut cmd = Command::new(&spec.program);
+    cmd.args(&spec.args)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .current_dir(&spec.cwd)
+        .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd.spawn().map_err(|source| SpawnError {
+        program: spec.program.display().to_string(),
+        source,
+    })?;
+    let pid = child.id();
+    if let (Some(data), Some(mut stdin)) = (spec.stdin.clone(), child.stdin.take()) {
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&data);
+        });
+    }
+    let out_rx = child.stdout.take().map(|s| reader(s, spec.max_output));
+    let err_rx = child.stderr.take().map(|s| reader(s, spec.max_output));
+    let deadline = Instant::now() + spec.timeout;
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() >= deadline => {
+                timed_out = true;
+                kill_group(pid);
+                break child.wait().ok();
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(_) => break None,
+        }
+    };
+    // Whatever the child left behind in its group (background jobs holding the pipes) goes too.
+    kill_group(pid);
+    let collect = |rx: Option<mpsc::Receiver<(Vec<u8>, bool)>>| {
+        rx.and_then(|rx| rx.recv_timeout(Duration::from_secs(5)).ok())
+            .unwrap_or_default()
+    };
+    let (out, out_trunc) = collect(out_rx);
+    let (err, err_trunc) = collect(err_rx);
+    Ok(Outcome {
+        exit_code: if timed_out { None } else { status.and_then(|s| s.code()) },
+        timed_out,
+        stdout: redactor.redact(&String::from_utf8_lossy(&out)),
+        stderr: redactor.redact(&String::from_utf8_lossy(&err)),
+        truncated: out_trunc || err_trunc,
+    })
+}

@@ -1,0 +1,252 @@
+//! Secret redaction for runner output and audit records. Hand-written scanners, no regex
+//! engine: AWS key ids, bearer tokens, PEM private keys, well-known token prefixes,
+//! `password=`-style pairs, and the literal values of the gateway's own secret variables.
+
+/// What replaces a secret.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Redacts secrets from text.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// Literal secret values to remove wherever they appear (at least 8 bytes each).
+    literals: Vec<String>,
+}
+
+fn is_token_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=')
+}
+
+const SECRET_KEYS: &[&str] = &[
+    "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key",
+    "secret_key", "private_key", "client_secret", "auth", "credential",
+];
+
+const TOKEN_PREFIXES: &[&str] = &[
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "glpat-",
+    "sk-", "sk_live_", "rk_live_", "AIza", "ya29.",
+];
+
+impl Redactor {
+    /// A redactor that also removes these literal values (e.g. the gateway's own credentials).
+    pub fn with_literals(values: impl IntoIterator<Item = String>) -> Self {
+        let mut literals: Vec<String> = values.into_iter().filter(|v| v.len() >= 8).collect();
+        literals.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        literals.dedup();
+        Redactor { literals }
+    }
+
+    /// The secret values of an environment: variables whose names say they hold credentials.
+    pub fn from_env(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        Self::with_literals(
+            vars.into_iter()
+                .filter(|(k, _)| recourse_shell::programs::is_secret_param(k))
+                .map(|(_, v)| v),
+        )
+    }
+
+    /// Redacts `text`.
+    pub fn redact(&self, text: &str) -> String {
+        let mut s = text.to_owned();
+        for lit in &self.literals {
+            if s.contains(lit.as_str()) {
+                s = s.replace(lit.as_str(), REDACTED);
+            }
+        }
+        let s = redact_pem(&s);
+        let s = redact_aws_key_ids(&s);
+        let s = redact_after(&s, "Bearer ", 8);
+        let s = redact_after(&s, "bearer ", 8);
+        let s = TOKEN_PREFIXES
+            .iter()
+            .fold(s, |acc, p| redact_prefixed(&acc, p, 16));
+        redact_pairs(&s)
+    }
+}
+
+fn redact_pem(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let header_end = rest[start..].find("-----\n").or_else(|| rest[start + 11..].find("-----").map(|i| i + 11));
+        let is_private = rest[start..]
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("PRIVATE KEY"));
+        let Some(_) = header_end else { break };
+        if !is_private {
+            out.push_str(&rest[..start + 11]);
+            rest = &rest[start + 11..];
+            continue;
+        }
+        out.push_str(&rest[..start]);
+        match rest[start..].find("-----END ") {
+            Some(end_rel) => {
+                let after_end = start + end_rel + 9;
+                let close = rest[after_end..].find("-----").map_or(rest.len(), |i| after_end + i + 5);
+                out.push_str(REDACTED);
+                rest = &rest[close..];
+            }
+            None => {
+                out.push_str(REDACTED);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn redact_aws_key_ids(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut last = 0;
+    while i + 20 <= b.len() {
+        let prefix = &b[i..i + 4];
+        if (prefix == b"AKIA" || prefix == b"ASIA" || prefix == b"AIDA" || prefix == b"AROA")
+            && b[i + 4..i + 20].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i + 20).is_none_or(|c| !c.is_ascii_alphanumeric())
+        {
+            out.push_str(&s[last..i]);
+            out.push_str(REDACTED);
+            i += 20;
+            last = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+fn redact_after(s: &str, marker: &str, min: usize) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find(marker) {
+        let start = pos + marker.len();
+        let len = rest.as_bytes()[start..].iter().take_while(|c| is_token_char(**c)).count();
+        out.push_str(&rest[..start]);
+        if len >= min {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(&rest[start..start + len]);
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn redact_prefixed(s: &str, prefix: &str, min: usize) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find(prefix) {
+        let boundary = pos == 0 || !rest.as_bytes()[pos - 1].is_ascii_alphanumeric();
+        let len = rest.as_bytes()[pos..].iter().take_while(|c| is_token_char(**c)).count();
+        out.push_str(&rest[..pos]);
+        if boundary && len >= min + prefix.len() {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(&rest[pos..pos + len.max(prefix.len())]);
+        }
+        rest = &rest[pos + len.max(prefix.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `key=value`, `key: value`, `"key": "value"` where the key names a secret.
+fn redact_pairs(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let hit = SECRET_KEYS.iter().find(|k| lower[i..].starts_with(*k));
+        let Some(key) = hit else {
+            i += 1;
+            continue;
+        };
+        // The key must end a word-ish identifier: skip the rest of it (e.g. `_key`, `word`).
+        let mut j = i + key.len();
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'-') {
+            j += 1;
+        }
+        // Optional closing quote of a JSON key, spaces, then `=` or `:`.
+        let mut k = j;
+        if b.get(k) == Some(&b'"') || b.get(k) == Some(&b'\'') {
+            k += 1;
+        }
+        while b.get(k) == Some(&b' ') {
+            k += 1;
+        }
+        if !matches!(b.get(k), Some(b'=') | Some(b':')) {
+            i = j.max(i + 1);
+            continue;
+        }
+        k += 1;
+        while b.get(k) == Some(&b' ') {
+            k += 1;
+        }
+        let quote = match b.get(k) {
+            Some(q @ (b'"' | b'\'')) => {
+                k += 1;
+                Some(*q)
+            }
+            _ => None,
+        };
+        let start = k;
+        while k < b.len() {
+            let c = b[k];
+            let end = match quote {
+                Some(q) => c == q,
+                None => c.is_ascii_whitespace() || matches!(c, b'&' | b',' | b';' | b'"' | b'\''),
+            };
+            if end {
+                break;
+            }
+            k += 1;
+        }
+        if k > start {
+            out.push_str(&s[last..start]);
+            out.push_str(REDACTED);
+            last = k;
+        }
+        i = k.max(i + 1);
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_known_shapes() {
+        let r = Redactor::with_literals(["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned()]);
+        let text = "key AKIAIOSFODNN7EXAMPLE secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\
+                    Authorization: Bearer abc.def.ghijklmnop\n\
+                    password=hunter2hunter2 user=bob\n\
+                    {\"client_secret\": \"s3cr3t-value\"}\n\
+                    token: ghp_abcdefghijklmnopqrstuvwxyz0123456789\n\
+                    -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n\
+                    -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        let out = r.redact(text);
+        for secret in ["AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI", "abc.def.ghijklmnop", "hunter2", "s3cr3t-value", "ghp_abcdef", "MIIEow"] {
+            assert!(!out.contains(secret), "{secret} leaked: {out}");
+        }
+        assert!(out.contains("user=bob"), "{out}");
+        assert!(out.contains("BEGIN CERTIFICATE"), "{out}");
+    }
+
+    #[test]
+    fn leaves_plain_text_alone() {
+        let r = Redactor::default();
+        for t in ["ls -la\ntotal 8", "the password policy is strict", "AKIA short", "tokens: 5"] {
+            assert_eq!(r.redact(t), t);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Runners: the only code that starts terraform, kubectl or a shell. Each takes a
+//! [`Permit`](crate::gate::Permit) by value, so nothing runs that the gate did not decide.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::gate::{Permit, Permitted};
+use crate::process::{self, Outcome, Spec, SpawnError};
+use crate::redact::Redactor;
+use crate::sandbox::{Enforced, Helper, STATUS_PREFIX};
+
+/// A shell run's outcome with what the sandbox enforced.
+#[derive(Debug, Clone)]
+pub struct ShellOutcome {
+    /// Process outcome.
+    pub outcome: Outcome,
+    /// Sandbox report (None if the helper did not report).
+    pub enforced: Option<Enforced>,
+}
+
+/// Runs a permitted kubectl or terraform invocation (argv fixed by the gate).
+pub fn run_tool(permit: Permit, redactor: &Redactor) -> Result<Outcome, SpawnError> {
+    let spec = match permit.into_permitted() {
+        Permitted::Process(spec) => spec,
+        Permitted::Shell { .. } => unreachable_shell(),
+    };
+    process::run(&spec, redactor)
+}
+
+fn unreachable_shell() -> Spec {
+    // The gate never hands a shell permit to `run_tool`; an empty spec fails to spawn.
+    Spec {
+        program: PathBuf::new(),
+        args: vec![],
+        env: vec![],
+        cwd: PathBuf::from("/"),
+        stdin: None,
+        timeout: Duration::from_secs(1),
+        max_output: 0,
+    }
+}
+
+/// Runs a permitted shell command inside the sandbox helper.
+pub fn run_shell(permit: Permit, helper: &Helper, redactor: &Redactor) -> Result<ShellOutcome, SpawnError> {
+    let Permitted::Shell {
+        command,
+        cwd,
+        env,
+        home,
+        writable,
+        net_deny,
+        timeout,
+        max_output,
+    } = permit.into_permitted()
+    else {
+        return process::run(&unreachable_shell(), redactor).map(|outcome| ShellOutcome { outcome, enforced: None });
+    };
+    let mut write: Vec<&Path> = writable.iter().map(PathBuf::as_path).collect();
+    write.push(home.as_path());
+    let argv = helper.argv(&write, net_deny, "/bin/sh", &["-c", &command]);
+    let spec = Spec {
+        program: helper.program.clone(),
+        args: argv,
+        env,
+        cwd,
+        stdin: None,
+        timeout,
+        max_output,
+    };
+    let mut outcome = process::run(&spec, redactor)?;
+    let mut enforced = None;
+    if let Some(first) = outcome.stderr.lines().next() {
+        if first.starts_with(STATUS_PREFIX) {
+            enforced = Enforced::parse(first);
+            let rest = outcome.stderr.split_once('\n').map_or("", |(_, r)| r).to_owned();
+            outcome.stderr = rest;
+        }
+    }
+    Ok(ShellOutcome { outcome, enforced })
+}
