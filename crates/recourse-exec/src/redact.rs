@@ -164,7 +164,10 @@ fn redact_pairs(s: &str) -> String {
     let mut last = 0;
     let mut i = 0;
     while i < b.len() {
-        let hit = SECRET_KEYS.iter().find(|k| lower[i..].starts_with(*k));
+        // Byte comparison: `i` may sit inside a multi-byte character; keys are ASCII.
+        let hit = SECRET_KEYS
+            .iter()
+            .find(|k| lower.as_bytes()[i..].starts_with(k.as_bytes()));
         let Some(key) = hit else {
             i += 1;
             continue;
@@ -173,6 +176,11 @@ fn redact_pairs(s: &str) -> String {
         let mut j = i + key.len();
         while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'-') {
             j += 1;
+        }
+        // The key must end the identifier (`aws_session_token` yes, `tokens` no).
+        if j != i + key.len() {
+            i = j;
+            continue;
         }
         // Optional closing quote of a JSON key, spaces, then `=` or `:`.
         let mut k = j;
@@ -240,6 +248,20 @@ mod tests {
         }
         assert!(out.contains("user=bob"), "{out}");
         assert!(out.contains("BEGIN CERTIFICATE"), "{out}");
+    }
+
+    #[test]
+    fn never_panics_on_unicode() {
+        let r = Redactor::with_literals(["secret-literal".to_owned()]);
+        for t in ["≠password=x≠", "tokén: ü", "é=é password:é", "ghp_é", "Bearer é", "-----BEGIN é PRIVATE KEY-----é", "AKIAé"] {
+            let _ = r.redact(t);
+        }
+        // Every prefix of a mixed string, to hit every byte offset.
+        let s = "a≠b password=ü€ token: 𝄞x AKIAIOSFODNN7EXAMPLE ghp_aaaaaaaaaaaaaaaaaaaaaaaaa";
+        for (i, _) in s.char_indices() {
+            let _ = r.redact(&s[i..]);
+            let _ = r.redact(&s[..i]);
+        }
     }
 
     #[test]
