@@ -33,7 +33,9 @@ pub enum AppendError {
         source: std::io::Error,
     },
     /// The last record is incomplete or unreadable: appending would extend a broken chain.
-    #[error("audit log {path}: the last record is damaged ({problem}); run `recourse audit verify`")]
+    #[error(
+        "audit log {path}: the last record is damaged ({problem}); run `recourse audit verify`"
+    )]
     DamagedTail {
         /// Log path.
         path: PathBuf,
@@ -96,7 +98,11 @@ fn last_line(file: &mut File) -> std::io::Result<(Option<Vec<u8>>, bool)> {
         let mut buf = Vec::new();
         file.take(len - start).read_to_end(&mut buf)?;
         let complete = buf.last() == Some(&b'\n');
-        let body = if complete { &buf[..buf.len() - 1] } else { &buf[..] };
+        let body = if complete {
+            &buf[..buf.len() - 1]
+        } else {
+            &buf[..]
+        };
         if let Some(pos) = body.iter().rposition(|c| *c == b'\n') {
             return Ok((Some(body[pos + 1..].to_vec()), complete));
         }
@@ -145,10 +151,11 @@ impl AuditLog {
                 });
             }
             Some(line) => {
-                let v: Value = serde_json::from_slice(&line).map_err(|e| AppendError::DamagedTail {
-                    path: path.to_owned(),
-                    problem: e.to_string(),
-                })?;
+                let v: Value =
+                    serde_json::from_slice(&line).map_err(|e| AppendError::DamagedTail {
+                        path: path.to_owned(),
+                        problem: e.to_string(),
+                    })?;
                 let seq = v.get("seq").and_then(Value::as_u64);
                 let hash = v.get("hash").and_then(Value::as_str);
                 match (seq, hash) {
@@ -217,7 +224,9 @@ impl AuditLog {
                     return Err(VerifyError {
                         line: line_no,
                         seq: None,
-                        problem: "incomplete record (the file was truncated or a write was cut off)".into(),
+                        problem:
+                            "incomplete record (the file was truncated or a write was cut off)"
+                                .into(),
                     });
                 }
                 break;
@@ -236,7 +245,10 @@ impl AuditLog {
             if seq != Some(expected_seq) {
                 return Err(fail(
                     seq,
-                    format!("expected seq {expected_seq}, found {} (a record was deleted, inserted or reordered)", seq.map_or("none".into(), |s| s.to_string())),
+                    format!(
+                        "expected seq {expected_seq}, found {} (a record was deleted, inserted or reordered)",
+                        seq.map_or("none".into(), |s| s.to_string())
+                    ),
                 ));
             }
             if rec.get("prev_hash").and_then(Value::as_str) != Some(prev.as_str()) {
@@ -245,25 +257,34 @@ impl AuditLog {
             let stored = rec.get("hash").and_then(Value::as_str).unwrap_or("");
             let computed = record_hash(&rec);
             if stored != computed {
-                return Err(fail(seq, "hash does not match the record's content (the record was edited)".into()));
+                return Err(fail(
+                    seq,
+                    "hash does not match the record's content (the record was edited)".into(),
+                ));
             }
-            if let Some((aseq, ahash)) = &anchor {
-                if *aseq == expected_seq && ahash != stored {
-                    return Err(fail(seq, "the record differs from the one the store anchored".into()));
-                }
+            if let Some((aseq, ahash)) = &anchor
+                && *aseq == expected_seq
+                && ahash != stored
+            {
+                return Err(fail(
+                    seq,
+                    "the record differs from the one the store anchored".into(),
+                ));
             }
             prev = stored.to_owned();
             expected_seq += 1;
         }
         let records = expected_seq - 1;
-        if let Some((aseq, _)) = anchor {
-            if aseq > records {
-                return Err(VerifyError {
-                    line: count + 1,
-                    seq: Some(records + 1),
-                    problem: format!("the log ends at record {records}, but record {aseq} was written (records were cut off the end)"),
-                });
-            }
+        if let Some((aseq, _)) = anchor
+            && aseq > records
+        {
+            return Err(VerifyError {
+                line: count + 1,
+                seq: Some(records + 1),
+                problem: format!(
+                    "the log ends at record {records}, but record {aseq} was written (records were cut off the end)"
+                ),
+            });
         }
         Ok(Verified {
             records,

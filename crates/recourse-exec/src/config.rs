@@ -26,7 +26,9 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// Shell commands could reach the gateway's own state.
-    #[error("shell allowed path {allowed} contains the state directory {state}: commands could tamper with plans, approvals and the audit log")]
+    #[error(
+        "shell allowed path {allowed} contains the state directory {state}: commands could tamper with plans, approvals and the audit log"
+    )]
     StateInsideAllowedPath {
         /// The allowed path.
         allowed: PathBuf,
@@ -54,8 +56,18 @@ impl Default for RunnerEnv {
     fn default() -> Self {
         RunnerEnv {
             terraform: [
-                "AWS_*", "GOOGLE_*", "CLOUDSDK_*", "ARM_*", "AZURE_*", "TF_VAR_*", "TF_CLI_CONFIG_FILE",
-                "TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "SSL_CERT_FILE", "HTTPS_PROXY", "NO_PROXY",
+                "AWS_*",
+                "GOOGLE_*",
+                "CLOUDSDK_*",
+                "ARM_*",
+                "AZURE_*",
+                "TF_VAR_*",
+                "TF_CLI_CONFIG_FILE",
+                "TF_PLUGIN_CACHE_DIR",
+                "TF_DATA_DIR",
+                "SSL_CERT_FILE",
+                "HTTPS_PROXY",
+                "NO_PROXY",
             ]
             .map(String::from)
             .to_vec(),
@@ -117,7 +129,12 @@ pub struct GatewayConfig {
 
 impl GatewayConfig {
     /// A configuration with defaults for everything but the essentials.
-    pub fn new(state_dir: PathBuf, environment: Environment, policy: Policy, sandbox: Helper) -> Self {
+    pub fn new(
+        state_dir: PathBuf,
+        environment: Environment,
+        policy: Policy,
+        sandbox: Helper,
+    ) -> Self {
         GatewayConfig {
             state_dir,
             environment,
@@ -145,18 +162,31 @@ impl GatewayConfig {
             .iter()
             .map(|p| {
                 let path = Path::new(p);
-                let abs = if path.is_absolute() { path.to_owned() } else { self.base_dir.join(path) };
-                abs.canonicalize().map_err(|source| ConfigError::AllowedPath { path: abs, source })
+                let abs = if path.is_absolute() {
+                    path.to_owned()
+                } else {
+                    self.base_dir.join(path)
+                };
+                abs.canonicalize()
+                    .map_err(|source| ConfigError::AllowedPath { path: abs, source })
             })
             .collect()
     }
 
     /// Checks what can be checked before serving.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.agent_id.is_empty() || self.agent_id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if self.agent_id.is_empty()
+            || self
+                .agent_id
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(ConfigError::AgentId(self.agent_id.clone()));
         }
-        let state = self.state_dir.canonicalize().unwrap_or_else(|_| self.state_dir.clone());
+        let state = self
+            .state_dir
+            .canonicalize()
+            .unwrap_or_else(|_| self.state_dir.clone());
         for allowed in self.allowed_paths()? {
             if state.starts_with(&allowed) {
                 return Err(ConfigError::StateInsideAllowedPath { allowed, state });

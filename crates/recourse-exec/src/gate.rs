@@ -6,6 +6,10 @@
 //! runner takes a `Permit` by value, so "no execution path outside the gate" is a compile-time
 //! fact.
 
+// The error side of these results is the answer returned to the agent (a `Response`); it is
+// built at most once per call, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -65,41 +69,115 @@ pub mod tools {
     pub const GET_PLAN: &str = "gateway_get_plan";
     /// All fourteen, in order.
     pub const ALL: [&str; 14] = [
-        TERRAFORM_PLAN, TERRAFORM_APPLY, TERRAFORM_DESTROY, KUBECTL_GET, KUBECTL_LOGS,
-        KUBECTL_DESCRIBE, KUBECTL_APPLY, KUBECTL_DELETE, KUBECTL_SCALE, KUBECTL_EXEC, SHELL_EXEC,
-        REQUEST_APPROVAL, CHECK_APPROVAL, GET_PLAN,
+        TERRAFORM_PLAN,
+        TERRAFORM_APPLY,
+        TERRAFORM_DESTROY,
+        KUBECTL_GET,
+        KUBECTL_LOGS,
+        KUBECTL_DESCRIBE,
+        KUBECTL_APPLY,
+        KUBECTL_DELETE,
+        KUBECTL_SCALE,
+        KUBECTL_EXEC,
+        SHELL_EXEC,
+        REQUEST_APPROVAL,
+        CHECK_APPROVAL,
+        GET_PLAN,
     ];
 }
 
 /// An agent's call, with typed arguments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "tool", content = "arguments", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "tool",
+    content = "arguments",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
 #[allow(missing_docs)]
 pub enum ToolCall {
     #[serde(rename = "gateway_terraform_plan")]
-    TerraformPlan { cwd: String, workspace: String, #[serde(default)] args: Vec<String> },
+    TerraformPlan {
+        cwd: String,
+        workspace: String,
+        #[serde(default)]
+        args: Vec<String>,
+    },
     #[serde(rename = "gateway_terraform_apply")]
-    TerraformApply { plan_id: String, approval_id: Option<String> },
+    TerraformApply {
+        plan_id: String,
+        approval_id: Option<String>,
+    },
     #[serde(rename = "gateway_terraform_destroy")]
     TerraformDestroy { cwd: String, workspace: String },
     #[serde(rename = "gateway_kubectl_get")]
-    KubectlGet { resource: String, name: Option<String>, namespace: Option<String>, selector: Option<String>, output: Option<String> },
+    KubectlGet {
+        resource: String,
+        name: Option<String>,
+        namespace: Option<String>,
+        selector: Option<String>,
+        output: Option<String>,
+    },
     #[serde(rename = "gateway_kubectl_logs")]
-    KubectlLogs { pod: String, namespace: Option<String>, container: Option<String>, tail: Option<u32>, since: Option<String> },
+    KubectlLogs {
+        pod: String,
+        namespace: Option<String>,
+        container: Option<String>,
+        tail: Option<u32>,
+        since: Option<String>,
+    },
     #[serde(rename = "gateway_kubectl_describe")]
-    KubectlDescribe { resource: String, name: String, namespace: Option<String> },
+    KubectlDescribe {
+        resource: String,
+        name: String,
+        namespace: Option<String>,
+    },
     #[serde(rename = "gateway_kubectl_apply")]
-    KubectlApply { file: Option<String>, manifest: Option<String>, namespace: Option<String>, #[serde(default)] dry_run: bool, approval_id: Option<String> },
+    KubectlApply {
+        file: Option<String>,
+        manifest: Option<String>,
+        namespace: Option<String>,
+        #[serde(default)]
+        dry_run: bool,
+        approval_id: Option<String>,
+    },
     #[serde(rename = "gateway_kubectl_delete")]
-    KubectlDelete { resource: String, name: String, namespace: Option<String>, approval_id: Option<String> },
+    KubectlDelete {
+        resource: String,
+        name: String,
+        namespace: Option<String>,
+        approval_id: Option<String>,
+    },
     #[serde(rename = "gateway_kubectl_scale")]
-    KubectlScale { resource: String, name: String, replicas: u32, namespace: Option<String>, approval_id: Option<String> },
+    KubectlScale {
+        resource: String,
+        name: String,
+        replicas: u32,
+        namespace: Option<String>,
+        approval_id: Option<String>,
+    },
     #[serde(rename = "gateway_kubectl_exec")]
-    KubectlExec { pod: String, command: Vec<String>, namespace: Option<String>, container: Option<String>, approval_id: Option<String> },
+    KubectlExec {
+        pod: String,
+        command: Vec<String>,
+        namespace: Option<String>,
+        container: Option<String>,
+        approval_id: Option<String>,
+    },
     #[serde(rename = "gateway_shell_exec")]
-    ShellExec { command: String, cwd: Option<String>, timeout: Option<u64>, approval_id: Option<String> },
+    ShellExec {
+        command: String,
+        cwd: Option<String>,
+        timeout: Option<u64>,
+        approval_id: Option<String>,
+    },
     #[serde(rename = "gateway_request_approval")]
-    RequestApproval { operation: String, target: String, reason: String, plan_id: Option<String> },
+    RequestApproval {
+        operation: String,
+        target: String,
+        reason: String,
+        plan_id: Option<String>,
+    },
     #[serde(rename = "gateway_check_approval")]
     CheckApproval { approval_id: String },
     #[serde(rename = "gateway_get_plan")]
@@ -133,7 +211,11 @@ impl ToolCall {
         if !tools::ALL.contains(&tool) {
             return Err(format!("unknown tool `{tool}`"));
         }
-        let arguments = if arguments.is_null() { json!({}) } else { arguments };
+        let arguments = if arguments.is_null() {
+            json!({})
+        } else {
+            arguments
+        };
         serde_json::from_value(json!({"tool": tool, "arguments": arguments}))
             .map_err(|e| format!("invalid arguments for {tool}: {e}"))
     }
@@ -229,8 +311,10 @@ impl Response {
 
     /// Whether the agent should treat this as a failure (MCP `isError`).
     pub fn is_error(&self) -> bool {
-        matches!(self.status, Status::Blocked | Status::Refused | Status::RejectedInput)
-            || self.output.as_ref().is_some_and(|o| o.exit_code != Some(0))
+        matches!(
+            self.status,
+            Status::Blocked | Status::Refused | Status::RejectedInput
+        ) || self.output.as_ref().is_some_and(|o| o.exit_code != Some(0))
     }
 }
 
@@ -303,6 +387,9 @@ type Clock = Box<dyn Fn() -> Timestamp + Send + Sync>;
 pub struct Gateway {
     cfg: GatewayConfig,
     store: Mutex<Store>,
+    /// A second connection used only to move the audit anchor, so that writing an audit record
+    /// never waits on a lock the caller may already hold.
+    anchor: Mutex<Store>,
     audit: AuditLog,
     classifier: Classifier,
     policy_hash: Digest,
@@ -339,9 +426,17 @@ pub fn prepare_state_dir(state_dir: &Path) -> Result<(), ConfigError> {
         path: state_dir.to_owned(),
         source,
     };
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(state_dir).map_err(err)?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(state_dir)
+        .map_err(err)?;
     std::fs::set_permissions(state_dir, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(plans_dir(state_dir)).map_err(err)?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(plans_dir(state_dir))
+        .map_err(err)?;
     Ok(())
 }
 
@@ -353,8 +448,16 @@ fn sha256_file(path: &Path) -> Option<Digest> {
     std::fs::read(path).ok().map(|b| Digest::of(&b))
 }
 
-const TERRAFORM_FLAGS: &[&str] = &["-refresh=false", "-refresh=true", "-destroy", "-compact-warnings", "-lock=false", "-no-color"];
-const TERRAFORM_VALUE_FLAGS: &[&str] = &["-var", "-var-file", "-target", "-replace", "-parallelism"];
+const TERRAFORM_FLAGS: &[&str] = &[
+    "-refresh=false",
+    "-refresh=true",
+    "-destroy",
+    "-compact-warnings",
+    "-lock=false",
+    "-no-color",
+];
+const TERRAFORM_VALUE_FLAGS: &[&str] =
+    &["-var", "-var-file", "-target", "-replace", "-parallelism"];
 
 impl Gateway {
     /// Opens the gateway: validates the configuration, prepares the state directory, opens
@@ -363,6 +466,7 @@ impl Gateway {
         cfg.validate()?;
         prepare_state_dir(&cfg.state_dir)?;
         let store = Store::open(&db_path(&cfg.state_dir))?;
+        let anchor = Store::open(&db_path(&cfg.state_dir))?;
         let classifier = Classifier::new(&cfg.policy.shell)?;
         let policy_hash = cfg.policy.hash();
         store.set_meta("policy_sha256", &policy_hash.to_hex())?;
@@ -371,6 +475,7 @@ impl Gateway {
         let gw = Gateway {
             audit: AuditLog::new(audit_path(&cfg.state_dir)),
             store: Mutex::new(store),
+            anchor: Mutex::new(anchor),
             classifier,
             policy_hash,
             redactor,
@@ -424,32 +529,60 @@ impl Gateway {
             }
         };
         let redacted: Map<String, Value> = serde_json::from_str(
-            &self.redactor.redact(&serde_json::to_string(&details).unwrap_or_default()),
+            &self
+                .redactor
+                .redact(&serde_json::to_string(&details).unwrap_or_default()),
         )
         .unwrap_or(details);
-        let rec = self.audit.append(event, self.policy_hash, self.now(), redacted)?;
-        if let (Some(seq), Some(hash)) = (rec.get("seq").and_then(Value::as_u64), rec.get("hash").and_then(Value::as_str)) {
+        let rec = self
+            .audit
+            .append(event, self.policy_hash, self.now(), redacted)?;
+        if let (Some(seq), Some(hash)) = (
+            rec.get("seq").and_then(Value::as_u64),
+            rec.get("hash").and_then(Value::as_str),
+        ) {
             // The anchor only detects truncation; failing to move it must not stop the gateway.
-            let _ = self.store().set_audit_anchor(seq, hash);
+            let anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = anchor.set_audit_anchor(seq, hash);
         }
         Ok(())
     }
 
     /// Handles one agent call. Never panics on bad input; every call leaves an audit record.
     pub fn handle(&self, call: ToolCall, caller: &Caller) -> Response {
-        let _tool = call.tool();
         let result = match call {
-            ToolCall::ShellExec { command, cwd, timeout, approval_id } => {
-                self.shell(caller, &command, cwd.as_deref(), timeout, approval_id.as_deref())
+            ToolCall::ShellExec {
+                command,
+                cwd,
+                timeout,
+                approval_id,
+            } => self.shell(
+                caller,
+                &command,
+                cwd.as_deref(),
+                timeout,
+                approval_id.as_deref(),
+            ),
+            ToolCall::TerraformPlan {
+                cwd,
+                workspace,
+                args,
+            } => self.terraform_plan(caller, &cwd, &workspace, &args, false),
+            ToolCall::TerraformDestroy { cwd, workspace } => {
+                self.terraform_destroy(caller, &cwd, &workspace)
             }
-            ToolCall::TerraformPlan { cwd, workspace, args } => self.terraform_plan(caller, &cwd, &workspace, &args, false),
-            ToolCall::TerraformDestroy { cwd, workspace } => self.terraform_destroy(caller, &cwd, &workspace),
-            ToolCall::TerraformApply { plan_id, approval_id } => self.terraform_apply(caller, &plan_id, approval_id.as_deref()),
+            ToolCall::TerraformApply {
+                plan_id,
+                approval_id,
+            } => self.terraform_apply(caller, &plan_id, approval_id.as_deref()),
             ToolCall::CheckApproval { approval_id } => self.check_approval(&approval_id),
             ToolCall::GetPlan { plan_id } => self.get_plan(&plan_id),
-            ToolCall::RequestApproval { operation, target, reason, plan_id } => {
-                self.request_approval(caller, &operation, &target, &reason, plan_id.as_deref())
-            }
+            ToolCall::RequestApproval {
+                operation,
+                target,
+                reason,
+                plan_id,
+            } => self.request_approval(caller, &operation, &target, &reason, plan_id.as_deref()),
             other => self.kubectl(caller, other),
         };
         match result {
@@ -460,15 +593,35 @@ impl Gateway {
 
     /// Records invalid input and answers with the reason.
     pub fn reject_input(&self, tool: &str, caller: &Caller, error: &str) -> Response {
-        let mut r = Response::new(tool, Decision::Block, Status::RejectedInput, format!("rejected: {error}"));
-        r.reasons.push(Reason::new(Decision::Block, "input.invalid", error.to_owned()));
-        if let Err(e) = self.audit_event("rejected_input", json!({"tool": tool, "agent": caller.agent_id, "error": error})) {
+        let mut r = Response::new(
+            tool,
+            Decision::Block,
+            Status::RejectedInput,
+            format!("rejected: {error}"),
+        );
+        r.reasons.push(Reason::new(
+            Decision::Block,
+            "input.invalid",
+            error.to_owned(),
+        ));
+        if let Err(e) = self.audit_event(
+            "rejected_input",
+            json!({"tool": tool, "agent": caller.agent_id, "error": error}),
+        ) {
             r.message = format!("{}; and the audit log is unavailable: {e}", r.message);
         }
         r
     }
 
-    fn refuse(&self, tool: &str, caller: &Caller, decision: Decision, reasons: Vec<Reason>, message: String, extra: Value) -> Response {
+    fn refuse(
+        &self,
+        tool: &str,
+        caller: &Caller,
+        decision: Decision,
+        reasons: Vec<Reason>,
+        message: String,
+        extra: Value,
+    ) -> Response {
         let mut r = Response::new(tool, decision, Status::Refused, message.clone());
         r.reasons = reasons;
         let mut details = json!({"tool": tool, "agent": caller.agent_id, "decision": decision, "reasons": r.reasons, "message": message});
@@ -507,12 +660,19 @@ impl Gateway {
         });
         let presented = match approval_id {
             None => None,
-            Some(s) => Some(parse_id::<ApprovalId>(s).map_err(|e| self.reject_input(tool, caller, &e))?),
+            Some(s) => {
+                Some(parse_id::<ApprovalId>(s).map_err(|e| self.reject_input(tool, caller, &e))?)
+            }
         };
         let decision = verdict.decision();
         let base = json!({"tool": tool, "agent": caller.agent_id, "arguments": arguments, "request_digest": digest, "decision": decision, "reasons": verdict.reasons()});
         if decision == Decision::Block {
-            let mut r = Response::new(tool, Decision::Block, Status::Blocked, "blocked by policy: this action never runs on an agent's request");
+            let mut r = Response::new(
+                tool,
+                Decision::Block,
+                Status::Blocked,
+                "blocked by policy: this action never runs on an agent's request",
+            );
             r.reasons = verdict.reasons().to_vec();
             r.plan_id = plan_id;
             if let Err(e) = self.audit_event("decided", base) {
@@ -523,21 +683,47 @@ impl Gateway {
         let mut used = None;
         if let Some(id) = presented {
             let store = self.store();
-            let approval = store.approval(id).map_err(|e| self.internal(tool, caller, &e.to_string()))?;
+            let approval = store
+                .approval(id)
+                .map_err(|e| self.internal(tool, caller, &e.to_string()))?;
             let Some(mut approval) = approval else {
                 drop(store);
-                return Err(self.refuse(tool, caller, decision, verdict.reasons().to_vec(), format!("approval {id}: {}", ApprovalRefusal::Unknown), json!({"approval_id": id})));
+                return Err(self.refuse(
+                    tool,
+                    caller,
+                    decision,
+                    verdict.reasons().to_vec(),
+                    format!("approval {id}: {}", ApprovalRefusal::Unknown),
+                    json!({"approval_id": id}),
+                ));
             };
             if let Err(refusal) = approval.consume(digest, now) {
                 drop(store);
-                return Err(self.refuse(tool, caller, decision, verdict.reasons().to_vec(), format!("approval {id} does not permit this call: {refusal}"), json!({"approval_id": id, "request_digest": digest})));
+                return Err(self.refuse(
+                    tool,
+                    caller,
+                    decision,
+                    verdict.reasons().to_vec(),
+                    format!("approval {id} does not permit this call: {refusal}"),
+                    json!({"approval_id": id, "request_digest": digest}),
+                ));
             }
             if let Err(e) = store.update_approval(&approval, "approved") {
                 drop(store);
-                return Err(self.refuse(tool, caller, decision, verdict.reasons().to_vec(), e.to_string(), json!({"approval_id": id})));
+                return Err(self.refuse(
+                    tool,
+                    caller,
+                    decision,
+                    verdict.reasons().to_vec(),
+                    e.to_string(),
+                    json!({"approval_id": id}),
+                ));
             }
             drop(store);
-            let _ = self.audit_event("approval_consumed", json!({"approval_id": id, "tool": tool, "request_digest": digest}));
+            let _ = self.audit_event(
+                "approval_consumed",
+                json!({"approval_id": id, "tool": tool, "request_digest": digest}),
+            );
             used = Some(id);
         } else if decision == Decision::Escalate {
             return Err(self.escalate(tool, caller, arguments, digest, plan_id, verdict));
@@ -553,30 +739,73 @@ impl Gateway {
         Ok((Permit { permitted }, used))
     }
 
-    fn audit_failed(&self, tool: &str, decision: Decision, verdict: &Verdict, e: &AppendError) -> Response {
-        let mut r = Response::new(tool, decision, Status::Refused, format!("not executed: the audit record could not be written ({e}); the gateway fails closed"));
+    fn audit_failed(
+        &self,
+        tool: &str,
+        decision: Decision,
+        verdict: &Verdict,
+        e: &AppendError,
+    ) -> Response {
+        let mut r = Response::new(
+            tool,
+            decision,
+            Status::Refused,
+            format!(
+                "not executed: the audit record could not be written ({e}); the gateway fails closed"
+            ),
+        );
         r.reasons = verdict.reasons().to_vec();
-        r.reasons.push(Reason::new(Decision::Block, "audit.append_failed", e.to_string()));
+        r.reasons.push(Reason::new(
+            Decision::Block,
+            "audit.append_failed",
+            e.to_string(),
+        ));
         r
     }
 
     fn internal(&self, tool: &str, caller: &Caller, error: &str) -> Response {
-        let mut r = Response::new(tool, Decision::Block, Status::Refused, format!("internal error, nothing was executed: {error}"));
-        r.reasons.push(Reason::new(Decision::Block, "gateway.internal_error", error.to_owned()));
-        let _ = self.audit_event("refused", json!({"tool": tool, "agent": caller.agent_id, "error": error}));
+        let mut r = Response::new(
+            tool,
+            Decision::Block,
+            Status::Refused,
+            format!("internal error, nothing was executed: {error}"),
+        );
+        r.reasons.push(Reason::new(
+            Decision::Block,
+            "gateway.internal_error",
+            error.to_owned(),
+        ));
+        let _ = self.audit_event(
+            "refused",
+            json!({"tool": tool, "agent": caller.agent_id, "error": error}),
+        );
         r
     }
 
     /// Creates (or reuses) the pending approval bound to `digest` and answers with its id.
-    fn escalate(&self, tool: &str, caller: &Caller, arguments: &Value, digest: Digest, plan_id: Option<PlanId>, verdict: &Verdict) -> Response {
+    fn escalate(
+        &self,
+        tool: &str,
+        caller: &Caller,
+        arguments: &Value,
+        digest: Digest,
+        plan_id: Option<PlanId>,
+        verdict: &Verdict,
+    ) -> Response {
         let now = self.now();
         let store = self.store();
-        let existing = store.pending_for_digest(&digest.to_hex()).ok().flatten().filter(|a| a.status(now) == ApprovalStatus::Pending);
+        let existing = store
+            .pending_for_digest(&digest.to_hex())
+            .ok()
+            .flatten()
+            .filter(|a| a.status(now) == ApprovalStatus::Pending);
         let approval = match existing {
             Some(a) => a,
             None => {
                 let summary = json!({"tool": tool, "arguments": arguments, "environment": self.cfg.environment, "reasons": verdict.reasons()});
-                let summary: Value = serde_json::from_str(&self.redactor.redact(&summary.to_string())).unwrap_or(summary);
+                let summary: Value =
+                    serde_json::from_str(&self.redactor.redact(&summary.to_string()))
+                        .unwrap_or(summary);
                 let a = Approval::new(
                     NewApproval {
                         id: ApprovalId::from_bytes(random_bytes()),
@@ -617,14 +846,25 @@ impl Gateway {
         r
     }
 
-    fn executed(&self, tool: &str, caller: &Caller, mut r: Response, outcome: &Outcome, extra: Value) -> Response {
-        let output_digest = Digest::of(format!("{}\0{}", outcome.stdout, outcome.stderr).as_bytes());
+    fn executed(
+        &self,
+        tool: &str,
+        caller: &Caller,
+        mut r: Response,
+        outcome: &Outcome,
+        extra: Value,
+    ) -> Response {
+        let output_digest =
+            Digest::of(format!("{}\0{}", outcome.stdout, outcome.stderr).as_bytes());
         let mut details = json!({"tool": tool, "agent": caller.agent_id, "exit_code": outcome.exit_code, "timed_out": outcome.timed_out, "truncated": outcome.truncated, "output_sha256": output_digest, "approval_id": r.approval_id, "plan_id": r.plan_id});
         if let (Some(d), Value::Object(e)) = (details.as_object_mut(), extra) {
             d.extend(e);
         }
         if let Err(e) = self.audit_event("executed", details) {
-            r.message = format!("{}; warning: the executed record could not be written ({e})", r.message);
+            r.message = format!(
+                "{}; warning: the executed record could not be written ({e})",
+                r.message
+            );
         }
         r.output = Some(RunOutput {
             exit_code: outcome.exit_code,
@@ -638,7 +878,10 @@ impl Gateway {
 
     fn runner_env(&self, patterns: &[String], home: &Path) -> Vec<(String, String)> {
         let mut env = vec![
-            ("PATH".to_owned(), "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin".to_owned()),
+            (
+                "PATH".to_owned(),
+                "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin".to_owned(),
+            ),
             ("HOME".to_owned(), home.display().to_string()),
             ("LANG".to_owned(), "C.UTF-8".to_owned()),
             ("TERM".to_owned(), "dumb".to_owned()),
@@ -653,19 +896,32 @@ impl Gateway {
 
     // ---------------------------------------------------------------- shell
 
-    fn shell(&self, caller: &Caller, command: &str, cwd: Option<&str>, timeout: Option<u64>, approval_id: Option<&str>) -> Result<Response, Response> {
+    fn shell(
+        &self,
+        caller: &Caller,
+        command: &str,
+        cwd: Option<&str>,
+        timeout: Option<u64>,
+        approval_id: Option<&str>,
+    ) -> Result<Response, Response> {
         let tool = tools::SHELL_EXEC;
         let policy = &self.cfg.policy;
         let cwd_path = match cwd {
             Some(c) => {
                 let p = Path::new(c);
-                if p.is_absolute() { p.to_owned() } else { self.allowed.first().cloned().unwrap_or_default().join(p) }
+                if p.is_absolute() {
+                    p.to_owned()
+                } else {
+                    self.allowed.first().cloned().unwrap_or_default().join(p)
+                }
             }
-            None => self.allowed.first().cloned().ok_or_else(|| self.reject_input(tool, caller, "the policy allows no shell paths"))?,
+            None => self.allowed.first().cloned().ok_or_else(|| {
+                self.reject_input(tool, caller, "the policy allows no shell paths")
+            })?,
         };
-        let cwd_canon = cwd_path
-            .canonicalize()
-            .map_err(|e| self.reject_input(tool, caller, &format!("cwd {}: {e}", cwd_path.display())))?;
+        let cwd_canon = cwd_path.canonicalize().map_err(|e| {
+            self.reject_input(tool, caller, &format!("cwd {}: {e}", cwd_path.display()))
+        })?;
         let max = policy.shell.max_timeout_seconds.get();
         let timeout_s = timeout.unwrap_or(max.min(60));
         if timeout_s == 0 || timeout_s > max {
@@ -677,7 +933,10 @@ impl Gateway {
             verdict.push(Reason::new(
                 Decision::Block,
                 "shell.allowed_paths",
-                format!("cwd {} is outside the policy's allowed paths", cwd_canon.display()),
+                format!(
+                    "cwd {} is outside the policy's allowed paths",
+                    cwd_canon.display()
+                ),
             ));
         }
         let arguments = json!({"command": command, "cwd": cwd_canon, "timeout": timeout_s});
@@ -693,22 +952,38 @@ impl Gateway {
             timeout: Duration::from_secs(timeout_s),
             max_output: usize::try_from(policy.shell.max_output_bytes.get()).unwrap_or(usize::MAX),
         };
-        let (permit, used) = self.permit(tool, caller, &arguments, None, None, None, &verdict, approval_id, permitted)?;
+        let (permit, used) = self.permit(
+            tool,
+            caller,
+            &arguments,
+            None,
+            None,
+            None,
+            &verdict,
+            approval_id,
+            permitted,
+        )?;
         let mut r = Response::new(tool, verdict.decision(), Status::Executed, "executed");
         r.reasons = verdict.reasons().to_vec();
         r.approval_id = used;
         r.data = Some(json!({"parts": assessment.parts}));
         match runners::run_shell(permit, &self.cfg.sandbox, &self.redactor) {
             Ok(so) => {
-                if so.outcome.exit_code == Some(126) && so.enforced.is_none() && so.outcome.stderr.contains("cannot isolate the network") {
+                if so.outcome.exit_code == Some(126)
+                    && so.enforced.is_none()
+                    && so.outcome.stderr.contains("cannot isolate the network")
+                {
                     r.status = Status::Refused;
                     r.message = "not executed: policy forbids network access and the kernel could not isolate it".into();
                 }
                 let sandbox = json!({"sandbox": so.enforced});
-                if let Some(e) = &so.enforced {
-                    if e.landlock != "full" {
-                        r.message = format!("{}; note: filesystem confinement (Landlock) is {} on this kernel", r.message, e.landlock);
-                    }
+                if let Some(e) = &so.enforced
+                    && e.landlock != "full"
+                {
+                    r.message = format!(
+                        "{}; note: filesystem confinement (Landlock) is {} on this kernel",
+                        r.message, e.landlock
+                    );
                 }
                 if let Some(d) = r.data.as_mut().and_then(Value::as_object_mut) {
                     d.insert("sandbox".into(), json!(so.enforced));
@@ -742,12 +1017,22 @@ impl Gateway {
     /// Terraform invocations the gate itself needs to assess (workspace, state, show): no
     /// infrastructure effect, so they run without a permit, through the same process control.
     fn tf_inspect(&self, cwd: &Path, args: &[&str]) -> Result<Outcome, String> {
-        let spec = self.tf_spec(cwd, args.iter().map(|s| (*s).to_owned()).collect(), Duration::from_secs(300));
-        let out = crate::process::run(&spec, &Redactor::default()).map_err(|e| e.to_string())?;
+        let spec = self.tf_spec(
+            cwd,
+            args.iter().map(|s| (*s).to_owned()).collect(),
+            Duration::from_secs(300),
+        );
+        // Parsed by the gate, never returned verbatim: redaction would corrupt the JSON.
+        let out =
+            crate::process::run(&spec, &Redactor::passthrough()).map_err(|e| e.to_string())?;
         if out.exit_code == Some(0) {
             Ok(out)
         } else {
-            Err(format!("terraform {} failed: {}", args.join(" "), out.stderr.trim()))
+            Err(format!(
+                "terraform {} failed: {}",
+                args.join(" "),
+                out.stderr.trim()
+            ))
         }
     }
 
@@ -771,13 +1056,23 @@ impl Gateway {
                     i += 1;
                     (a.clone(), v.clone())
                 }
-                _ => return Err(format!("terraform argument `{a}` is not allowed (allowed: {} and {}=…)", TERRAFORM_FLAGS.join(", "), TERRAFORM_VALUE_FLAGS.join("=…, "))),
+                _ => {
+                    return Err(format!(
+                        "terraform argument `{a}` is not allowed (allowed: {} and {}=…)",
+                        TERRAFORM_FLAGS.join(", "),
+                        TERRAFORM_VALUE_FLAGS.join("=…, ")
+                    ));
+                }
             };
             if flag == "-var-file" {
                 let p = cwd.join(&value);
-                let canon = p.canonicalize().map_err(|e| format!("-var-file {value}: {e}"))?;
+                let canon = p
+                    .canonicalize()
+                    .map_err(|e| format!("-var-file {value}: {e}"))?;
                 if !canon.starts_with(cwd) {
-                    return Err(format!("-var-file {value} is outside the working directory"));
+                    return Err(format!(
+                        "-var-file {value} is outside the working directory"
+                    ));
                 }
             }
             if flag == "-parallelism" && value.parse::<u32>().is_err() {
@@ -789,8 +1084,18 @@ impl Gateway {
     }
 
     fn validate_workspace(ws: &str) -> Result<(), String> {
-        let ok = !ws.is_empty() && ws.len() <= 90 && ws.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
-        if ok { Ok(()) } else { Err(format!("invalid workspace `{ws}`: letters, digits, '-' and '_' only")) }
+        let ok = !ws.is_empty()
+            && ws.len() <= 90
+            && ws
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "invalid workspace `{ws}`: letters, digits, '-' and '_' only"
+            ))
+        }
     }
 
     fn tf_cwd(&self, cwd: &str) -> Result<PathBuf, String> {
@@ -802,7 +1107,11 @@ impl Gateway {
         if !canon.is_dir() {
             return Err(format!("cwd {cwd} is not a directory"));
         }
-        let state = self.cfg.state_dir.canonicalize().unwrap_or_else(|_| self.cfg.state_dir.clone());
+        let state = self
+            .cfg
+            .state_dir
+            .canonicalize()
+            .unwrap_or_else(|_| self.cfg.state_dir.clone());
         if canon.starts_with(&state) {
             return Err("cwd may not be inside the gateway's state directory".into());
         }
@@ -813,16 +1122,31 @@ impl Gateway {
     fn tf_prepare(&self, cwd: &Path, workspace: &str) -> Result<(), String> {
         if !cwd.join(".terraform").exists() {
             let mut args = vec!["init", "-input=false", "-no-color"];
-            let extra: Vec<&str> = self.cfg.terraform_init_args.iter().map(String::as_str).collect();
+            let extra: Vec<&str> = self
+                .cfg
+                .terraform_init_args
+                .iter()
+                .map(String::as_str)
+                .collect();
             args.extend(extra);
             self.tf_inspect(cwd, &args)?;
         }
-        let current = self.tf_inspect(cwd, &["workspace", "show"])?.stdout.trim().to_owned();
+        let current = self
+            .tf_inspect(cwd, &["workspace", "show"])?
+            .stdout
+            .trim()
+            .to_owned();
         if current != workspace {
             self.tf_inspect(cwd, &["workspace", "select", "-no-color", workspace])?;
-            let now = self.tf_inspect(cwd, &["workspace", "show"])?.stdout.trim().to_owned();
+            let now = self
+                .tf_inspect(cwd, &["workspace", "show"])?
+                .stdout
+                .trim()
+                .to_owned();
             if now != workspace {
-                return Err(format!("workspace `{workspace}` could not be selected (current: `{now}`)"));
+                return Err(format!(
+                    "workspace `{workspace}` could not be selected (current: `{now}`)"
+                ));
             }
         }
         Ok(())
@@ -831,19 +1155,35 @@ impl Gateway {
     fn tf_lineage(&self, cwd: &Path) -> (Option<String>, Option<u64>) {
         match self.tf_inspect(cwd, &["state", "pull"]) {
             Ok(out) => match serde_json::from_str::<Value>(&out.stdout) {
-                Ok(v) => (v.get("lineage").and_then(Value::as_str).map(str::to_owned), v.get("serial").and_then(Value::as_u64)),
+                Ok(v) => (
+                    v.get("lineage").and_then(Value::as_str).map(str::to_owned),
+                    v.get("serial").and_then(Value::as_u64),
+                ),
                 Err(_) => (None, None),
             },
             Err(_) => (None, None),
         }
     }
 
-    fn terraform_destroy(&self, caller: &Caller, cwd: &str, workspace: &str) -> Result<Response, Response> {
+    fn terraform_destroy(
+        &self,
+        caller: &Caller,
+        cwd: &str,
+        workspace: &str,
+    ) -> Result<Response, Response> {
         let tool = tools::TERRAFORM_DESTROY;
         Self::validate_workspace(workspace).map_err(|e| self.reject_input(tool, caller, &e))?;
-        let pre = self.cfg.policy.evaluate(self.cfg.environment, Action::TerraformDestroy { workspace });
+        let pre = self
+            .cfg
+            .policy
+            .evaluate(self.cfg.environment, Action::TerraformDestroy { workspace });
         if pre.decision() == Decision::Block {
-            let mut r = Response::new(tool, Decision::Block, Status::Blocked, "blocked by policy: terraform destroy never runs here on an agent's request");
+            let mut r = Response::new(
+                tool,
+                Decision::Block,
+                Status::Blocked,
+                "blocked by policy: terraform destroy never runs here on an agent's request",
+            );
             r.reasons = pre.reasons().to_vec();
             let _ = self.audit_event("decided", json!({"tool": tool, "agent": caller.agent_id, "arguments": {"cwd": cwd, "workspace": workspace}, "decision": "block", "reasons": pre.reasons()}));
             return Ok(r);
@@ -851,39 +1191,86 @@ impl Gateway {
         self.terraform_plan(caller, cwd, workspace, &["-destroy".to_owned()], true)
     }
 
-    fn terraform_plan(&self, caller: &Caller, cwd: &str, workspace: &str, args: &[String], via_destroy: bool) -> Result<Response, Response> {
-        let tool = if via_destroy { tools::TERRAFORM_DESTROY } else { tools::TERRAFORM_PLAN };
+    fn terraform_plan(
+        &self,
+        caller: &Caller,
+        cwd: &str,
+        workspace: &str,
+        args: &[String],
+        via_destroy: bool,
+    ) -> Result<Response, Response> {
+        let tool = if via_destroy {
+            tools::TERRAFORM_DESTROY
+        } else {
+            tools::TERRAFORM_PLAN
+        };
         Self::validate_workspace(workspace).map_err(|e| self.reject_input(tool, caller, &e))?;
-        let cwd = self.tf_cwd(cwd).map_err(|e| self.reject_input(tool, caller, &e))?;
-        let (args, destroy) = Self::validate_tf_args(args, &cwd).map_err(|e| self.reject_input(tool, caller, &e))?;
+        let cwd = self
+            .tf_cwd(cwd)
+            .map_err(|e| self.reject_input(tool, caller, &e))?;
+        let (args, destroy) =
+            Self::validate_tf_args(args, &cwd).map_err(|e| self.reject_input(tool, caller, &e))?;
         if destroy && !via_destroy {
-            let pre = self.cfg.policy.evaluate(self.cfg.environment, Action::TerraformDestroy { workspace });
+            let pre = self
+                .cfg
+                .policy
+                .evaluate(self.cfg.environment, Action::TerraformDestroy { workspace });
             if pre.decision() == Decision::Block {
-                let mut r = Response::new(tool, Decision::Block, Status::Blocked, "blocked by policy: a -destroy plan never runs here on an agent's request");
+                let mut r = Response::new(
+                    tool,
+                    Decision::Block,
+                    Status::Blocked,
+                    "blocked by policy: a -destroy plan never runs here on an agent's request",
+                );
                 r.reasons = pre.reasons().to_vec();
                 let _ = self.audit_event("decided", json!({"tool": tool, "agent": caller.agent_id, "decision": "block", "reasons": pre.reasons()}));
                 return Ok(r);
             }
         }
-        let fail = |e: String| self.refuse(tool, caller, Decision::Escalate, vec![Reason::new(Decision::Escalate, "terraform.failed", e.clone())], format!("planning failed: {e}"), json!({}));
+        let fail = |e: String| {
+            self.refuse(
+                tool,
+                caller,
+                Decision::Escalate,
+                vec![Reason::new(
+                    Decision::Escalate,
+                    "terraform.failed",
+                    e.clone(),
+                )],
+                format!("planning failed: {e}"),
+                json!({}),
+            )
+        };
         self.tf_prepare(&cwd, workspace).map_err(fail)?;
         let (lineage, serial) = self.tf_lineage(&cwd);
         let id = PlanId::from_bytes(random_bytes());
         let plan_file = plans_dir(&self.cfg.state_dir).join(format!("{id}.tfplan"));
-        let mut plan_args = vec!["plan".to_owned(), "-input=false".into(), "-no-color".into(), format!("-out={}", plan_file.display())];
+        let mut plan_args = vec![
+            "plan".to_owned(),
+            "-input=false".into(),
+            "-no-color".into(),
+            format!("-out={}", plan_file.display()),
+        ];
         plan_args.extend(args.iter().cloned());
         let spec = self.tf_spec(&cwd, plan_args, Duration::from_secs(1800));
         let out = crate::process::run(&spec, &self.redactor).map_err(|e| fail(e.to_string()))?;
         if out.exit_code != Some(0) {
             return Err(fail(out.stderr.trim().to_owned()));
         }
-        let json_text = self.tf_inspect(&cwd, &["show", "-json", &plan_file.display().to_string()]).map_err(fail)?.stdout;
+        let json_text = self
+            .tf_inspect(&cwd, &["show", "-json", &plan_file.display().to_string()])
+            .map_err(fail)?
+            .stdout;
         let plan = recourse_plan::Plan::from_json(&json_text).map_err(|e| fail(e.to_string()))?;
         let digest = plan_digest(&json_text).map_err(|e| fail(e.to_string()))?;
-        let file_hash = sha256_file(&plan_file).ok_or_else(|| fail("the plan file was not written".into()))?;
+        let file_hash =
+            sha256_file(&plan_file).ok_or_else(|| fail("the plan file was not written".into()))?;
         let analysis = analyze(&plan);
         let facts = analysis.facts(workspace, destroy);
-        let verdict = self.cfg.policy.evaluate(self.cfg.environment, Action::TerraformPlan(&facts));
+        let verdict = self
+            .cfg
+            .policy
+            .evaluate(self.cfg.environment, Action::TerraformPlan(&facts));
         let now = self.now();
         let rec = PlanRecord {
             id,
@@ -902,7 +1289,9 @@ impl Gateway {
             verdict: verdict.clone(),
             status: PlanStatus::Planned,
         };
-        self.store().insert_plan(&rec).map_err(|e| self.internal(tool, caller, &e.to_string()))?;
+        self.store()
+            .insert_plan(&rec)
+            .map_err(|e| self.internal(tool, caller, &e.to_string()))?;
         let data = json!({"changes": analysis.changes, "worst_tier": analysis.worst_tier(), "output_changes": analysis.output_changes, "plan_digest": digest, "expires_at": rec.expires_at, "workspace": workspace, "destroy": destroy});
         if let Err(e) = self.audit_event("planned", json!({"tool": tool, "agent": caller.agent_id, "plan_id": id, "plan_digest": digest, "plan_file_sha256": file_hash, "workspace": workspace, "cwd": rec.cwd, "args": args, "decision": verdict.decision(), "reasons": verdict.reasons()})) {
             return Err(self.audit_failed(tool, verdict.decision(), &verdict, &e));
@@ -914,52 +1303,130 @@ impl Gateway {
         match verdict.decision() {
             Decision::Block => {
                 r.status = Status::Blocked;
-                r.message = format!("planned as {id}, but the plan is blocked by policy: it can never be applied on an agent's request");
+                r.message = format!(
+                    "planned as {id}, but the plan is blocked by policy: it can never be applied on an agent's request"
+                );
             }
             Decision::Escalate => {
                 let arguments = json!({"plan_id": id.to_string()});
-                let d = request_digest(RequestBinding { tool: tools::TERRAFORM_APPLY, arguments: &arguments, environment: self.cfg.environment, workspace: Some(workspace), plan_digest: Some(digest), policy_hash: self.policy_hash });
-                let pending = self.escalate(tools::TERRAFORM_APPLY, caller, &arguments, d, Some(id), &verdict);
+                let d = request_digest(RequestBinding {
+                    tool: tools::TERRAFORM_APPLY,
+                    arguments: &arguments,
+                    environment: self.cfg.environment,
+                    workspace: Some(workspace),
+                    plan_digest: Some(digest),
+                    policy_hash: self.policy_hash,
+                });
+                let pending = self.escalate(
+                    tools::TERRAFORM_APPLY,
+                    caller,
+                    &arguments,
+                    d,
+                    Some(id),
+                    &verdict,
+                );
                 r.approval_id = pending.approval_id;
-                r.message = format!("planned as {id}; applying it needs a human approval ({}): poll gateway_check_approval, then call gateway_terraform_apply with plan_id and approval_id", pending.approval_id.map(|a| a.to_string()).unwrap_or_default());
+                r.message = format!(
+                    "planned as {id}; applying it needs a human approval ({}): poll gateway_check_approval, then call gateway_terraform_apply with plan_id and approval_id",
+                    pending
+                        .approval_id
+                        .map(|a| a.to_string())
+                        .unwrap_or_default()
+                );
             }
-            _ => r.message = format!("planned as {id}; call gateway_terraform_apply with this plan_id to apply exactly this plan"),
+            _ => {
+                r.message = format!(
+                    "planned as {id}; call gateway_terraform_apply with this plan_id to apply exactly this plan"
+                )
+            }
         }
         Ok(r)
     }
 
-    fn terraform_apply(&self, caller: &Caller, plan_id: &str, approval_id: Option<&str>) -> Result<Response, Response> {
+    fn terraform_apply(
+        &self,
+        caller: &Caller,
+        plan_id: &str,
+        approval_id: Option<&str>,
+    ) -> Result<Response, Response> {
         let tool = tools::TERRAFORM_APPLY;
         let id = parse_id::<PlanId>(plan_id).map_err(|e| self.reject_input(tool, caller, &e))?;
         let presented = match approval_id {
-            Some(a) => Some(parse_id::<ApprovalId>(a).map_err(|e| self.reject_input(tool, caller, &e))?),
+            Some(a) => {
+                Some(parse_id::<ApprovalId>(a).map_err(|e| self.reject_input(tool, caller, &e))?)
+            }
             None => None,
         };
         let now = self.now();
-        let rec = self.store().plan(id).map_err(|e| self.internal(tool, caller, &e.to_string()))?;
+        let rec = self
+            .store()
+            .plan(id)
+            .map_err(|e| self.internal(tool, caller, &e.to_string()))?;
         let refuse = |refusal: String, decision: Decision| {
-            self.refuse(tool, caller, decision, vec![Reason::new(Decision::Block, "terraform.apply_refused", refusal.clone())], format!("not applied: {refusal}"), json!({"plan_id": plan_id}))
+            self.refuse(
+                tool,
+                caller,
+                decision,
+                vec![Reason::new(
+                    Decision::Block,
+                    "terraform.apply_refused",
+                    refusal.clone(),
+                )],
+                format!("not applied: {refusal}"),
+                json!({"plan_id": plan_id}),
+            )
         };
         let Some(rec) = rec else {
-            return Err(refuse(ApplyRefusal::UnknownPlan.to_string(), Decision::Block));
+            return Err(refuse(
+                ApplyRefusal::UnknownPlan.to_string(),
+                Decision::Block,
+            ));
         };
         if rec.policy_hash != self.policy_hash {
-            return Err(refuse("the policy changed since this plan was made; plan again".into(), rec.verdict.decision()));
+            return Err(refuse(
+                "the policy changed since this plan was made; plan again".into(),
+                rec.verdict.decision(),
+            ));
         }
         let cwd = PathBuf::from(&rec.cwd);
         let plan_file = plans_dir(&self.cfg.state_dir).join(format!("{id}.tfplan"));
         let file_hash = sha256_file(&plan_file).unwrap_or_else(|| Digest::of(b"missing plan file"));
-        let current_ws = self.tf_inspect(&cwd, &["workspace", "show"]).map(|o| o.stdout.trim().to_owned()).unwrap_or_default();
+        let current_ws = self
+            .tf_inspect(&cwd, &["workspace", "show"])
+            .map(|o| o.stdout.trim().to_owned())
+            .unwrap_or_default();
         let arguments = json!({"plan_id": id.to_string()});
-        let digest = request_digest(RequestBinding { tool, arguments: &arguments, environment: self.cfg.environment, workspace: Some(&rec.workspace), plan_digest: Some(rec.plan_digest), policy_hash: self.policy_hash });
+        let digest = request_digest(RequestBinding {
+            tool,
+            arguments: &arguments,
+            environment: self.cfg.environment,
+            workspace: Some(&rec.workspace),
+            plan_digest: Some(rec.plan_digest),
+            policy_hash: self.policy_hash,
+        });
         let approval = match presented {
-            Some(a) => match self.store().approval(a).map_err(|e| self.internal(tool, caller, &e.to_string()))? {
+            Some(a) => match self
+                .store()
+                .approval(a)
+                .map_err(|e| self.internal(tool, caller, &e.to_string()))?
+            {
                 Some(ap) => Some(ap),
-                None => return Err(refuse(format!("approval {a}: {}", ApprovalRefusal::Unknown), rec.verdict.decision())),
+                None => {
+                    return Err(refuse(
+                        format!("approval {a}: {}", ApprovalRefusal::Unknown),
+                        rec.verdict.decision(),
+                    ));
+                }
             },
             None => None,
         };
-        let req = ApplyRequest { plan_file_sha256: file_hash, workspace: &current_ws, environment: self.cfg.environment, approval: approval.as_ref(), request_digest: digest };
+        let req = ApplyRequest {
+            plan_file_sha256: file_hash,
+            workspace: &current_ws,
+            environment: self.cfg.environment,
+            approval: approval.as_ref(),
+            request_digest: digest,
+        };
         let permission = match verify_apply(Some(&rec), &req, now) {
             Ok(p) => p,
             Err(ApplyRefusal::ApprovalRequired) => {
@@ -969,7 +1436,8 @@ impl Gateway {
             }
             Err(refusal) => {
                 let mut r = refuse(refusal.to_string(), rec.verdict.decision());
-                r.reasons.splice(0..0, rec.verdict.reasons().iter().cloned());
+                r.reasons
+                    .splice(0..0, rec.verdict.reasons().iter().cloned());
                 r.plan_id = Some(id);
                 if matches!(refusal, ApplyRefusal::Blocked) {
                     r.status = Status::Blocked;
@@ -979,7 +1447,13 @@ impl Gateway {
         };
         let (lineage, serial) = self.tf_lineage(&cwd);
         if (lineage.clone(), serial) != (rec.lineage.clone(), rec.serial) {
-            return Err(refuse(format!("the state changed since planning (lineage/serial {:?}/{:?} → {:?}/{:?}); plan again", rec.lineage, rec.serial, lineage, serial), rec.verdict.decision()));
+            return Err(refuse(
+                format!(
+                    "the state changed since planning (lineage/serial {:?}/{:?} → {:?}/{:?}); plan again",
+                    rec.lineage, rec.serial, lineage, serial
+                ),
+                rec.verdict.decision(),
+            ));
         }
         // Single use of the approval, then the one planned → applying transition.
         if let (Some(aid), Some(mut ap)) = (permission.approval(), approval) {
@@ -989,11 +1463,22 @@ impl Gateway {
             if let Err(e) = self.store().update_approval(&ap, "approved") {
                 return Err(refuse(e.to_string(), rec.verdict.decision()));
             }
-            let _ = self.audit_event("approval_consumed", json!({"approval_id": aid, "tool": tool, "plan_id": id}));
+            let _ = self.audit_event(
+                "approval_consumed",
+                json!({"approval_id": aid, "tool": tool, "plan_id": id}),
+            );
         }
-        match self.store().transition_plan(id, PlanStatus::Planned, PlanStatus::Applying) {
+        match self
+            .store()
+            .transition_plan(id, PlanStatus::Planned, PlanStatus::Applying)
+        {
             Ok(true) => {}
-            Ok(false) => return Err(refuse(ApplyRefusal::AlreadyApplying.to_string() + " or already applied", rec.verdict.decision())),
+            Ok(false) => {
+                return Err(refuse(
+                    ApplyRefusal::AlreadyApplying.to_string() + " or already applied",
+                    rec.verdict.decision(),
+                ));
+            }
             Err(e) => return Err(self.internal(tool, caller, &e.to_string())),
         }
         let verdict = &rec.verdict;
@@ -1002,8 +1487,19 @@ impl Gateway {
             let _ = self.store().transition_plan(id, PlanStatus::Applying, PlanStatus::Planned);
             return Err(self.audit_failed(tool, verdict.decision(), verdict, &e));
         }
-        let spec = self.tf_spec(&cwd, vec!["apply".into(), "-input=false".into(), "-no-color".into(), plan_file.display().to_string()], Duration::from_secs(3600));
-        let permit = Permit { permitted: Permitted::Process(spec) };
+        let spec = self.tf_spec(
+            &cwd,
+            vec![
+                "apply".into(),
+                "-input=false".into(),
+                "-no-color".into(),
+                plan_file.display().to_string(),
+            ],
+            Duration::from_secs(3600),
+        );
+        let permit = Permit {
+            permitted: Permitted::Process(spec),
+        };
         let outcome = runners::run_tool(permit, &self.redactor);
         let mut r = Response::new(tool, verdict.decision(), Status::Executed, "");
         r.reasons = verdict.reasons().to_vec();
@@ -1012,13 +1508,25 @@ impl Gateway {
         match outcome {
             Ok(o) => {
                 let ok = o.exit_code == Some(0);
-                let to = if ok { PlanStatus::Applied } else { PlanStatus::Failed };
+                let to = if ok {
+                    PlanStatus::Applied
+                } else {
+                    PlanStatus::Failed
+                };
                 let _ = self.store().transition_plan(id, PlanStatus::Applying, to);
-                r.message = if ok { format!("applied plan {id}") } else { format!("terraform apply of plan {id} failed; the plan cannot be applied again: plan again") };
+                r.message = if ok {
+                    format!("applied plan {id}")
+                } else {
+                    format!(
+                        "terraform apply of plan {id} failed; the plan cannot be applied again: plan again"
+                    )
+                };
                 Ok(self.executed(tool, caller, r, &o, json!({"plan_status": to})))
             }
             Err(e) => {
-                let _ = self.store().transition_plan(id, PlanStatus::Applying, PlanStatus::Failed);
+                let _ = self
+                    .store()
+                    .transition_plan(id, PlanStatus::Applying, PlanStatus::Failed);
                 Ok(self.internal(tool, caller, &e.to_string()))
             }
         }
@@ -1045,8 +1553,19 @@ impl Gateway {
             kube::namespace(ns.as_deref().unwrap_or(&default_ns)).map_err(|e| e.to_string())
         };
         let mut stdin = None;
-        let (argv, action, approval_id, arguments): (Vec<String>, KubectlAction, Option<String>, Value) = match &call {
-            ToolCall::KubectlGet { resource, name, namespace, selector, output } => {
+        let (argv, action, approval_id, arguments): (
+            Vec<String>,
+            KubectlAction,
+            Option<String>,
+            Value,
+        ) = match &call {
+            ToolCall::KubectlGet {
+                resource,
+                name,
+                namespace,
+                selector,
+                output,
+            } => {
                 let r = kube::resource(resource).map_err(|e| bad(e.to_string()))?;
                 let ns = ns_of(namespace).map_err(bad)?;
                 let mut a = vec!["get".into(), r.clone()];
@@ -1055,7 +1574,10 @@ impl Gateway {
                 }
                 a.push(format!("--namespace={ns}"));
                 if let Some(s) = selector {
-                    a.push(format!("--selector={}", kube::selector(s).map_err(|e| bad(e.to_string()))?));
+                    a.push(format!(
+                        "--selector={}",
+                        kube::selector(s).map_err(|e| bad(e.to_string()))?
+                    ));
                 }
                 let out = match output {
                     Some(o) => Some(kube::output(o).map_err(|e| bad(e.to_string()))?),
@@ -1064,76 +1586,198 @@ impl Gateway {
                 if let Some(o) = &out {
                     a.push(format!("--output={o}"));
                 }
-                let reveals = kube::is_secret_resource(&r) && matches!(out.as_deref(), Some("yaml" | "json"));
-                (a, KubectlAction::Read { read: KubectlRead::Get, resource: r, namespace: ns, reveals_secret_data: reveals }, None, serde_json::to_value(&call).unwrap_or_default())
+                let reveals =
+                    kube::is_secret_resource(&r) && matches!(out.as_deref(), Some("yaml" | "json"));
+                (
+                    a,
+                    KubectlAction::Read {
+                        read: KubectlRead::Get,
+                        resource: r,
+                        namespace: ns,
+                        reveals_secret_data: reveals,
+                    },
+                    None,
+                    serde_json::to_value(&call).unwrap_or_default(),
+                )
             }
-            ToolCall::KubectlLogs { pod, namespace, container, tail, since } => {
+            ToolCall::KubectlLogs {
+                pod,
+                namespace,
+                container,
+                tail,
+                since,
+            } => {
                 let p = kube::name("pod", pod).map_err(|e| bad(e.to_string()))?;
                 let ns = ns_of(namespace).map_err(bad)?;
                 let mut a = vec!["logs".into(), p, format!("--namespace={ns}")];
                 if let Some(c) = container {
-                    a.push(format!("--container={}", kube::namespace(c).map_err(|e| bad(e.to_string().replace("namespace", "container")))?));
+                    a.push(format!(
+                        "--container={}",
+                        kube::namespace(c)
+                            .map_err(|e| bad(e.to_string().replace("namespace", "container")))?
+                    ));
                 }
                 if let Some(t) = tail {
                     a.push(format!("--tail={t}"));
                 }
                 if let Some(s) = since {
-                    a.push(format!("--since={}", kube::since(s).map_err(|e| bad(e.to_string()))?));
+                    a.push(format!(
+                        "--since={}",
+                        kube::since(s).map_err(|e| bad(e.to_string()))?
+                    ));
                 }
-                (a, KubectlAction::Read { read: KubectlRead::Logs, resource: "pods".into(), namespace: ns, reveals_secret_data: false }, None, serde_json::to_value(&call).unwrap_or_default())
+                (
+                    a,
+                    KubectlAction::Read {
+                        read: KubectlRead::Logs,
+                        resource: "pods".into(),
+                        namespace: ns,
+                        reveals_secret_data: false,
+                    },
+                    None,
+                    serde_json::to_value(&call).unwrap_or_default(),
+                )
             }
-            ToolCall::KubectlDescribe { resource, name, namespace } => {
+            ToolCall::KubectlDescribe {
+                resource,
+                name,
+                namespace,
+            } => {
                 let r = kube::resource(resource).map_err(|e| bad(e.to_string()))?;
                 let n = kube::name("name", name).map_err(|e| bad(e.to_string()))?;
                 let ns = ns_of(namespace).map_err(bad)?;
-                (vec!["describe".into(), r.clone(), n, format!("--namespace={ns}")], KubectlAction::Read { read: KubectlRead::Describe, resource: r, namespace: ns, reveals_secret_data: false }, None, serde_json::to_value(&call).unwrap_or_default())
+                (
+                    vec!["describe".into(), r.clone(), n, format!("--namespace={ns}")],
+                    KubectlAction::Read {
+                        read: KubectlRead::Describe,
+                        resource: r,
+                        namespace: ns,
+                        reveals_secret_data: false,
+                    },
+                    None,
+                    serde_json::to_value(&call).unwrap_or_default(),
+                )
             }
-            ToolCall::KubectlApply { file, manifest, namespace, dry_run, approval_id } => {
+            ToolCall::KubectlApply {
+                file,
+                manifest,
+                namespace,
+                dry_run,
+                approval_id,
+            } => {
                 let text = match (file, manifest) {
-                    (Some(_), Some(_)) | (None, None) => return Err(bad("give exactly one of file or manifest".into())),
+                    (Some(_), Some(_)) | (None, None) => {
+                        return Err(bad("give exactly one of file or manifest".into()));
+                    }
                     (None, Some(m)) => m.clone(),
                     (Some(f), None) => {
                         let p = Path::new(f);
-                        let p = if p.is_absolute() { p.to_owned() } else { self.allowed.first().cloned().unwrap_or_default().join(p) };
-                        let canon = p.canonicalize().map_err(|e| bad(format!("file {f}: {e}")))?;
+                        let p = if p.is_absolute() {
+                            p.to_owned()
+                        } else {
+                            self.allowed.first().cloned().unwrap_or_default().join(p)
+                        };
+                        let canon = p
+                            .canonicalize()
+                            .map_err(|e| bad(format!("file {f}: {e}")))?;
                         if !self.allowed.iter().any(|a| canon.starts_with(a)) {
-                            return Err(bad(format!("file {f} is outside the policy's allowed paths")));
+                            return Err(bad(format!(
+                                "file {f} is outside the policy's allowed paths"
+                            )));
                         }
-                        std::fs::read_to_string(&canon).map_err(|e| bad(format!("file {f}: {e}")))?
+                        std::fs::read_to_string(&canon)
+                            .map_err(|e| bad(format!("file {f}: {e}")))?
                     }
                 };
                 let ns = ns_of(namespace).map_err(bad)?;
                 let objects = kube::manifest_objects(&text, &ns).map_err(|e| bad(e.to_string()))?;
-                let mut a = vec!["apply".into(), "--filename=-".into(), format!("--namespace={ns}")];
+                let mut a = vec![
+                    "apply".into(),
+                    "--filename=-".into(),
+                    format!("--namespace={ns}"),
+                ];
                 if *dry_run {
                     a.push("--dry-run=server".into());
                 }
                 stdin = Some(text.clone().into_bytes());
                 let action = if *dry_run {
-                    KubectlAction::Read { read: KubectlRead::Get, resource: "dry-run".into(), namespace: ns.clone(), reveals_secret_data: false }
+                    KubectlAction::Read {
+                        read: KubectlRead::Get,
+                        resource: "dry-run".into(),
+                        namespace: ns.clone(),
+                        reveals_secret_data: false,
+                    }
                 } else {
-                    KubectlAction::Apply { objects: objects.clone() }
+                    KubectlAction::Apply {
+                        objects: objects.clone(),
+                    }
                 };
                 let args = json!({"manifest_sha256": Digest::of(text.as_bytes()), "objects": objects, "namespace": ns, "dry_run": dry_run});
                 (a, action, approval_id.clone(), args)
             }
-            ToolCall::KubectlDelete { resource, name, namespace, approval_id } => {
+            ToolCall::KubectlDelete {
+                resource,
+                name,
+                namespace,
+                approval_id,
+            } => {
                 let r = kube::resource(resource).map_err(|e| bad(e.to_string()))?;
                 let n = kube::name("name", name).map_err(|e| bad(e.to_string()))?;
                 let ns = ns_of(namespace).map_err(bad)?;
                 let mut args = serde_json::to_value(&call).unwrap_or_default();
                 strip_approval(&mut args);
-                (vec!["delete".into(), r.clone(), n.clone(), format!("--namespace={ns}")], KubectlAction::Delete { resource: r, name: n, namespace: ns }, approval_id.clone(), args)
+                (
+                    vec![
+                        "delete".into(),
+                        r.clone(),
+                        n.clone(),
+                        format!("--namespace={ns}"),
+                    ],
+                    KubectlAction::Delete {
+                        resource: r,
+                        name: n,
+                        namespace: ns,
+                    },
+                    approval_id.clone(),
+                    args,
+                )
             }
-            ToolCall::KubectlScale { resource, name, replicas, namespace, approval_id } => {
+            ToolCall::KubectlScale {
+                resource,
+                name,
+                replicas,
+                namespace,
+                approval_id,
+            } => {
                 let r = kube::resource(resource).map_err(|e| bad(e.to_string()))?;
                 let n = kube::name("name", name).map_err(|e| bad(e.to_string()))?;
                 let ns = ns_of(namespace).map_err(bad)?;
                 let mut args = serde_json::to_value(&call).unwrap_or_default();
                 strip_approval(&mut args);
-                (vec!["scale".into(), format!("{r}/{n}"), format!("--replicas={replicas}"), format!("--namespace={ns}")], KubectlAction::Scale { resource: r, name: n, namespace: ns, replicas: *replicas }, approval_id.clone(), args)
+                (
+                    vec![
+                        "scale".into(),
+                        format!("{r}/{n}"),
+                        format!("--replicas={replicas}"),
+                        format!("--namespace={ns}"),
+                    ],
+                    KubectlAction::Scale {
+                        resource: r,
+                        name: n,
+                        namespace: ns,
+                        replicas: *replicas,
+                    },
+                    approval_id.clone(),
+                    args,
+                )
             }
-            ToolCall::KubectlExec { pod, command, namespace, container, approval_id } => {
+            ToolCall::KubectlExec {
+                pod,
+                command,
+                namespace,
+                container,
+                approval_id,
+            } => {
                 let p = kube::name("pod", pod).map_err(|e| bad(e.to_string()))?;
                 let ns = ns_of(namespace).map_err(bad)?;
                 if command.is_empty() {
@@ -1141,17 +1785,32 @@ impl Gateway {
                 }
                 let mut a = vec!["exec".into(), p.clone(), format!("--namespace={ns}")];
                 if let Some(c) = container {
-                    a.push(format!("--container={}", kube::namespace(c).map_err(|e| bad(e.to_string().replace("namespace", "container")))?));
+                    a.push(format!(
+                        "--container={}",
+                        kube::namespace(c)
+                            .map_err(|e| bad(e.to_string().replace("namespace", "container")))?
+                    ));
                 }
                 a.push("--".into());
                 a.extend(command.iter().cloned());
                 let mut args = serde_json::to_value(&call).unwrap_or_default();
                 strip_approval(&mut args);
-                (a, KubectlAction::Exec { pod: p, namespace: ns }, approval_id.clone(), args)
+                (
+                    a,
+                    KubectlAction::Exec {
+                        pod: p,
+                        namespace: ns,
+                    },
+                    approval_id.clone(),
+                    args,
+                )
             }
             _ => return Err(bad("not a kubectl tool".into())),
         };
-        let verdict = self.cfg.policy.evaluate(self.cfg.environment, Action::Kubectl(&action));
+        let verdict = self
+            .cfg
+            .policy
+            .evaluate(self.cfg.environment, Action::Kubectl(&action));
         let home = self.scratch_home();
         let _ = std::fs::create_dir_all(&home);
         let mut full = self.kubectl_base();
@@ -1163,9 +1822,20 @@ impl Gateway {
             cwd: home,
             stdin,
             timeout: Duration::from_secs(300),
-            max_output: usize::try_from(self.cfg.policy.shell.max_output_bytes.get()).unwrap_or(usize::MAX),
+            max_output: usize::try_from(self.cfg.policy.shell.max_output_bytes.get())
+                .unwrap_or(usize::MAX),
         };
-        let (permit, used) = self.permit(tool, caller, &arguments, None, None, None, &verdict, approval_id.as_deref(), Permitted::Process(spec))?;
+        let (permit, used) = self.permit(
+            tool,
+            caller,
+            &arguments,
+            None,
+            None,
+            None,
+            &verdict,
+            approval_id.as_deref(),
+            Permitted::Process(spec),
+        )?;
         let mut r = Response::new(tool, verdict.decision(), Status::Executed, "executed");
         r.reasons = verdict.reasons().to_vec();
         r.approval_id = used;
@@ -1179,12 +1849,27 @@ impl Gateway {
 
     fn check_approval(&self, approval_id: &str) -> Result<Response, Response> {
         let tool = tools::CHECK_APPROVAL;
-        let caller = Caller { agent_id: self.cfg.agent_id.clone() };
-        let id = parse_id::<ApprovalId>(approval_id).map_err(|e| self.reject_input(tool, &caller, &e))?;
-        let a = self.store().approval(id).map_err(|e| self.internal(tool, &caller, &e.to_string()))?;
+        let caller = Caller {
+            agent_id: self.cfg.agent_id.clone(),
+        };
+        let id = parse_id::<ApprovalId>(approval_id)
+            .map_err(|e| self.reject_input(tool, &caller, &e))?;
+        let a = self
+            .store()
+            .approval(id)
+            .map_err(|e| self.internal(tool, &caller, &e.to_string()))?;
         let Some(a) = a else {
-            let mut r = Response::new(tool, Decision::Block, Status::Refused, "no approval with that id exists");
-            r.reasons.push(Reason::new(Decision::Block, "approval.unknown", "no approval with that id exists"));
+            let mut r = Response::new(
+                tool,
+                Decision::Block,
+                Status::Refused,
+                "no approval with that id exists",
+            );
+            r.reasons.push(Reason::new(
+                Decision::Block,
+                "approval.unknown",
+                "no approval with that id exists",
+            ));
             return Ok(r);
         };
         let status = a.status(self.now());
@@ -1194,7 +1879,9 @@ impl Gateway {
             _ => Decision::Block,
         };
         let message = match status {
-            ApprovalStatus::Approved => "approved: repeat the original call with this approval_id (single use)".to_owned(),
+            ApprovalStatus::Approved => {
+                "approved: repeat the original call with this approval_id (single use)".to_owned()
+            }
             ApprovalStatus::Pending => "pending: a human has not decided yet".to_owned(),
             s => format!("{}: this approval cannot be used", s.as_str()),
         };
@@ -1202,59 +1889,144 @@ impl Gateway {
         r.approval_id = Some(id);
         r.plan_id = a.plan_id;
         let resolution = a.resolution().map(|res| json!({"by": res.approver, "channel": res.channel, "reason": res.reason, "at": res.at}));
-        r.data = Some(json!({"status": status, "tool": a.tool, "expires_at": a.expires_at, "resolution": resolution}));
-        let _ = self.audit_event("approval_checked", json!({"approval_id": id, "status": status}));
+        r.data = Some(
+            json!({"status": status, "tool": a.tool, "expires_at": a.expires_at, "resolution": resolution}),
+        );
+        let _ = self.audit_event(
+            "approval_checked",
+            json!({"approval_id": id, "status": status}),
+        );
         Ok(r)
     }
 
     fn get_plan(&self, plan_id: &str) -> Result<Response, Response> {
         let tool = tools::GET_PLAN;
-        let caller = Caller { agent_id: self.cfg.agent_id.clone() };
+        let caller = Caller {
+            agent_id: self.cfg.agent_id.clone(),
+        };
         let id = parse_id::<PlanId>(plan_id).map_err(|e| self.reject_input(tool, &caller, &e))?;
-        let rec = self.store().plan(id).map_err(|e| self.internal(tool, &caller, &e.to_string()))?;
+        let rec = self
+            .store()
+            .plan(id)
+            .map_err(|e| self.internal(tool, &caller, &e.to_string()))?;
         let Some(rec) = rec else {
-            let mut r = Response::new(tool, Decision::Block, Status::Refused, "no plan with that id exists");
-            r.reasons.push(Reason::new(Decision::Block, "plan.unknown", "no plan with that id exists"));
+            let mut r = Response::new(
+                tool,
+                Decision::Block,
+                Status::Refused,
+                "no plan with that id exists",
+            );
+            r.reasons.push(Reason::new(
+                Decision::Block,
+                "plan.unknown",
+                "no plan with that id exists",
+            ));
             return Ok(r);
         };
         let now = self.now();
-        let status = if rec.status == PlanStatus::Planned && now >= rec.expires_at { PlanStatus::Expired } else { rec.status };
-        let mut r = Response::new(tool, rec.verdict.decision(), Status::Info, format!("plan {id} is {}", status.as_str()));
+        let status = if rec.status == PlanStatus::Planned && now >= rec.expires_at {
+            PlanStatus::Expired
+        } else {
+            rec.status
+        };
+        let mut r = Response::new(
+            tool,
+            rec.verdict.decision(),
+            Status::Info,
+            format!("plan {id} is {}", status.as_str()),
+        );
         r.plan_id = Some(id);
         r.reasons = rec.verdict.reasons().to_vec();
-        r.data = Some(json!({"status": status, "workspace": rec.workspace, "environment": rec.environment, "cwd": rec.cwd, "args": rec.args, "destroy": rec.destroy, "created_at": rec.created_at, "expires_at": rec.expires_at, "plan_digest": rec.plan_digest}));
+        r.data = Some(
+            json!({"status": status, "workspace": rec.workspace, "environment": rec.environment, "cwd": rec.cwd, "args": rec.args, "destroy": rec.destroy, "created_at": rec.created_at, "expires_at": rec.expires_at, "plan_digest": rec.plan_digest}),
+        );
         let _ = self.audit_event("plan_looked_up", json!({"plan_id": id}));
         Ok(r)
     }
 
-    fn request_approval(&self, caller: &Caller, operation: &str, target: &str, reason: &str, plan_id: Option<&str>) -> Result<Response, Response> {
+    fn request_approval(
+        &self,
+        caller: &Caller,
+        operation: &str,
+        target: &str,
+        reason: &str,
+        plan_id: Option<&str>,
+    ) -> Result<Response, Response> {
         let tool = tools::REQUEST_APPROVAL;
         if operation.trim().is_empty() || target.trim().is_empty() || reason.trim().is_empty() {
-            return Err(self.reject_input(tool, caller, "operation, target and reason are required"));
+            return Err(self.reject_input(
+                tool,
+                caller,
+                "operation, target and reason are required",
+            ));
         }
         if let Some(pid) = plan_id {
             let id = parse_id::<PlanId>(pid).map_err(|e| self.reject_input(tool, caller, &e))?;
-            let rec = self.store().plan(id).map_err(|e| self.internal(tool, caller, &e.to_string()))?;
+            let rec = self
+                .store()
+                .plan(id)
+                .map_err(|e| self.internal(tool, caller, &e.to_string()))?;
             let Some(rec) = rec else {
-                return Err(self.refuse(tool, caller, Decision::Block, vec![Reason::new(Decision::Block, "plan.unknown", "no plan with that id exists")], "no plan with that id exists".into(), json!({})));
+                return Err(self.refuse(
+                    tool,
+                    caller,
+                    Decision::Block,
+                    vec![Reason::new(
+                        Decision::Block,
+                        "plan.unknown",
+                        "no plan with that id exists",
+                    )],
+                    "no plan with that id exists".into(),
+                    json!({}),
+                ));
             };
             if rec.verdict.decision() == Decision::Block {
-                let mut r = Response::new(tool, Decision::Block, Status::Blocked, "this plan is blocked by policy and cannot be approved (only a human break-glass can apply it)");
+                let mut r = Response::new(
+                    tool,
+                    Decision::Block,
+                    Status::Blocked,
+                    "this plan is blocked by policy and cannot be approved (only a human break-glass can apply it)",
+                );
                 r.reasons = rec.verdict.reasons().to_vec();
                 r.plan_id = Some(id);
                 return Ok(r);
             }
             let arguments = json!({"plan_id": id.to_string()});
-            let d = request_digest(RequestBinding { tool: tools::TERRAFORM_APPLY, arguments: &arguments, environment: self.cfg.environment, workspace: Some(&rec.workspace), plan_digest: Some(rec.plan_digest), policy_hash: self.policy_hash });
+            let d = request_digest(RequestBinding {
+                tool: tools::TERRAFORM_APPLY,
+                arguments: &arguments,
+                environment: self.cfg.environment,
+                workspace: Some(&rec.workspace),
+                plan_digest: Some(rec.plan_digest),
+                policy_hash: self.policy_hash,
+            });
             let mut v = rec.verdict.clone();
-            v.push(Reason::new(Decision::Escalate, "approval.requested", format!("the agent asks: {reason}")));
+            v.push(Reason::new(
+                Decision::Escalate,
+                "approval.requested",
+                format!("the agent asks: {reason}"),
+            ));
             return Ok(self.escalate(tools::TERRAFORM_APPLY, caller, &arguments, d, Some(id), &v));
         }
         let arguments = json!({"operation": operation, "target": target});
-        let d = request_digest(RequestBinding { tool, arguments: &arguments, environment: self.cfg.environment, workspace: None, plan_digest: None, policy_hash: self.policy_hash });
-        let v = Verdict::from_reasons(vec![Reason::new(Decision::Escalate, "approval.requested", format!("the agent asks to {operation} {target}: {reason}"))]);
+        let d = request_digest(RequestBinding {
+            tool,
+            arguments: &arguments,
+            environment: self.cfg.environment,
+            workspace: None,
+            plan_digest: None,
+            policy_hash: self.policy_hash,
+        });
+        let v = Verdict::from_reasons(vec![Reason::new(
+            Decision::Escalate,
+            "approval.requested",
+            format!("the agent asks to {operation} {target}: {reason}"),
+        )]);
         let mut r = self.escalate(tool, caller, &arguments, d, None, &v);
-        r.message = format!("{}. Note: an approval is bound to one exact call; to run something, call its tool — an escalated call returns an approval_id bound to it", r.message);
+        r.message = format!(
+            "{}. Note: an approval is bound to one exact call; to run something, call its tool — an escalated call returns an approval_id bound to it",
+            r.message
+        );
         Ok(r)
     }
 }
@@ -1295,14 +2067,22 @@ impl ControlPlane {
     /// Opens the control plane on a state directory (which must exist: a gateway created it).
     pub fn open(state_dir: &Path) -> Result<ControlPlane, ControlError> {
         if !db_path(state_dir).exists() {
-            return Err(ControlError::NotFound(format!("no gateway state in {} (start `recourse gateway serve --state-dir {}` first)", state_dir.display(), state_dir.display())));
+            return Err(ControlError::NotFound(format!(
+                "no gateway state in {} (start `recourse gateway serve --state-dir {}` first)",
+                state_dir.display(),
+                state_dir.display()
+            )));
         }
         let store = Store::open(&db_path(state_dir))?;
         let policy_hash = store
             .meta("policy_sha256")?
             .and_then(|h| h.parse().ok())
             .unwrap_or_else(|| Digest::of(b"unknown policy"));
-        Ok(ControlPlane { store, audit: AuditLog::new(audit_path(state_dir)), policy_hash })
+        Ok(ControlPlane {
+            store,
+            audit: AuditLog::new(audit_path(state_dir)),
+            policy_hash,
+        })
     }
 
     /// All approvals, newest first.
@@ -1312,28 +2092,56 @@ impl ControlPlane {
 
     /// One approval.
     pub fn approval(&self, id: ApprovalId) -> Result<Approval, ControlError> {
-        self.store.approval(id)?.ok_or_else(|| ControlError::NotFound(format!("no approval {id}")))
+        self.store
+            .approval(id)?
+            .ok_or_else(|| ControlError::NotFound(format!("no approval {id}")))
     }
 
     fn record(&self, event: &str, details: Value) -> Result<(), ControlError> {
-        let Value::Object(m) = details else { return Ok(()) };
-        let rec = self.audit.append(event, self.policy_hash, system_now(), m)?;
-        if let (Some(seq), Some(hash)) = (rec.get("seq").and_then(Value::as_u64), rec.get("hash").and_then(Value::as_str)) {
+        let Value::Object(m) = details else {
+            return Ok(());
+        };
+        let rec = self
+            .audit
+            .append(event, self.policy_hash, system_now(), m)?;
+        if let (Some(seq), Some(hash)) = (
+            rec.get("seq").and_then(Value::as_u64),
+            rec.get("hash").and_then(Value::as_str),
+        ) {
             let _ = self.store.set_audit_anchor(seq, hash);
         }
         Ok(())
     }
 
     /// A human approves (or, with `reject`, refuses) a pending approval.
-    pub fn resolve(&self, id: ApprovalId, approver: &str, reason: &str, channel: Channel, approve: bool, now: Timestamp) -> Result<Approval, ControlError> {
+    pub fn resolve(
+        &self,
+        id: ApprovalId,
+        approver: &str,
+        reason: &str,
+        channel: Channel,
+        approve: bool,
+        now: Timestamp,
+    ) -> Result<Approval, ControlError> {
         let mut a = self.approval(id)?;
-        let r = if approve { a.approve(approver, channel, reason, now) } else { a.reject(approver, channel, reason, now) };
+        let r = if approve {
+            a.approve(approver, channel, reason, now)
+        } else {
+            a.reject(approver, channel, reason, now)
+        };
         if let Err(e) = r {
-            self.record("approval_resolution_refused", json!({"approval_id": id, "approver": approver, "error": e.to_string()}))?;
+            self.record(
+                "approval_resolution_refused",
+                json!({"approval_id": id, "approver": approver, "error": e.to_string()}),
+            )?;
             return Err(ControlError::Refused(e.to_string()));
         }
         // Audit first: a grant that is not on record does not exist.
-        let event = if approve { "approval_granted" } else { "approval_rejected" };
+        let event = if approve {
+            "approval_granted"
+        } else {
+            "approval_rejected"
+        };
         self.record(event, json!({"approval_id": id, "approver": approver, "channel": channel, "reason": reason, "request_digest": a.request_digest, "tool": a.tool}))?;
         self.store.update_approval(&a, "pending")?;
         Ok(a)
@@ -1341,19 +2149,48 @@ impl ControlPlane {
 
     /// Break-glass for a plan the policy blocks: a human grant through the break-glass channel,
     /// bound to applying exactly that plan. Always audited as such.
-    pub fn break_glass_plan(&self, plan_id: PlanId, human: &str, reason: &str, environment: recourse_policy::Environment, now: Timestamp) -> Result<Approval, ControlError> {
+    pub fn break_glass_plan(
+        &self,
+        plan_id: PlanId,
+        human: &str,
+        reason: &str,
+        environment: recourse_policy::Environment,
+        now: Timestamp,
+    ) -> Result<Approval, ControlError> {
         if reason.trim().len() < 10 {
-            return Err(ControlError::Refused("break-glass needs a real reason (at least 10 characters)".into()));
+            return Err(ControlError::Refused(
+                "break-glass needs a real reason (at least 10 characters)".into(),
+            ));
         }
-        let rec = self.store.plan(plan_id)?.ok_or_else(|| ControlError::NotFound(format!("no plan {plan_id}")))?;
+        let rec = self
+            .store
+            .plan(plan_id)?
+            .ok_or_else(|| ControlError::NotFound(format!("no plan {plan_id}")))?;
         let arguments = json!({"plan_id": plan_id.to_string()});
-        let digest = request_digest(RequestBinding { tool: tools::TERRAFORM_APPLY, arguments: &arguments, environment, workspace: Some(&rec.workspace), plan_digest: Some(rec.plan_digest), policy_hash: rec.policy_hash });
+        let digest = request_digest(RequestBinding {
+            tool: tools::TERRAFORM_APPLY,
+            arguments: &arguments,
+            environment,
+            workspace: Some(&rec.workspace),
+            plan_digest: Some(rec.plan_digest),
+            policy_hash: rec.policy_hash,
+        });
         let mut a = Approval::new(
-            NewApproval { id: ApprovalId::from_bytes(random_bytes()), request_digest: digest, requester: "break-glass".into(), tool: tools::TERRAFORM_APPLY.into(), summary: json!({"plan_id": plan_id.to_string(), "break_glass": true}), environment, plan_id: Some(plan_id), justification: Some(reason.into()) },
+            NewApproval {
+                id: ApprovalId::from_bytes(random_bytes()),
+                request_digest: digest,
+                requester: "break-glass".into(),
+                tool: tools::TERRAFORM_APPLY.into(),
+                summary: json!({"plan_id": plan_id.to_string(), "break_glass": true}),
+                environment,
+                plan_id: Some(plan_id),
+                justification: Some(reason.into()),
+            },
             now,
             3600,
         );
-        a.approve(human, Channel::BreakGlass, reason, now).map_err(|e| ControlError::Refused(e.to_string()))?;
+        a.approve(human, Channel::BreakGlass, reason, now)
+            .map_err(|e| ControlError::Refused(e.to_string()))?;
         self.record("break_glass", json!({"approval_id": a.id, "plan_id": plan_id, "human": human, "reason": reason, "verdict": rec.verdict.decision()}))?;
         self.store.insert_approval(&a)?;
         Ok(a)

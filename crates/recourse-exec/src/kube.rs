@@ -30,7 +30,8 @@ pub fn is_dns_subdomain(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 253
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'.')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'.')
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
 }
@@ -40,7 +41,11 @@ pub fn namespace(v: &str) -> Result<String, InvalidArg> {
     if is_dns_label(v) {
         Ok(v.to_owned())
     } else {
-        Err(invalid("namespace", v, "an RFC 1123 label (lowercase letters, digits, '-')"))
+        Err(invalid(
+            "namespace",
+            v,
+            "an RFC 1123 label (lowercase letters, digits, '-')",
+        ))
     }
 }
 
@@ -49,7 +54,11 @@ pub fn name(field: &'static str, v: &str) -> Result<String, InvalidArg> {
     if is_dns_subdomain(v) {
         Ok(v.to_owned())
     } else {
-        Err(invalid(field, v, "an RFC 1123 name (lowercase letters, digits, '-', '.')"))
+        Err(invalid(
+            field,
+            v,
+            "an RFC 1123 name (lowercase letters, digits, '-', '.')",
+        ))
     }
 }
 
@@ -58,11 +67,16 @@ pub fn resource(v: &str) -> Result<String, InvalidArg> {
     let ok = !v.is_empty()
         && v.len() <= 253
         && v.as_bytes()[0].is_ascii_lowercase()
-        && v.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-');
+        && v.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-');
     if ok {
         Ok(v.to_owned())
     } else {
-        Err(invalid("resource", v, "a resource type such as pods, deploy or deployments.apps"))
+        Err(invalid(
+            "resource",
+            v,
+            "a resource type such as pods, deploy or deployments.apps",
+        ))
     }
 }
 
@@ -71,11 +85,16 @@ pub fn selector(v: &str) -> Result<String, InvalidArg> {
     let ok = !v.is_empty()
         && !v.starts_with('-')
         && v.len() <= 1024
-        && v.bytes().all(|c| c.is_ascii_alphanumeric() || b"._/=!,() -".contains(&c));
+        && v.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"._/=!,() -".contains(&c));
     if ok {
         Ok(v.to_owned())
     } else {
-        Err(invalid("selector", v, "a label selector such as app=web,tier!=db"))
+        Err(invalid(
+            "selector",
+            v,
+            "a label selector such as app=web,tier!=db",
+        ))
     }
 }
 
@@ -91,7 +110,8 @@ pub fn output(v: &str) -> Result<String, InvalidArg> {
 /// A `--since` duration such as `5m`.
 pub fn since(v: &str) -> Result<String, InvalidArg> {
     let (num, unit) = v.split_at(v.len().saturating_sub(1));
-    if !num.is_empty() && num.bytes().all(|c| c.is_ascii_digit()) && matches!(unit, "s" | "m" | "h") {
+    if !num.is_empty() && num.bytes().all(|c| c.is_ascii_digit()) && matches!(unit, "s" | "m" | "h")
+    {
         Ok(v.to_owned())
     } else {
         Err(invalid("since", v, "a duration such as 30s, 5m or 2h"))
@@ -100,15 +120,33 @@ pub fn since(v: &str) -> Result<String, InvalidArg> {
 
 /// Whether a resource type names Secrets.
 pub fn is_secret_resource(r: &str) -> bool {
-    r.split(',')
-        .any(|x| matches!(x.split('.').next().unwrap_or(""), "secret" | "secrets" | "all"))
+    r.split(',').any(|x| {
+        matches!(
+            x.split('.').next().unwrap_or(""),
+            "secret" | "secrets" | "all"
+        )
+    })
 }
 
 const CLUSTER_SCOPED: &[&str] = &[
-    "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Node",
-    "PersistentVolume", "StorageClass", "PriorityClass", "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration", "APIService", "IngressClass", "RuntimeClass", "CSIDriver",
-    "CSINode", "VolumeSnapshotClass", "ClusterIssuer", "PodSecurityPolicy",
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "Node",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "APIService",
+    "IngressClass",
+    "RuntimeClass",
+    "CSIDriver",
+    "CSINode",
+    "VolumeSnapshotClass",
+    "ClusterIssuer",
+    "PodSecurityPolicy",
 ];
 
 /// A manifest that cannot be applied.
@@ -133,12 +171,16 @@ pub enum ManifestError {
 pub fn manifest_objects(text: &str, default_ns: &str) -> Result<Vec<ObjectFacts>, ManifestError> {
     let mut out = Vec::new();
     for (i, doc) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
-        let v: Value = serde::Deserialize::deserialize(doc).map_err(|e| ManifestError::Yaml(e.to_string()))?;
+        let v: Value =
+            serde::Deserialize::deserialize(doc).map_err(|e| ManifestError::Yaml(e.to_string()))?;
         if v.is_null() {
             continue;
         }
         let items: Vec<&Value> = if v.get("kind").and_then(Value::as_str) == Some("List") {
-            v.get("items").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
+            v.get("items")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().collect())
+                .unwrap_or_default()
         } else {
             vec![&v]
         };
@@ -148,7 +190,8 @@ pub fn manifest_objects(text: &str, default_ns: &str) -> Result<Vec<ObjectFacts>
             let (Some(kind), Some(obj_name)) = (kind, obj_name) else {
                 return Err(ManifestError::Incomplete(i + 1));
             };
-            let obj_name = name("metadata.name", obj_name).map_err(|e| ManifestError::Invalid(i + 1, e))?;
+            let obj_name =
+                name("metadata.name", obj_name).map_err(|e| ManifestError::Invalid(i + 1, e))?;
             let ns = if CLUSTER_SCOPED.contains(&kind) {
                 None
             } else {
@@ -194,9 +237,15 @@ mod tests {
         assert_eq!(objs[0].namespace.as_deref(), Some("shop"));
         assert_eq!(objs[1].namespace.as_deref(), Some("kube-system"));
         assert_eq!(objs[2].namespace, None);
-        assert!(matches!(manifest_objects("kind: Pod\nmetadata: {name: '--all'}\n", "x"), Err(ManifestError::Invalid(..))));
+        assert!(matches!(
+            manifest_objects("kind: Pod\nmetadata: {name: '--all'}\n", "x"),
+            Err(ManifestError::Invalid(..))
+        ));
         assert_eq!(manifest_objects("", "x"), Err(ManifestError::Empty));
         let list = "kind: List\nitems:\n- kind: Pod\n  metadata: {name: p, namespace: vault}\n";
-        assert_eq!(manifest_objects(list, "x").unwrap()[0].namespace.as_deref(), Some("vault"));
+        assert_eq!(
+            manifest_objects(list, "x").unwrap()[0].namespace.as_deref(),
+            Some("vault")
+        );
     }
 }

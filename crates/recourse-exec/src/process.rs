@@ -94,7 +94,11 @@ pub fn run(spec: &Spec, redactor: &Redactor) -> Result<Outcome, SpawnError> {
         .env_clear()
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .current_dir(&spec.cwd)
-        .stdin(if spec.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if spec.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
@@ -133,7 +137,11 @@ pub fn run(spec: &Spec, redactor: &Redactor) -> Result<Outcome, SpawnError> {
     let (out, out_trunc) = collect(out_rx);
     let (err, err_trunc) = collect(err_rx);
     Ok(Outcome {
-        exit_code: if timed_out { None } else { status.and_then(|s| s.code()) },
+        exit_code: if timed_out {
+            None
+        } else {
+            status.and_then(|s| s.code())
+        },
         timed_out,
         stdout: redactor.redact(&String::from_utf8_lossy(&out)),
         stderr: redactor.redact(&String::from_utf8_lossy(&err)),

@@ -10,6 +10,9 @@ pub const REDACTED: &str = "[REDACTED]";
 pub struct Redactor {
     /// Literal secret values to remove wherever they appear (at least 8 bytes each).
     literals: Vec<String>,
+    /// Pass text through unchanged (for machine-readable output the gateway parses itself and
+    /// never returns verbatim).
+    passthrough: bool,
 }
 
 fn is_token_char(c: u8) -> bool {
@@ -17,13 +20,38 @@ fn is_token_char(c: u8) -> bool {
 }
 
 const SECRET_KEYS: &[&str] = &[
-    "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key",
-    "secret_key", "private_key", "client_secret", "auth", "credential",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_key",
+    "secret_key",
+    "private_key",
+    "client_secret",
+    "auth",
+    "credential",
 ];
 
 const TOKEN_PREFIXES: &[&str] = &[
-    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "glpat-",
-    "sk-", "sk_live_", "rk_live_", "AIza", "ya29.",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "glpat-",
+    "sk-",
+    "sk_live_",
+    "rk_live_",
+    "AIza",
+    "ya29.",
 ];
 
 impl Redactor {
@@ -32,7 +60,18 @@ impl Redactor {
         let mut literals: Vec<String> = values.into_iter().filter(|v| v.len() >= 8).collect();
         literals.sort_by_key(|v| std::cmp::Reverse(v.len()));
         literals.dedup();
-        Redactor { literals }
+        Redactor {
+            literals,
+            passthrough: false,
+        }
+    }
+
+    /// A redactor that changes nothing.
+    pub fn passthrough() -> Self {
+        Redactor {
+            literals: Vec::new(),
+            passthrough: true,
+        }
     }
 
     /// The secret values of an environment: variables whose names say they hold credentials.
@@ -47,6 +86,9 @@ impl Redactor {
     /// Redacts `text`.
     pub fn redact(&self, text: &str) -> String {
         let mut s = text.to_owned();
+        if self.passthrough {
+            return s;
+        }
         for lit in &self.literals {
             if s.contains(lit.as_str()) {
                 s = s.replace(lit.as_str(), REDACTED);
@@ -67,7 +109,9 @@ fn redact_pem(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(start) = rest.find("-----BEGIN ") {
-        let header_end = rest[start..].find("-----\n").or_else(|| rest[start + 11..].find("-----").map(|i| i + 11));
+        let header_end = rest[start..]
+            .find("-----\n")
+            .or_else(|| rest[start + 11..].find("-----").map(|i| i + 11));
         let is_private = rest[start..]
             .lines()
             .next()
@@ -82,7 +126,9 @@ fn redact_pem(s: &str) -> String {
         match rest[start..].find("-----END ") {
             Some(end_rel) => {
                 let after_end = start + end_rel + 9;
-                let close = rest[after_end..].find("-----").map_or(rest.len(), |i| after_end + i + 5);
+                let close = rest[after_end..]
+                    .find("-----")
+                    .map_or(rest.len(), |i| after_end + i + 5);
                 out.push_str(REDACTED);
                 rest = &rest[close..];
             }
@@ -104,7 +150,9 @@ fn redact_aws_key_ids(s: &str) -> String {
     while i + 20 <= b.len() {
         let prefix = &b[i..i + 4];
         if (prefix == b"AKIA" || prefix == b"ASIA" || prefix == b"AIDA" || prefix == b"AROA")
-            && b[i + 4..i + 20].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && b[i + 4..i + 20]
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
             && b.get(i + 20).is_none_or(|c| !c.is_ascii_alphanumeric())
         {
@@ -125,7 +173,10 @@ fn redact_after(s: &str, marker: &str, min: usize) -> String {
     let mut rest = s;
     while let Some(pos) = rest.find(marker) {
         let start = pos + marker.len();
-        let len = rest.as_bytes()[start..].iter().take_while(|c| is_token_char(**c)).count();
+        let len = rest.as_bytes()[start..]
+            .iter()
+            .take_while(|c| is_token_char(**c))
+            .count();
         out.push_str(&rest[..start]);
         if len >= min {
             out.push_str(REDACTED);
@@ -143,7 +194,10 @@ fn redact_prefixed(s: &str, prefix: &str, min: usize) -> String {
     let mut rest = s;
     while let Some(pos) = rest.find(prefix) {
         let boundary = pos == 0 || !rest.as_bytes()[pos - 1].is_ascii_alphanumeric();
-        let len = rest.as_bytes()[pos..].iter().take_while(|c| is_token_char(**c)).count();
+        let len = rest.as_bytes()[pos..]
+            .iter()
+            .take_while(|c| is_token_char(**c))
+            .count();
         out.push_str(&rest[..pos]);
         if boundary && len >= min + prefix.len() {
             out.push_str(REDACTED);
@@ -243,7 +297,15 @@ mod tests {
                     -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n\
                     -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
         let out = r.redact(text);
-        for secret in ["AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI", "abc.def.ghijklmnop", "hunter2", "s3cr3t-value", "ghp_abcdef", "MIIEow"] {
+        for secret in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI",
+            "abc.def.ghijklmnop",
+            "hunter2",
+            "s3cr3t-value",
+            "ghp_abcdef",
+            "MIIEow",
+        ] {
             assert!(!out.contains(secret), "{secret} leaked: {out}");
         }
         assert!(out.contains("user=bob"), "{out}");
@@ -253,7 +315,15 @@ mod tests {
     #[test]
     fn never_panics_on_unicode() {
         let r = Redactor::with_literals(["secret-literal".to_owned()]);
-        for t in ["≠password=x≠", "tokén: ü", "é=é password:é", "ghp_é", "Bearer é", "-----BEGIN é PRIVATE KEY-----é", "AKIAé"] {
+        for t in [
+            "≠password=x≠",
+            "tokén: ü",
+            "é=é password:é",
+            "ghp_é",
+            "Bearer é",
+            "-----BEGIN é PRIVATE KEY-----é",
+            "AKIAé",
+        ] {
             let _ = r.redact(t);
         }
         // Every prefix of a mixed string, to hit every byte offset.
@@ -267,7 +337,12 @@ mod tests {
     #[test]
     fn leaves_plain_text_alone() {
         let r = Redactor::default();
-        for t in ["ls -la\ntotal 8", "the password policy is strict", "AKIA short", "tokens: 5"] {
+        for t in [
+            "ls -la\ntotal 8",
+            "the password policy is strict",
+            "AKIA short",
+            "tokens: 5",
+        ] {
             assert_eq!(r.redact(t), t);
         }
     }

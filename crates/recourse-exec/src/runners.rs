@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::gate::{Permit, Permitted};
-use crate::process::{self, Outcome, Spec, SpawnError};
+use crate::process::{self, Outcome, SpawnError, Spec};
 use crate::redact::Redactor;
 use crate::sandbox::{Enforced, Helper, STATUS_PREFIX};
 
@@ -41,7 +41,11 @@ fn unreachable_shell() -> Spec {
 }
 
 /// Runs a permitted shell command inside the sandbox helper.
-pub fn run_shell(permit: Permit, helper: &Helper, redactor: &Redactor) -> Result<ShellOutcome, SpawnError> {
+pub fn run_shell(
+    permit: Permit,
+    helper: &Helper,
+    redactor: &Redactor,
+) -> Result<ShellOutcome, SpawnError> {
     let Permitted::Shell {
         command,
         cwd,
@@ -53,7 +57,10 @@ pub fn run_shell(permit: Permit, helper: &Helper, redactor: &Redactor) -> Result
         max_output,
     } = permit.into_permitted()
     else {
-        return process::run(&unreachable_shell(), redactor).map(|outcome| ShellOutcome { outcome, enforced: None });
+        return process::run(&unreachable_shell(), redactor).map(|outcome| ShellOutcome {
+            outcome,
+            enforced: None,
+        });
     };
     let mut write: Vec<&Path> = writable.iter().map(PathBuf::as_path).collect();
     write.push(home.as_path());
@@ -69,12 +76,16 @@ pub fn run_shell(permit: Permit, helper: &Helper, redactor: &Redactor) -> Result
     };
     let mut outcome = process::run(&spec, redactor)?;
     let mut enforced = None;
-    if let Some(first) = outcome.stderr.lines().next() {
-        if first.starts_with(STATUS_PREFIX) {
-            enforced = Enforced::parse(first);
-            let rest = outcome.stderr.split_once('\n').map_or("", |(_, r)| r).to_owned();
-            outcome.stderr = rest;
-        }
+    if let Some(first) = outcome.stderr.lines().next()
+        && first.starts_with(STATUS_PREFIX)
+    {
+        enforced = Enforced::parse(first);
+        let rest = outcome
+            .stderr
+            .split_once('\n')
+            .map_or("", |(_, r)| r)
+            .to_owned();
+        outcome.stderr = rest;
     }
     Ok(ShellOutcome { outcome, enforced })
 }

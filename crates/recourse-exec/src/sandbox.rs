@@ -22,7 +22,9 @@ use landlock::{
 };
 
 /// Directories readable (and executable) inside the sandbox.
-pub const READ_DIRS: &[&str] = &["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/opt", "/proc", "/sys", "/dev"];
+pub const READ_DIRS: &[&str] = &[
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/opt", "/proc", "/sys", "/dev",
+];
 
 /// The marker line prefix.
 pub const STATUS_PREFIX: &str = "recourse-sandbox: ";
@@ -60,7 +62,9 @@ impl Enforced {
 
 fn landlock(write: &[PathBuf]) -> Result<&'static str, String> {
     let abi = ABI::V3;
-    let existing = |paths: Vec<PathBuf>| -> Vec<PathBuf> { paths.into_iter().filter(|p| p.exists()).collect() };
+    let existing = |paths: Vec<PathBuf>| -> Vec<PathBuf> {
+        paths.into_iter().filter(|p| p.exists()).collect()
+    };
     let read: Vec<PathBuf> = existing(READ_DIRS.iter().map(PathBuf::from).collect());
     let write = existing(write.to_vec());
     let status = Ruleset::default()
@@ -90,7 +94,12 @@ fn isolate_network() -> Result<(), String> {
     // SAFETY: as above; an unprivileged caller needs a user namespace to get a network one.
     #[allow(unsafe_code)]
     let second = unsafe { unshare_unsafe(UnshareFlags::NEWUSER | UnshareFlags::NEWNET) };
-    second.map_err(|e| format!("{e} (and without a user namespace: {})", first.err().map(|e| e.to_string()).unwrap_or_default()))
+    second.map_err(|e| {
+        format!(
+            "{e} (and without a user namespace: {})",
+            first.err().map(|e| e.to_string()).unwrap_or_default()
+        )
+    })
 }
 
 /// The helper's `main`: parses its arguments, confines itself and execs the command.
@@ -125,7 +134,9 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     };
     let netns = if net_deny {
         if let Err(e) = isolate_network() {
-            eprintln!("{STATUS_PREFIX}landlock=none netns=no error=cannot isolate the network: {e}");
+            eprintln!(
+                "{STATUS_PREFIX}landlock=none netns=no error=cannot isolate the network: {e}"
+            );
             return 126;
         }
         true
@@ -135,11 +146,17 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     let ll = match landlock(&write) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{STATUS_PREFIX}landlock=none netns={} error={e}", if netns { "yes" } else { "no" });
+            eprintln!(
+                "{STATUS_PREFIX}landlock=none netns={} error={e}",
+                if netns { "yes" } else { "no" }
+            );
             return 126;
         }
     };
-    eprintln!("{STATUS_PREFIX}landlock={ll} netns={}", if netns { "yes" } else { "no" });
+    eprintln!(
+        "{STATUS_PREFIX}landlock={ll} netns={}",
+        if netns { "yes" } else { "no" }
+    );
     let err = Command::new(program).args(&args[i + 1..]).exec();
     eprintln!("{STATUS_PREFIX}cannot run {program}: {err}");
     127
@@ -156,7 +173,13 @@ pub struct Helper {
 
 impl Helper {
     /// The argument vector that runs `program args` confined.
-    pub fn argv(&self, write: &[&Path], net_deny: bool, program: &str, args: &[&str]) -> Vec<String> {
+    pub fn argv(
+        &self,
+        write: &[&Path],
+        net_deny: bool,
+        program: &str,
+        args: &[&str],
+    ) -> Vec<String> {
         let mut v = self.prefix.clone();
         for w in write {
             v.push("--write".into());

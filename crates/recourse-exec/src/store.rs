@@ -81,7 +81,12 @@ impl Store {
         let json = serde_json::to_string(rec).map_err(|e| StoreError::Conflict(e.to_string()))?;
         self.conn.execute(
             "INSERT INTO plans (id, status, created_at, record) VALUES (?1, ?2, ?3, ?4)",
-            params![rec.id.to_string(), rec.status.as_str(), rec.created_at.0 as i64, json],
+            params![
+                rec.id.to_string(),
+                rec.status.as_str(),
+                rec.created_at.0 as i64,
+                json
+            ],
         )?;
         Ok(())
     }
@@ -104,7 +109,8 @@ impl Store {
             id: id.to_string(),
             detail,
         };
-        let mut rec: PlanRecord = serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
+        let mut rec: PlanRecord =
+            serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
         rec.status = serde_json::from_value(serde_json::Value::String(status))
             .map_err(|e| corrupt(e.to_string()))?;
         Ok(Some(rec))
@@ -112,7 +118,12 @@ impl Store {
 
     /// Atomically moves a plan from `from` to `to`; `false` if it was not in `from` (someone
     /// else got there first).
-    pub fn transition_plan(&self, id: PlanId, from: PlanStatus, to: PlanStatus) -> Result<bool, StoreError> {
+    pub fn transition_plan(
+        &self,
+        id: PlanId,
+        from: PlanStatus,
+        to: PlanStatus,
+    ) -> Result<bool, StoreError> {
         let n = self.conn.execute(
             "UPDATE plans SET status = ?3 WHERE id = ?1 AND status = ?2",
             params![id.to_string(), from.as_str(), to.as_str()],
@@ -142,9 +153,14 @@ impl Store {
     pub fn approval(&self, id: ApprovalId) -> Result<Option<Approval>, StoreError> {
         let json: Option<String> = self
             .conn
-            .query_row("SELECT record FROM approvals WHERE id = ?1", params![id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT record FROM approvals WHERE id = ?1",
+                params![id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?;
-        json.map(|j| Self::decode_approval(&id.to_string(), &j)).transpose()
+        json.map(|j| Self::decode_approval(&id.to_string(), &j))
+            .transpose()
     }
 
     /// A pending approval bound to this request digest, if one exists (so that repeating an
@@ -158,12 +174,15 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        row.map(|(id, j)| Self::decode_approval(&id, &j)).transpose()
+        row.map(|(id, j)| Self::decode_approval(&id, &j))
+            .transpose()
     }
 
     /// All approvals, newest first.
     pub fn approvals(&self) -> Result<Vec<Approval>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT id, record FROM approvals ORDER BY created_at DESC, id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, record FROM approvals ORDER BY created_at DESC, id")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
@@ -203,7 +222,9 @@ impl Store {
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 

@@ -30,22 +30,43 @@ impl Harness {
         self.gw.handle(call, &self.caller)
     }
     pub fn shell(&self, command: &str) -> Response {
-        self.call(ToolCall::ShellExec { command: command.into(), cwd: None, timeout: None, approval_id: None })
+        self.call(ToolCall::ShellExec {
+            command: command.into(),
+            cwd: None,
+            timeout: None,
+            approval_id: None,
+        })
     }
     pub fn shell_approved(&self, command: &str, id: ApprovalId) -> Response {
-        self.call(ToolCall::ShellExec { command: command.into(), cwd: None, timeout: None, approval_id: Some(id.to_string()) })
+        self.call(ToolCall::ShellExec {
+            command: command.into(),
+            cwd: None,
+            timeout: None,
+            approval_id: Some(id.to_string()),
+        })
     }
     pub fn control(&self) -> ControlPlane {
         ControlPlane::open(&self.state()).unwrap()
     }
     /// A human other than the agent approves.
     pub fn approve(&self, id: ApprovalId) {
-        self.control().resolve(id, "alice", "reviewed", Channel::Cli, true, recourse_exec::system_now()).unwrap();
+        self.control()
+            .resolve(
+                id,
+                "alice",
+                "reviewed",
+                Channel::Cli,
+                true,
+                recourse_exec::system_now(),
+            )
+            .unwrap();
     }
     pub fn verify_audit(&self) -> u64 {
         let cp = self.control();
         let log = recourse_exec::audit::AuditLog::new(recourse_exec::audit_path(&self.state()));
-        log.verify(cp.audit_anchor().unwrap()).unwrap_or_else(|e| panic!("audit chain: {e}")).records
+        log.verify(cp.audit_anchor().unwrap())
+            .unwrap_or_else(|e| panic!("audit chain: {e}"))
+            .records
     }
     pub fn audit_events(&self) -> Vec<String> {
         recourse_exec::audit::AuditLog::new(recourse_exec::audit_path(&self.state()))
@@ -58,7 +79,10 @@ impl Harness {
 }
 
 pub fn sandbox_helper() -> Helper {
-    Helper { program: PathBuf::from(env!("CARGO_BIN_EXE_recourse-sandbox")), prefix: vec![] }
+    Helper {
+        program: PathBuf::from(env!("CARGO_BIN_EXE_recourse-sandbox")),
+        prefix: vec![],
+    }
 }
 
 pub fn fake_gateway_env() -> Vec<(String, String)> {
@@ -67,11 +91,18 @@ pub fn fake_gateway_env() -> Vec<(String, String)> {
         ("AWS_SECRET_ACCESS_KEY".into(), SECRET_KEY.into()),
         ("AWS_ACCESS_KEY_ID".into(), ACCESS_KEY.into()),
         ("KUBECONFIG".into(), KUBECONFIG.into()),
-        ("GITHUB_TOKEN".into(), "ghp_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz".into()),
+        (
+            "GITHUB_TOKEN".into(),
+            "ghp_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz".into(),
+        ),
     ]
 }
 
-pub fn harness_with(env: Environment, mut policy: Policy, tweak: impl FnOnce(&mut GatewayConfig)) -> Harness {
+pub fn harness_with(
+    env: Environment,
+    mut policy: Policy,
+    tweak: impl FnOnce(&mut GatewayConfig),
+) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
@@ -81,7 +112,13 @@ pub fn harness_with(env: Environment, mut policy: Policy, tweak: impl FnOnce(&mu
     cfg.agent_id = "agent-7".into();
     tweak(&mut cfg);
     let gw = Gateway::open(cfg).unwrap();
-    Harness { dir, gw, caller: Caller { agent_id: "agent-7".into() } }
+    Harness {
+        dir,
+        gw,
+        caller: Caller {
+            agent_id: "agent-7".into(),
+        },
+    }
 }
 
 pub fn harness(env: Environment) -> Harness {
@@ -89,7 +126,10 @@ pub fn harness(env: Environment) -> Harness {
 }
 
 pub fn stdout(r: &Response) -> String {
-    r.output.as_ref().map(|o| o.stdout.clone()).unwrap_or_default()
+    r.output
+        .as_ref()
+        .map(|o| o.stdout.clone())
+        .unwrap_or_default()
 }
 
 pub fn assert_executed(r: &Response) {
