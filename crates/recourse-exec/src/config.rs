@@ -115,6 +115,9 @@ pub struct GatewayConfig {
     pub kubeconfig: Option<PathBuf>,
     /// `--context` for kubectl (never from the agent).
     pub kube_context: Option<String>,
+    /// Extra `kubectl apply` arguments set by the operator (never by the agent), e.g.
+    /// `--server-side`.
+    pub kubectl_apply_args: Vec<String>,
     /// Namespace for calls and manifest objects that name none.
     pub kube_default_namespace: String,
     /// Environment passed to runners.
@@ -146,6 +149,7 @@ impl GatewayConfig {
             kubectl_bin: PathBuf::from("kubectl"),
             kubeconfig: None,
             kube_context: None,
+            kubectl_apply_args: Vec::new(),
             kube_default_namespace: "default".into(),
             runner_env: RunnerEnv::default(),
             base_env: std::env::vars().collect(),

@@ -1696,6 +1696,7 @@ impl Gateway {
                     "--filename=-".into(),
                     format!("--namespace={ns}"),
                 ];
+                a.extend(self.cfg.kubectl_apply_args.iter().cloned());
                 if *dry_run {
                     a.push("--dry-run=server".into());
                 }
