@@ -27,6 +27,9 @@ pub enum CliError {
     /// Input that is not what the command needs (exit 2).
     #[error("{0}")]
     Config(String),
+    /// The audit chain is broken.
+    #[error("{0}")]
+    AuditBroken(String),
     /// Some input could not be used.
     #[error("{0}")]
     BadInput(String),
@@ -42,7 +45,7 @@ impl CliError {
             | CliError::Policy { .. }
             | CliError::Pattern { .. }
             | CliError::Config(_) => 2,
-            CliError::BadInput(_) | CliError::Output(_) => 1,
+            CliError::BadInput(_) | CliError::Output(_) | CliError::AuditBroken(_) => 1,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `recourse`: the Recourse gateway's command line.
 
+mod control_cmd;
 mod error;
+mod gateway_cmd;
 mod plan_cmd;
 mod policy_cmd;
 mod shell_cmd;
@@ -32,6 +34,18 @@ enum Command {
     /// Validate, inspect, hash and describe policy files.
     #[command(subcommand)]
     Policy(policy_cmd::PolicyCommand),
+    /// Run the gateway: the MCP server an agent connects to.
+    #[command(subcommand)]
+    Gateway(gateway_cmd::GatewayCommand),
+    /// Approve or reject what agents asked for (human control plane; not reachable via MCP).
+    #[command(subcommand)]
+    Approvals(control_cmd::ApprovalsCommand),
+    /// Human override for actions the policy blocks; mandatory reason, always audited.
+    #[command(subcommand, name = "break-glass")]
+    BreakGlass(control_cmd::BreakGlassCommand),
+    /// Verify and read the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(control_cmd::AuditCommand),
     /// Analyze Terraform plans the way the gateway does.
     #[command(subcommand)]
     Plan(plan_cmd::PlanCommand),
@@ -47,10 +61,20 @@ enum ShellCommand {
 }
 
 fn main() -> ExitCode {
+    // `recourse __sandbox …` is the shell runner's confinement helper (see recourse_exec::sandbox).
+    let mut args = std::env::args();
+    if args.nth(1).as_deref() == Some("__sandbox") {
+        let code = recourse_exec::sandbox::helper_main(args.collect());
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = Cli::parse();
     let result: Result<(), CliError> = match cli.command {
         Command::Policy(cmd) => policy_cmd::run(cmd),
+        Command::Gateway(cmd) => gateway_cmd::run(cmd),
         Command::Plan(cmd) => plan_cmd::run(cmd),
+        Command::Approvals(cmd) => control_cmd::approvals(cmd),
+        Command::BreakGlass(cmd) => control_cmd::break_glass(cmd),
+        Command::Audit(cmd) => control_cmd::audit(cmd),
         Command::Shell(ShellCommand::Check(args)) => shell_cmd::check(args),
     };
     match result {

@@ -14,14 +14,23 @@ fn log_with(n: u64) -> (tempfile::TempDir, AuditLog, (u64, String)) {
     for i in 0..n {
         let mut m = Map::new();
         m.insert("i".into(), json!(i));
-        let rec = log.append("decided", Digest::of(b"p"), Timestamp(1_800_000_000 + i), m).unwrap();
-        last = (rec["seq"].as_u64().unwrap(), rec["hash"].as_str().unwrap().to_owned());
+        let rec = log
+            .append("decided", Digest::of(b"p"), Timestamp(1_800_000_000 + i), m)
+            .unwrap();
+        last = (
+            rec["seq"].as_u64().unwrap(),
+            rec["hash"].as_str().unwrap().to_owned(),
+        );
     }
     (dir, log, last)
 }
 
 fn lines(log: &AuditLog) -> Vec<String> {
-    std::fs::read_to_string(log.path()).unwrap().lines().map(str::to_owned).collect()
+    std::fs::read_to_string(log.path())
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn write(log: &AuditLog, lines: &[String]) {
@@ -77,9 +86,15 @@ fn truncation_mid_record_is_detected() {
     std::fs::write(log.path(), &text[..text.len() - 20]).unwrap();
     let e = log.verify(Some(anchor)).unwrap_err();
     assert_eq!(e.line, 3);
-    assert!(e.problem.contains("truncated") || e.problem.contains("incomplete"), "{e}");
+    assert!(
+        e.problem.contains("truncated") || e.problem.contains("incomplete"),
+        "{e}"
+    );
     // and appending to a damaged log is refused (fail closed)
-    assert!(log.append("decided", Digest::of(b"p"), Timestamp(1), Map::new()).is_err());
+    assert!(
+        log.append("decided", Digest::of(b"p"), Timestamp(1), Map::new())
+            .is_err()
+    );
 }
 
 #[test]
@@ -105,7 +120,8 @@ fn concurrent_appends_from_threads_stay_chained() {
                     let mut m = Map::new();
                     m.insert("t".into(), json!(t));
                     m.insert("i".into(), json!(i));
-                    log.append("decided", Digest::of(b"p"), Timestamp(1), m).unwrap();
+                    log.append("decided", Digest::of(b"p"), Timestamp(1), m)
+                        .unwrap();
                 }
             })
         })

@@ -19,7 +19,15 @@ use recourse_policy::{Environment, Policy};
 fn config(dir: &Path, tf_wrapper: &Path) -> GatewayConfig {
     let mut p = Policy::default();
     p.shell.allowed_paths = vec![dir.join("work").display().to_string()];
-    let mut cfg = GatewayConfig::new(dir.join("state"), Environment::Dev, p, Helper { program: env!("CARGO_BIN_EXE_recourse-sandbox").into(), prefix: vec![] });
+    let mut cfg = GatewayConfig::new(
+        dir.join("state"),
+        Environment::Dev,
+        p,
+        Helper {
+            program: env!("CARGO_BIN_EXE_recourse-sandbox").into(),
+            prefix: vec![],
+        },
+    );
     cfg.terraform_bin = tf_wrapper.to_owned();
     cfg.base_env = vec![];
     cfg
@@ -27,18 +35,30 @@ fn config(dir: &Path, tf_wrapper: &Path) -> GatewayConfig {
 
 #[test]
 fn victim_gateway() {
-    let Some(dir) = std::env::var_os("RECOURSE_CRASH_DIR") else { return };
+    let Some(dir) = std::env::var_os("RECOURSE_CRASH_DIR") else {
+        return;
+    };
     let dir = Path::new(&dir);
     let gw = Gateway::open(config(dir, &dir.join("tf-wrapper"))).unwrap();
     let plan_id = std::fs::read_to_string(dir.join("plan_id")).unwrap();
-    let caller = Caller { agent_id: "agent".into() };
+    let caller = Caller {
+        agent_id: "agent".into(),
+    };
     // Stalls inside `terraform apply` until killed.
-    let _ = gw.handle(ToolCall::TerraformApply { plan_id, approval_id: None }, &caller);
+    let _ = gw.handle(
+        ToolCall::TerraformApply {
+            plan_id,
+            approval_id: None,
+        },
+        &caller,
+    );
 }
 
 #[test]
 fn kill_9_during_apply() {
-    let Some(tf) = recourse_testkit::terraform() else { return };
+    let Some(tf) = recourse_testkit::terraform() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::create_dir_all(d.join("work")).unwrap();
@@ -52,7 +72,16 @@ fn kill_9_during_apply() {
     // Plan in the parent.
     let plan_id = {
         let gw = Gateway::open(config(d, &wrapper)).unwrap();
-        let r = gw.handle(ToolCall::TerraformPlan { cwd: d.join("infra").display().to_string(), workspace: "default".into(), args: vec![] }, &Caller { agent_id: "agent".into() });
+        let r = gw.handle(
+            ToolCall::TerraformPlan {
+                cwd: d.join("infra").display().to_string(),
+                workspace: "default".into(),
+                args: vec![],
+            },
+            &Caller {
+                agent_id: "agent".into(),
+            },
+        );
         assert_eq!(r.status, Status::Planned, "{r:#?}");
         r.plan_id.unwrap()
     };
@@ -61,7 +90,12 @@ fn kill_9_during_apply() {
 
     // The victim applies and stalls.
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "victim_gateway", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "victim_gateway",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("RECOURSE_CRASH_DIR", d)
         .spawn()
         .unwrap();
@@ -69,11 +103,16 @@ fn kill_9_during_apply() {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let text = std::fs::read_to_string(&audit).unwrap_or_default();
-        let applying = text.lines().any(|l| l.contains("\"event\":\"decided\"") && l.contains("gateway_terraform_apply"));
+        let applying = text
+            .lines()
+            .any(|l| l.contains("\"event\":\"decided\"") && l.contains("gateway_terraform_apply"));
         if applying {
             break;
         }
-        assert!(Instant::now() < deadline, "the victim never started applying");
+        assert!(
+            Instant::now() < deadline,
+            "the victim never started applying"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(200));
@@ -81,7 +120,8 @@ fn kill_9_during_apply() {
     child.wait().unwrap();
 
     // The store is readable and the plan is stuck in `applying`: never applied twice.
-    let store = recourse_exec::store::Store::open(&recourse_exec::db_path(&d.join("state"))).unwrap();
+    let store =
+        recourse_exec::store::Store::open(&recourse_exec::db_path(&d.join("state"))).unwrap();
     let rec = store.plan(plan_id).unwrap().unwrap();
     assert_eq!(rec.status, recourse_plan::PlanStatus::Applying);
     // The chain verifies, anchor included.
@@ -90,10 +130,20 @@ fn kill_9_during_apply() {
     // A restarted gateway refuses to apply the plan again.
     std::fs::remove_file(d.join("stall")).unwrap();
     let gw = Gateway::open(config(d, &wrapper)).unwrap();
-    let r = gw.handle(ToolCall::TerraformApply { plan_id: plan_id.to_string(), approval_id: None }, &Caller { agent_id: "agent".into() });
+    let r = gw.handle(
+        ToolCall::TerraformApply {
+            plan_id: plan_id.to_string(),
+            approval_id: None,
+        },
+        &Caller {
+            agent_id: "agent".into(),
+        },
+    );
     assert_eq!(r.status, Status::Refused, "{r:#?}");
     assert!(r.message.contains("already"), "{}", r.message);
     log.verify(store.audit_anchor().unwrap()).unwrap();
     // Clean up the orphaned terraform that was stalling (its own process group).
-    let _ = Command::new("pkill").args(["-f", &wrapper.display().to_string()]).status();
+    let _ = Command::new("pkill")
+        .args(["-f", &wrapper.display().to_string()])
+        .status();
 }

@@ -1,0 +1,340 @@
+//! The human control plane: `recourse approvals …`, `recourse break-glass …`, `recourse audit …`.
+//! None of this is reachable through MCP.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use recourse_exec::ControlPlane;
+use recourse_exec::audit::AuditLog;
+use recourse_plan::{Approval, ApprovalId, Channel, PlanId};
+use recourse_policy::Environment;
+use recourse_shell::escape_for_display;
+use serde_json::json;
+
+use crate::error::CliError;
+
+/// The state directory: `--state-dir`, else `$RECOURSE_STATE_DIR`, else
+/// `$XDG_STATE_HOME/recourse`, else `~/.local/state/recourse`.
+#[derive(Debug, Args, Clone)]
+pub struct StateDirArg {
+    /// Gateway state directory (database, plan files, audit log).
+    #[arg(long, value_name = "DIR", env = "RECOURSE_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+impl StateDirArg {
+    pub fn resolve(&self) -> PathBuf {
+        if let Some(d) = &self.state_dir {
+            return d.clone();
+        }
+        if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+            return PathBuf::from(x).join("recourse");
+        }
+        let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+        home.join(".local/state/recourse")
+    }
+}
+
+fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown-user".into())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApprovalsCommand {
+    /// List approvals, newest first.
+    List {
+        #[command(flatten)]
+        state: StateDirArg,
+        /// Only pending ones.
+        #[arg(long)]
+        pending: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one approval: exactly what would run, redacted, invisible characters escaped.
+    Show {
+        /// Approval id.
+        id: String,
+        #[command(flatten)]
+        state: StateDirArg,
+    },
+    /// Approve a pending request (you may not approve your own agent's request as that agent).
+    Approve {
+        /// Approval id.
+        id: String,
+        /// Why (recorded in the audit log).
+        #[arg(long)]
+        reason: String,
+        /// Approver identity (default: the OS user).
+        #[arg(long = "as", value_name = "NAME")]
+        approver: Option<String>,
+        #[command(flatten)]
+        state: StateDirArg,
+    },
+    /// Reject a pending request.
+    Reject {
+        /// Approval id.
+        id: String,
+        /// Why (recorded in the audit log).
+        #[arg(long)]
+        reason: String,
+        /// Rejecter identity (default: the OS user).
+        #[arg(long = "as", value_name = "NAME")]
+        approver: Option<String>,
+        #[command(flatten)]
+        state: StateDirArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BreakGlassCommand {
+    /// Grant, as a human, the apply of a plan the policy blocks. Mandatory reason; audited as
+    /// break-glass.
+    Plan {
+        /// Plan id.
+        plan_id: String,
+        /// Why this override is necessary (at least 10 characters).
+        #[arg(long)]
+        reason: String,
+        /// Environment the gateway serves.
+        #[arg(short, long, value_name = "ENV")]
+        env: Environment,
+        /// Your identity (default: the OS user).
+        #[arg(long = "as", value_name = "NAME")]
+        human: Option<String>,
+        #[command(flatten)]
+        state: StateDirArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 0 if sound, 1 naming the first bad record.
+    Verify {
+        #[command(flatten)]
+        state: StateDirArg,
+    },
+    /// Show the most recent records.
+    Tail {
+        #[command(flatten)]
+        state: StateDirArg,
+        /// How many.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: usize,
+        /// Raw JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn control(state: &StateDirArg) -> Result<ControlPlane, CliError> {
+    ControlPlane::open(&state.resolve()).map_err(|e| CliError::Config(e.to_string()))
+}
+
+fn approval_id(s: &str) -> Result<ApprovalId, CliError> {
+    s.parse()
+        .map_err(|e: recourse_plan::InvalidId| CliError::Config(e.to_string()))
+}
+
+fn summary_line(a: &Approval, now: recourse_plan::Timestamp) -> String {
+    let what = a
+        .summary
+        .get("arguments")
+        .map(|v| escape_for_display(&v.to_string()))
+        .unwrap_or_default();
+    let what: String = what.chars().take(100).collect();
+    format!(
+        "{}  {:<9} {:<26} {:<8} {}",
+        a.id,
+        a.status(now).as_str(),
+        a.tool,
+        a.requester,
+        what
+    )
+}
+
+pub fn approvals(cmd: ApprovalsCommand) -> Result<(), CliError> {
+    let now = recourse_exec::system_now();
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        ApprovalsCommand::List {
+            state,
+            pending,
+            json,
+        } => {
+            let cp = control(&state)?;
+            let list: Vec<Approval> = cp
+                .approvals()
+                .map_err(|e| CliError::Config(e.to_string()))?
+                .into_iter()
+                .filter(|a| !pending || a.status(now) == recourse_plan::ApprovalStatus::Pending)
+                .collect();
+            if json {
+                let v: Vec<_> = list.iter().map(|a| json!({"id": a.id, "status": a.status(now), "tool": a.tool, "requester": a.requester, "environment": a.environment, "created_at": a.created_at, "expires_at": a.expires_at, "summary": a.summary})).collect();
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?
+                )?;
+            } else if list.is_empty() {
+                writeln!(out, "no {}approvals", if pending { "pending " } else { "" })?;
+            } else {
+                for a in &list {
+                    writeln!(out, "{}", summary_line(a, now))?;
+                }
+            }
+        }
+        ApprovalsCommand::Show { id, state } => {
+            let a = control(&state)?
+                .approval(approval_id(&id)?)
+                .map_err(|e| CliError::Config(e.to_string()))?;
+            writeln!(out, "approval   {}", a.id)?;
+            writeln!(out, "status     {}", a.status(now).as_str())?;
+            writeln!(
+                out,
+                "requested  by {} at {} (expires {})",
+                a.requester, a.created_at, a.expires_at
+            )?;
+            writeln!(out, "tool       {}", a.tool)?;
+            writeln!(out, "environment {}", a.environment)?;
+            if let Some(p) = a.plan_id {
+                writeln!(out, "plan       {p}")?;
+            }
+            writeln!(out, "bound to   request digest {}", a.request_digest)?;
+            writeln!(
+                out,
+                "action (canonical, redacted; invisible characters shown as escapes):"
+            )?;
+            let pretty = serde_json::to_string_pretty(&a.summary).map_err(std::io::Error::other)?;
+            for line in pretty.lines() {
+                writeln!(out, "  {}", escape_for_display(line))?;
+            }
+            if let Some(r) = a.resolution() {
+                writeln!(
+                    out,
+                    "decided    by {} via {:?} at {}: {}",
+                    r.approver, r.channel, r.at, r.reason
+                )?;
+            }
+        }
+        ApprovalsCommand::Approve {
+            id,
+            reason,
+            approver,
+            state,
+        } => {
+            let who = approver.unwrap_or_else(os_user);
+            let a = control(&state)?
+                .resolve(approval_id(&id)?, &who, &reason, Channel::Cli, true, now)
+                .map_err(|e| CliError::Config(format!("not approved: {e}")))?;
+            writeln!(
+                out,
+                "approved {} as {who}: the agent may now repeat the call once with approval_id {}",
+                a.id, a.id
+            )?;
+        }
+        ApprovalsCommand::Reject {
+            id,
+            reason,
+            approver,
+            state,
+        } => {
+            let who = approver.unwrap_or_else(os_user);
+            let a = control(&state)?
+                .resolve(approval_id(&id)?, &who, &reason, Channel::Cli, false, now)
+                .map_err(|e| CliError::Config(format!("not rejected: {e}")))?;
+            writeln!(out, "rejected {} as {who}", a.id)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn break_glass(cmd: BreakGlassCommand) -> Result<(), CliError> {
+    let BreakGlassCommand::Plan {
+        plan_id,
+        reason,
+        env,
+        human,
+        state,
+    } = cmd;
+    let id: PlanId = plan_id
+        .parse()
+        .map_err(|e: recourse_plan::InvalidId| CliError::Config(e.to_string()))?;
+    let who = human.unwrap_or_else(os_user);
+    let a = control(&state)?
+        .break_glass_plan(id, &who, &reason, env, recourse_exec::system_now())
+        .map_err(|e| CliError::Config(format!("break-glass refused: {e}")))?;
+    writeln!(
+        std::io::stdout().lock(),
+        "break-glass grant {} for plan {id} by {who} (audited): apply with approval_id {}",
+        a.id,
+        a.id
+    )?;
+    Ok(())
+}
+
+pub fn audit(cmd: AuditCommand) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        AuditCommand::Verify { state } => {
+            let dir = state.resolve();
+            let anchor = ControlPlane::open(&dir)
+                .ok()
+                .and_then(|cp| cp.audit_anchor().ok().flatten());
+            let log = AuditLog::new(recourse_exec::audit_path(&dir));
+            match log.verify(anchor) {
+                Ok(v) => writeln!(
+                    out,
+                    "ok: {} records, chain intact (last hash {})",
+                    v.records, v.last_hash
+                )?,
+                Err(e) => return Err(CliError::AuditBroken(e.to_string())),
+            }
+        }
+        AuditCommand::Tail { state, lines, json } => {
+            let log = AuditLog::new(recourse_exec::audit_path(&state.resolve()));
+            for rec in log.tail(lines)? {
+                if json {
+                    writeln!(out, "{rec}")?;
+                    continue;
+                }
+                let get = |k: &str| {
+                    rec.get(k)
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .unwrap_or_default()
+                };
+                let mut extra = Vec::new();
+                for k in [
+                    "tool",
+                    "decision",
+                    "approval_id",
+                    "plan_id",
+                    "exit_code",
+                    "approver",
+                    "message",
+                    "error",
+                ] {
+                    if let Some(v) = rec.get(k).filter(|v| !v.is_null()) {
+                        extra.push(format!(
+                            "{k}={}",
+                            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                        ));
+                    }
+                }
+                writeln!(
+                    out,
+                    "{:>5} {} {:<19} {}",
+                    get("seq"),
+                    get("ts"),
+                    get("event"),
+                    escape_for_display(&extra.join(" "))
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

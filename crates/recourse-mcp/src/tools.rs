@@ -1,0 +1,132 @@
+//! The fourteen tools: names, descriptions that teach the flow, input schemas and annotations.
+//! One table serves both `tools/list` and `tools/call`, so they cannot disagree.
+
+use std::sync::Arc;
+
+use recourse_exec::tools as t;
+use rmcp::model::{Tool, ToolAnnotations};
+use serde_json::{Map, Value, json};
+
+/// Longest string accepted in any argument (manifests may be larger).
+pub const MAX_STRING: usize = 64 * 1024;
+/// Longest inline manifest.
+pub const MAX_MANIFEST: usize = 1024 * 1024;
+
+const FLOW: &str = "Every call is decided under the gateway's policy: allow/warn run now; escalate returns an approval_id — a human decides (the agent cannot), poll gateway_check_approval, then repeat the exact same call with approval_id; block never runs.";
+
+fn s(desc: &str) -> Value {
+    json!({"type": "string", "description": desc, "maxLength": MAX_STRING})
+}
+
+fn schema(props: Value, required: &[&str]) -> Arc<Map<String, Value>> {
+    let v = json!({
+        "type": "object",
+        "properties": props,
+        "required": required,
+        "additionalProperties": false,
+    });
+    match v {
+        Value::Object(m) => Arc::new(m),
+        _ => Arc::new(Map::new()),
+    }
+}
+
+fn tool(
+    name: &'static str,
+    desc: String,
+    props: Value,
+    required: &[&str],
+    read_only: bool,
+    destructive: bool,
+) -> Tool {
+    let mut tool = Tool::new(name, desc, schema(props, required));
+    let mut a = ToolAnnotations::new();
+    a.read_only_hint = Some(read_only);
+    a.destructive_hint = Some(destructive);
+    a.idempotent_hint = Some(read_only);
+    tool.annotations = Some(a);
+    tool
+}
+
+fn approval() -> Value {
+    s(
+        "Approval id from an earlier escalated response, once a human approved it. Single use, bound to this exact call.",
+    )
+}
+
+/// All fourteen tool definitions.
+pub fn all() -> Vec<Tool> {
+    vec![
+        tool(t::TERRAFORM_PLAN, format!("Run `terraform plan` in cwd on a workspace and store the plan. Returns plan_id, each change with its recoverability tier, and the verdict. Apply later with gateway_terraform_apply(plan_id) — the stored plan is applied exactly, never re-planned. {FLOW}"),
+            json!({"cwd": s("Absolute path of the Terraform configuration."), "workspace": s("Terraform workspace, e.g. default."), "args": {"type": "array", "items": s("-var=K=V, -var-file=F (inside cwd), -target=ADDR, -replace=ADDR, -refresh=false, -destroy"), "maxItems": 64}}),
+            &["cwd", "workspace"], true, false),
+        tool(t::TERRAFORM_APPLY, format!("Apply a stored plan by plan_id. Refused if the plan expired, its file changed, the workspace, environment, state or policy changed, or it was already applied. {FLOW}"),
+            json!({"plan_id": s("Id returned by gateway_terraform_plan or gateway_terraform_destroy."), "approval_id": approval()}),
+            &["plan_id"], false, true),
+        tool(t::TERRAFORM_DESTROY, format!("Plan destroying everything in a workspace (a -destroy plan). Blocked in prod by default. Returns a plan_id to apply with gateway_terraform_apply. {FLOW}"),
+            json!({"cwd": s("Absolute path of the Terraform configuration."), "workspace": s("Terraform workspace.")}),
+            &["cwd", "workspace"], false, true),
+        tool(t::KUBECTL_GET, format!("kubectl get. Secrets are never returned in clear (-o yaml/json on secrets is blocked). {FLOW}"),
+            json!({"resource": s("Resource type: pods, deployments, services, …"), "name": s("Object name."), "namespace": s("Namespace (default: the gateway's)."), "selector": s("Label selector, e.g. app=web."), "output": {"type": "string", "enum": ["wide", "yaml", "json", "name"]}}),
+            &["resource"], true, false),
+        tool(t::KUBECTL_LOGS, format!("kubectl logs of a pod. {FLOW}"),
+            json!({"pod": s("Pod name."), "namespace": s("Namespace."), "container": s("Container name."), "tail": {"type": "integer", "minimum": 0, "maximum": 100000}, "since": s("Duration such as 5m.")}),
+            &["pod"], true, false),
+        tool(t::KUBECTL_DESCRIBE, format!("kubectl describe. {FLOW}"),
+            json!({"resource": s("Resource type."), "name": s("Object name."), "namespace": s("Namespace.")}),
+            &["resource", "name"], true, false),
+        tool(t::KUBECTL_APPLY, format!("kubectl apply of a manifest (inline `manifest` YAML, or `file` inside the gateway's allowed paths). Every object's own metadata.namespace is checked; protected namespaces escalate. dry_run=true validates on the server without changing anything. {FLOW}"),
+            json!({"file": s("Manifest file path inside the allowed paths."), "manifest": {"type": "string", "maxLength": MAX_MANIFEST, "description": "Inline YAML manifest (one or more documents)."}, "namespace": s("Namespace for objects that name none."), "dry_run": {"type": "boolean"}, "approval_id": approval()}),
+            &[], false, true),
+        tool(t::KUBECTL_DELETE, format!("kubectl delete one object. Escalates by policy; deleting a Namespace is blocked. {FLOW}"),
+            json!({"resource": s("Resource type."), "name": s("Object name."), "namespace": s("Namespace."), "approval_id": approval()}),
+            &["resource", "name"], false, true),
+        tool(t::KUBECTL_SCALE, format!("kubectl scale a workload to a replica count. Scaling to zero escalates. {FLOW}"),
+            json!({"resource": s("deployment, statefulset or replicaset."), "name": s("Object name."), "replicas": {"type": "integer", "minimum": 0, "maximum": 10000}, "namespace": s("Namespace."), "approval_id": approval()}),
+            &["resource", "name", "replicas"], false, true),
+        tool(t::KUBECTL_EXEC, format!("kubectl exec a command in a pod. Always needs a human approval. {FLOW}"),
+            json!({"pod": s("Pod name."), "command": {"type": "array", "items": s("argv element"), "minItems": 1, "maxItems": 256}, "namespace": s("Namespace."), "container": s("Container."), "approval_id": approval()}),
+            &["pod", "command"], false, true),
+        tool(t::SHELL_EXEC, format!("Run a shell command in a sandbox (no credentials in its environment; writes only under the allowed paths). The command is parsed, not substring-matched: read-only commands run, others follow the environment's policy. {FLOW}"),
+            json!({"command": s("The command line."), "cwd": s("Working directory inside the allowed paths."), "timeout": {"type": "integer", "minimum": 1, "maximum": 86400, "description": "Seconds (capped by policy)."}, "approval_id": approval()}),
+            &["command"], false, true),
+        tool(t::REQUEST_APPROVAL, format!("Ask a human to approve applying a plan (give plan_id), or record a request for something else. Approvals are granted only by humans outside MCP. {FLOW}"),
+            json!({"operation": s("What you want to do."), "target": s("What it acts on."), "reason": s("Why it is needed."), "plan_id": s("Plan to approve applying.")}),
+            &["operation", "target", "reason"], false, false),
+        tool(t::CHECK_APPROVAL, "Check an approval's status: pending, approved (repeat the call with approval_id), rejected, expired or consumed.".into(),
+            json!({"approval_id": s("Approval id.")}),
+            &["approval_id"], true, false),
+        tool(t::GET_PLAN, "Look up a stored plan: status, verdict, workspace, expiry.".into(),
+            json!({"plan_id": s("Plan id.")}),
+            &["plan_id"], true, false),
+    ]
+}
+
+/// Finds strings longer than the limits (the schema says so; the server enforces it).
+pub fn oversized(args: &Map<String, Value>) -> Option<String> {
+    fn walk(key: &str, v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => {
+                let max = if key == "manifest" {
+                    MAX_MANIFEST
+                } else {
+                    MAX_STRING
+                };
+                (s.len() > max)
+                    .then(|| format!("argument `{key}` is {} bytes; the limit is {max}", s.len()))
+            }
+            Value::Array(items) => {
+                if items.len() > 256 {
+                    return Some(format!(
+                        "argument `{key}` has {} items; the limit is 256",
+                        items.len()
+                    ));
+                }
+                items.iter().find_map(|i| walk(key, i))
+            }
+            Value::Object(m) => m.iter().find_map(|(k, v)| walk(k, v)),
+            _ => None,
+        }
+    }
+    args.iter().find_map(|(k, v)| walk(k, v))
+}
