@@ -1,0 +1,48 @@
+//! The official Python MCP client (installed by the project's test command into
+//! `.tools/venv`) drives `recourse gateway serve` over stdio: tool list, blocked and escalated
+//! shell calls, approvals from a separate `recourse approvals` process, single use, a real
+//! Terraform plan → approve → apply, and `recourse audit verify` afterwards. The script is
+//! `tests/e2e/mcp_e2e.py`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Command;
+
+#[test]
+fn python_mcp_client_end_to_end() {
+    let Some(python) = recourse_testkit::tool("venv/bin/python") else {
+        return;
+    };
+    let Some(tf) = recourse_testkit::terraform() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(work.join("infra")).unwrap();
+    std::fs::write(
+        work.join("infra/main.tf"),
+        "output \"greeting\" { value = \"from-e2e\" }\n",
+    )
+    .unwrap();
+    let script = recourse_testkit::workspace_root().join("tests/e2e/mcp_e2e.py");
+    let out = Command::new(python)
+        .arg(script)
+        .args(["--recourse", env!("CARGO_BIN_EXE_recourse")])
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .arg("--workdir")
+        .arg(&work)
+        .arg("--terraform")
+        .arg(&tf.bin)
+        .arg("--plugin-dir")
+        .arg(&tf.plugin_dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "end-to-end failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("ok: audit chain verifies"));
+}
