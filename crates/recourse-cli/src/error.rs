@@ -27,6 +27,9 @@ pub enum CliError {
     /// Input that is not what the command needs (exit 2).
     #[error("{0}")]
     Config(String),
+    /// Doctor found critical failures.
+    #[error("{0} critical check(s) failed")]
+    DoctorFailed(usize),
     /// The audit chain is broken.
     #[error("{0}")]
     AuditBroken(String),
@@ -45,7 +48,10 @@ impl CliError {
             | CliError::Policy { .. }
             | CliError::Pattern { .. }
             | CliError::Config(_) => 2,
-            CliError::BadInput(_) | CliError::Output(_) | CliError::AuditBroken(_) => 1,
+            CliError::BadInput(_)
+            | CliError::Output(_)
+            | CliError::AuditBroken(_)
+            | CliError::DoctorFailed(_) => 1,
         }
     }
 }

@@ -17,6 +17,18 @@ pub enum GatewayCommand {
     /// Serve the gateway's MCP tools over stdio (stdout carries only the protocol; logs go to
     /// stderr).
     Serve(ServeArgs),
+    /// Self-test a real gateway with this environment and policy (≥ 40 checks); exit 1 on any
+    /// critical failure, 2 if the policy does not load.
+    Doctor {
+        /// Environment: dev, staging or prod.
+        #[arg(short, long, value_name = "ENV")]
+        env: Environment,
+        #[command(flatten)]
+        policy: PolicyFileArg,
+        /// JSON output: {environment, summary, results}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -84,7 +96,17 @@ pub fn config(args: &ServeArgs) -> Result<GatewayConfig, CliError> {
 }
 
 pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
-    let GatewayCommand::Serve(args) = cmd;
+    let args = match cmd {
+        GatewayCommand::Serve(args) => args,
+        GatewayCommand::Doctor { env, policy, json } => {
+            let source = policy
+                .policy
+                .as_deref()
+                .map_or_else(|| "built-in default".into(), |p| p.display().to_string());
+            let policy = load_policy(policy.policy.as_deref())?;
+            return crate::doctor::run(env, policy, source, json);
+        }
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(args.log_level)

@@ -1,6 +1,7 @@
 //! `recourse`: the Recourse gateway's command line.
 
 mod control_cmd;
+mod doctor;
 mod error;
 mod gateway_cmd;
 mod plan_cmd;
