@@ -575,8 +575,8 @@ impl Gateway {
                 plan_id,
                 approval_id,
             } => self.terraform_apply(caller, &plan_id, approval_id.as_deref()),
-            ToolCall::CheckApproval { approval_id } => self.check_approval(&approval_id),
-            ToolCall::GetPlan { plan_id } => self.get_plan(&plan_id),
+            ToolCall::CheckApproval { approval_id } => self.check_approval(caller, &approval_id),
+            ToolCall::GetPlan { plan_id } => self.get_plan(caller, &plan_id),
             ToolCall::RequestApproval {
                 operation,
                 target,
@@ -1848,30 +1848,39 @@ impl Gateway {
 
     // ------------------------------------------------------------ lookups
 
-    fn check_approval(&self, approval_id: &str) -> Result<Response, Response> {
+    /// A lookup of something that does not exist: refused, and audited like any refusal.
+    fn not_found(
+        &self,
+        tool: &str,
+        caller: &Caller,
+        rule: &'static str,
+        message: &str,
+    ) -> Response {
+        self.refuse(
+            tool,
+            caller,
+            Decision::Block,
+            vec![Reason::new(Decision::Block, rule, message.to_owned())],
+            message.to_owned(),
+            json!({}),
+        )
+    }
+
+    fn check_approval(&self, caller: &Caller, approval_id: &str) -> Result<Response, Response> {
         let tool = tools::CHECK_APPROVAL;
-        let caller = Caller {
-            agent_id: self.cfg.agent_id.clone(),
-        };
-        let id = parse_id::<ApprovalId>(approval_id)
-            .map_err(|e| self.reject_input(tool, &caller, &e))?;
+        let id =
+            parse_id::<ApprovalId>(approval_id).map_err(|e| self.reject_input(tool, caller, &e))?;
         let a = self
             .store()
             .approval(id)
-            .map_err(|e| self.internal(tool, &caller, &e.to_string()))?;
+            .map_err(|e| self.internal(tool, caller, &e.to_string()))?;
         let Some(a) = a else {
-            let mut r = Response::new(
+            return Ok(self.not_found(
                 tool,
-                Decision::Block,
-                Status::Refused,
-                "no approval with that id exists",
-            );
-            r.reasons.push(Reason::new(
-                Decision::Block,
+                caller,
                 "approval.unknown",
                 "no approval with that id exists",
             ));
-            return Ok(r);
         };
         let status = a.status(self.now());
         let decision = match status {
@@ -1900,29 +1909,15 @@ impl Gateway {
         Ok(r)
     }
 
-    fn get_plan(&self, plan_id: &str) -> Result<Response, Response> {
+    fn get_plan(&self, caller: &Caller, plan_id: &str) -> Result<Response, Response> {
         let tool = tools::GET_PLAN;
-        let caller = Caller {
-            agent_id: self.cfg.agent_id.clone(),
-        };
-        let id = parse_id::<PlanId>(plan_id).map_err(|e| self.reject_input(tool, &caller, &e))?;
+        let id = parse_id::<PlanId>(plan_id).map_err(|e| self.reject_input(tool, caller, &e))?;
         let rec = self
             .store()
             .plan(id)
-            .map_err(|e| self.internal(tool, &caller, &e.to_string()))?;
+            .map_err(|e| self.internal(tool, caller, &e.to_string()))?;
         let Some(rec) = rec else {
-            let mut r = Response::new(
-                tool,
-                Decision::Block,
-                Status::Refused,
-                "no plan with that id exists",
-            );
-            r.reasons.push(Reason::new(
-                Decision::Block,
-                "plan.unknown",
-                "no plan with that id exists",
-            ));
-            return Ok(r);
+            return Ok(self.not_found(tool, caller, "plan.unknown", "no plan with that id exists"));
         };
         let now = self.now();
         let status = if rec.status == PlanStatus::Planned && now >= rec.expires_at {

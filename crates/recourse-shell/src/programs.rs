@@ -609,29 +609,30 @@ fn git_model(args: &[Word]) -> Model {
     }
 }
 
+/// kubectl's short options that take a value.
+const KUBECTL_SHORT_ARGS: &str = "nolcfLs";
+/// kubectl's long options that take a value.
+const KUBECTL_LONG_ARGS: &[&str] = &[
+    "namespace",
+    "output",
+    "selector",
+    "context",
+    "kubeconfig",
+    "cluster",
+    "user",
+    "field-selector",
+    "server",
+    "token",
+    "template",
+    "sort-by",
+    "container",
+    "since",
+    "tail",
+];
+
 /// Whether a kubectl invocation prints Secret data in clear.
 pub fn kubectl_reveals_secret(args: &[Word]) -> bool {
-    let p = args::parse(
-        args,
-        "nolcfLs",
-        &[
-            "namespace",
-            "output",
-            "selector",
-            "context",
-            "kubeconfig",
-            "cluster",
-            "user",
-            "field-selector",
-            "server",
-            "token",
-            "template",
-            "sort-by",
-            "container",
-            "since",
-            "tail",
-        ],
-    );
+    let p = args::parse(args, KUBECTL_SHORT_ARGS, KUBECTL_LONG_ARGS);
     if p.operands.first().map(|w| w.text.as_str()) != Some("get") {
         return false;
     }
@@ -662,27 +663,7 @@ pub fn kubectl_reveals_secret(args: &[Word]) -> bool {
 }
 
 fn kubectl_model(args: &[Word]) -> Model {
-    let p = args::parse(
-        args,
-        "nolcfLs",
-        &[
-            "namespace",
-            "output",
-            "selector",
-            "context",
-            "kubeconfig",
-            "cluster",
-            "user",
-            "field-selector",
-            "server",
-            "token",
-            "template",
-            "sort-by",
-            "container",
-            "since",
-            "tail",
-        ],
-    );
+    let p = args::parse(args, KUBECTL_SHORT_ARGS, KUBECTL_LONG_ARGS);
     let Some(sub) = p.operands.first() else {
         return Model::ReadOnly;
     };
