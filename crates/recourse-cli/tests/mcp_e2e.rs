@@ -46,3 +46,45 @@ fn python_mcp_client_end_to_end() {
     );
     assert!(stdout.contains("ok: audit chain verifies"));
 }
+
+/// The MCP Inspector CLI (npm, installed by the project's test command) lists the 14 tools.
+#[test]
+fn mcp_inspector_cli_lists_the_tools() {
+    let Some(inspector) = recourse_testkit::tool("inspector/node_modules/.bin/mcp-inspector")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let state = dir.path().join("state");
+    let out = Command::new(inspector)
+        .args(["--cli", "--method", "tools/list", "--"])
+        .arg(env!("CARGO_BIN_EXE_recourse"))
+        .args([
+            "gateway",
+            "serve",
+            "--env=prod",
+            "--log-level",
+            "error",
+            "--state-dir",
+        ])
+        .arg(&state)
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 14, "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("gateway_")));
+}
