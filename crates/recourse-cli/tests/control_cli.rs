@@ -1,0 +1,171 @@
+//! The human control plane from the command line, on a state directory a gateway created.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::{Command, Output};
+
+use recourse_exec::sandbox::Helper;
+use recourse_exec::{Caller, Gateway, GatewayConfig, ToolCall};
+use recourse_policy::{Environment, Policy};
+
+fn recourse(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_recourse"))
+        .args(args)
+        .env("USER", "operator-olga")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A gateway that has received one escalated call whose command hides a zero-width character.
+fn setup() -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut p = Policy::default();
+    p.shell.allowed_paths = vec![work.display().to_string()];
+    let state = dir.path().join("state");
+    let mut cfg = GatewayConfig::new(
+        state.clone(),
+        Environment::Prod,
+        p,
+        Helper {
+            program: env!("CARGO_BIN_EXE_recourse").into(),
+            prefix: vec!["__sandbox".into()],
+        },
+    );
+    cfg.agent_id = "agent-x".into();
+    let gw = Gateway::open(cfg).unwrap();
+    let r = gw.handle(
+        ToolCall::ShellExec {
+            command: "mkdir build\u{200b}dir".into(),
+            cwd: None,
+            timeout: None,
+            approval_id: None,
+        },
+        &Caller {
+            agent_id: "agent-x".into(),
+        },
+    );
+    let id = r.approval_id.unwrap().to_string();
+    (dir, state.display().to_string(), id)
+}
+
+#[test]
+fn list_show_approve_reject() {
+    let (_d, state, id) = setup();
+    let out = recourse(&["approvals", "list", "--pending", "--state-dir", &state]);
+    assert!(
+        out.status.success() && text(&out).contains(&id),
+        "{}",
+        text(&out)
+    );
+    let out = recourse(&["approvals", "list", "--json", "--state-dir", &state]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["status"], "pending");
+    let out = recourse(&["approvals", "show", &id, "--state-dir", &state]);
+    let t = text(&out);
+    assert!(
+        t.contains("\\u{200B}"),
+        "invisible character shown as an escape: {t}"
+    );
+    assert!(!t.contains('\u{200b}'), "{t}");
+    // The agent's own identity cannot approve.
+    let out = recourse(&[
+        "approvals",
+        "approve",
+        &id,
+        "--reason",
+        "x",
+        "--as",
+        "agent-x",
+        "--state-dir",
+        &state,
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out).contains("cannot approve"), "{}", text(&out));
+    // A reason is mandatory.
+    let out = recourse(&["approvals", "approve", &id, "--state-dir", &state]);
+    assert_eq!(out.status.code(), Some(2));
+    // The OS user by default.
+    let out = recourse(&[
+        "approvals",
+        "approve",
+        &id,
+        "--reason",
+        "checked the path",
+        "--state-dir",
+        &state,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("operator-olga"), "{}", text(&out));
+    let out = recourse(&[
+        "approvals",
+        "reject",
+        &id,
+        "--reason",
+        "too late",
+        "--state-dir",
+        &state,
+    ]);
+    assert_ne!(out.status.code(), Some(0), "already approved");
+    let out = recourse(&["audit", "tail", "-n", "5", "--state-dir", &state]);
+    assert!(text(&out).contains("approval_granted"), "{}", text(&out));
+    let out = recourse(&["audit", "verify", "--state-dir", &state]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn audit_verify_names_the_first_bad_record() {
+    let (_d, state, _id) = setup();
+    let log = std::path::Path::new(&state).join("audit.jsonl");
+    let t = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(
+        &log,
+        t.replacen("\"event\":\"startup\"", "\"event\":\"startuq\"", 1),
+    )
+    .unwrap();
+    let out = recourse(&["audit", "verify", "--state-dir", &state]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("line 1"), "{}", text(&out));
+}
+
+#[test]
+fn control_plane_without_a_gateway_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = recourse(&[
+        "approvals",
+        "list",
+        "--state-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("no gateway state"), "{}", text(&out));
+}
+
+#[test]
+fn serve_refuses_bad_policy_and_environment_before_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "recourseos:\n  plan_ttl_seconds: 0\n").unwrap();
+    let out = recourse(&[
+        "gateway",
+        "serve",
+        "-e",
+        "prod",
+        "-p",
+        bad.to_str().unwrap(),
+        "--state-dir",
+        dir.path().join("s").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("plan_ttl_seconds"), "{}", text(&out));
+    let out = recourse(&["gateway", "serve", "-e", "qa"]);
+    assert_eq!(out.status.code(), Some(2));
+}
