@@ -395,6 +395,8 @@ pub struct Gateway {
     policy_hash: Digest,
     redactor: Redactor,
     allowed: Vec<PathBuf>,
+    /// Scratch `HOME` for runners: outside the state directory, private to this gateway.
+    scratch: PathBuf,
     clock: Clock,
 }
 
@@ -472,6 +474,24 @@ impl Gateway {
         store.set_meta("policy_sha256", &policy_hash.to_hex())?;
         let redactor = Redactor::from_env(cfg.base_env.clone());
         let allowed = cfg.allowed_paths()?;
+        let scratch = std::env::temp_dir().join(format!(
+            "recourse-home-{}",
+            random_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ));
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&scratch)
+                .map_err(|source| ConfigError::StateDir {
+                    path: scratch.clone(),
+                    source,
+                })?;
+        }
         let gw = Gateway {
             audit: AuditLog::new(audit_path(&cfg.state_dir)),
             store: Mutex::new(store),
@@ -480,6 +500,7 @@ impl Gateway {
             policy_hash,
             redactor,
             allowed,
+            scratch,
             clock: Box::new(system_now),
             cfg,
         };
@@ -891,7 +912,7 @@ impl Gateway {
     }
 
     fn scratch_home(&self) -> PathBuf {
-        self.cfg.state_dir.join("home")
+        self.scratch.clone()
     }
 
     // ---------------------------------------------------------------- shell
@@ -2195,5 +2216,12 @@ impl ControlPlane {
     /// The audit anchor (for verification).
     pub fn audit_anchor(&self) -> Result<Option<(u64, String)>, ControlError> {
         Ok(self.store.audit_anchor()?)
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        // The scratch home holds only what runners left there.
+        let _ = std::fs::remove_dir_all(&self.scratch);
     }
 }

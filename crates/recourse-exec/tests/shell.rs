@@ -261,3 +261,26 @@ fn invalid_input_is_rejected_and_audited() {
     );
     h.verify_audit();
 }
+
+#[test]
+fn state_is_private_and_out_of_the_shells_reach() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = harness(Environment::Dev);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&h.state()), 0o700);
+    assert_eq!(mode(&recourse_exec::db_path(&h.state())), 0o600);
+    assert_eq!(mode(&recourse_exec::audit_path(&h.state())), 0o600);
+    // The shell's HOME is not inside the state directory, and the state directory is not readable.
+    let r = h.shell(&format!(
+        "echo \"$HOME\"; ls {} 2>&1; cat {} 2>&1 | head -c 50",
+        h.state().display(),
+        recourse_exec::audit_path(&h.state()).display()
+    ));
+    let out = stdout(&r);
+    let home = out.lines().next().unwrap_or("");
+    assert!(!home.starts_with(&h.state().display().to_string()), "{out}");
+    assert!(
+        !out.contains("\"seq\""),
+        "audit log readable from the shell: {out}"
+    );
+}

@@ -33,6 +33,17 @@ fn corpus_per_command() {
     let policy = Policy::default();
     let c = Classifier::new(&policy.shell).unwrap();
     const RUNS: u32 = 300;
+    let mut classify_only: Vec<f64> = cmds
+        .iter()
+        .map(|cmd| {
+            let t = Instant::now();
+            for _ in 0..RUNS {
+                black_box(c.classify(black_box(cmd)));
+            }
+            t.elapsed().as_secs_f64() * 1e6 / f64::from(RUNS)
+        })
+        .collect();
+    classify_only.sort_by(f64::total_cmp);
     let mut per: Vec<f64> = cmds
         .iter()
         .map(|cmd| {
@@ -56,6 +67,8 @@ fn corpus_per_command() {
         q(0.9),
         q(1.0)
     );
+    let m = classify_only[(classify_only.len() - 1) / 2];
+    println!("corpus: classify only (parse + classify, no policy decision): median {m:.2} µs");
 }
 
 fn bench_cmd(b: Bencher<'_, '_>, cmd: &str) {

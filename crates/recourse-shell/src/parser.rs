@@ -84,7 +84,10 @@ struct WordBuilder {
 impl WordBuilder {
     fn finish(self) -> Word {
         Word {
-            text: String::from_utf8_lossy(&self.text).into_owned(),
+            // Valid UTF-8 in nearly every case (only `$'\xff'`-style escapes can break it):
+            // take the buffer without copying, fall back to a lossy copy.
+            text: String::from_utf8(self.text)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
             dynamic: self.dynamic,
             glob: self.glob,
             brace: self.brace,

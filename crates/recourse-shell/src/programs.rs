@@ -1058,10 +1058,13 @@ pub fn is_dangerous_assignment(name: &str) -> bool {
         || n.contains("ASKPASS")
 }
 
-/// A set of ASCII needles searched case-insensitively in one pass over the haystack: needles
-/// are indexed by their first byte, so each position costs a table lookup.
+/// A set of ASCII needles searched case-insensitively in one pass over the haystack. Each
+/// needle carries a category bit; a 256-entry table of first bytes lets most positions cost a
+/// single load.
 pub struct NeedleSet {
-    by_first: Vec<Vec<&'static [u8]>>,
+    by_first: Vec<Vec<(&'static [u8], u8)>>,
+    starts: [bool; 256],
+    all: u8,
 }
 
 impl std::fmt::Debug for NeedleSet {
@@ -1071,28 +1074,59 @@ impl std::fmt::Debug for NeedleSet {
 }
 
 impl NeedleSet {
-    /// Indexes needles (which must be lowercase ASCII).
+    /// Indexes needles (lowercase ASCII), all in category 1.
     pub fn new(needles: &[&'static str]) -> Self {
-        let mut by_first: Vec<Vec<&'static [u8]>> = vec![Vec::new(); 256];
-        for n in needles {
-            if let Some(&b) = n.as_bytes().first() {
-                by_first[usize::from(b)].push(n.as_bytes());
+        Self::tagged(&[(needles, 1)])
+    }
+
+    /// Indexes several lists, each with its category bit.
+    pub fn tagged(lists: &[(&[&'static str], u8)]) -> Self {
+        let mut by_first: Vec<Vec<(&'static [u8], u8)>> = vec![Vec::new(); 256];
+        let mut starts = [false; 256];
+        let mut all = 0;
+        for (needles, bit) in lists {
+            all |= *bit;
+            for n in *needles {
+                if let Some(&b) = n.as_bytes().first() {
+                    by_first[usize::from(b)].push((n.as_bytes(), *bit));
+                    starts[usize::from(b)] = true;
+                    starts[usize::from(b.to_ascii_uppercase())] = true;
+                }
             }
         }
-        NeedleSet { by_first }
+        NeedleSet {
+            by_first,
+            starts,
+            all,
+        }
+    }
+
+    /// The categories of the needles that occur in `hay`, ignoring ASCII case.
+    pub fn scan(&self, hay: &str) -> u8 {
+        let h = hay.as_bytes();
+        let mut found = 0u8;
+        for (i, b) in h.iter().enumerate() {
+            if !self.starts[usize::from(*b)] {
+                continue;
+            }
+            for (n, bit) in &self.by_first[usize::from(b.to_ascii_lowercase())] {
+                if found & bit == 0
+                    && h.get(i..i + n.len())
+                        .is_some_and(|w| w.eq_ignore_ascii_case(n))
+                {
+                    found |= bit;
+                    if found == self.all {
+                        return found;
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// Whether any needle occurs in `hay`, ignoring ASCII case.
     pub fn any_in(&self, hay: &str) -> bool {
-        let h = hay.as_bytes();
-        h.iter().enumerate().any(|(i, b)| {
-            self.by_first[usize::from(b.to_ascii_lowercase())]
-                .iter()
-                .any(|n| {
-                    h.get(i..i + n.len())
-                        .is_some_and(|w| w.eq_ignore_ascii_case(n))
-                })
-        })
+        self.scan(hay) != 0
     }
 }
 
@@ -1839,10 +1873,15 @@ pub struct CodeSignals {
 /// Scans inline code for what it does. Heuristic and only ever raising: any code is at least
 /// not read-only.
 pub fn code_signals(code: &str) -> CodeSignals {
+    static SET: std::sync::OnceLock<NeedleSet> = std::sync::OnceLock::new();
+    let set = SET.get_or_init(|| {
+        NeedleSet::tagged(&[(NET_SIGNALS, 1), (EXEC_SIGNALS, 2), (WRITE_SIGNALS, 4)])
+    });
+    let found = set.scan(code);
     CodeSignals {
-        network: needles!(NET_SIGNALS).any_in(code),
-        exec: needles!(EXEC_SIGNALS).any_in(code),
-        write: needles!(WRITE_SIGNALS).any_in(code),
+        network: found & 1 != 0,
+        exec: found & 2 != 0,
+        write: found & 4 != 0,
     }
 }
 
