@@ -86,6 +86,11 @@ pub fn config(args: &ServeArgs) -> Result<GatewayConfig, CliError> {
         .policy
         .as_deref()
         .map_or_else(|| "built-in default".into(), |p| p.display().to_string());
+    cfg.policy_path = args
+        .policy
+        .policy
+        .as_ref()
+        .and_then(|p| p.canonicalize().ok());
     cfg.agent_id = args.agent_id.clone();
     cfg.terraform_bin = args.terraform.clone();
     cfg.terraform_init_args = args.terraform_init_args.clone();

@@ -103,6 +103,8 @@ pub struct GatewayConfig {
     pub policy: Policy,
     /// Where the policy came from (for messages).
     pub policy_source: String,
+    /// The policy file, if any (kept out of the shell's reach).
+    pub policy_path: Option<PathBuf>,
     /// The agent's identity (approvals by this identity are refused).
     pub agent_id: String,
     /// terraform binary.
@@ -143,6 +145,7 @@ impl GatewayConfig {
             environment,
             policy,
             policy_source: "built-in default".into(),
+            policy_path: None,
             agent_id: "agent".into(),
             terraform_bin: PathBuf::from("terraform"),
             terraform_init_args: Vec::new(),

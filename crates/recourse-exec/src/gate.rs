@@ -328,6 +328,7 @@ pub(crate) enum Permitted {
         env: Vec<(String, String)>,
         home: PathBuf,
         writable: Vec<PathBuf>,
+        deny: Vec<PathBuf>,
         net_deny: bool,
         timeout: Duration,
         max_output: usize,
@@ -911,6 +912,34 @@ impl Gateway {
         env
     }
 
+    /// What the shell may never touch: the gateway's state, its policy file, and the gateway
+    /// user's cloud, cluster and SSH credentials.
+    fn sandbox_deny(&self) -> Vec<PathBuf> {
+        let mut deny = vec![self.cfg.state_dir.clone()];
+        deny.extend(self.cfg.policy_path.iter().cloned());
+        let home = self
+            .cfg
+            .base_env
+            .iter()
+            .find(|(k, _)| k == "HOME")
+            .map(|(_, v)| PathBuf::from(v))
+            .or_else(|| std::env::var_os("HOME").map(PathBuf::from));
+        if let Some(h) = home {
+            for d in [
+                ".aws",
+                ".kube",
+                ".ssh",
+                ".config/gcloud",
+                ".azure",
+                ".docker",
+                ".gnupg",
+            ] {
+                deny.push(h.join(d));
+            }
+        }
+        deny
+    }
+
     fn scratch_home(&self) -> PathBuf {
         self.scratch.clone()
     }
@@ -969,6 +998,7 @@ impl Gateway {
             env: self.runner_env(&self.cfg.runner_env.shell, &home),
             home,
             writable: self.allowed.clone(),
+            deny: self.sandbox_deny(),
             net_deny: policy.shell.network == NetworkAccess::Deny,
             timeout: Duration::from_secs(timeout_s),
             max_output: usize::try_from(policy.shell.max_output_bytes.get()).unwrap_or(usize::MAX),

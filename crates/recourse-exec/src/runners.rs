@@ -52,6 +52,7 @@ pub fn run_shell(
         env,
         home,
         writable,
+        deny,
         net_deny,
         timeout,
         max_output,
@@ -64,7 +65,8 @@ pub fn run_shell(
     };
     let mut write: Vec<&Path> = writable.iter().map(PathBuf::as_path).collect();
     write.push(home.as_path());
-    let argv = helper.argv(&write, net_deny, "/bin/sh", &["-c", &command]);
+    let deny: Vec<&Path> = deny.iter().map(PathBuf::as_path).collect();
+    let argv = helper.argv(&write, &deny, net_deny, "/bin/sh", &["-c", &command]);
     let spec = Spec {
         program: helper.program.clone(),
         args: argv,

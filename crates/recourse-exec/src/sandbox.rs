@@ -7,8 +7,9 @@
 //!   126 if the kernel refuses: policy requires it, so no fallback;
 //! - a Landlock ruleset: read and execute under the system directories, full access only
 //!   under `--write` directories (the policy's allowed paths and a scratch home), nothing
-//!   anywhere else — so the state directory, the policy file, `~/.aws`, `~/.kube` and
-//!   `~/.ssh` are out of reach. Kernels without Landlock run unconfined and say so.
+//!   anywhere else; `--deny` paths (the state directory, the policy file, `~/.aws`, `~/.kube`,
+//!   `~/.ssh`) are carved out of every grant, so they stay out of reach even when they sit
+//!   under `/etc` or inside an allowed path. Kernels without Landlock run unconfined and say so.
 //!
 //! Its first stderr line reports what was enforced: `recourse-sandbox: landlock=full|partial|none netns=yes|no`.
 
@@ -60,18 +61,53 @@ impl Enforced {
     }
 }
 
-fn landlock(write: &[PathBuf]) -> Result<&'static str, String> {
+/// Landlock rules only grant; to keep `deny` paths out of a granted hierarchy, a root that has
+/// a denied path beneath it is replaced by grants on its children, recursively, skipping the
+/// denied branch. Returns (full grants, directories that were split: listable only). Depth is
+/// capped; past the cap nothing more is granted (fail closed).
+pub fn grants_around(roots: &[PathBuf], deny: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    fn expand(p: &Path, deny: &[PathBuf], out: &mut (Vec<PathBuf>, Vec<PathBuf>), depth: usize) {
+        if deny.iter().any(|d| p.starts_with(d)) {
+            return;
+        }
+        if !deny.iter().any(|d| d.starts_with(p)) {
+            out.0.push(p.to_owned());
+            return;
+        }
+        if depth > 16 {
+            return;
+        }
+        out.1.push(p.to_owned());
+        if let Ok(entries) = std::fs::read_dir(p) {
+            for e in entries.flatten() {
+                expand(&e.path(), deny, out, depth + 1);
+            }
+        }
+    }
+    let deny: Vec<PathBuf> = deny.iter().filter_map(|d| d.canonicalize().ok()).collect();
+    let mut out = (Vec::new(), Vec::new());
+    for r in roots {
+        if let Ok(c) = r.canonicalize() {
+            expand(&c, &deny, &mut out, 0);
+        }
+    }
+    out
+}
+
+fn landlock(write: &[PathBuf], deny: &[PathBuf]) -> Result<&'static str, String> {
     let abi = ABI::V3;
-    let existing = |paths: Vec<PathBuf>| -> Vec<PathBuf> {
-        paths.into_iter().filter(|p| p.exists()).collect()
-    };
-    let read: Vec<PathBuf> = existing(READ_DIRS.iter().map(PathBuf::from).collect());
-    let write = existing(write.to_vec());
+    let read_roots: Vec<PathBuf> = READ_DIRS.iter().map(PathBuf::from).collect();
+    let (read, read_split) = grants_around(&read_roots, deny);
+    let (write, write_split) = grants_around(write, deny);
+    // Split directories stay listable (so `ls` works) but grant nothing beneath them: no file
+    // reads, no new files.
+    let listable: Vec<PathBuf> = read_split.into_iter().chain(write_split).collect();
     let status = Ruleset::default()
         .handle_access(AccessFs::from_all(abi))
         .and_then(|r| r.create())
         .and_then(|r| r.add_rules(path_beneath_rules(&read, AccessFs::from_read(abi))))
         .and_then(|r| r.add_rules(path_beneath_rules(&write, AccessFs::from_all(abi))))
+        .and_then(|r| r.add_rules(path_beneath_rules(&listable, AccessFs::ReadDir)))
         .and_then(|r| r.add_rules(path_beneath_rules(["/dev/null"], AccessFs::from_all(abi))))
         .and_then(|r| r.restrict_self())
         .map_err(|e| e.to_string())?;
@@ -106,6 +142,7 @@ fn isolate_network() -> Result<(), String> {
 /// Returns only on failure, with the exit code to use.
 pub fn helper_main(args: Vec<String>) -> i32 {
     let mut write: Vec<PathBuf> = Vec::new();
+    let mut deny: Vec<PathBuf> = Vec::new();
     let mut net_deny = false;
     let mut i = 0;
     while let Some(a) = args.get(i) {
@@ -114,6 +151,12 @@ pub fn helper_main(args: Vec<String>) -> i32 {
             "--write" => {
                 if let Some(p) = args.get(i) {
                     write.push(PathBuf::from(p));
+                    i += 1;
+                }
+            }
+            "--deny" => {
+                if let Some(p) = args.get(i) {
+                    deny.push(PathBuf::from(p));
                     i += 1;
                 }
             }
@@ -143,7 +186,7 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     } else {
         false
     };
-    let ll = match landlock(&write) {
+    let ll = match landlock(&write, &deny) {
         Ok(s) => s,
         Err(e) => {
             eprintln!(
@@ -176,6 +219,7 @@ impl Helper {
     pub fn argv(
         &self,
         write: &[&Path],
+        deny: &[&Path],
         net_deny: bool,
         program: &str,
         args: &[&str],
@@ -184,6 +228,10 @@ impl Helper {
         for w in write {
             v.push("--write".into());
             v.push(w.display().to_string());
+        }
+        for d in deny {
+            v.push("--deny".into());
+            v.push(d.display().to_string());
         }
         v.push("--net".into());
         v.push(if net_deny { "deny" } else { "allow" }.into());

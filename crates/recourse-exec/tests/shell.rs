@@ -284,3 +284,68 @@ fn state_is_private_and_out_of_the_shells_reach() {
         "audit log readable from the shell: {out}"
     );
 }
+
+/// Landlock grants hierarchies; the state dir, the policy file and credential folders are
+/// carved out even when they sit inside an allowed path.
+#[test]
+fn denied_paths_inside_allowed_paths_stay_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work").canonicalize().unwrap_or_else(|_| {
+        std::fs::create_dir_all(dir.path().join("work")).unwrap();
+        dir.path().join("work").canonicalize().unwrap()
+    });
+    std::fs::write(work.join("policy.yaml"), "recourseos:\n  version: '2.0'\n").unwrap();
+    std::fs::create_dir_all(work.join(".ssh")).unwrap();
+    std::fs::write(work.join(".ssh/id_rsa"), "PRIVATE").unwrap();
+    std::fs::write(work.join("notes.txt"), "visible").unwrap();
+    let mut p = Policy::default();
+    p.shell.allowed_paths = vec![work.display().to_string()];
+    let mut cfg = recourse_exec::GatewayConfig::new(
+        dir.path().join("state"),
+        Environment::Dev,
+        p,
+        sandbox_helper(),
+    );
+    cfg.policy_path = Some(work.join("policy.yaml"));
+    cfg.base_env = vec![("HOME".into(), work.display().to_string())];
+    let gw = recourse_exec::Gateway::open(cfg).unwrap();
+    let caller = recourse_exec::Caller {
+        agent_id: "agent".into(),
+    };
+    let r = gw.handle(
+        ToolCall::ShellExec {
+            // The key is reached indirectly (naming `.ssh` would escalate); dev runs unknown
+            // commands with a warning.
+            command: "head -c 20 notes.txt; echo; head -c 20 policy.yaml 2>&1; echo; cat $(find . -name 'id_*') 2>&1; ls"
+                .into(),
+            cwd: None,
+            timeout: None,
+            approval_id: None,
+        },
+        &caller,
+    );
+    let o = r
+        .output
+        .clone()
+        .unwrap_or_else(|| panic!("did not run: {r:#?}"));
+    let landlock = r
+        .data
+        .as_ref()
+        .and_then(|d| d["sandbox"]["landlock"].as_str())
+        .unwrap_or("none")
+        .to_owned();
+    if landlock == "none" {
+        eprintln!("NOTE: no Landlock on this kernel");
+        return;
+    }
+    assert!(o.stdout.contains("visible"), "{o:#?}");
+    assert!(
+        !o.stdout.contains("recourseos"),
+        "policy file readable: {o:#?}"
+    );
+    assert!(!o.stdout.contains("PRIVATE"), "key readable: {o:#?}");
+    assert!(
+        o.stdout.contains("notes.txt"),
+        "the allowed path stays listable: {o:#?}"
+    );
+}
