@@ -1,8 +1,9 @@
 //! `recourse gateway doctor`: self-tests against a real gateway.
 //!
 //! The checks run a real `Gateway` in a temporary state directory, with the environment and
-//! policy under test, through the MCP server's tool-call handler (the same code a client's
-//! `tools/call` reaches). terraform and kubectl are replaced by stand-ins that report a
+//! policy under test, behind the real MCP server, and talk to it with an in-process MCP client
+//! over an in-memory pipe: JSON-RPC, initialization, `tools/list` and `tools/call` exactly as
+//! an agent's client would. terraform and kubectl are replaced by stand-ins that report a
 //! `default` workspace and an empty state and never touch infrastructure: every check is decided
 //! by the gate before a real binary would run. A check passes only if the gateway behaves as the
 //! security property requires under the given policy; a weakened policy fails loudly.
@@ -36,19 +37,51 @@ struct Doctor {
     policy: Policy,
     policy_source: String,
     dir: PathBuf,
-    server: RecourseServer,
+    mcp: Arc<McpClient>,
     gateway: Arc<Gateway>,
     results: Vec<CheckResult>,
 }
 
 const AGENT: &str = "doctor-agent";
 
-fn call(server: &RecourseServer, tool: &str, args: Value) -> Value {
-    let map = match args {
-        Value::Object(m) => Some(m),
-        _ => None,
-    };
-    match server.call_blocking(tool, map) {
+/// An MCP client connected to the server over an in-memory pipe.
+struct McpClient {
+    rt: tokio::runtime::Runtime,
+    client: rmcp::service::RunningService<rmcp::RoleClient, ()>,
+    tools: Vec<rmcp::model::Tool>,
+}
+
+impl McpClient {
+    fn connect(server: RecourseServer) -> Result<McpClient, String> {
+        use rmcp::ServiceExt;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let (client, tools) = rt.block_on(async move {
+            let (server_io, client_io) = tokio::io::duplex(1 << 20);
+            let (sr, sw) = tokio::io::split(server_io);
+            let (cr, cw) = tokio::io::split(client_io);
+            tokio::spawn(async move {
+                if let Ok(running) = server.serve((sr, sw)).await {
+                    let _ = running.waiting().await;
+                }
+            });
+            let client = ().serve((cr, cw)).await.map_err(|e| e.to_string())?;
+            let tools = client.list_all_tools().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((client, tools))
+        })?;
+        Ok(McpClient { rt, client, tools })
+    }
+}
+
+fn call(c: &McpClient, tool: &str, args: Value) -> Value {
+    let mut params = rmcp::model::CallToolRequestParams::new(tool.to_owned());
+    if let Value::Object(m) = args {
+        params = params.with_arguments(m);
+    }
+    match c.rt.block_on(c.client.call_tool(params)) {
         Ok(r) => {
             let mut v = r.structured_content.unwrap_or(Value::Null);
             if let Some(o) = v.as_object_mut() {
@@ -56,7 +89,7 @@ fn call(server: &RecourseServer, tool: &str, args: Value) -> Value {
             }
             v
         }
-        Err(e) => json!({"protocol_error": e.message, "isError": true}),
+        Err(e) => json!({"protocol_error": e.to_string(), "isError": true}),
     }
 }
 
@@ -201,16 +234,13 @@ impl Doctor {
     }
 
     fn shell(&self, command: &str) -> Value {
-        call(
-            &self.server,
-            "gateway_shell_exec",
-            json!({"command": command}),
-        )
+        call(&self.mcp, "gateway_shell_exec", json!({"command": command}))
     }
 
     fn run_all(&mut self) {
-        let s = self.server.clone();
-        let names: Vec<String> = s.tools().iter().map(|t| t.name.to_string()).collect();
+        let s = Arc::clone(&self.mcp);
+        // What an MCP client sees in tools/list.
+        let names: Vec<String> = s.tools.iter().map(|t| t.name.to_string()).collect();
 
         // Tool exposure.
         let approve_listed = names.iter().any(|n| n.contains("approve"));
@@ -840,12 +870,16 @@ pub fn run(
     let gateway =
         Arc::new(open_gateway(&dir, "state", env, &policy, &source).map_err(CliError::Config)?);
     let server = RecourseServer::new(Arc::clone(&gateway), AGENT.into());
+    let mcp =
+        Arc::new(McpClient::connect(server).map_err(|e| {
+            CliError::Config(format!("doctor: in-process MCP connection failed: {e}"))
+        })?);
     let mut d = Doctor {
         env,
         policy,
         policy_source: source,
         dir: dir.clone(),
-        server,
+        mcp,
         gateway,
         results: Vec::new(),
     };

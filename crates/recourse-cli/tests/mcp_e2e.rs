@@ -88,3 +88,58 @@ fn mcp_inspector_cli_lists_the_tools() {
     assert_eq!(names.len(), 14, "{names:?}");
     assert!(names.iter().all(|n| n.starts_with("gateway_")));
 }
+
+/// A client on a 2025-era protocol version is served: the server answers `initialize` with that
+/// version, and tools/list and tools/call work (raw JSON-RPC over the pipes).
+#[test]
+fn serves_2025_era_clients() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    for version in ["2025-03-26", "2025-06-18"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("work")).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_recourse"))
+            .args([
+                "gateway",
+                "serve",
+                "-e",
+                "prod",
+                "--log-level",
+                "error",
+                "--state-dir",
+            ])
+            .arg(dir.path().join("state"))
+            .current_dir(dir.path().join("work"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let msgs = [
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "old-client", "version": "1"}}}),
+            serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+            serde_json::json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "gateway_shell_exec", "arguments": {"command": "sudo -i"}}}),
+        ];
+        for m in &msgs {
+            writeln!(stdin, "{m}").unwrap();
+        }
+        stdin.flush().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut seen = std::collections::HashMap::new();
+        while seen.len() < 3 {
+            let line = lines.next().expect("server answered").unwrap();
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if let Some(id) = v["id"].as_u64() {
+                seen.insert(id, v);
+            }
+        }
+        drop(stdin);
+        let _ = child.wait();
+        assert_eq!(seen[&1]["result"]["protocolVersion"], version);
+        assert_eq!(seen[&2]["result"]["tools"].as_array().unwrap().len(), 14);
+        assert_eq!(seen[&3]["result"]["isError"], true);
+        assert_eq!(seen[&3]["result"]["structuredContent"]["decision"], "block");
+    }
+}
