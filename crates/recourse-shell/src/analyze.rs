@@ -234,6 +234,7 @@ impl<'c> Walker<'c> {
             let stdin = if i == 0 { Stdin::Inherit } else { Stdin::Pipe };
             infos.push(self.command(c, depth, stdin));
         }
+        self.piped_text(p, &infos, depth);
         let mut flow = Flow::default();
         for (j, info) in infos.iter().enumerate() {
             flow |= info.flow;
@@ -282,6 +283,65 @@ impl<'c> Walker<'c> {
             }
         }
         flow
+    }
+
+    /// `echo '…' | sh`, `printf '…' | python3`: when everything before an interpreter that reads
+    /// stdin is static text, that text is the program: a shell's is parsed and walked like any
+    /// script, another interpreter's is scanned like inline code.
+    fn piped_text(&mut self, p: &Pipeline, infos: &[Info<'_>], depth: usize) {
+        for (j, info) in infos.iter().enumerate() {
+            if !info.flow.stdin_script || j == 0 {
+                continue;
+            }
+            let mut text = String::new();
+            let all_static = p.commands[..j].iter().all(|c| {
+                let Command::Simple(sc) = c else { return false };
+                let Some((name, args)) = sc.words.split_first() else {
+                    return false;
+                };
+                let prog = basename(&name.text);
+                if !matches!(prog, "echo" | "printf")
+                    || args.iter().any(|w| !w.is_static() || w.quoted && w.dynamic)
+                {
+                    return false;
+                }
+                let escapes = prog == "printf" || args.iter().any(|w| w.text == "-e");
+                let words: Vec<&str> = args
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .skip_while(|t| {
+                        prog == "echo" && matches!(*t, "-n" | "-e" | "-E" | "-ne" | "-en")
+                    })
+                    .collect();
+                let mut piece = words.join(" ");
+                if escapes {
+                    piece = piece.replace("\\n", "\n").replace("\\t", "\t");
+                }
+                text.push_str(&piece);
+                text.push('\n');
+                true
+            });
+            if !all_static || text.trim().is_empty() {
+                continue;
+            }
+            let Some(prog) = info.views.first().map(|v| v.prog) else {
+                continue;
+            };
+            if pg::is_shell(prog) {
+                let (_, class) =
+                    self.nested_text(&text, depth + 1, &format!("`{prog}` (piped text)"));
+                self.raise(class);
+            } else {
+                let s = pg::code_signals(&text);
+                if s.network && s.exec {
+                    self.builtin(
+                        Decision::Block,
+                        "shell.builtin.reverse_shell",
+                        format!("the text piped into `{prog}` opens a network connection and runs programs"),
+                    );
+                }
+            }
+        }
     }
 
     fn command<'a>(&mut self, c: &'a Command, depth: usize, stdin: Stdin<'a>) -> Info<'a> {

@@ -543,6 +543,8 @@ fn git_model(args: &[Word]) -> Model {
         "exec",
         "upload-pack",
         "open-files-in-pager",
+        // `git <cmd> --help` opens the manual in a pager, which has shell escapes.
+        "help",
     ];
     if let Some(flag) = any_long(&p, &dangerous) {
         return Model::RunsCode(format!("git {sub} {flag} writes files or runs programs"));
@@ -714,6 +716,17 @@ fn terraform_model(args: &[Word]) -> Model {
         .filter(|t| !t.starts_with('-'))
         .collect();
     match ops.first().copied() {
+        // -json (show, output) and -raw (output) print sensitive values in clear.
+        Some("show" | "output")
+            if args.iter().any(|w| {
+                let t = w.text.trim_start_matches('-');
+                t == "json" || t == "raw" || t.starts_with("json=") || t.starts_with("raw=")
+            }) =>
+        {
+            Model::Mutating(
+                "terraform show/output -json/-raw prints sensitive values in clear".into(),
+            )
+        }
         None | Some("version") | Some("validate") | Some("show") | Some("providers")
         | Some("output") | Some("graph") => Model::ReadOnly,
         Some("fmt") => {
@@ -927,7 +940,8 @@ pub fn readonly_model(prog: &str, args: &[Word]) -> Model {
             .find(|w| !w.text.starts_with('-'))
             .map(|w| w.text.as_str())
         {
-            Some("ps" | "images" | "version" | "info" | "inspect" | "logs") => Model::ReadOnly,
+            // (not `inspect`: it prints containers' environment variables)
+            Some("ps" | "images" | "version" | "info" | "logs") => Model::ReadOnly,
             _ => Model::Mutating("not a read-only docker command".into()),
         },
         "systemctl" => match args
@@ -935,11 +949,16 @@ pub fn readonly_model(prog: &str, args: &[Word]) -> Model {
             .find(|w| !w.text.starts_with('-'))
             .map(|w| w.text.as_str())
         {
+            Some("is-active" | "is-enabled" | "is-failed") => Model::ReadOnly,
+            // These page their output through `less` (shell escapes) unless told not to.
             None
-            | Some(
-                "status" | "show" | "is-active" | "is-enabled" | "is-failed" | "list-units"
-                | "list-unit-files" | "list-timers" | "cat",
-            ) => Model::ReadOnly,
+            | Some("status" | "show" | "list-units" | "list-unit-files" | "list-timers" | "cat") => {
+                if args.iter().any(|w| w.text == "--no-pager") {
+                    Model::ReadOnly
+                } else {
+                    Model::RunsCode("systemctl pages its output through less, which has shell escapes (use --no-pager)".into())
+                }
+            }
             Some("edit") => Model::RunsCode("systemctl edit runs an editor".into()),
             Some(s) => Model::Mutating(format!("systemctl {s} changes services")),
         },
@@ -966,6 +985,10 @@ pub fn dumps_environment(prog: &str, args: &[Word]) -> bool {
         }
         "compgen" => args.iter().any(|w| w.text == "-v" || w.text == "-e"),
         "jq" | "yq" | "gojq" | "jaq" => args.iter().any(|w| mentions_env_builtin(&w.text)),
+        // BSD-style `ps e` (no dash) prints every process's environment.
+        "ps" => args
+            .iter()
+            .any(|w| !w.text.starts_with('-') && w.text.contains('e')),
         _ => false,
     }
 }
@@ -1757,6 +1780,7 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
 
 /// Inline code signals, lowercase.
 const NET_SIGNALS: &[&str] = &[
+    "/inet/",
     "socket",
     "fsockopen",
     "tcpsocket",
