@@ -912,6 +912,7 @@ impl<'c> Walker<'c> {
                 || inner.runs_code
                 || inner.class == ShellClass::Unknown
                 || pg::is_shell(inner_prog)
+                || pg::CODE_CAPABLE.contains(&inner_prog)
                 || inner_prog == "su"
             {
                 self.builtin(Decision::Block, "shell.builtin.privileged_code",
