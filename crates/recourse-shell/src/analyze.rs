@@ -82,6 +82,17 @@ pub(crate) struct Walker<'c> {
     pub(crate) findings: Vec<Reason>,
     pub(crate) class: ShellClass,
     exhausted: bool,
+    /// Files that a network fetch in this command wrote (normalized), in order of appearance.
+    fetched: Vec<String>,
+}
+
+/// A path compared loosely: `./x.sh` and `x.sh` are the same file.
+fn file_key(p: &str) -> String {
+    let mut t = p;
+    while let Some(rest) = t.strip_prefix("./") {
+        t = rest;
+    }
+    crate::args::normalize_path(t)
 }
 
 fn display(words: &[Word]) -> String {
@@ -130,6 +141,19 @@ impl<'c> Walker<'c> {
             findings: Vec::new(),
             class: ShellClass::ReadOnly,
             exhausted: false,
+            fetched: Vec::new(),
+        }
+    }
+
+    /// Blocks running (or making executable) a file that a fetch earlier in the same command
+    /// wrote: `curl -o x.sh URL && bash x.sh` is a fetch into an interpreter, one step removed.
+    fn runs_fetched(&mut self, path: &str, how: &str) {
+        if !self.fetched.is_empty() && self.fetched.contains(&file_key(path)) {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.fetch_then_run",
+                format!("{how} `{path}`, which was just downloaded in the same command"),
+            );
         }
     }
 
@@ -497,6 +521,11 @@ impl<'c> Walker<'c> {
         };
         if writes {
             info.raise(ShellClass::Mutating);
+            if info.flow.fetch {
+                for r in sc.redirects.iter().filter(|r| r.op.writes()) {
+                    self.fetched.push(file_key(&r.target.text));
+                }
+            }
         }
         if command_output_in_args && !sc.words.is_empty() {
             info.raise(ShellClass::Unknown);
@@ -578,6 +607,8 @@ impl<'c> Walker<'c> {
                 format!("the program name `{}` is decided at run time", name.text),
             );
             info.raise(ShellClass::Unknown);
+            // It may well be a shell reading whatever is piped into it.
+            info.flow.stdin_script = matches!(stdin, Stdin::Pipe);
             info.runs_code = true;
             return info;
         }
@@ -702,6 +733,24 @@ impl<'c> Walker<'c> {
         }
         if kind.has(pg::Kind::FETCHER) {
             info.flow.fetch = true;
+            let (short, long): (&str, &[&str]) = match prog {
+                "wget" => ("O", &["output-document"]),
+                _ => ("o", &["output"]),
+            };
+            let parsed = crate::args::parse(args, short, long);
+            let key = format!("-{short}");
+            let long_key = format!("--{}", long.first().copied().unwrap_or("output"));
+            if let Some(out) = parsed.value(&[key.as_str(), long_key.as_str()]) {
+                self.fetched.push(file_key(out));
+            }
+        }
+        if name.text.contains('/') {
+            self.runs_fetched(&name.text, "runs");
+        }
+        if prog == "chmod" {
+            for a in args.iter().skip(1) {
+                self.runs_fetched(&a.text, "makes executable");
+            }
         }
         if kind.has(pg::Kind::NETWORK) {
             info.flow.network = true;
@@ -1121,6 +1170,7 @@ impl<'c> Walker<'c> {
                     return;
                 }
                 // A script file the gateway cannot see.
+                self.runs_fetched(&w.text, &format!("`{prog}` runs"));
                 info.raise(ShellClass::Unknown);
             }
             _ => self.stdin_script(prog, depth, stdin, info, true),
@@ -1241,6 +1291,7 @@ impl<'c> Walker<'c> {
         }
         match operand {
             Some(w) if w.text != "-" => {
+                self.runs_fetched(&w.text, &format!("`{prog}` runs"));
                 if w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
                     if word_fetches(w) {
                         self.builtin(
@@ -1339,6 +1390,9 @@ impl<'c> Walker<'c> {
             }
             _ => {
                 // source / .
+                if let Some(w) = args.first() {
+                    self.runs_fetched(&w.text, &format!("`{prog}` runs"));
+                }
                 if let Some(w) = args.first()
                     && word_fetches(w)
                 {
