@@ -1137,11 +1137,11 @@ pub fn is_dangerous_assignment(name: &str) -> bool {
 }
 
 /// A set of ASCII needles searched case-insensitively in one pass over the haystack. Each
-/// needle carries a category bit; a 256-entry table of first bytes lets most positions cost a
-/// single load.
+/// needle carries a category bit. A bitset of the (lowercased) first two bytes of every needle
+/// lets nearly every position cost one lookup.
 pub struct NeedleSet {
     by_first: Vec<Vec<(&'static [u8], u8)>>,
-    starts: [bool; 256],
+    pairs: Vec<u64>,
     all: u8,
 }
 
@@ -1151,8 +1151,12 @@ impl std::fmt::Debug for NeedleSet {
     }
 }
 
+fn pair_index(a: u8, b: u8) -> usize {
+    (usize::from(a.to_ascii_lowercase()) << 8) | usize::from(b.to_ascii_lowercase())
+}
+
 impl NeedleSet {
-    /// Indexes needles (lowercase ASCII), all in category 1.
+    /// Indexes needles (lowercase ASCII, at least two bytes), all in category 1.
     pub fn new(needles: &[&'static str]) -> Self {
         Self::tagged(&[(needles, 1)])
     }
@@ -1160,21 +1164,22 @@ impl NeedleSet {
     /// Indexes several lists, each with its category bit.
     pub fn tagged(lists: &[(&[&'static str], u8)]) -> Self {
         let mut by_first: Vec<Vec<(&'static [u8], u8)>> = vec![Vec::new(); 256];
-        let mut starts = [false; 256];
+        let mut pairs = vec![0u64; 1024];
         let mut all = 0;
         for (needles, bit) in lists {
             all |= *bit;
             for n in *needles {
-                if let Some(&b) = n.as_bytes().first() {
-                    by_first[usize::from(b)].push((n.as_bytes(), *bit));
-                    starts[usize::from(b)] = true;
-                    starts[usize::from(b.to_ascii_uppercase())] = true;
+                let b = n.as_bytes();
+                if let [b0, b1, ..] = b {
+                    by_first[usize::from(*b0)].push((b, *bit));
+                    let idx = pair_index(*b0, *b1);
+                    pairs[idx / 64] |= 1 << (idx % 64);
                 }
             }
         }
         NeedleSet {
             by_first,
-            starts,
+            pairs,
             all,
         }
     }
@@ -1183,14 +1188,15 @@ impl NeedleSet {
     pub fn scan(&self, hay: &str) -> u8 {
         let h = hay.as_bytes();
         let mut found = 0u8;
-        for (i, b) in h.iter().enumerate() {
-            if !self.starts[usize::from(*b)] {
+        for (i, w) in h.windows(2).enumerate() {
+            let idx = pair_index(w[0], w[1]);
+            if self.pairs[idx / 64] & (1 << (idx % 64)) == 0 {
                 continue;
             }
-            for (n, bit) in &self.by_first[usize::from(b.to_ascii_lowercase())] {
+            for (n, bit) in &self.by_first[usize::from(w[0].to_ascii_lowercase())] {
                 if found & bit == 0
                     && h.get(i..i + n.len())
-                        .is_some_and(|w| w.eq_ignore_ascii_case(n))
+                        .is_some_and(|x| x.eq_ignore_ascii_case(n))
                 {
                     found |= bit;
                     if found == self.all {
