@@ -318,31 +318,30 @@ impl Response {
     }
 }
 
-/// What a permit lets a runner do.
+/// A confined shell command a permit allows.
 #[derive(Debug)]
-pub(crate) enum Permitted {
-    Process(Spec),
-    Shell {
-        command: String,
-        cwd: PathBuf,
-        env: Vec<(String, String)>,
-        home: PathBuf,
-        writable: Vec<PathBuf>,
-        deny: Vec<PathBuf>,
-        net_deny: bool,
-        timeout: Duration,
-        max_output: usize,
-    },
+pub(crate) struct ShellJob {
+    pub(crate) command: String,
+    pub(crate) cwd: PathBuf,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) home: PathBuf,
+    pub(crate) writable: Vec<PathBuf>,
+    pub(crate) deny: Vec<PathBuf>,
+    pub(crate) net_deny: bool,
+    pub(crate) timeout: Duration,
+    pub(crate) max_output: usize,
 }
 
-/// Permission to run exactly one decided action. Only the gate constructs one.
+/// Permission to run exactly one decided action of kind `T` (a terraform/kubectl process
+/// [`Spec`], or a shell job). Only the gate constructs one, and each runner accepts only its own
+/// kind, so a permit for one thing can never run another.
 #[derive(Debug)]
-pub struct Permit {
-    permitted: Permitted,
+pub struct Permit<T> {
+    permitted: T,
 }
 
-impl Permit {
-    pub(crate) fn into_permitted(self) -> Permitted {
+impl<T> Permit<T> {
+    pub(crate) fn into_permitted(self) -> T {
         self.permitted
     }
 }
@@ -659,7 +658,7 @@ impl Gateway {
     /// Steps 4–6 for a decided call: bind an approval if it escalates, check a presented one,
     /// write the "decided" record, and only then issue the permit.
     #[allow(clippy::too_many_arguments)]
-    fn permit(
+    fn permit<T>(
         &self,
         tool: &str,
         caller: &Caller,
@@ -669,8 +668,8 @@ impl Gateway {
         plan_id: Option<PlanId>,
         verdict: &Verdict,
         approval_id: Option<&str>,
-        permitted: Permitted,
-    ) -> Result<(Permit, Option<ApprovalId>), Response> {
+        permitted: T,
+    ) -> Result<(Permit<T>, Option<ApprovalId>), Response> {
         let now = self.now();
         let digest = request_digest(RequestBinding {
             tool,
@@ -992,7 +991,7 @@ impl Gateway {
         let arguments = json!({"command": command, "cwd": cwd_canon, "timeout": timeout_s});
         let home = self.scratch_home();
         let _ = std::fs::create_dir_all(&home);
-        let permitted = Permitted::Shell {
+        let permitted = ShellJob {
             command: command.to_owned(),
             cwd: cwd_canon.clone(),
             env: self.runner_env(&self.cfg.runner_env.shell, &home),
@@ -1548,9 +1547,7 @@ impl Gateway {
             ],
             Duration::from_secs(3600),
         );
-        let permit = Permit {
-            permitted: Permitted::Process(spec),
-        };
+        let permit = Permit { permitted: spec };
         let outcome = runners::run_tool(permit, &self.redactor);
         let mut r = Response::new(tool, verdict.decision(), Status::Executed, "");
         r.reasons = verdict.reasons().to_vec();
@@ -1886,7 +1883,7 @@ impl Gateway {
             None,
             &verdict,
             approval_id.as_deref(),
-            Permitted::Process(spec),
+            spec,
         )?;
         let mut r = Response::new(tool, verdict.decision(), Status::Executed, "executed");
         r.reasons = verdict.reasons().to_vec();

@@ -2,9 +2,8 @@
 //! [`Permit`](crate::gate::Permit) by value, so nothing runs that the gate did not decide.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use crate::gate::{Permit, Permitted};
+use crate::gate::{Permit, ShellJob};
 use crate::process::{self, Outcome, SpawnError, Spec};
 use crate::redact::Redactor;
 use crate::sandbox::{Enforced, Helper, STATUS_PREFIX};
@@ -19,34 +18,17 @@ pub struct ShellOutcome {
 }
 
 /// Runs a permitted kubectl or terraform invocation (argv fixed by the gate).
-pub fn run_tool(permit: Permit, redactor: &Redactor) -> Result<Outcome, SpawnError> {
-    let spec = match permit.into_permitted() {
-        Permitted::Process(spec) => spec,
-        Permitted::Shell { .. } => unreachable_shell(),
-    };
-    process::run(&spec, redactor)
-}
-
-fn unreachable_shell() -> Spec {
-    // The gate never hands a shell permit to `run_tool`; an empty spec fails to spawn.
-    Spec {
-        program: PathBuf::new(),
-        args: vec![],
-        env: vec![],
-        cwd: PathBuf::from("/"),
-        stdin: None,
-        timeout: Duration::from_secs(1),
-        max_output: 0,
-    }
+pub fn run_tool(permit: Permit<Spec>, redactor: &Redactor) -> Result<Outcome, SpawnError> {
+    process::run(&permit.into_permitted(), redactor)
 }
 
 /// Runs a permitted shell command inside the sandbox helper.
 pub fn run_shell(
-    permit: Permit,
+    permit: Permit<ShellJob>,
     helper: &Helper,
     redactor: &Redactor,
 ) -> Result<ShellOutcome, SpawnError> {
-    let Permitted::Shell {
+    let ShellJob {
         command,
         cwd,
         env,
@@ -56,13 +38,7 @@ pub fn run_shell(
         net_deny,
         timeout,
         max_output,
-    } = permit.into_permitted()
-    else {
-        return process::run(&unreachable_shell(), redactor).map(|outcome| ShellOutcome {
-            outcome,
-            enforced: None,
-        });
-    };
+    } = permit.into_permitted();
     let mut write: Vec<&Path> = writable.iter().map(PathBuf::as_path).collect();
     write.push(home.as_path());
     let deny: Vec<&Path> = deny.iter().map(PathBuf::as_path).collect();
