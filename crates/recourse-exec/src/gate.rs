@@ -994,7 +994,24 @@ impl Gateway {
         let permitted = ShellJob {
             command: command.to_owned(),
             cwd: cwd_canon.clone(),
-            env: self.runner_env(&self.cfg.runner_env.shell, &home),
+            env: {
+                let mut env = self.runner_env(&self.cfg.runner_env.shell, &home);
+                // Defense in depth: no pagers, and git's filesystem monitor (which a planted
+                // .git/config could point at a program) off; env config outranks repo config.
+                for (k, v) in [
+                    ("PAGER", "cat"),
+                    ("GIT_PAGER", "cat"),
+                    ("MANPAGER", "cat"),
+                    ("SYSTEMD_PAGER", ""),
+                    ("LESSSECURE", "1"),
+                    ("GIT_CONFIG_COUNT", "1"),
+                    ("GIT_CONFIG_KEY_0", "core.fsmonitor"),
+                    ("GIT_CONFIG_VALUE_0", "false"),
+                ] {
+                    env.push((k.to_owned(), v.to_owned()));
+                }
+                env
+            },
             home,
             writable: self.allowed.clone(),
             deny: self.sandbox_deny(),

@@ -349,3 +349,32 @@ fn denied_paths_inside_allowed_paths_stay_unreadable() {
         "the allowed path stays listable: {o:#?}"
     );
 }
+
+/// A planted `.git/config` cannot make a read-only `git status` run a program: the runner
+/// pins core.fsmonitor=false through the environment, which outranks repository config.
+#[test]
+fn planted_git_config_does_not_run_programs() {
+    let h = harness(Environment::Prod);
+    let marker = h.work().join("fsmonitor-ran");
+    let init = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(h.work())
+        .status();
+    if !init.is_ok_and(|s| s.success()) {
+        eprintln!("NOTE: git not available");
+        return;
+    }
+    let hook = h.work().join("hook.sh");
+    std::fs::write(&hook, format!("#!/bin/sh\ntouch {}\n", marker.display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let st = std::process::Command::new("git")
+        .args(["config", "core.fsmonitor", hook.to_str().unwrap()])
+        .current_dir(h.work())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let r = h.shell("git status --short");
+    assert_executed(&r);
+    assert!(!marker.exists(), "the planted fsmonitor hook ran: {r:#?}");
+}

@@ -721,6 +721,12 @@ pub fn kubectl_reveals_secret(args: &[Word]) -> bool {
 
 fn kubectl_model(args: &[Word]) -> Model {
     let p = args::parse(args, KUBECTL_SHORT_ARGS, KUBECTL_LONG_ARGS);
+    // A kubeconfig can name a credential plugin (`users[].user.exec`) that kubectl runs.
+    if p.has_long("kubeconfig") {
+        return Model::RunsCode(
+            "kubectl --kubeconfig can run the credential plugin a kubeconfig names".into(),
+        );
+    }
     let Some(sub) = p.operands.first() else {
         return Model::ReadOnly;
     };
@@ -1120,6 +1126,7 @@ pub fn is_dangerous_assignment(name: &str) -> bool {
             | "PYTHONPATH"
             | "PYTHONSTARTUP"
             | "NODE_OPTIONS"
+            | "KUBECONFIG"
             | "RUBYOPT"
             | "RUBYLIB"
             | "HOME"
