@@ -1002,7 +1002,7 @@ impl Gateway {
                     ("PAGER", "cat"),
                     ("GIT_PAGER", "cat"),
                     ("MANPAGER", "cat"),
-                    ("SYSTEMD_PAGER", ""),
+                    ("SYSTEMD_PAGER", "cat"),
                     ("LESSSECURE", "1"),
                     ("GIT_CONFIG_COUNT", "1"),
                     ("GIT_CONFIG_KEY_0", "core.fsmonitor"),
