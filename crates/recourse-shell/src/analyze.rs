@@ -447,7 +447,9 @@ impl<'c> Walker<'c> {
                     format!("redirection overwrites the disk `{t}`"),
                 );
             }
-        } else if pg::is_credential_path(t) {
+        } else if pg::is_credential_path(t)
+            || ((r.target.glob || r.target.brace) && pg::pattern_may_name_credentials(t))
+        {
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.credential_read",
@@ -571,11 +573,25 @@ impl<'c> Walker<'c> {
         }
         let text = w.text.as_str();
         let value = text.split_once('=').map_or(text, |(_, v)| v);
-        if pg::is_credential_path(text) || (value != text && pg::is_credential_path(value)) {
+        // `HEAD:.env` (git), `host:~/.ssh/id_rsa`, `a:b` search paths: each piece may be a path.
+        let pieces = || text.split(':').skip(1).filter(|_| !text.contains("://"));
+        if pg::is_credential_path(text)
+            || (value != text && pg::is_credential_path(value))
+            || (text.contains(':') && pieces().any(pg::is_credential_path))
+        {
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.credential_read",
                 format!("{whose} names the credential file `{text}`"),
+            );
+        } else if (w.glob || w.brace)
+            && (pg::pattern_may_name_credentials(text)
+                || (value != text && pg::pattern_may_name_credentials(value)))
+        {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.credential_read",
+                format!("{whose} is given the pattern `{text}`, which can match credential files"),
             );
         }
     }

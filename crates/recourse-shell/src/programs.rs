@@ -1326,6 +1326,304 @@ pub fn is_credential_path(text: &str) -> bool {
         || (lower.starts_with("/proc/") && lower.ends_with("/environ"))
 }
 
+/// Credential directory names (any depth), as a glob may reach them.
+const CREDENTIAL_DIRS: &[&str] = &[
+    ".aws",
+    ".kube",
+    ".ssh",
+    ".gnupg",
+    ".azure",
+    ".docker",
+    ".password-store",
+    "gcloud",
+];
+
+/// Credential file names, and one example name for each credential suffix (`x.pem`), as the
+/// last component of a glob may reach them.
+const CREDENTIAL_FILES: &[&str] = &[
+    ".env",
+    ".env.local",
+    ".envrc",
+    ".netrc",
+    ".git-credentials",
+    ".npmrc",
+    ".pypirc",
+    ".pgpass",
+    ".my.cnf",
+    ".vault-token",
+    "credentials",
+    "credentials.json",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    "terraform.tfstate",
+    "terraform.tfstate.backup",
+    "kubeconfig",
+    ".bash_history",
+    ".zsh_history",
+    "shadow",
+    "gshadow",
+    "sudoers",
+    "service-account.json",
+    "application_default_credentials.json",
+    "x.pem",
+    "x.key",
+    "x.p12",
+    "x.pfx",
+];
+
+/// Absolute credential locations a glob may reach from the root: a trailing `/` marks a
+/// directory (anything below it counts).
+const CREDENTIAL_ABSOLUTE: &[&str] = &[
+    "/var/run/secrets/",
+    "/run/secrets/",
+    "/proc/self/environ",
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/sudoers",
+    "/root/",
+];
+
+/// Directories whose every file a glob below them may reach, including dot files (`shopt -s
+/// dotglob` is a read-only command): a bare `*` there counts.
+const GLOB_SENSITIVE_ROOTS: &[&str] = &["/root", "/home", "/etc", "/proc", "/run", "/var/run"];
+
+/// Whether a word holding an unquoted glob or brace expansion may expand to a credential path
+/// (`~/.a*/c*`, `~/.ss?/id_*`, `/etc/sha*`, `~/.{aws,x}/credentials`, `*.pem`). Inside the
+/// working directory a bare `*` and a pattern fixing only a common extension (`*.json`) do not
+/// count: reading the project is what `grep -r . ` does too. Outside it (`~`, `/`, `..`) they do.
+pub fn pattern_may_name_credentials(text: &str) -> bool {
+    let Some(variants) = expand_braces(text, 64) else {
+        return true; // too many alternatives to look at: assume the worst
+    };
+    variants
+        .iter()
+        .any(|v| is_credential_path(v) || (has_glob(v) && glob_may_name_credentials(v)))
+}
+
+fn has_glob(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+fn glob_may_name_credentials(v: &str) -> bool {
+    let n = normalize_path(v).to_ascii_lowercase();
+    let segs: Vec<&str> = n.split('/').collect();
+    let outside = n.starts_with('~')
+        || segs.contains(&"..")
+        || (n.starts_with('/') && segs.get(1).is_some_and(|s| has_glob(s)))
+        || GLOB_SENSITIVE_ROOTS
+            .iter()
+            .any(|r| n == *r || n.starts_with(&format!("{r}/")));
+    if n.starts_with('/') {
+        for c in CREDENTIAL_ABSOLUTE {
+            let dir = c.ends_with('/');
+            let cs: Vec<&str> = c.trim_end_matches('/').split('/').collect();
+            let fits = if dir {
+                segs.len() >= cs.len()
+            } else {
+                segs.len() == cs.len()
+            };
+            if fits && cs.iter().zip(&segs).all(|(c, p)| glob_match(p, c)) {
+                return true;
+            }
+        }
+    }
+    let last = segs.len().saturating_sub(1);
+    for (i, seg) in segs.iter().enumerate() {
+        if !has_glob(seg) {
+            continue;
+        }
+        let bare = seg.chars().all(|c| c == '*' || c == '?');
+        if !outside && (bare || common_extension_only(seg)) {
+            continue;
+        }
+        if CREDENTIAL_DIRS.iter().any(|d| glob_match(seg, d)) {
+            return true;
+        }
+        if i == last && CREDENTIAL_FILES.iter().any(|f| glob_match(seg, f)) {
+            return true;
+        }
+        if i == last && n.starts_with("/proc/") && glob_match(seg, "environ") {
+            return true;
+        }
+    }
+    false
+}
+
+/// `*.json`, `**.yaml`: a pattern fixing nothing but an extension that is not itself a
+/// credential suffix.
+fn common_extension_only(seg: &str) -> bool {
+    let rest = seg.trim_start_matches('*');
+    let Some(ext) = rest.strip_prefix('.') else {
+        return false;
+    };
+    rest.len() < seg.len()
+        && !ext.is_empty()
+        && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        && !matches!(ext, "pem" | "key" | "p12" | "pfx" | "tfstate" | "env")
+}
+
+/// Shell glob match of one path component: `*`, `?`, `[...]` (with `!`/`^` negation and
+/// ranges). Conservative about dot files: `*` and `?` match a leading `.` as under `dotglob`.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    // Iterative matcher with single-star backtracking: linear-ish, no recursion.
+    let (mut pi, mut ni) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        let step = match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+                continue;
+            }
+            Some('?') => Some(pi + 1),
+            Some('[') => match class_match(&p, pi, n[ni]) {
+                Some((true, next)) => Some(next),
+                Some((false, _)) => None,
+                None => (n[ni] == '[').then_some(pi + 1), // unterminated: a literal `[`
+            },
+            Some(c) => (*c == n[ni]).then_some(pi + 1),
+            None => None,
+        };
+        match (step, star) {
+            (Some(next), _) => {
+                pi = next;
+                ni += 1;
+            }
+            (None, Some((sp, sn))) => {
+                pi = sp + 1;
+                ni = sn + 1;
+                star = Some((sp, sn + 1));
+            }
+            (None, None) => return false,
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Matches `c` against the bracket expression starting at `p[start] == '['`: whether it
+/// matched and the index after `]`, or `None` when the bracket is not closed.
+fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
+    let mut i = start + 1;
+    let negate = matches!(p.get(i), Some('!' | '^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    loop {
+        let &ch = p.get(i)?;
+        if ch == ']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if p.get(i + 1) == Some(&'-') && p.get(i + 2).is_some_and(|e| *e != ']') {
+            let hi = p[i + 2];
+            matched |= ch <= c && c <= hi;
+            i += 3;
+        } else {
+            matched |= ch == c;
+            i += 1;
+        }
+    }
+}
+
+/// Expands unquoted-style brace alternatives (`a{b,c}d`, nested), as bash would, into at most
+/// `cap` words; `None` when there would be more. Braces without a top-level comma, and
+/// unbalanced ones, stay literal. Sequences (`{1..3}`) stay literal: they yield digits and
+/// letters, never a credential name the literal text does not already show.
+pub fn expand_braces(text: &str, cap: usize) -> Option<Vec<String>> {
+    let mut out = vec![String::new()];
+    let chars: Vec<char> = text.chars().collect();
+    expand_into(&chars, &mut out, cap)?;
+    Some(out)
+}
+
+fn expand_into(chars: &[char], out: &mut Vec<String>, cap: usize) -> Option<()> {
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '{'
+            && let Some((alts, end)) = split_alternatives(chars, i)
+        {
+            let mut subs = Vec::with_capacity(alts.len());
+            for alt in alts {
+                let mut sub = vec![String::new()];
+                expand_into(alt, &mut sub, cap)?;
+                subs.push(sub);
+            }
+            let mut next = Vec::new();
+            for prefix in out.iter() {
+                for s in subs.iter().flatten() {
+                    if next.len() >= cap {
+                        return None;
+                    }
+                    next.push(format!("{prefix}{s}"));
+                }
+            }
+            *out = next;
+            i = end + 1;
+            continue;
+        }
+        for s in out.iter_mut() {
+            s.push(chars[i]);
+        }
+        i += 1;
+    }
+    Some(())
+}
+
+/// The top-level alternatives of the brace group opening at `chars[open]` and the index of its
+/// closing brace, when it has at least one top-level comma.
+fn split_alternatives(chars: &[char], open: usize) -> Option<(Vec<&[char]>, usize)> {
+    let mut depth = 0usize;
+    let mut start = open + 1;
+    let mut alts = Vec::new();
+    for (k, &c) in chars.iter().enumerate().skip(open) {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    if alts.is_empty() {
+                        return None;
+                    }
+                    alts.push(&chars[start..k]);
+                    return Some((alts, k));
+                }
+            }
+            ',' if depth == 1 => {
+                alts.push(&chars[start..k]);
+                start = k + 1;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Directories above credential files: reading everything below one (`grep -r x ~`) reads the
+/// credentials too.
+pub fn is_credential_ancestor(text: &str) -> bool {
+    let n = normalize_path(text);
+    matches!(
+        n.as_str(),
+        "/" | "~"
+            | "/root"
+            | "/home"
+            | "/etc"
+            | "/proc"
+            | "/run"
+            | "/var"
+            | "/var/run"
+            | "~/.config"
+    ) || n
+        .strip_prefix("/home/")
+        .is_some_and(|user| !user.is_empty() && !user.contains('/'))
+}
+
 /// Whether writing to a path plants persistence or changes privileges.
 pub fn is_sensitive_write(text: &str) -> bool {
     let t = normalize_path(text);
@@ -1697,6 +1995,44 @@ pub fn dangers(prog: &str, args: &[Word], out: &mut Vec<Reason>) {
             "shell.builtin.raw_tcp",
             format!("{prog} opens raw network sockets from the shell"),
         ),
+        "grep" | "egrep" | "fgrep" | "zgrep" | "diff" => {
+            let grep = prog != "diff";
+            let g = if grep {
+                args::parse(
+                    args,
+                    "efmABCdDX",
+                    &["regexp", "file", "directories", "devices", "max-count"],
+                )
+            } else {
+                args::parse(args, "xXSIFL", &["exclude", "exclude-from"])
+            };
+            let recursive = if grep {
+                g.has_short('r')
+                    || g.has_short('R')
+                    || g.has_long("recursive")
+                    || g.has_long("dereference-recursive")
+                    || g.value(&["-d", "--directories"]) == Some("recurse")
+            } else {
+                g.has_short('r') || g.has_long("recursive")
+            };
+            // grep's first operand is the pattern unless one came with -e/-f.
+            let pattern_given = g.value(&["-e", "--regexp", "-f", "--file"]).is_some();
+            let skip = usize::from(grep && !pattern_given);
+            if recursive
+                && let Some(t) = g
+                    .operands
+                    .iter()
+                    .skip(skip)
+                    .map(|w| w.text.as_str())
+                    .find(|t| is_credential_ancestor(t))
+            {
+                escalate(
+                    out,
+                    "shell.builtin.credential_read",
+                    format!("{prog} -r reads every file under `{t}`, credentials included"),
+                );
+            }
+        }
         "kubectl" if kubectl_reveals_secret(args) => {
             escalate(
                 out,
@@ -2319,6 +2655,105 @@ mod tests {
             ".envoy.yaml",
         ] {
             assert!(!is_credential_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn glob_matching() {
+        for (p, n) in [
+            ("*", ".aws"),
+            (".a*", ".aws"),
+            (".aw?", ".aws"),
+            ("[.]aws", ".aws"),
+            ("id_*", "id_ed25519"),
+            ("*.pem", "x.pem"),
+            ("[!a]d_rsa", "id_rsa"),
+            ("[a-z]d_rsa", "id_rsa"),
+            ("c*s", "credentials"),
+            ("a[", "a["),
+            ("**", ""),
+        ] {
+            assert!(glob_match(p, n), "{p} ~ {n}");
+        }
+        for (p, n) in [
+            ("*.json", "id_rsa"),
+            (".b*", ".aws"),
+            ("[!i]d_rsa", "id_rsa"),
+            ("?", ""),
+            ("a[", "ab"),
+        ] {
+            assert!(!glob_match(p, n), "{p} !~ {n}");
+        }
+    }
+
+    #[test]
+    fn brace_expansion() {
+        assert_eq!(
+            expand_braces("~/.a{w,}s/{x,y{1,2}}", 64).unwrap(),
+            [
+                "~/.aws/x",
+                "~/.aws/y1",
+                "~/.aws/y2",
+                "~/.as/x",
+                "~/.as/y1",
+                "~/.as/y2"
+            ]
+        );
+        assert_eq!(expand_braces("{a}", 64).unwrap(), ["{a}"]);
+        assert_eq!(expand_braces("x{a,b", 64).unwrap(), ["x{a,b"]);
+        assert!(expand_braces("{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}", 64).is_none());
+        // Over the cap: assume the worst.
+        assert!(pattern_may_name_credentials(
+            "{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}"
+        ));
+    }
+
+    #[test]
+    fn credential_patterns() {
+        for p in [
+            "~/.a*/c*",
+            "~/*/*",
+            "$HOME/.*/*",
+            "/etc/sha*",
+            "/*/shadow",
+            "/run/secret?/*",
+            "/proc/*/env*",
+            "*.pem",
+            ".e*",
+            "../*",
+            "~/.{aws,gcp}/config",
+        ] {
+            assert!(pattern_may_name_credentials(p), "{p}");
+        }
+        for p in [
+            "*",
+            "src/*.rs",
+            "*.json",
+            "*/*",
+            "/tmp/*",
+            "/usr/bin/*",
+            "{a,b}.txt",
+        ] {
+            assert!(!pattern_may_name_credentials(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn credential_ancestors() {
+        for p in [
+            "/",
+            "~",
+            "$HOME",
+            "/root",
+            "/home",
+            "/home/alice/",
+            "/etc",
+            "/tmp/..",
+        ] {
+            assert!(is_credential_ancestor(p), "{p}");
+        }
+        for p in ["src", ".", "/tmp", "/home/alice/project", "/usr"] {
+            assert!(!is_credential_ancestor(p), "{p}");
         }
     }
 

@@ -67,6 +67,65 @@ fn bypasses_of_prefix_and_substring_matchers_are_closed() {
     at_least("echo hi \u{202e}", Escalate);
 }
 
+/// A glob, a brace expansion, a recursive read of a parent directory or a `rev:path` operand
+/// reaches credential files without naming them literally.
+#[test]
+fn credentials_reached_without_naming_them_are_not_allowed() {
+    for cmd in [
+        "cat ~/.a*/c*",
+        "cat ~/.ss*/id_*",
+        "cat ~/*/*",
+        "cat ~/.*/*",
+        "shopt -s dotglob; cat ~/*/*",
+        "cat ~/.a{w,}s/cred{e,}ntials",
+        "head ~/.{aws,x}/config",
+        "cat /etc/sha*",
+        "cat /e*/s*",
+        "cat /r?n/secrets/*",
+        "cat /proc/1/env*",
+        "cat < ~/.a*/c*",
+        "cat ../.e*",
+        "cat *.pem",
+        "cat .e*",
+        "grep -r AKIA ~",
+        "grep -r x /root",
+        "grep -R password /",
+        "grep --recursive x /etc",
+        "grep -d recurse x $HOME",
+        "grep -rl x /home/alice",
+        "diff -r ~ /tmp/empty",
+        "git show HEAD:.env",
+        "git cat-file -p main:deploy/id_rsa",
+    ] {
+        at_least(cmd, Escalate);
+    }
+}
+
+/// What the rule above must not catch: globs inside the project and recursive reads of it.
+#[test]
+fn project_globs_and_recursive_reads_stay_allowed() {
+    for cmd in [
+        "cat *",
+        "grep -n foo *",
+        "cat src/*.rs",
+        "jq . *.json",
+        "cat *.tf",
+        "grep -rn TODO src",
+        "grep -r / src",
+        "ls /usr/bin/*",
+        "cat /var/log/*.log",
+        "git show HEAD:README.md",
+        "kubectl get pods -o jsonpath='{.items[*].metadata.name}'",
+    ] {
+        assert_eq!(
+            all_envs(cmd),
+            [Allow, Allow, Allow],
+            "{}",
+            explain(cmd, Environment::Prod)
+        );
+    }
+}
+
 #[test]
 fn rm_rf_tmp_build_is_not_blocked() {
     assert_eq!(

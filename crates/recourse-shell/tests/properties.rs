@@ -98,6 +98,16 @@ proptest! {
         let _ = decisions(&s);
     }
 
+    /// Globs and brace groups of any shape never panic and never expand past the cap.
+    #[test]
+    fn patterns_never_panic(s in r#"[a-z.~/*?\[\]!^{},-]{0,60}"#) {
+        let _ = recourse_shell::programs::pattern_may_name_credentials(&s);
+        if let Some(v) = recourse_shell::programs::expand_braces(&s, 64) {
+            prop_assert!(v.len() <= 64);
+        }
+        let _ = decisions(&format!("cat {s}"));
+    }
+
     /// Wrapping a simple command never lowers its decision, in any environment.
     #[test]
     fn wrapping_never_lowers(idx in 0usize..10_000, w in 0usize..SIMPLE_WRAPPERS.len()) {
