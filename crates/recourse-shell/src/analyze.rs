@@ -574,10 +574,12 @@ impl<'c> Walker<'c> {
         let text = w.text.as_str();
         let value = text.split_once('=').map_or(text, |(_, v)| v);
         // `HEAD:.env` (git), `host:~/.ssh/id_rsa`, `a:b` search paths: each piece may be a path.
+        // Every piece is a substring of `text`: one needle scan rules them all out.
         let pieces = || text.split(':').skip(1).filter(|_| !text.contains("://"));
-        if pg::is_credential_path(text)
-            || (value != text && pg::is_credential_path(value))
-            || (text.contains(':') && pieces().any(pg::is_credential_path))
+        if pg::has_credential_needle(text)
+            && (pg::is_credential_path(text)
+                || (value != text && pg::is_credential_path(value))
+                || (text.contains(':') && pieces().any(pg::is_credential_path)))
         {
             self.builtin(
                 Decision::Escalate,

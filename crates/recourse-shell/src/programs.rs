@@ -1228,7 +1228,8 @@ macro_rules! needles {
     }};
 }
 
-fn has_credential_needle(hay: &str) -> bool {
+/// Whether `hay` contains a fragment every credential path contains (cheap pre-check).
+pub fn has_credential_needle(hay: &str) -> bool {
     needles!(CREDENTIAL_NEEDLES).any_in(hay)
 }
 
