@@ -36,6 +36,11 @@ pub(crate) struct Flow {
     stdin_script: bool,
     /// A shell or interpreter.
     interpreter: bool,
+    /// Its output names files under a home or system root, or credential files (`find ~`,
+    /// `ls -a /root`, `echo ~/.ssh/id_rsa`).
+    names_secrets: bool,
+    /// Turns lines of its input into file operands or variables (`xargs`, `read`).
+    takes_names: bool,
 }
 
 impl std::ops::BitOrAssign for Flow {
@@ -44,6 +49,8 @@ impl std::ops::BitOrAssign for Flow {
         self.network |= o.network;
         self.stdin_script |= o.stdin_script;
         self.interpreter |= o.interpreter;
+        self.names_secrets |= o.names_secrets;
+        self.takes_names |= o.takes_names;
     }
 }
 
@@ -275,6 +282,17 @@ impl<'c> Walker<'c> {
                 );
             }
         }
+        if infos
+            .iter()
+            .enumerate()
+            .any(|(j, i)| i.flow.takes_names && infos[..j].iter().any(|u| u.flow.names_secrets))
+        {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.credential_read",
+                "file names under a home or system root, or of credentials, are piped into a command that uses them".into(),
+            );
+        }
         let stdin_shell = infos.iter().position(|i| i.flow.stdin_script);
         if let Some(k) = stdin_shell
             && infos
@@ -373,11 +391,22 @@ impl<'c> Walker<'c> {
             Command::Simple(sc) => self.simple(sc, depth, stdin),
             Command::Compound(cc) => {
                 let mut info = Info::new(ShellClass::ReadOnly);
+                let mut words_flow = Flow::default();
                 for w in &cc.words {
                     for s in &w.subs {
-                        info.flow |= self.script(&s.script, depth + 1);
+                        words_flow |= self.script(&s.script, depth + 1);
                     }
+                    self.scan_word(w, "a loop or case word");
                 }
+                if words_flow.names_secrets {
+                    self.builtin(
+                        Decision::Escalate,
+                        "shell.builtin.credential_read",
+                        "a loop goes over file names under a home or system root, or of credentials"
+                            .into(),
+                    );
+                }
+                info.flow |= words_flow;
                 for s in &cc.scripts {
                     info.flow |= self.script(s, depth + 1);
                 }
@@ -777,6 +806,12 @@ impl<'c> Walker<'c> {
             info.flow.fetch = true;
         }
 
+        if pg::names_secrets(prog, args) {
+            info.flow.names_secrets = true;
+        }
+        if matches!(prog, "read" | "mapfile" | "readarray" | "xargs") {
+            info.flow.takes_names = true;
+        }
         if let Some(spec) = pg::wrapper_spec(prog) {
             return self.wrapper(prog, spec, args, redirects, depth, stdin, info);
         }

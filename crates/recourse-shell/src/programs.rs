@@ -1228,9 +1228,14 @@ macro_rules! needles {
     }};
 }
 
-/// Whether `hay` contains a fragment every credential path contains (cheap pre-check).
+/// Whether `hay` contains a fragment every credential path contains, or ends like a memory
+/// device (cheap pre-check).
 pub fn has_credential_needle(hay: &str) -> bool {
-    needles!(CREDENTIAL_NEEDLES).any_in(hay)
+    let t = hay.trim_end_matches('/');
+    t.ends_with("mem")
+        || t.ends_with("/port")
+        || t.ends_with("kcore")
+        || needles!(CREDENTIAL_NEEDLES).any_in(hay)
 }
 
 /// Fragments at least one of which every credential path contains; most arguments contain
@@ -1325,6 +1330,9 @@ pub fn is_credential_path(text: &str) -> bool {
         || base.ends_with(".p12")
         || base.ends_with(".pfx")
         || (lower.starts_with("/proc/") && lower.ends_with("/environ"))
+        // Memory: keys and tokens of every process.
+        || matches!(lower.as_str(), "/dev/mem" | "/dev/kmem" | "/dev/port" | "/proc/kcore")
+        || (lower.starts_with("/proc/") && lower.ends_with("/mem"))
 }
 
 /// Credential directory names (any depth), as a glob may reach them.
@@ -1380,6 +1388,10 @@ const CREDENTIAL_ABSOLUTE: &[&str] = &[
     "/var/run/secrets/",
     "/run/secrets/",
     "/proc/self/environ",
+    "/proc/self/mem",
+    "/proc/kcore",
+    "/dev/mem",
+    "/dev/kmem",
     "/etc/shadow",
     "/etc/gshadow",
     "/etc/sudoers",
@@ -1388,7 +1400,9 @@ const CREDENTIAL_ABSOLUTE: &[&str] = &[
 
 /// Directories whose every file a glob below them may reach, including dot files (`shopt -s
 /// dotglob` is a read-only command): a bare `*` there counts.
-const GLOB_SENSITIVE_ROOTS: &[&str] = &["/root", "/home", "/etc", "/proc", "/run", "/var/run"];
+const GLOB_SENSITIVE_ROOTS: &[&str] = &[
+    "/root", "/home", "/etc", "/proc", "/run", "/var/run", "/dev",
+];
 
 /// Whether a word holding an unquoted glob or brace expansion may expand to a credential path
 /// (`~/.a*/c*`, `~/.ss?/id_*`, `/etc/sha*`, `~/.{aws,x}/credentials`, `*.pem`). Inside the
@@ -1605,9 +1619,48 @@ fn split_alternatives(chars: &[char], open: usize) -> Option<(Vec<&[char]>, usiz
     None
 }
 
+/// Whether a command's output names files under a home or system root, or credential files,
+/// so that a downstream `xargs cat` or `while read f` reads them: `find ~`, `ls -a /root`,
+/// `du -a /etc`, `echo ~/.ssh/id_rsa`, `printf '%s\n' ~/.a*/*`.
+pub fn names_secrets(prog: &str, args: &[Word]) -> bool {
+    let names = |t: &str, w: &Word| {
+        is_credential_ancestor(t)
+            || is_credential_path(t)
+            || ((w.glob || w.brace) && pattern_may_name_credentials(t))
+    };
+    match prog {
+        "find" => {
+            // Global options, then start points, then the expression.
+            let mut i = 0;
+            while let Some(w) = args.get(i) {
+                match w.text.as_str() {
+                    "-H" | "-L" | "-P" => i += 1,
+                    "-D" => i += 2,
+                    t if t.starts_with("-O") => i += 1,
+                    _ => break,
+                }
+            }
+            args.iter()
+                .skip(i)
+                .take_while(|w| !w.text.starts_with('-') && !matches!(w.text.as_str(), "(" | "!"))
+                .any(|w| names(&w.text, w))
+        }
+        "ls" | "du" | "tree" | "echo" | "printf" | "realpath" | "readlink" | "stat" => args
+            .iter()
+            .filter(|w| !w.text.starts_with('-'))
+            .any(|w| names(&w.text, w)),
+        _ => false,
+    }
+}
+
 /// Directories above credential files: reading everything below one (`grep -r x ~`) reads the
 /// credentials too.
 pub fn is_credential_ancestor(text: &str) -> bool {
+    // Only absolute and home paths can be one: most operands are neither, and skip the
+    // normalization's allocation.
+    if !text.starts_with(['/', '~', '$']) {
+        return false;
+    }
     let n = normalize_path(text);
     matches!(
         n.as_str(),
@@ -2645,6 +2698,9 @@ mod tests {
             "~/.ssh",
             "terraform.tfstate",
             "server.pem",
+            "/dev/mem",
+            "/proc/1/mem",
+            "/proc/kcore",
         ] {
             assert!(is_credential_path(p), "{p}");
         }
@@ -2654,6 +2710,8 @@ mod tests {
             "/etc/hosts",
             "environment.txt",
             ".envoy.yaml",
+            "/proc/meminfo",
+            "docs/memo.txt",
         ] {
             assert!(!is_credential_path(p), "{p}");
         }

@@ -96,6 +96,19 @@ fn credentials_reached_without_naming_them_are_not_allowed() {
         "diff -r ~ /tmp/empty",
         "git show HEAD:.env",
         "git cat-file -p main:deploy/id_rsa",
+        "find ~ | xargs grep AKIA",
+        "find / -type f | xargs cat",
+        "find -L ~ -type f -print0 | xargs -0 head",
+        "find ~ -type f | while read f; do cat \"$f\"; done",
+        "for f in $(find ~ -type f); do cat $f; done",
+        "for f in ~/.*/*; do cat $f; done",
+        "echo ~/.a*/c* | xargs cat",
+        "printf '%s\\n' ~/.ssh/id_rsa | xargs cat",
+        "ls -a ~ | xargs cat",
+        "head -c 1000 /dev/mem",
+        "cat /proc/self/mem",
+        "strings /proc/kcore",
+        "cat /proc/*/mem",
     ] {
         at_least(cmd, Escalate);
     }
@@ -115,6 +128,11 @@ fn project_globs_and_recursive_reads_stay_allowed() {
         "ls /usr/bin/*",
         "cat /var/log/*.log",
         "git show HEAD:README.md",
+        "find . -name '*.rs' | xargs grep foo",
+        "find src -type f | while read f; do wc -l \"$f\"; done",
+        "for f in *.rs; do echo $f; done",
+        "git ls-files | xargs wc -l",
+        "ls | xargs cat",
         "kubectl get pods -o jsonpath='{.items[*].metadata.name}'",
     ] {
         assert_eq!(
