@@ -91,6 +91,9 @@ pub(crate) struct Walker<'c> {
     exhausted: bool,
     /// Files that a network fetch in this command wrote (normalized), in order of appearance.
     fetched: Vec<String>,
+    /// A `cd`/`pushd` earlier in the command may have left the working directory (home,
+    /// absolute, `..`, `-` or decided at run time).
+    left_working_dir: bool,
 }
 
 /// A path compared loosely: `./x.sh` and `x.sh` are the same file.
@@ -149,6 +152,7 @@ impl<'c> Walker<'c> {
             class: ShellClass::ReadOnly,
             exhausted: false,
             fetched: Vec::new(),
+            left_working_dir: false,
         }
     }
 
@@ -869,8 +873,23 @@ impl<'c> Walker<'c> {
             _ => {}
         }
 
+        if matches!(prog, "cd" | "pushd") {
+            let target = args
+                .iter()
+                .find(|a| !a.text.starts_with('-') || a.text == "-");
+            self.left_working_dir |= target.is_none_or(|t| {
+                t.text == "-" || !t.is_static() || pg::outside_working_dir(&t.text)
+            });
+        }
         let model = if kind.has(pg::Kind::READONLY) {
-            pg::readonly_model(prog, args)
+            match pg::readonly_model(prog, args) {
+                // A repository found from a directory the agent moved to brings its own config.
+                Model::ReadOnly if prog == "git" && self.left_working_dir => Model::RunsCode(
+                    "git after a `cd` out of the working directory: that repository's config can run programs"
+                        .into(),
+                ),
+                m => m,
+            }
         } else if kind.has(pg::Kind::PAGER) {
             Model::RunsCode(format!("{prog} can run shell commands"))
         } else {

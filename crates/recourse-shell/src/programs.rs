@@ -588,6 +588,14 @@ fn git_model(args: &[Word]) -> Model {
     let Some(sub) = args.get(i) else {
         return Model::ReadOnly;
     };
+    // A repository outside the working directory brings its own config and attributes, which
+    // can name programs that even `git status` and `git diff` run (fsmonitor, filters,
+    // textconv, external diff, hooks).
+    if let Some(dir) = git_repo_options(&args[..i]).find(|d| outside_working_dir(d)) {
+        return Model::RunsCode(format!(
+            "git on the repository `{dir}` outside the working directory, whose config can run programs"
+        ));
+    }
     let rest = args.get(i + 1..).unwrap_or_default();
     let p = args::parse(rest, "", &[]);
     let sub = sub.text.as_str();
@@ -654,9 +662,24 @@ fn git_model(args: &[Word]) -> Model {
             _ => Model::Mutating("git stash changes the working tree".into()),
         },
         "config" => {
-            if p.has_long("get") || p.has_long("get-all") || p.has_long("list") || p.has_short('l')
-            {
+            let reads = p.has_long("get")
+                || p.has_long("get-all")
+                || p.has_long("get-regexp")
+                || p.has_long("list")
+                || p.has_short('l');
+            let get = matches!(
+                p.operands.first().map(|w| w.text.as_str()),
+                Some("get" | "list")
+            );
+            if reads || get {
                 Model::ReadOnly
+            } else if let Some(key) = p
+                .operands
+                .iter()
+                .map(|w| w.text.as_str())
+                .find(|k| git_key_runs_programs(k))
+            {
+                Model::RunsCode(format!("git config `{key}` makes git run a program"))
             } else {
                 Model::Mutating("git config changes configuration".into())
             }
@@ -664,6 +687,59 @@ fn git_model(args: &[Word]) -> Model {
         "help" => Model::RunsCode("git help opens a pager or browser".into()),
         _ => Model::Mutating(format!("git {sub} is not a read-only git command")),
     }
+}
+
+/// The directories given to git's `-C`, `--git-dir` and `--work-tree` global options.
+fn git_repo_options(globals: &[Word]) -> impl Iterator<Item = &str> {
+    globals.iter().enumerate().filter_map(|(k, w)| {
+        let t = w.text.as_str();
+        match t {
+            "-C" | "--git-dir" | "--work-tree" => globals.get(k + 1).map(|v| v.text.as_str()),
+            _ => t
+                .strip_prefix("--git-dir=")
+                .or_else(|| t.strip_prefix("--work-tree=")),
+        }
+    })
+}
+
+/// Absolute, home-relative, climbing out (`..`) or decided at run time.
+pub fn outside_working_dir(path: &str) -> bool {
+    path.starts_with(['/', '~', '$']) || path.split('/').any(|s| s == "..")
+}
+
+/// git configuration keys whose value is a program git runs (or that turn such a program on).
+fn git_key_runs_programs(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    let k = k.split_once('=').map_or(k.as_str(), |(a, _)| a);
+    matches!(
+        k,
+        "core.fsmonitor"
+            | "core.pager"
+            | "core.editor"
+            | "core.sshcommand"
+            | "core.hookspath"
+            | "core.askpass"
+            | "core.gitproxy"
+            | "diff.external"
+            | "sequence.editor"
+            | "gpg.program"
+            | "uploadpack.packobjectshook"
+            | "credential.helper"
+            | "web.browser"
+            | "instaweb.httpd"
+    ) || k.starts_with("alias.")
+        || k.starts_with("pager.")
+        || k.starts_with("filter.")
+        || k.starts_with("credential.")
+        || k.starts_with("gpg.")
+        || k.ends_with(".textconv")
+        || k.ends_with(".command")
+        || k.ends_with(".cmd")
+        || k.ends_with(".driver")
+        || k.ends_with(".path") && k.starts_with("man.")
+        || k.ends_with(".sshcommand")
+        || k.ends_with(".proxy") && (k.starts_with("remote.") || k.starts_with("http."))
+        || k.starts_with("include") // includes pull in another file's settings
 }
 
 /// kubectl's short options that take a value.
@@ -1725,6 +1801,12 @@ pub fn is_sensitive_write(text: &str) -> bool {
         || t.contains("/.ssh/")
         || t.contains("/.git/hooks/")
         || t.starts_with(".git/hooks/")
+        // git configuration can name programs git runs on read-only commands.
+        || t == ".git/config"
+        || t.ends_with("/.git/config")
+        || base == ".gitconfig"
+        || t.ends_with(".config/git/config")
+        || t == "/etc/gitconfig"
 }
 
 /// Whether a normalized path is a root whose recursive deletion is catastrophic.

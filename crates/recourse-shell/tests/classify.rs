@@ -144,6 +144,52 @@ fn project_globs_and_recursive_reads_stay_allowed() {
     }
 }
 
+/// git runs programs named in a repository's config and attributes even on read-only commands
+/// (fsmonitor, filters, textconv, external diff, hooks): planting such config, or pointing git at
+/// a repository outside the working directory, is not read-only.
+#[test]
+fn git_config_that_runs_programs_is_not_allowed() {
+    for cmd in [
+        "echo '[core] fsmonitor = evil' > .git/config",
+        "cat x >> ~/.gitconfig",
+        "tee ~/.config/git/config < x",
+    ] {
+        at_least(cmd, Block);
+    }
+    for cmd in [
+        "git config diff.external ./evil.sh",
+        "git config --global core.pager 'sh -c id'",
+        "git config set core.fsmonitor ./evil",
+        "git config filter.x.clean sh",
+        "git config diff.x.textconv sh",
+        "git config alias.st '!sh'",
+        "git config include.path /tmp/evil.cfg",
+        "git -C /tmp/evil status",
+        "git --git-dir=/tmp/evil/.git --work-tree=/tmp/evil diff",
+        "git -C ../other log",
+        "cd /tmp/evil && git status",
+        "cd && git log",
+        "pushd /srv/x; git diff",
+        "cd $D && git status",
+    ] {
+        at_least(cmd, Escalate);
+    }
+    for cmd in [
+        "git config --get user.name",
+        "git config get core.pager",
+        "git config --list",
+        "git -C sub status",
+        "cd src && git status",
+    ] {
+        assert_eq!(
+            all_envs(cmd),
+            [Allow, Allow, Allow],
+            "{}",
+            explain(cmd, Environment::Prod)
+        );
+    }
+}
+
 #[test]
 fn rm_rf_tmp_build_is_not_blocked() {
     assert_eq!(
