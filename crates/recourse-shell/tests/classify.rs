@@ -42,6 +42,18 @@ fn at_least(cmd: &str, min: Decision) {
     }
 }
 
+/// Every command is `allow` in every environment.
+fn allowed_everywhere(cmds: &[&str]) {
+    for cmd in cmds {
+        assert_eq!(
+            all_envs(cmd),
+            [Allow, Allow, Allow],
+            "{}",
+            explain(cmd, Environment::Prod)
+        );
+    }
+}
+
 fn not_allowed(cmd: &str) {
     for env in Environment::ALL {
         assert_ne!(decide(cmd, env), Allow, "{}", explain(cmd, env));
@@ -117,7 +129,7 @@ fn credentials_reached_without_naming_them_are_not_allowed() {
 /// What the rule above must not catch: globs inside the project and recursive reads of it.
 #[test]
 fn project_globs_and_recursive_reads_stay_allowed() {
-    for cmd in [
+    allowed_everywhere(&[
         "cat *",
         "grep -n foo *",
         "cat src/*.rs",
@@ -134,14 +146,7 @@ fn project_globs_and_recursive_reads_stay_allowed() {
         "git ls-files | xargs wc -l",
         "ls | xargs cat",
         "kubectl get pods -o jsonpath='{.items[*].metadata.name}'",
-    ] {
-        assert_eq!(
-            all_envs(cmd),
-            [Allow, Allow, Allow],
-            "{}",
-            explain(cmd, Environment::Prod)
-        );
-    }
+    ]);
 }
 
 /// git runs programs named in a repository's config and attributes even on read-only commands
@@ -174,20 +179,13 @@ fn git_config_that_runs_programs_is_not_allowed() {
     ] {
         at_least(cmd, Escalate);
     }
-    for cmd in [
+    allowed_everywhere(&[
         "git config --get user.name",
         "git config get core.pager",
         "git config --list",
         "git -C sub status",
         "cd src && git status",
-    ] {
-        assert_eq!(
-            all_envs(cmd),
-            [Allow, Allow, Allow],
-            "{}",
-            explain(cmd, Environment::Prod)
-        );
-    }
+    ]);
 }
 
 #[test]
@@ -200,7 +198,7 @@ fn rm_rf_tmp_build_is_not_blocked() {
 
 #[test]
 fn read_only_commands_stay_allowed_everywhere() {
-    for cmd in [
+    allowed_everywhere(&[
         "ls -la",
         "cat README.md",
         "grep -rn foo src",
@@ -226,14 +224,7 @@ fn read_only_commands_stay_allowed_everywhere() {
         "cd src && ls",
         "test -f Cargo.toml && echo yes",
         "find src -type f -name '*.rs' -newer Cargo.toml",
-    ] {
-        assert_eq!(
-            all_envs(cmd),
-            [Allow, Allow, Allow],
-            "{}",
-            explain(cmd, Environment::Prod)
-        );
-    }
+    ]);
 }
 
 #[test]
