@@ -549,12 +549,10 @@ impl Gateway {
                 m
             }
         };
-        let redacted: Map<String, Value> = serde_json::from_str(
-            &self
-                .redactor
-                .redact(&serde_json::to_string(&details).unwrap_or_default()),
-        )
-        .unwrap_or(details);
+        let redacted = match self.redactor.redact_json(Value::Object(details)) {
+            Value::Object(m) => m,
+            _ => Map::new(), // redact_json keeps the shape: an object stays an object
+        };
         let rec = self
             .audit
             .append(event, self.policy_hash, self.now(), redacted)?;
@@ -824,9 +822,7 @@ impl Gateway {
             Some(a) => a,
             None => {
                 let summary = json!({"tool": tool, "arguments": arguments, "environment": self.cfg.environment, "reasons": verdict.reasons()});
-                let summary: Value =
-                    serde_json::from_str(&self.redactor.redact(&summary.to_string()))
-                        .unwrap_or(summary);
+                let summary = self.redactor.redact_json(summary);
                 let a = Approval::new(
                     NewApproval {
                         id: ApprovalId::from_bytes(random_bytes()),

@@ -105,6 +105,46 @@ impl Redactor {
     }
 }
 
+impl Redactor {
+    /// Redacts a JSON document value by value: every string is redacted as text, and the value
+    /// of a key that names a secret (`"client_secret": …`) is replaced whole. Redacting the
+    /// serialized text instead can cut through an escape or a closing quote and leave text that
+    /// no longer parses; the result here is always a well-formed document of the same shape.
+    pub fn redact_json(&self, value: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        if self.passthrough {
+            return value;
+        }
+        match value {
+            Value::String(s) => Value::String(self.redact(&s)),
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|v| self.redact_json(v)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| {
+                        let v = if key_names_secret(&k) && !v.is_null() {
+                            Value::String(REDACTED.to_owned())
+                        } else {
+                            self.redact_json(v)
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
+/// A key that ends in a secret word as a whole identifier part: `password`, `client_secret`,
+/// `aws_session_token`, not `tokens` or `password_hash` (the rule `redact_pairs` applies to
+/// `key=value` text).
+fn key_names_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    SECRET_KEYS.iter().any(|s| k.ends_with(s))
+}
+
 fn redact_pem(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -310,6 +350,40 @@ mod tests {
         }
         assert!(out.contains("user=bob"), "{out}");
         assert!(out.contains("BEGIN CERTIFICATE"), "{out}");
+    }
+
+    #[test]
+    fn redacts_json_without_breaking_it() {
+        let r = Redactor::default();
+        // Each of these cut the serialized text into something that no longer parsed (an
+        // unterminated private key swallows the rest; a quoted value with an escaped quote ends
+        // early), which used to make the caller fall back to the unredacted document.
+        let doc = serde_json::json!({
+            "command": "echo -----BEGIN PRIVATE KEY-----MIIsecretbody",
+            "args": ["x password=\"hunter2hunter2\" y", "AKIAIOSFODNN7EXAMPLE"],
+            "client_secret": "s3cr3t-value",
+            "aws_session_token": 42,
+            "auth": {"user": "bob"},
+            "tokens": 3,
+            "cwd": "/srv/app"
+        });
+        let out = r.redact_json(doc);
+        let text = out.to_string();
+        for secret in [
+            "MIIsecretbody",
+            "hunter2hunter2",
+            "AKIAIOSFODNN7EXAMPLE",
+            "s3cr3t-value",
+            "42",
+            "bob",
+        ] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        assert_eq!(out["tokens"], 3);
+        assert_eq!(out["cwd"], "/srv/app");
+        assert_eq!(out["args"].as_array().map(Vec::len), Some(2));
+        let doc = serde_json::json!({"password": "x"});
+        assert_eq!(Redactor::passthrough().redact_json(doc.clone()), doc);
     }
 
     #[test]
