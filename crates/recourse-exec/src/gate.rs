@@ -623,10 +623,17 @@ impl Gateway {
             "input.invalid",
             error.to_owned(),
         ));
-        if let Err(e) = self.audit_event(
+        self.audited(
+            r,
             "rejected_input",
             json!({"tool": tool, "agent": caller.agent_id, "error": error}),
-        ) {
+        )
+    }
+
+    /// Records a refusal or answer that runs nothing. The answer stands when the log cannot be
+    /// written (nothing ran), and says so.
+    fn audited(&self, mut r: Response, event: &str, details: Value) -> Response {
+        if let Err(e) = self.audit_event(event, details) {
             r.message = format!("{}; and the audit log is unavailable: {e}", r.message);
         }
         r
@@ -647,10 +654,7 @@ impl Gateway {
         if let (Some(d), Value::Object(e)) = (details.as_object_mut(), extra) {
             d.extend(e);
         }
-        if let Err(e) = self.audit_event("refused", details) {
-            r.message = format!("{}; and the audit log is unavailable: {e}", r.message);
-        }
-        r
+        self.audited(r, "refused", details)
     }
 
     /// Steps 4–6 for a decided call: bind an approval if it escalates, check a presented one,
@@ -694,10 +698,7 @@ impl Gateway {
             );
             r.reasons = verdict.reasons().to_vec();
             r.plan_id = plan_id;
-            if let Err(e) = self.audit_event("decided", base) {
-                r.message = format!("{}; and the audit log is unavailable: {e}", r.message);
-            }
-            return Err(r);
+            return Err(self.audited(r, "decided", base));
         }
         let mut used = None;
         if let Some(id) = presented {
@@ -794,11 +795,11 @@ impl Gateway {
             "gateway.internal_error",
             error.to_owned(),
         ));
-        let _ = self.audit_event(
+        self.audited(
+            r,
             "refused",
             json!({"tool": tool, "agent": caller.agent_id, "error": error}),
-        );
-        r
+        )
     }
 
     /// Creates (or reuses) the pending approval bound to `digest` and answers with its id.
@@ -857,10 +858,7 @@ impl Gateway {
         r.reasons = verdict.reasons().to_vec();
         r.approval_id = Some(approval.id);
         r.plan_id = plan_id;
-        if let Err(e) = self.audit_event("approval_requested", json!({"tool": tool, "agent": caller.agent_id, "approval_id": approval.id, "request_digest": digest, "arguments": arguments, "reasons": verdict.reasons(), "expires_at": approval.expires_at})) {
-            r.message = format!("{}; and the audit log is unavailable: {e}", r.message);
-        }
-        r
+        self.audited(r, "approval_requested", json!({"tool": tool, "agent": caller.agent_id, "approval_id": approval.id, "request_digest": digest, "arguments": arguments, "reasons": verdict.reasons(), "expires_at": approval.expires_at}))
     }
 
     fn executed(
@@ -1236,22 +1234,36 @@ impl Gateway {
     ) -> Result<Response, Response> {
         let tool = tools::TERRAFORM_DESTROY;
         Self::validate_workspace(workspace).map_err(|e| self.reject_input(tool, caller, &e))?;
+        if let Some(r) = self.destroy_blocked(tool, caller, cwd, workspace) {
+            return Ok(r);
+        }
+        self.terraform_plan(caller, cwd, workspace, &["-destroy".to_owned()], true)
+    }
+
+    /// A destroy the policy blocks outright in this environment is refused before anything
+    /// runs (no plan is made): the answer, recorded.
+    fn destroy_blocked(
+        &self,
+        tool: &str,
+        caller: &Caller,
+        cwd: &str,
+        workspace: &str,
+    ) -> Option<Response> {
         let pre = self
             .cfg
             .policy
             .evaluate(self.cfg.environment, Action::TerraformDestroy { workspace });
-        if pre.decision() == Decision::Block {
-            let mut r = Response::new(
-                tool,
-                Decision::Block,
-                Status::Blocked,
-                "blocked by policy: terraform destroy never runs here on an agent's request",
-            );
-            r.reasons = pre.reasons().to_vec();
-            let _ = self.audit_event("decided", json!({"tool": tool, "agent": caller.agent_id, "arguments": {"cwd": cwd, "workspace": workspace}, "decision": "block", "reasons": pre.reasons()}));
-            return Ok(r);
+        if pre.decision() != Decision::Block {
+            return None;
         }
-        self.terraform_plan(caller, cwd, workspace, &["-destroy".to_owned()], true)
+        let mut r = Response::new(
+            tool,
+            Decision::Block,
+            Status::Blocked,
+            "blocked by policy: terraform destroy never runs here on an agent's request",
+        );
+        r.reasons = pre.reasons().to_vec();
+        Some(self.audited(r, "decided", json!({"tool": tool, "agent": caller.agent_id, "arguments": {"cwd": cwd, "workspace": workspace}, "decision": "block", "reasons": pre.reasons()})))
     }
 
     fn terraform_plan(
@@ -1273,22 +1285,12 @@ impl Gateway {
             .map_err(|e| self.reject_input(tool, caller, &e))?;
         let (args, destroy) =
             Self::validate_tf_args(args, &cwd).map_err(|e| self.reject_input(tool, caller, &e))?;
-        if destroy && !via_destroy {
-            let pre = self
-                .cfg
-                .policy
-                .evaluate(self.cfg.environment, Action::TerraformDestroy { workspace });
-            if pre.decision() == Decision::Block {
-                let mut r = Response::new(
-                    tool,
-                    Decision::Block,
-                    Status::Blocked,
-                    "blocked by policy: a -destroy plan never runs here on an agent's request",
-                );
-                r.reasons = pre.reasons().to_vec();
-                let _ = self.audit_event("decided", json!({"tool": tool, "agent": caller.agent_id, "decision": "block", "reasons": pre.reasons()}));
-                return Ok(r);
-            }
+        if destroy
+            && !via_destroy
+            && let Some(r) =
+                self.destroy_blocked(tool, caller, &cwd.display().to_string(), workspace)
+        {
+            return Ok(r);
         }
         let fail = |e: String| {
             self.refuse(
