@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use recourse_exec::ControlPlane;
 use recourse_exec::audit::AuditLog;
-use recourse_plan::{Approval, ApprovalId, Channel, PlanId};
+use recourse_plan::{Approval, ApprovalId, Channel, PlanId, Timestamp};
 use recourse_policy::Environment;
 use recourse_shell::escape_for_display;
 use serde_json::json;
@@ -63,31 +63,24 @@ pub enum ApprovalsCommand {
         state: StateDirArg,
     },
     /// Approve a pending request (you may not approve your own agent's request as that agent).
-    Approve {
-        /// Approval id.
-        id: String,
-        /// Why (recorded in the audit log).
-        #[arg(long)]
-        reason: String,
-        /// Approver identity (default: the OS user).
-        #[arg(long = "as", value_name = "NAME")]
-        approver: Option<String>,
-        #[command(flatten)]
-        state: StateDirArg,
-    },
+    Approve(Resolution),
     /// Reject a pending request.
-    Reject {
-        /// Approval id.
-        id: String,
-        /// Why (recorded in the audit log).
-        #[arg(long)]
-        reason: String,
-        /// Rejecter identity (default: the OS user).
-        #[arg(long = "as", value_name = "NAME")]
-        approver: Option<String>,
-        #[command(flatten)]
-        state: StateDirArg,
-    },
+    Reject(Resolution),
+}
+
+/// A human's decision on one approval request.
+#[derive(Debug, Args)]
+pub struct Resolution {
+    /// Approval id.
+    id: String,
+    /// Why (recorded in the audit log).
+    #[arg(long)]
+    reason: String,
+    /// Who decides (default: the OS user).
+    #[arg(long = "as", value_name = "NAME")]
+    approver: Option<String>,
+    #[command(flatten)]
+    state: StateDirArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,34 +214,39 @@ pub fn approvals(cmd: ApprovalsCommand) -> Result<(), CliError> {
                 )?;
             }
         }
-        ApprovalsCommand::Approve {
-            id,
-            reason,
-            approver,
-            state,
-        } => {
-            let who = approver.unwrap_or_else(os_user);
-            let a = control(&state)?
-                .resolve(approval_id(&id)?, &who, &reason, Channel::Cli, true, now)
-                .map_err(|e| CliError::Config(format!("not approved: {e}")))?;
-            writeln!(
-                out,
-                "approved {} as {who}: the agent may now repeat the call once with approval_id {}",
-                a.id, a.id
-            )?;
-        }
-        ApprovalsCommand::Reject {
-            id,
-            reason,
-            approver,
-            state,
-        } => {
-            let who = approver.unwrap_or_else(os_user);
-            let a = control(&state)?
-                .resolve(approval_id(&id)?, &who, &reason, Channel::Cli, false, now)
-                .map_err(|e| CliError::Config(format!("not rejected: {e}")))?;
-            writeln!(out, "rejected {} as {who}", a.id)?;
-        }
+        ApprovalsCommand::Approve(r) => decide(&mut out, r, true, now)?,
+        ApprovalsCommand::Reject(r) => decide(&mut out, r, false, now)?,
+    }
+    Ok(())
+}
+
+/// `approvals approve` / `approvals reject`.
+fn decide(
+    out: &mut impl Write,
+    r: Resolution,
+    approve: bool,
+    now: Timestamp,
+) -> Result<(), CliError> {
+    let who = r.approver.unwrap_or_else(os_user);
+    let verb = if approve { "approved" } else { "rejected" };
+    let a = control(&r.state)?
+        .resolve(
+            approval_id(&r.id)?,
+            &who,
+            &r.reason,
+            Channel::Cli,
+            approve,
+            now,
+        )
+        .map_err(|e| CliError::Config(format!("not {verb}: {e}")))?;
+    if approve {
+        writeln!(
+            out,
+            "approved {} as {who}: the agent may now repeat the call once with approval_id {}",
+            a.id, a.id
+        )?;
+    } else {
+        writeln!(out, "rejected {} as {who}", a.id)?;
     }
     Ok(())
 }
