@@ -1358,60 +1358,21 @@ pub fn is_credential_path(text: &str) -> bool {
     }
     let lower = normalize_path(text).to_ascii_lowercase();
     let base = basename(&lower);
-    const DIRS: &[&str] = &[
-        ".aws",
-        ".kube",
-        ".ssh",
-        ".gnupg",
-        ".azure",
-        ".docker",
-        ".vault-token",
-        ".password-store",
-    ];
     let segs: Vec<&str> = lower.split('/').collect();
-    segs.iter().any(|s| DIRS.contains(s))
+    segs.iter().any(|s| CREDENTIAL_DIRS.contains(s))
         || segs.windows(2).any(|w| w == [".config", "gcloud"])
         || lower.starts_with("/var/run/secrets")
         || lower.starts_with("/run/secrets")
-        || matches!(
-            base,
-            ".env"
-                | ".envrc"
-                | ".netrc"
-                | ".git-credentials"
-                | ".npmrc"
-                | ".pypirc"
-                | ".pgpass"
-                | ".my.cnf"
-                | "credentials"
-                | "credentials.json"
-                | "id_rsa"
-                | "id_dsa"
-                | "id_ecdsa"
-                | "id_ed25519"
-                | "terraform.tfstate"
-                | "terraform.tfstate.backup"
-                | "kubeconfig"
-                | ".bash_history"
-                | ".zsh_history"
-                | "shadow"
-                | "gshadow"
-                | "sudoers"
-                | "service-account.json"
-                | "application_default_credentials.json"
-        )
+        || CREDENTIAL_NAMES.contains(&base)
         || base.starts_with(".env.")
-        || base.ends_with(".pem")
-        || base.ends_with(".key")
-        || base.ends_with(".p12")
-        || base.ends_with(".pfx")
+        || CREDENTIAL_SUFFIXES.iter().any(|x| base.ends_with(x))
         || (lower.starts_with("/proc/") && lower.ends_with("/environ"))
         // Memory: keys and tokens of every process.
         || matches!(lower.as_str(), "/dev/mem" | "/dev/kmem" | "/dev/port" | "/proc/kcore")
         || (lower.starts_with("/proc/") && lower.ends_with("/mem"))
 }
 
-/// Credential directory names (any depth), as a glob may reach them.
+/// Credential directories, at any depth.
 const CREDENTIAL_DIRS: &[&str] = &[
     ".aws",
     ".kube",
@@ -1419,15 +1380,13 @@ const CREDENTIAL_DIRS: &[&str] = &[
     ".gnupg",
     ".azure",
     ".docker",
+    ".vault-token",
     ".password-store",
-    "gcloud",
 ];
 
-/// Credential file names, and one example name for each credential suffix (`x.pem`), as the
-/// last component of a glob may reach them.
-const CREDENTIAL_FILES: &[&str] = &[
+/// Credential file names.
+const CREDENTIAL_NAMES: &[&str] = &[
     ".env",
-    ".env.local",
     ".envrc",
     ".netrc",
     ".git-credentials",
@@ -1435,7 +1394,6 @@ const CREDENTIAL_FILES: &[&str] = &[
     ".pypirc",
     ".pgpass",
     ".my.cnf",
-    ".vault-token",
     "credentials",
     "credentials.json",
     "id_rsa",
@@ -1452,11 +1410,10 @@ const CREDENTIAL_FILES: &[&str] = &[
     "sudoers",
     "service-account.json",
     "application_default_credentials.json",
-    "x.pem",
-    "x.key",
-    "x.p12",
-    "x.pfx",
 ];
+
+/// Suffixes of key and certificate-bundle files.
+const CREDENTIAL_SUFFIXES: &[&str] = &[".pem", ".key", ".p12", ".pfx"];
 
 /// Absolute credential locations a glob may reach from the root: a trailing `/` marks a
 /// directory (anything below it counts).
@@ -1529,10 +1486,21 @@ fn glob_may_name_credentials(v: &str) -> bool {
         if !outside && (bare || common_extension_only(seg)) {
             continue;
         }
-        if CREDENTIAL_DIRS.iter().any(|d| glob_match(seg, d)) {
+        if CREDENTIAL_DIRS
+            .iter()
+            .chain(&["gcloud"])
+            .any(|d| glob_match(seg, d))
+        {
             return true;
         }
-        if i == last && CREDENTIAL_FILES.iter().any(|f| glob_match(seg, f)) {
+        // Names, and one example name for each `.env.*` and suffix rule.
+        if i == last
+            && (CREDENTIAL_NAMES.iter().any(|f| glob_match(seg, f))
+                || glob_match(seg, ".env.local")
+                || CREDENTIAL_SUFFIXES
+                    .iter()
+                    .any(|x| glob_match(seg, &format!("x{x}"))))
+        {
             return true;
         }
         if i == last && n.starts_with("/proc/") && glob_match(seg, "environ") {
@@ -1552,7 +1520,8 @@ fn common_extension_only(seg: &str) -> bool {
     rest.len() < seg.len()
         && !ext.is_empty()
         && ext.chars().all(|c| c.is_ascii_alphanumeric())
-        && !matches!(ext, "pem" | "key" | "p12" | "pfx" | "tfstate" | "env")
+        && !CREDENTIAL_SUFFIXES.contains(&rest)
+        && !matches!(ext, "tfstate" | "env")
 }
 
 /// Shell glob match of one path component: `*`, `?`, `[...]` (with `!`/`^` negation and
