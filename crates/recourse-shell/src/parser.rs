@@ -842,10 +842,7 @@ impl<'a> Parser<'a> {
                         p.expect_byte(b')', "`)` closing a process substitution")?;
                         Ok(s)
                     })?;
-                    wb.text
-                        .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                    wb.subs.push(Substitution { kind, script });
-                    wb.dynamic = true;
+                    self.push_sub(&mut wb, kind, script, start);
                     wb.started = true;
                 }
                 b'@' | b'!' | b'+' | b'*' | b'?' if self.peek_at(1) == Some(b'(') => {
@@ -1006,13 +1003,7 @@ impl<'a> Parser<'a> {
                     p.expect_byte(b')', "`)` closing a command substitution")?;
                     Ok(s)
                 })?;
-                wb.subs.push(Substitution {
-                    kind: SubKind::Command,
-                    script,
-                });
-                wb.text
-                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                wb.dynamic = true;
+                self.push_sub(wb, SubKind::Command, script, start);
             }
             Some(b'{') => {
                 self.pos += 2;
@@ -1186,14 +1177,17 @@ impl<'a> Parser<'a> {
                 message: format!("in backquoted command: {message}"),
             },
         })?;
-        wb.subs.push(Substitution {
-            kind: SubKind::Command,
-            script,
-        });
+        self.push_sub(wb, SubKind::Command, script, start);
+        Ok(())
+    }
+
+    /// Adds a substitution just parsed (its source ran from `start` to here) to the word: the
+    /// word shows the source text and its value is decided at run time.
+    fn push_sub(&self, wb: &mut WordBuilder, kind: SubKind, script: Script, start: usize) {
         wb.text
             .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+        wb.subs.push(Substitution { kind, script });
         wb.dynamic = true;
-        Ok(())
     }
 
     /// `$'…'`: decodes ANSI-C escapes into literal bytes.
