@@ -1965,11 +1965,11 @@ impl Gateway {
         r.data = Some(
             json!({"status": status, "tool": a.tool, "expires_at": a.expires_at, "resolution": resolution}),
         );
-        let _ = self.audit_event(
+        Ok(self.audited(
+            r,
             "approval_checked",
             json!({"approval_id": id, "status": status}),
-        );
-        Ok(r)
+        ))
     }
 
     fn get_plan(&self, caller: &Caller, plan_id: &str) -> Result<Response, Response> {
@@ -1999,8 +1999,7 @@ impl Gateway {
         r.data = Some(
             json!({"status": status, "workspace": rec.workspace, "environment": rec.environment, "cwd": rec.cwd, "args": rec.args, "destroy": rec.destroy, "created_at": rec.created_at, "expires_at": rec.expires_at, "plan_digest": rec.plan_digest}),
         );
-        let _ = self.audit_event("plan_looked_up", json!({"plan_id": id}));
-        Ok(r)
+        Ok(self.audited(r, "plan_looked_up", json!({"plan_id": id})))
     }
 
     fn request_approval(
