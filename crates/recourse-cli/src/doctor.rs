@@ -277,10 +277,10 @@ impl Doctor {
             !n.starts_with("gateway_")
                 || ["terraform", "kubectl", "shell", "bash", "exec"].contains(&n.as_str())
         });
-        let exact = names.len() == recourse_exec::tools::ALL.len()
-            && recourse_exec::tools::ALL
+        let exact = names.len() == recourse_exec::TOOLS.len()
+            && recourse_exec::TOOLS
                 .iter()
-                .all(|t| names.iter().any(|n| n == t));
+                .all(|t| names.iter().any(|n| n == t.name));
         let break_glass = names
             .iter()
             .any(|n| n.contains("break") || n.contains("override"));

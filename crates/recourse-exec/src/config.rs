@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use recourse_policy::{Environment, Policy};
 
-use crate::sandbox::Helper;
+use crate::run::sandbox::Helper;
 
 /// A configuration that cannot work.
 #[derive(Debug, thiserror::Error)]

@@ -4,20 +4,30 @@
 //! [`Gateway`] takes an agent's [`ToolCall`], normalizes and assesses it with the pure crates,
 //! decides under the policy, binds any escalation to a human approval, writes a hash-chained
 //! audit record *before* acting, and only then runs terraform, kubectl or a sandboxed shell —
-//! through runners that require a [`Permit`] only the gate can make.
+//! through runners that require a [`Permit`] only the gate can make. `ARCHITECTURE.md` at the
+//! repository root maps the modules.
 
-pub mod audit;
-pub mod config;
+// A `Refusal` is built at most once per call and carries the verdict it renders; boxing it
+// would buy nothing.
+#![allow(clippy::result_large_err)]
+
+mod call;
+mod clock;
+mod config;
+mod control;
 mod gate;
-pub mod kube;
-pub mod process;
 pub mod redact;
-mod runners;
-pub mod sandbox;
-pub mod store;
+mod refusal;
+mod response;
+pub(crate) mod run;
+pub mod state;
+mod tools;
 
+pub use call::{Caller, Family, TOOLS, ToolCall, ToolSpec, tool_spec};
+pub use clock::{RandomError, system_now};
 pub use config::{ConfigError, GatewayConfig, RunnerEnv};
-pub use gate::{
-    Caller, ControlError, ControlPlane, Gateway, OpenError, Permit, Response, RunOutput,
-    SCHEMA_VERSION, Status, ToolCall, audit_path, db_path, prepare_state_dir, system_now, tools,
-};
+pub use control::{ControlError, ControlPlane};
+pub use gate::{Gateway, OpenError, Permit};
+pub use response::{Response, RunOutput, SCHEMA_VERSION, Status};
+pub use run::sandbox;
+pub use state::{audit, audit_path, db_path, prepare_state_dir, store};

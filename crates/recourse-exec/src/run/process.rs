@@ -15,7 +15,7 @@ use crate::redact::Redactor;
 
 /// What to run.
 #[derive(Debug, Clone)]
-pub struct Spec {
+pub(crate) struct Spec {
     /// Program.
     pub program: PathBuf,
     /// Arguments.
@@ -34,7 +34,7 @@ pub struct Spec {
 
 /// How it went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Exit code (`None` if killed by a signal or the timeout).
     pub exit_code: Option<i32>,
     /// Killed at the time limit.
@@ -50,7 +50,7 @@ pub struct Outcome {
 /// Why a process could not be run at all.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot start {program}: {source}")]
-pub struct SpawnError {
+pub(crate) struct SpawnError {
     /// The program.
     pub program: String,
     /// The OS error.
@@ -88,7 +88,7 @@ fn kill_group(pid: u32) {
 }
 
 /// Runs a process to completion (or the time limit) and returns its redacted output.
-pub fn run(spec: &Spec, redactor: &Redactor) -> Result<Outcome, SpawnError> {
+pub(crate) fn run(spec: &Spec, redactor: &Redactor) -> Result<Outcome, SpawnError> {
     let mut cmd = Command::new(&spec.program);
     cmd.args(&spec.args)
         .env_clear()

@@ -1,29 +1,51 @@
 //! Runners: the only code that starts terraform, kubectl or a shell. Each takes a
-//! [`Permit`](crate::gate::Permit) by value, so nothing runs that the gate did not decide.
+//! [`Permit`] by value and never makes one, so nothing runs that the gate did not decide and
+//! record. (The one exception, `terraform::Inspect`, is a closed list of invocations with no
+//! infrastructure effect that the gate needs in order to assess a call.)
+
+pub(crate) mod env;
+pub(crate) mod process;
+pub mod sandbox;
+pub(crate) mod terraform;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use crate::gate::{Permit, ShellJob};
-use crate::process::{self, Outcome, SpawnError, Spec};
+use crate::gate::Permit;
 use crate::redact::Redactor;
-use crate::sandbox::{Enforced, Helper, STATUS_PREFIX};
+use process::{Outcome, SpawnError, Spec};
+use sandbox::{Enforced, Helper, STATUS_PREFIX};
+
+/// A confined shell command a permit allows.
+#[derive(Debug)]
+pub(crate) struct ShellJob {
+    pub(crate) command: String,
+    pub(crate) cwd: PathBuf,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) home: PathBuf,
+    pub(crate) writable: Vec<PathBuf>,
+    pub(crate) deny: Vec<PathBuf>,
+    pub(crate) net_deny: bool,
+    pub(crate) timeout: Duration,
+    pub(crate) max_output: usize,
+}
 
 /// A shell run's outcome with what the sandbox enforced.
 #[derive(Debug, Clone)]
-pub struct ShellOutcome {
+pub(crate) struct ShellOutcome {
     /// Process outcome.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Sandbox report (None if the helper did not report).
-    pub enforced: Option<Enforced>,
+    pub(crate) enforced: Option<Enforced>,
 }
 
-/// Runs a permitted kubectl or terraform invocation (argv fixed by the gate).
-pub fn run_tool(permit: Permit<Spec>, redactor: &Redactor) -> Result<Outcome, SpawnError> {
+/// Runs a permitted kubectl invocation (argv fixed by the gate).
+pub(crate) fn run_tool(permit: Permit<Spec>, redactor: &Redactor) -> Result<Outcome, SpawnError> {
     process::run(&permit.into_permitted(), redactor)
 }
 
 /// Runs a permitted shell command inside the sandbox helper.
-pub fn run_shell(
+pub(crate) fn run_shell(
     permit: Permit<ShellJob>,
     helper: &Helper,
     redactor: &Redactor,

@@ -1,0 +1,720 @@
+//! The gate: one path from an agent's tool call to an effect, the same for every tool.
+//!
+//! `normalize → assess → decide → bind → permit → audit → execute → audit → respond`
+//! (DESIGN.md §3), spelled out once in [`Gateway::handle`]. Steps 1–3 are the per-tool
+//! preparers in `tools/`; a refusal anywhere becomes an answer and a record at one boundary,
+//! [`Gateway::answer`]; a [`Permit`] is minted only from the proof that "decided" is on disk.
+
+mod permit;
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use recourse_plan::{
+    Approval, ApprovalId, ApprovalRefusal, Channel, NewApproval, PlanId, PlanStatus, Timestamp,
+};
+use recourse_policy::{Decision, Digest};
+use recourse_shell::Classifier;
+use serde_json::{Value, json};
+
+pub use permit::Permit;
+
+use crate::call::{Caller, ToolCall};
+use crate::clock::{Clock, RandomError, random_bytes, system_now};
+use crate::config::{ConfigError, GatewayConfig};
+use crate::redact::Redactor;
+use crate::refusal::{Escalation, NotApplied, Refusal};
+use crate::response::{Response, RunOutput, Status};
+use crate::run::process::Outcome;
+use crate::run::terraform::Terraform;
+use crate::run::{self, ShellJob};
+use crate::state::audit::AppendError;
+use crate::state::record::{AuditEvent, EventKind, Recorder};
+use crate::state::store::{Store, StoreError};
+use crate::state::{db_path, plan_file, prepare_state_dir};
+use crate::tools::terraform::{ApplyFacts, apply_escalation};
+use crate::tools::{self, Disk, Job, Prepared, Step, ToolCtx, lookups, parse_id, presented};
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The startup record could not be written.
+    #[error(transparent)]
+    Audit(#[from] AppendError),
+    /// A shell pattern in the policy is invalid.
+    #[error("policy: {0}")]
+    Pattern(#[from] recourse_shell::PatternError),
+    /// No randomness for ids.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// The gateway service.
+pub struct Gateway {
+    cfg: GatewayConfig,
+    store: Mutex<Store>,
+    recorder: Recorder,
+    classifier: Classifier,
+    policy_hash: Digest,
+    redactor: Redactor,
+    allowed: Vec<PathBuf>,
+    /// Scratch `HOME` for runners: outside the state directory, private to this gateway.
+    scratch: PathBuf,
+    terraform: Terraform,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("state_dir", &self.cfg.state_dir)
+            .field("environment", &self.cfg.environment)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// Opens the gateway: validates the configuration, prepares the state directory, opens
+    /// the store and writes the startup record.
+    pub fn open(cfg: GatewayConfig) -> Result<Gateway, OpenError> {
+        cfg.validate()?;
+        prepare_state_dir(&cfg.state_dir)?;
+        let store = Store::open(&db_path(&cfg.state_dir))?;
+        let classifier = Classifier::new(&cfg.policy.shell)?;
+        let policy_hash = cfg.policy.hash();
+        store.set_meta("policy_sha256", &policy_hash.to_hex())?;
+        let redactor = Redactor::from_env(cfg.base_env.clone());
+        let recorder = Recorder::open(&cfg.state_dir, policy_hash, redactor.clone())?;
+        let allowed = cfg.allowed_paths()?;
+        let scratch = std::env::temp_dir().join(format!(
+            "recourse-home-{}",
+            random_bytes()?
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ));
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&scratch)
+                .map_err(|source| ConfigError::StateDir {
+                    path: scratch.clone(),
+                    source,
+                })?;
+        }
+        let gw = Gateway {
+            terraform: Terraform::new(&cfg, &scratch),
+            store: Mutex::new(store),
+            recorder,
+            classifier,
+            policy_hash,
+            redactor,
+            allowed,
+            scratch,
+            clock: Box::new(system_now),
+            cfg,
+        };
+        gw.recorder.record(
+            AuditEvent::new(
+                EventKind::Startup,
+                json!({
+                    "environment": gw.cfg.environment,
+                    "policy_source": gw.cfg.policy_source,
+                    "agent_id": gw.cfg.agent_id,
+                }),
+            ),
+            gw.now(),
+        )?;
+        Ok(gw)
+    }
+
+    /// Replaces the clock (for hosts with their own time source, and tests).
+    pub fn set_clock(&mut self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) {
+        self.clock = Box::new(clock);
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &GatewayConfig {
+        &self.cfg
+    }
+
+    /// The policy hash every record carries.
+    pub fn policy_hash(&self) -> Digest {
+        self.policy_hash
+    }
+
+    fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (each statement is
+        // atomic), so a poisoned lock is still usable.
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn ctx(&self) -> ToolCtx<'_> {
+        ToolCtx {
+            cfg: &self.cfg,
+            policy_hash: self.policy_hash,
+            classifier: &self.classifier,
+            allowed: &self.allowed,
+            home: &self.scratch,
+            files: &Disk,
+        }
+    }
+
+    /// Handles one agent call: the nine steps. Never panics on bad input; every call leaves an
+    /// audit record.
+    pub fn handle(&self, call: ToolCall, caller: &Caller) -> Response {
+        let tool = call.tool();
+        // 1–3: normalize, assess, decide (per tool; nothing runs, nothing is written).
+        let prepared = match self.prepare(call) {
+            Ok(Step::Decided(p)) => p,
+            Ok(Step::Answered(a)) => return self.answered(a),
+            Err(refusal) => return self.answer(tool, caller, refusal),
+        };
+        // 4–5: bind an escalation to a pending approval, or use up the one presented.
+        let digest = prepared
+            .binding
+            .digest(self.cfg.environment, self.policy_hash);
+        let used = match self.authorize(caller, &prepared, digest) {
+            Ok(used) => used,
+            Err(refusal) => return self.answer(tool, caller, refusal),
+        };
+        // 6: record "decided" (fail closed); 7–9: execute, record "executed", respond.
+        match self.decide_and_run(caller, prepared, digest, used) {
+            Ok(response) => response,
+            Err(refusal) => self.answer(tool, caller, refusal),
+        }
+    }
+
+    /// Records invalid input and answers with the reason.
+    pub fn reject_input(&self, tool: &str, caller: &Caller, error: &str) -> Response {
+        self.answer(tool, caller, Refusal::InvalidInput(error.to_owned()))
+    }
+
+    /// The one boundary where a refusal becomes an answer and a record. An escalation is bound
+    /// here (a pending approval is created or reused).
+    fn answer(&self, tool: &str, caller: &Caller, refusal: Refusal) -> Response {
+        let refusal = match refusal {
+            Refusal::NeedsApproval(e) => match self.escalate(tool, caller, e) {
+                Ok(r) => return r,
+                Err(r) => r,
+            },
+            other => other,
+        };
+        let mut r = refusal.response(tool);
+        if let Some(event) = refusal.event(tool, caller)
+            && let Err(e) = self.recorder.record(event, self.now())
+        {
+            r.message = format!("{}; and the audit log is unavailable: {e}", r.message);
+        }
+        r
+    }
+
+    /// A lookup's answer and its record; the answer stands when the log cannot be written
+    /// (nothing ran), and says so.
+    fn answered(&self, a: tools::Answered) -> Response {
+        let mut r = a.response;
+        if let Err(e) = self.recorder.record(a.event, self.now()) {
+            r.message = format!("{}; and the audit log is unavailable: {e}", r.message);
+        }
+        r
+    }
+
+    // ------------------------------------------------------------------ 1–3
+
+    fn prepare(&self, call: ToolCall) -> Result<Step, Refusal> {
+        let ctx = self.ctx();
+        let decided = Step::Decided;
+        match &call {
+            ToolCall::ShellExec {
+                command,
+                cwd,
+                timeout,
+                approval_id,
+            } => tools::shell::exec(
+                &ctx,
+                command,
+                cwd.as_deref(),
+                *timeout,
+                approval_id.as_deref(),
+            )
+            .map(decided),
+            ToolCall::TerraformPlan {
+                cwd,
+                workspace,
+                args,
+            } => {
+                tools::terraform::plan(&ctx, cwd, workspace, args, self.new_plan_id()?).map(decided)
+            }
+            ToolCall::TerraformDestroy { cwd, workspace } => {
+                tools::terraform::destroy(&ctx, cwd, workspace, self.new_plan_id()?).map(decided)
+            }
+            ToolCall::TerraformApply {
+                plan_id,
+                approval_id,
+            } => {
+                let facts = self.apply_facts(plan_id, approval_id.as_deref())?;
+                tools::terraform::apply(&ctx, plan_id, facts, self.now()).map(decided)
+            }
+            ToolCall::CheckApproval { approval_id } => {
+                let id = parse_id::<ApprovalId>(approval_id)?;
+                let a = self.store().approval(id)?;
+                lookups::check_approval(id, a, self.now()).map(Step::Answered)
+            }
+            ToolCall::GetPlan { plan_id } => {
+                let id = parse_id::<PlanId>(plan_id)?;
+                let rec = self.store().plan(id)?;
+                lookups::get_plan(id, rec, self.now()).map(Step::Answered)
+            }
+            ToolCall::RequestApproval {
+                operation,
+                target,
+                reason,
+                plan_id,
+            } => {
+                let plan = match plan_id {
+                    Some(p) => Some(self.store().plan(parse_id::<PlanId>(p)?)?),
+                    None => None,
+                };
+                Err(lookups::request_approval(
+                    &ctx,
+                    lookups::Request {
+                        operation,
+                        target,
+                        reason,
+                        plan,
+                    },
+                ))
+            }
+            ToolCall::KubectlGet { .. }
+            | ToolCall::KubectlLogs { .. }
+            | ToolCall::KubectlDescribe { .. }
+            | ToolCall::KubectlApply { .. }
+            | ToolCall::KubectlDelete { .. }
+            | ToolCall::KubectlScale { .. }
+            | ToolCall::KubectlExec { .. } => tools::kubectl::prepare(&ctx, &call).map(decided),
+        }
+    }
+
+    fn new_plan_id(&self) -> Result<PlanId, Refusal> {
+        Ok(PlanId::from_bytes(random_bytes()?))
+    }
+
+    /// What an apply is checked against: the stored record, the plan file as it is now, the
+    /// workspace and state as they are now, and the presented approval.
+    fn apply_facts(&self, plan_id: &str, approval_id: Option<&str>) -> Result<ApplyFacts, Refusal> {
+        let id = parse_id::<PlanId>(plan_id)?;
+        let presented = presented(approval_id)?;
+        let record = self.store().plan(id)?;
+        let plan_file = plan_file(&self.cfg.state_dir, id);
+        let plan_file_sha256 = std::fs::read(&plan_file)
+            .map(|b| Digest::of(&b))
+            .unwrap_or_else(|_| Digest::of(b"missing plan file"));
+        let (workspace, lineage) = match &record {
+            Some(rec) => {
+                let cwd = PathBuf::from(&rec.cwd);
+                (
+                    self.terraform.current_workspace(&cwd),
+                    self.terraform.lineage(&cwd),
+                )
+            }
+            None => (String::new(), (None, None)),
+        };
+        let approval = match presented {
+            Some(a) => Some((a, self.store().approval(a)?)),
+            None => None,
+        };
+        Ok(ApplyFacts {
+            record,
+            plan_file,
+            plan_file_sha256,
+            workspace,
+            lineage,
+            approval,
+        })
+    }
+
+    // ------------------------------------------------------------------ 4–5
+
+    /// Blocks, escalates, or uses up the presented approval (single use, bound to `digest`).
+    /// Returns the approval used.
+    fn authorize(
+        &self,
+        caller: &Caller,
+        p: &Prepared,
+        digest: Digest,
+    ) -> Result<Option<ApprovalId>, Refusal> {
+        let decision = p.verdict.decision();
+        let blocked = || Refusal::Blocked {
+            verdict: p.verdict.clone(),
+            message: "blocked by policy: this action never runs on an agent's request",
+            plan_id: p.binding.plan_id,
+            details: json!({"arguments": p.binding.arguments, "request_digest": digest}),
+        };
+        let Some(id) = p.approval else {
+            return match decision {
+                Decision::Block => Err(blocked()),
+                Decision::Escalate => Err(Refusal::NeedsApproval(Escalation {
+                    tool: p.binding.tool,
+                    arguments: p.binding.arguments.clone(),
+                    digest,
+                    plan_id: p.binding.plan_id,
+                    verdict: p.verdict.clone(),
+                    note: None,
+                })),
+                Decision::Allow | Decision::Warn => Ok(None),
+            };
+        };
+        let refused = |why| Refusal::Approval {
+            id,
+            why,
+            verdict: p.verdict.clone(),
+            digest: Some(digest),
+        };
+        let store = self.store();
+        let Some(mut approval) = store.approval(id)? else {
+            return Err(refused(ApprovalRefusal::Unknown));
+        };
+        // A block is never approvable; only a human's break-glass grant can lift it.
+        let break_glass = approval
+            .resolution()
+            .is_some_and(|r| r.channel == Channel::BreakGlass);
+        if decision == Decision::Block && !break_glass {
+            return Err(blocked());
+        }
+        approval.consume(digest, self.now()).map_err(refused)?;
+        store
+            .update_approval(&approval, "approved")
+            .map_err(|e| Refusal::Apply {
+                why: NotApplied::Approval(e.to_string()),
+                verdict: Some(p.verdict.clone()),
+                plan_id: p.binding.plan_id.map(|i| i.to_string()).unwrap_or_default(),
+            })?;
+        drop(store);
+        // The "decided" record that follows names the approval and fails closed.
+        self.recorder.best_effort(
+            AuditEvent::new(
+                EventKind::ApprovalConsumed,
+                json!({"approval_id": id, "tool": p.spec.name, "agent": caller.agent_id, "request_digest": digest, "plan_id": p.binding.plan_id}),
+            ),
+            self.now(),
+        );
+        Ok(Some(id))
+    }
+
+    /// Creates (or reuses) the pending approval bound to the escalation and answers with its id.
+    fn escalate(&self, tool: &str, caller: &Caller, e: Escalation) -> Result<Response, Refusal> {
+        let approval = self.bind(caller, &e)?;
+        let mut message = format!(
+            "needs a human approval: a human runs `recourse approvals approve {}`; poll gateway_check_approval, then repeat this exact call with approval_id",
+            approval.id
+        );
+        if let Some(note) = e.note {
+            message = format!("{message}. {note}");
+        }
+        let mut r = Response::new(tool, Decision::Escalate, Status::PendingApproval, message)
+            .with_reasons(e.verdict.reasons());
+        r.approval_id = Some(approval.id);
+        r.plan_id = e.plan_id;
+        let event = AuditEvent::new(
+            EventKind::ApprovalRequested,
+            json!({"tool": e.tool, "agent": caller.agent_id, "approval_id": approval.id, "request_digest": e.digest, "arguments": e.arguments, "reasons": e.verdict.reasons(), "expires_at": approval.expires_at}),
+        );
+        if let Err(err) = self.recorder.record(event, self.now()) {
+            r.message = format!("{}; and the audit log is unavailable: {err}", r.message);
+        }
+        Ok(r)
+    }
+
+    fn bind(&self, caller: &Caller, e: &Escalation) -> Result<Approval, Refusal> {
+        let now = self.now();
+        let store = self.store();
+        let existing = store
+            .pending_for_digest(&e.digest.to_hex())?
+            .filter(|a| a.status(now) == recourse_plan::ApprovalStatus::Pending);
+        if let Some(a) = existing {
+            return Ok(a);
+        }
+        let summary = self.redactor.redact_json(json!({"tool": e.tool, "arguments": e.arguments, "environment": self.cfg.environment, "reasons": e.verdict.reasons()}));
+        let a = Approval::new(
+            NewApproval {
+                id: ApprovalId::from_bytes(random_bytes()?),
+                request_digest: e.digest,
+                requester: caller.agent_id.clone(),
+                tool: e.tool.into(),
+                summary,
+                environment: self.cfg.environment,
+                plan_id: e.plan_id,
+                justification: None,
+            },
+            now,
+            self.cfg.policy.approval_ttl_seconds.get(),
+        );
+        store.insert_approval(&a)?;
+        Ok(a)
+    }
+
+    // ------------------------------------------------------------------ 6–9
+
+    fn decide_and_run(
+        &self,
+        caller: &Caller,
+        p: Prepared,
+        digest: Digest,
+        used: Option<ApprovalId>,
+    ) -> Result<Response, Refusal> {
+        let Prepared {
+            spec,
+            binding,
+            verdict,
+            job,
+            data,
+            audit,
+            ..
+        } = p;
+        let tool = spec.name;
+        let claimed = match &job {
+            Job::Apply(_) => binding.plan_id,
+            _ => None,
+        };
+        if let Some(id) = claimed
+            && !self
+                .store()
+                .transition_plan(id, PlanStatus::Planned, PlanStatus::Applying)?
+        {
+            return Err(Refusal::Apply {
+                why: NotApplied::Claimed,
+                verdict: Some(verdict),
+                plan_id: id.to_string(),
+            });
+        }
+        let mut event = AuditEvent::new(
+            EventKind::Decided,
+            json!({"tool": tool, "agent": caller.agent_id, "arguments": binding.arguments, "request_digest": digest, "decision": verdict.decision(), "reasons": verdict.reasons(), "approval_id": used, "plan_id": binding.plan_id}),
+        );
+        for (k, v) in audit {
+            event = event.with(&k, v);
+        }
+        let decided = match self.recorder.decided(event, self.now()) {
+            Ok(d) => d,
+            Err(error) => {
+                if let Some(id) = claimed {
+                    // Nothing ran: put the plan back so a human can retry once the log is fixed.
+                    self.restore_plan(id, PlanStatus::Applying, PlanStatus::Planned);
+                }
+                return Err(Refusal::AuditUnavailable { error, verdict });
+            }
+        };
+        let mut r = Response::new(tool, verdict.decision(), Status::Executed, "executed")
+            .with_reasons(verdict.reasons());
+        r.approval_id = used;
+        r.data = data;
+        match job {
+            Job::Shell(job) => Ok(self.run_shell(caller, r, Permit::mint(decided, job))),
+            Job::Kubectl(spec) => {
+                match run::run_tool(Permit::mint(decided, spec), &self.redactor) {
+                    Ok(o) => Ok(self.executed(caller, r, &o, json!({}))),
+                    Err(e) => Err(Refusal::Internal(e.to_string())),
+                }
+            }
+            Job::Plan(job) => {
+                let (id, cwd, ws, args) = (
+                    job.id,
+                    job.cwd.clone(),
+                    job.workspace.clone(),
+                    job.args.clone(),
+                );
+                let planned = self
+                    .terraform
+                    .plan(Permit::mint(decided, job), &self.redactor)
+                    .map_err(|detail| Refusal::Failed {
+                        rule: "terraform.failed",
+                        what: "planning",
+                        detail,
+                    })?;
+                self.planned(caller, tool, id, (&cwd, &ws, &args), planned)
+            }
+            Job::Apply(job) => {
+                let id = claimed.ok_or_else(|| Refusal::Internal("apply without a plan".into()))?;
+                r.plan_id = Some(id);
+                match self
+                    .terraform
+                    .apply(Permit::mint(decided, job), &self.redactor)
+                {
+                    Ok(o) => {
+                        let ok = o.exit_code == Some(0);
+                        let to = if ok {
+                            PlanStatus::Applied
+                        } else {
+                            PlanStatus::Failed
+                        };
+                        self.restore_plan(id, PlanStatus::Applying, to);
+                        r.message = if ok {
+                            format!("applied plan {id}")
+                        } else {
+                            format!(
+                                "terraform apply of plan {id} failed; the plan cannot be applied again: plan again"
+                            )
+                        };
+                        Ok(self.executed(caller, r, &o, json!({"plan_status": to})))
+                    }
+                    Err(e) => {
+                        self.restore_plan(id, PlanStatus::Applying, PlanStatus::Failed);
+                        Err(Refusal::Internal(e.to_string()))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves a plan's status after the fact; a failure leaves it `applying`, which refuses
+    /// further applies (the safe side), and is logged.
+    fn restore_plan(&self, id: PlanId, from: PlanStatus, to: PlanStatus) {
+        if let Err(e) = self.store().transition_plan(id, from, to) {
+            tracing::error!(plan = %id, error = %e, "plan status not moved");
+        }
+    }
+
+    fn run_shell(&self, caller: &Caller, mut r: Response, permit: Permit<ShellJob>) -> Response {
+        match run::run_shell(permit, &self.cfg.sandbox, &self.redactor) {
+            Ok(so) => {
+                if so.outcome.exit_code == Some(126)
+                    && so.enforced.is_none()
+                    && so.outcome.stderr.contains("cannot isolate the network")
+                {
+                    r.status = Status::Refused;
+                    r.message = "not executed: policy forbids network access and the kernel could not isolate it".into();
+                }
+                if let Some(e) = &so.enforced
+                    && e.landlock != "full"
+                {
+                    r.message = format!(
+                        "{}; note: filesystem confinement (Landlock) is {} on this kernel",
+                        r.message, e.landlock
+                    );
+                }
+                if let Some(d) = r.data.as_mut().and_then(Value::as_object_mut) {
+                    d.insert("sandbox".into(), json!(so.enforced));
+                }
+                self.executed(caller, r, &so.outcome, json!({"sandbox": so.enforced}))
+            }
+            Err(e) => self.answer(&r.tool.clone(), caller, Refusal::Internal(e.to_string())),
+        }
+    }
+
+    /// A finished plan: analyze, store, record, and bind its apply if it escalates.
+    fn planned(
+        &self,
+        caller: &Caller,
+        tool: &'static str,
+        id: PlanId,
+        job: (&std::path::Path, &str, &[String]),
+        planned: run::terraform::Planned,
+    ) -> Result<Response, Refusal> {
+        let ctx = self.ctx();
+        let tools::terraform::Analyzed { record, analysis } =
+            tools::terraform::analyzed(&ctx, id, job, planned, self.now())?;
+        self.store().insert_plan(&record)?;
+        let verdict = record.verdict.clone();
+        let (workspace, destroy) = (record.workspace.clone(), record.destroy);
+        let data = json!({"changes": analysis.changes, "worst_tier": analysis.worst_tier(), "output_changes": analysis.output_changes, "plan_digest": record.plan_digest, "expires_at": record.expires_at, "workspace": workspace, "destroy": destroy});
+        let event = AuditEvent::new(
+            EventKind::Planned,
+            json!({"tool": tool, "agent": caller.agent_id, "plan_id": id, "plan_digest": record.plan_digest, "plan_file_sha256": record.plan_file_sha256, "workspace": workspace, "cwd": record.cwd, "args": record.args, "decision": verdict.decision(), "reasons": verdict.reasons()}),
+        );
+        self.recorder
+            .record(event, self.now())
+            .map_err(|error| Refusal::AuditUnavailable {
+                error,
+                verdict: verdict.clone(),
+            })?;
+        let mut r = Response::new(tool, verdict.decision(), Status::Planned, "")
+            .with_reasons(verdict.reasons());
+        r.plan_id = Some(id);
+        r.data = Some(data);
+        match verdict.decision() {
+            Decision::Block => {
+                r.status = Status::Blocked;
+                r.message = format!(
+                    "planned as {id}, but the plan is blocked by policy: it can never be applied on an agent's request"
+                );
+            }
+            Decision::Escalate => {
+                let pending = self.escalate(
+                    crate::call::TERRAFORM_APPLY.name,
+                    caller,
+                    apply_escalation(&ctx, &record, verdict.clone()),
+                )?;
+                r.approval_id = pending.approval_id;
+                r.message = format!(
+                    "planned as {id}; applying it needs a human approval ({}): poll gateway_check_approval, then call gateway_terraform_apply with plan_id and approval_id",
+                    pending
+                        .approval_id
+                        .map(|a| a.to_string())
+                        .unwrap_or_default()
+                );
+            }
+            Decision::Allow | Decision::Warn => {
+                r.message = format!(
+                    "planned as {id}; call gateway_terraform_apply with this plan_id to apply exactly this plan"
+                )
+            }
+        }
+        Ok(r)
+    }
+
+    /// Step 8: the "executed" record, then the output in the answer.
+    fn executed(
+        &self,
+        caller: &Caller,
+        mut r: Response,
+        outcome: &Outcome,
+        extra: Value,
+    ) -> Response {
+        let output_digest =
+            Digest::of(format!("{}\0{}", outcome.stdout, outcome.stderr).as_bytes());
+        let mut event = AuditEvent::new(
+            EventKind::Executed,
+            json!({"tool": r.tool, "agent": caller.agent_id, "exit_code": outcome.exit_code, "timed_out": outcome.timed_out, "truncated": outcome.truncated, "output_sha256": output_digest, "approval_id": r.approval_id, "plan_id": r.plan_id}),
+        );
+        if let Value::Object(m) = extra {
+            for (k, v) in m {
+                event = event.with(&k, v);
+            }
+        }
+        if let Err(e) = self.recorder.record(event, self.now()) {
+            r.message = format!(
+                "{}; warning: the executed record could not be written ({e})",
+                r.message
+            );
+        }
+        r.output = Some(RunOutput {
+            exit_code: outcome.exit_code,
+            stdout: outcome.stdout.clone(),
+            stderr: outcome.stderr.clone(),
+            timed_out: outcome.timed_out,
+            truncated: outcome.truncated,
+        });
+        r
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        // The scratch home holds only what runners left there.
+        if let Err(e) = std::fs::remove_dir_all(&self.scratch) {
+            tracing::debug!(error = %e, "scratch home not removed");
+        }
+    }
+}

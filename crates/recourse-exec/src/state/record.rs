@@ -1,0 +1,190 @@
+//! The one audit writer. The gate and the control plane both record through a [`Recorder`], so
+//! redaction, the anchor and the fail-closed rule are written once. A method's name says what
+//! happens when the log cannot be written:
+//!
+//! - [`Recorder::decided`] is the record that must be on disk before an effect; it returns a
+//!   [`Decided`] proof, and `Permit::mint` takes one, so "if the append fails, nothing runs" is
+//!   a compile-time fact;
+//! - [`Recorder::record`] returns the error for the caller to report;
+//! - [`Recorder::best_effort`] logs a failure and goes on (used only where the effect already
+//!   happened or nothing depends on the record).
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use recourse_plan::Timestamp;
+use recourse_policy::Digest;
+use serde_json::{Map, Value};
+
+use crate::redact::Redactor;
+use crate::state::audit::{AppendError, AuditLog};
+use crate::state::store::{Store, StoreError};
+use crate::state::{audit_path, db_path};
+
+/// What happened, as the audit log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// The gateway started.
+    Startup,
+    /// A call was decided and is about to run (written before the effect).
+    Decided,
+    /// A call ran.
+    Executed,
+    /// A plan was made and stored.
+    Planned,
+    /// A call was refused without running.
+    Refused,
+    /// A call's input was invalid.
+    RejectedInput,
+    /// An escalation created (or reused) a pending approval.
+    ApprovalRequested,
+    /// An approval was used up by the call it was bound to.
+    ApprovalConsumed,
+    /// The agent polled an approval.
+    ApprovalChecked,
+    /// The agent looked up a plan.
+    PlanLookedUp,
+    /// A human granted an approval.
+    ApprovalGranted,
+    /// A human rejected an approval.
+    ApprovalRejected,
+    /// A human's decision was refused (self-approval, not pending, …).
+    ApprovalResolutionRefused,
+    /// A human granted a blocked plan through break-glass.
+    BreakGlass,
+}
+
+impl EventKind {
+    /// The `event` field of the record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Startup => "startup",
+            EventKind::Decided => "decided",
+            EventKind::Executed => "executed",
+            EventKind::Planned => "planned",
+            EventKind::Refused => "refused",
+            EventKind::RejectedInput => "rejected_input",
+            EventKind::ApprovalRequested => "approval_requested",
+            EventKind::ApprovalConsumed => "approval_consumed",
+            EventKind::ApprovalChecked => "approval_checked",
+            EventKind::PlanLookedUp => "plan_looked_up",
+            EventKind::ApprovalGranted => "approval_granted",
+            EventKind::ApprovalRejected => "approval_rejected",
+            EventKind::ApprovalResolutionRefused => "approval_resolution_refused",
+            EventKind::BreakGlass => "break_glass",
+        }
+    }
+}
+
+/// One event to record: its kind and its details (redacted before they are written).
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    kind: EventKind,
+    details: Map<String, Value>,
+}
+
+impl AuditEvent {
+    /// An event; details that are not a JSON object are kept under `detail`.
+    pub fn new(kind: EventKind, details: Value) -> Self {
+        let details = match details {
+            Value::Object(m) => m,
+            other => {
+                let mut m = Map::new();
+                m.insert("detail".into(), other);
+                m
+            }
+        };
+        AuditEvent { kind, details }
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> EventKind {
+        self.kind
+    }
+
+    /// Adds a detail.
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.details.insert(key.to_owned(), value);
+        self
+    }
+}
+
+/// Proof that a "decided" record is on disk. Only [`Recorder::decided`] makes one.
+#[derive(Debug)]
+pub(crate) struct Decided {
+    _private: (),
+}
+
+/// The audit writer of one gateway or control-plane process.
+#[derive(Debug)]
+pub struct Recorder {
+    log: AuditLog,
+    /// Its own store connection, used only to move the anchor, so that recording never waits
+    /// on a lock the caller may hold.
+    anchor: Mutex<Store>,
+    redactor: Redactor,
+    policy_hash: Digest,
+}
+
+impl Recorder {
+    /// The recorder for a state directory.
+    pub fn open(
+        state_dir: &Path,
+        policy_hash: Digest,
+        redactor: Redactor,
+    ) -> Result<Recorder, StoreError> {
+        Ok(Recorder {
+            log: AuditLog::new(audit_path(state_dir)),
+            anchor: Mutex::new(Store::open(&db_path(state_dir))?),
+            redactor,
+            policy_hash,
+        })
+    }
+
+    /// Records the decision an effect depends on. Without the returned proof no permit can be
+    /// minted.
+    pub(crate) fn decided(
+        &self,
+        event: AuditEvent,
+        now: Timestamp,
+    ) -> Result<Decided, AppendError> {
+        self.append(event, now)?;
+        Ok(Decided { _private: () })
+    }
+
+    /// Records an event; the caller reports a failure.
+    pub fn record(&self, event: AuditEvent, now: Timestamp) -> Result<(), AppendError> {
+        self.append(event, now).map(|_| ())
+    }
+
+    /// Records an event whose loss must not stop the caller (the effect it reports already
+    /// happened); a failure is logged.
+    pub fn best_effort(&self, event: AuditEvent, now: Timestamp) {
+        let kind = event.kind;
+        if let Err(e) = self.append(event, now) {
+            tracing::error!(event = kind.as_str(), error = %e, "audit record lost");
+        }
+    }
+
+    fn append(&self, event: AuditEvent, now: Timestamp) -> Result<(), AppendError> {
+        let redacted = match self.redactor.redact_json(Value::Object(event.details)) {
+            Value::Object(m) => m,
+            // redact_json keeps the shape: an object stays an object.
+            _ => Map::new(),
+        };
+        let rec = self
+            .log
+            .append(event.kind.as_str(), self.policy_hash, now, redacted)?;
+        if let (Some(seq), Some(hash)) = (
+            rec.get("seq").and_then(Value::as_u64),
+            rec.get("hash").and_then(Value::as_str),
+        ) {
+            // The anchor only detects truncation; failing to move it must not stop anything.
+            let anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(e) = anchor.set_audit_anchor(seq, hash) {
+                tracing::warn!(error = %e, "audit anchor not moved");
+            }
+        }
+        Ok(())
+    }
+}

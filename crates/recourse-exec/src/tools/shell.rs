@@ -1,0 +1,75 @@
+//! `gateway_shell_exec`: resolve the working directory, check the timeout, classify the
+//! command, and describe the confined job.
+
+use std::time::Duration;
+
+use recourse_policy::{Decision, NetworkAccess, Reason};
+use serde_json::json;
+
+use crate::call::SHELL_EXEC;
+use crate::refusal::Refusal;
+use crate::run::{ShellJob, env};
+use crate::tools::{Binding, Job, Prepared, ToolCtx, presented};
+
+/// Prepares a shell command.
+pub(crate) fn exec(
+    ctx: &ToolCtx<'_>,
+    command: &str,
+    cwd: Option<&str>,
+    timeout: Option<u64>,
+    approval_id: Option<&str>,
+) -> Result<Prepared, Refusal> {
+    let policy = ctx.policy();
+    let cwd = match cwd {
+        Some(c) => c.to_owned(),
+        None => ctx
+            .allowed
+            .first()
+            .map(|p| p.display().to_string())
+            .ok_or_else(|| Refusal::InvalidInput("the policy allows no shell paths".into()))?,
+    };
+    let (cwd, inside) = ctx
+        .resolve(&cwd)
+        .map_err(|e| Refusal::InvalidInput(format!("cwd {cwd}: {e}")))?;
+    let max = policy.shell.max_timeout_seconds.get();
+    let timeout_s = timeout.unwrap_or(max.min(60));
+    if timeout_s == 0 || timeout_s > max {
+        return Err(Refusal::InvalidInput(format!(
+            "timeout must be between 1 and {max} seconds (policy shell.max_timeout_seconds), got {timeout_s}"
+        )));
+    }
+    let approval = presented(approval_id)?;
+    let assessment = ctx.classifier.classify(command);
+    let mut verdict = assessment.verdict(policy, ctx.env());
+    if !inside {
+        verdict.push(Reason::new(
+            Decision::Block,
+            "shell.allowed_paths",
+            format!(
+                "cwd {} is outside the policy's allowed paths",
+                cwd.display()
+            ),
+        ));
+    }
+    let arguments = json!({"command": command, "cwd": cwd, "timeout": timeout_s});
+    let job = ShellJob {
+        command: command.to_owned(),
+        cwd,
+        env: env::shell(ctx.cfg, ctx.home),
+        home: ctx.home.to_owned(),
+        writable: ctx.allowed.to_vec(),
+        deny: env::shell_deny(ctx.cfg),
+        net_deny: policy.shell.network == NetworkAccess::Deny,
+        timeout: Duration::from_secs(timeout_s),
+        max_output: usize::try_from(policy.shell.max_output_bytes.get()).unwrap_or(usize::MAX),
+    };
+    Ok(Prepared {
+        spec: &SHELL_EXEC,
+        binding: Binding::new(SHELL_EXEC.name, arguments),
+        verdict,
+        approval,
+        job: Job::Shell(job),
+        data: Some(json!({"parts": assessment.parts})),
+        audit: Default::default(),
+    })
+}

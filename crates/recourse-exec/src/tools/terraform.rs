@@ -1,0 +1,459 @@
+//! The terraform tools: `gateway_terraform_plan` and `gateway_terraform_destroy` (argument
+//! allow-list, workspace, working directory, the destroy pre-check), the analysis of a finished
+//! plan into its record and verdict, and `gateway_terraform_apply` (the stored plan checked
+//! against what the gate gathered: file hash, workspace, environment, state, policy, approval).
+
+use std::path::{Path, PathBuf};
+
+use recourse_plan::{
+    Approval, ApprovalRefusal, PlanAnalysis, PlanId, PlanRecord, PlanStatus, Timestamp, analyze,
+    plan_digest, verify_apply,
+};
+use recourse_policy::{Action, Decision, Digest, Verdict};
+use serde_json::{Map, json};
+
+use crate::call::{self, ToolSpec};
+use crate::refusal::{Escalation, NotApplied, Refusal};
+use crate::run::terraform::{ApplyJob, PlanJob, Planned};
+use crate::tools::{Binding, Job, Prepared, ToolCtx};
+
+const FLAGS: &[&str] = &[
+    "-refresh=false",
+    "-refresh=true",
+    "-destroy",
+    "-compact-warnings",
+    "-lock=false",
+    "-no-color",
+];
+const VALUE_FLAGS: &[&str] = &["-var", "-var-file", "-target", "-replace", "-parallelism"];
+
+/// The arguments agents may pass to `terraform plan`, normalized to `-flag=value`; and whether
+/// they ask for a destroy plan.
+fn plan_args(
+    ctx: &ToolCtx<'_>,
+    args: &[String],
+    cwd: &Path,
+) -> Result<(Vec<String>, bool), String> {
+    let mut out = Vec::new();
+    let mut destroy = false;
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        i += 1;
+        if FLAGS.contains(&a.as_str()) {
+            destroy |= a == "-destroy";
+            out.push(a.clone());
+            continue;
+        }
+        let (flag, value) = match a.split_once('=') {
+            Some((f, v)) if VALUE_FLAGS.contains(&f) => (f.to_owned(), v.to_owned()),
+            _ if VALUE_FLAGS.contains(&a.as_str()) => {
+                let Some(v) = args.get(i) else {
+                    return Err(format!("terraform argument {a} needs a value"));
+                };
+                i += 1;
+                (a.clone(), v.clone())
+            }
+            _ => {
+                return Err(format!(
+                    "terraform argument `{a}` is not allowed (allowed: {} and {}=…)",
+                    FLAGS.join(", "),
+                    VALUE_FLAGS.join("=…, ")
+                ));
+            }
+        };
+        if flag == "-var-file" {
+            let canon = ctx
+                .files
+                .canonicalize(&cwd.join(&value))
+                .map_err(|e| format!("-var-file {value}: {e}"))?;
+            if !canon.starts_with(cwd) {
+                return Err(format!(
+                    "-var-file {value} is outside the working directory"
+                ));
+            }
+        }
+        if flag == "-parallelism" && value.parse::<u32>().is_err() {
+            return Err(format!("-parallelism needs a number, got {value}"));
+        }
+        out.push(format!("{flag}={value}"));
+    }
+    Ok((out, destroy))
+}
+
+fn workspace(ws: &str) -> Result<(), Refusal> {
+    let ok = !ws.is_empty()
+        && ws.len() <= 90
+        && ws
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::InvalidInput(format!(
+            "invalid workspace `{ws}`: letters, digits, '-' and '_' only"
+        )))
+    }
+}
+
+fn working_dir(ctx: &ToolCtx<'_>, cwd: &str) -> Result<PathBuf, Refusal> {
+    let bad = Refusal::InvalidInput;
+    let p = PathBuf::from(cwd);
+    if !p.is_absolute() {
+        return Err(bad(format!("cwd must be an absolute path, got `{cwd}`")));
+    }
+    let canon = ctx
+        .files
+        .canonicalize(&p)
+        .map_err(|e| bad(format!("cwd {cwd}: {e}")))?;
+    if !ctx.files.is_dir(&canon) {
+        return Err(bad(format!("cwd {cwd} is not a directory")));
+    }
+    let state = ctx
+        .files
+        .canonicalize(&ctx.cfg.state_dir)
+        .unwrap_or_else(|_| ctx.cfg.state_dir.clone());
+    if canon.starts_with(&state) {
+        return Err(bad(
+            "cwd may not be inside the gateway's state directory".into()
+        ));
+    }
+    Ok(canon)
+}
+
+/// A destroy the policy blocks outright in this environment is refused before anything runs
+/// (no plan is made).
+fn destroy_blocked(ctx: &ToolCtx<'_>, cwd: &str, ws: &str) -> Result<(), Refusal> {
+    let pre = ctx
+        .policy()
+        .evaluate(ctx.env(), Action::TerraformDestroy { workspace: ws });
+    if pre.decision() != Decision::Block {
+        return Ok(());
+    }
+    Err(Refusal::Blocked {
+        verdict: pre,
+        message: "blocked by policy: terraform destroy never runs here on an agent's request",
+        plan_id: None,
+        details: json!({"arguments": {"cwd": cwd, "workspace": ws}}),
+    })
+}
+
+/// `gateway_terraform_destroy`: a `-destroy` plan, refused up front where destroy blocks.
+pub(crate) fn destroy(
+    ctx: &ToolCtx<'_>,
+    cwd: &str,
+    ws: &str,
+    id: PlanId,
+) -> Result<Prepared, Refusal> {
+    workspace(ws)?;
+    destroy_blocked(ctx, cwd, ws)?;
+    prepare_plan(
+        ctx,
+        &call::TERRAFORM_DESTROY,
+        cwd,
+        ws,
+        &["-destroy".to_owned()],
+        id,
+    )
+}
+
+/// `gateway_terraform_plan`.
+pub(crate) fn plan(
+    ctx: &ToolCtx<'_>,
+    cwd: &str,
+    ws: &str,
+    args: &[String],
+    id: PlanId,
+) -> Result<Prepared, Refusal> {
+    prepare_plan(ctx, &call::TERRAFORM_PLAN, cwd, ws, args, id)
+}
+
+fn prepare_plan(
+    ctx: &ToolCtx<'_>,
+    spec: &'static ToolSpec,
+    cwd: &str,
+    ws: &str,
+    args: &[String],
+    id: PlanId,
+) -> Result<Prepared, Refusal> {
+    workspace(ws)?;
+    let cwd = working_dir(ctx, cwd)?;
+    let (args, destroy) = plan_args(ctx, args, &cwd).map_err(Refusal::InvalidInput)?;
+    if destroy && spec.name != call::TERRAFORM_DESTROY.name {
+        destroy_blocked(ctx, &cwd.display().to_string(), ws)?;
+    }
+    let arguments = json!({"cwd": cwd, "workspace": ws, "args": args});
+    let mut audit = Map::new();
+    audit.insert("plan_id".into(), json!(id));
+    Ok(Prepared {
+        spec,
+        binding: Binding::new(spec.name, arguments),
+        // Planning itself changes no infrastructure; the plan's own verdict decides its apply.
+        verdict: Verdict::from_reasons(Vec::new()),
+        approval: None,
+        job: Job::Plan(PlanJob {
+            id,
+            cwd,
+            workspace: ws.to_owned(),
+            args,
+            plan_file: crate::state::plan_file(&ctx.cfg.state_dir, id),
+        }),
+        data: None,
+        audit,
+    })
+}
+
+/// A finished plan, analyzed and decided.
+#[derive(Debug)]
+pub(crate) struct Analyzed {
+    pub(crate) record: PlanRecord,
+    pub(crate) analysis: PlanAnalysis,
+}
+
+/// Turns what planning produced into the stored record and the verdict that decides its apply.
+pub(crate) fn analyzed(
+    ctx: &ToolCtx<'_>,
+    id: PlanId,
+    job: (&Path, &str, &[String]),
+    planned: Planned,
+    now: Timestamp,
+) -> Result<Analyzed, Refusal> {
+    let (cwd, ws, args) = job;
+    let fail = |detail: String| Refusal::Failed {
+        rule: "terraform.failed",
+        what: "planning",
+        detail,
+    };
+    let destroy = args.iter().any(|a| a == "-destroy");
+    let plan = recourse_plan::Plan::from_json(&planned.json).map_err(|e| fail(e.to_string()))?;
+    let digest = plan_digest(&planned.json).map_err(|e| fail(e.to_string()))?;
+    let analysis = analyze(&plan);
+    let facts = analysis.facts(ws, destroy);
+    let verdict = ctx
+        .policy()
+        .evaluate(ctx.env(), Action::TerraformPlan(&facts));
+    let record = PlanRecord {
+        id,
+        plan_file_sha256: planned.file_sha256,
+        plan_digest: digest,
+        workspace: ws.to_owned(),
+        environment: ctx.env(),
+        cwd: cwd.display().to_string(),
+        args: args.to_vec(),
+        destroy,
+        lineage: planned.lineage,
+        serial: planned.serial,
+        policy_hash: ctx.policy_hash,
+        created_at: now,
+        expires_at: now.plus(ctx.policy().plan_ttl_seconds.get()),
+        verdict,
+        status: PlanStatus::Planned,
+    };
+    Ok(Analyzed { record, analysis })
+}
+
+/// The binding of "apply plan X": the same for the apply call, the escalation made at planning
+/// time, an agent's approval request and a human's break-glass.
+pub(crate) fn apply_binding(record: &PlanRecord) -> Binding {
+    Binding {
+        tool: call::TERRAFORM_APPLY.name,
+        arguments: json!({"plan_id": record.id.to_string()}),
+        workspace: Some(record.workspace.clone()),
+        plan_digest: Some(record.plan_digest),
+        plan_id: Some(record.id),
+    }
+}
+
+/// The escalation that asks a human to approve applying a plan.
+pub(crate) fn apply_escalation(
+    ctx: &ToolCtx<'_>,
+    record: &PlanRecord,
+    verdict: Verdict,
+) -> Escalation {
+    let binding = apply_binding(record);
+    Escalation {
+        tool: call::TERRAFORM_APPLY.name,
+        digest: binding.digest(ctx.env(), ctx.policy_hash),
+        arguments: binding.arguments,
+        plan_id: Some(record.id),
+        verdict,
+        note: None,
+    }
+}
+
+/// What the gate gathered for an apply.
+#[derive(Debug)]
+pub(crate) struct ApplyFacts {
+    pub(crate) record: Option<PlanRecord>,
+    /// The stored plan file and its current hash.
+    pub(crate) plan_file: PathBuf,
+    pub(crate) plan_file_sha256: Digest,
+    /// The workspace selected in the plan's directory now.
+    pub(crate) workspace: String,
+    /// The state's lineage and serial now.
+    pub(crate) lineage: (Option<String>, Option<u64>),
+    /// The approval presented, if any, and whether it exists.
+    pub(crate) approval: Option<(recourse_plan::ApprovalId, Option<Approval>)>,
+}
+
+/// `gateway_terraform_apply`: checks, in order, that the plan exists, the policy is the one it
+/// was planned under, the presented approval exists, the lifecycle check passes (expiry, file
+/// hash, workspace, environment, approval, status) and the state did not move.
+pub(crate) fn apply(
+    ctx: &ToolCtx<'_>,
+    plan_id: &str,
+    facts: ApplyFacts,
+    now: Timestamp,
+) -> Result<Prepared, Refusal> {
+    let not_applied = |why: NotApplied, verdict: Option<&Verdict>| Refusal::Apply {
+        why,
+        verdict: verdict.cloned(),
+        plan_id: plan_id.to_owned(),
+    };
+    let Some(rec) = facts.record else {
+        return Err(not_applied(
+            recourse_plan::ApplyRefusal::UnknownPlan.into(),
+            None,
+        ));
+    };
+    if rec.policy_hash != ctx.policy_hash {
+        return Err(not_applied(NotApplied::PolicyChanged, Some(&rec.verdict)));
+    }
+    let approval = match facts.approval {
+        None => None,
+        Some((_, Some(a))) => Some(a),
+        Some((id, None)) => {
+            return Err(not_applied(
+                NotApplied::Approval(format!("approval {id}: {}", ApprovalRefusal::Unknown)),
+                Some(&rec.verdict),
+            ));
+        }
+    };
+    let binding = apply_binding(&rec);
+    let digest = binding.digest(ctx.env(), ctx.policy_hash);
+    let req = recourse_plan::ApplyRequest {
+        plan_file_sha256: facts.plan_file_sha256,
+        workspace: &facts.workspace,
+        environment: ctx.env(),
+        approval: approval.as_ref(),
+        request_digest: digest,
+    };
+    let permission = match verify_apply(Some(&rec), &req, now) {
+        Ok(p) => p,
+        Err(recourse_plan::ApplyRefusal::ApprovalRequired) => {
+            return Err(Refusal::NeedsApproval(apply_escalation(
+                ctx,
+                &rec,
+                rec.verdict.clone(),
+            )));
+        }
+        Err(refusal) => return Err(not_applied(refusal.into(), Some(&rec.verdict))),
+    };
+    if facts.lineage != (rec.lineage.clone(), rec.serial) {
+        return Err(not_applied(
+            NotApplied::StateChanged {
+                planned: format!("{:?}/{:?}", rec.lineage, rec.serial),
+                current: format!("{:?}/{:?}", facts.lineage.0, facts.lineage.1),
+            },
+            Some(&rec.verdict),
+        ));
+    }
+    let mut audit = Map::new();
+    audit.insert("plan_file_sha256".into(), json!(facts.plan_file_sha256));
+    audit.insert("break_glass".into(), json!(permission.break_glass()));
+    Ok(Prepared {
+        spec: &call::TERRAFORM_APPLY,
+        binding,
+        verdict: rec.verdict.clone(),
+        approval: permission.approval(),
+        job: Job::Apply(ApplyJob {
+            cwd: PathBuf::from(&rec.cwd),
+            plan_file: facts.plan_file,
+        }),
+        data: None,
+        audit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tools::tests_support::Fixture;
+    use recourse_policy::Environment;
+
+    fn id() -> PlanId {
+        PlanId::from_bytes([7; 16])
+    }
+
+    #[test]
+    fn only_allow_listed_arguments_pass() {
+        let f = Fixture::new(Environment::Dev);
+        for bad in [
+            vec!["-out=/tmp/x".to_owned()],
+            vec!["-chdir=/".to_owned()],
+            vec!["-var".to_owned()],
+            vec!["-parallelism=many".to_owned()],
+        ] {
+            let r = plan(&f.ctx(), "/work", "default", &bad, id());
+            assert!(matches!(r, Err(Refusal::InvalidInput(_))), "{bad:?}");
+        }
+        let ok = plan(
+            &f.ctx(),
+            "/work",
+            "default",
+            &["-var".into(), "a=b".into(), "-refresh=false".into()],
+            id(),
+        )
+        .unwrap();
+        assert_eq!(
+            ok.binding.arguments["args"],
+            json!(["-var=a=b", "-refresh=false"])
+        );
+    }
+
+    #[test]
+    fn workspace_and_cwd_are_validated() {
+        let f = Fixture::new(Environment::Dev);
+        assert!(matches!(
+            plan(&f.ctx(), "/work", "../prod", &[], id()),
+            Err(Refusal::InvalidInput(_))
+        ));
+        assert!(matches!(
+            plan(&f.ctx(), "relative", "default", &[], id()),
+            Err(Refusal::InvalidInput(_))
+        ));
+        assert!(matches!(
+            plan(&f.ctx(), "/var/lib/recourse/plans", "default", &[], id()),
+            Err(Refusal::InvalidInput(_))
+        ));
+    }
+
+    #[test]
+    fn a_destroy_blocked_in_prod_is_refused_before_planning() {
+        let f = Fixture::new(Environment::Prod);
+        assert!(matches!(
+            destroy(&f.ctx(), "/work", "default", id()),
+            Err(Refusal::Blocked { .. })
+        ));
+        assert!(matches!(
+            plan(&f.ctx(), "/work", "default", &["-destroy".into()], id()),
+            Err(Refusal::Blocked { .. })
+        ));
+        let dev = Fixture::new(Environment::Dev);
+        assert!(destroy(&dev.ctx(), "/work", "default", id()).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_plan_is_not_applied() {
+        let f = Fixture::new(Environment::Dev);
+        let facts = ApplyFacts {
+            record: None,
+            plan_file: PathBuf::from("/x"),
+            plan_file_sha256: Digest::of(b"x"),
+            workspace: "default".into(),
+            lineage: (None, None),
+            approval: None,
+        };
+        let r = apply(&f.ctx(), "p", facts, Timestamp(0));
+        assert!(matches!(r, Err(Refusal::Apply { .. })));
+    }
+}
