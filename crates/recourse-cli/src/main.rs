@@ -1,17 +1,15 @@
 //! `recourse`: the Recourse gateway's command line.
 
-mod control_cmd;
+mod args;
+mod cmd;
 mod doctor;
 mod error;
-mod gateway_cmd;
-mod plan_cmd;
-mod policy_cmd;
-mod shell_cmd;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::cmd::{approvals, audit, gateway, plan, policy, shell};
 use crate::error::CliError;
 
 /// Recourse: an enforcement gateway between AI agents and the infrastructure they operate.
@@ -34,49 +32,43 @@ struct Cli {
 enum Command {
     /// Validate, inspect, hash and describe policy files.
     #[command(subcommand)]
-    Policy(policy_cmd::PolicyCommand),
+    Policy(policy::PolicyCommand),
     /// Run the gateway: the MCP server an agent connects to.
     #[command(subcommand)]
-    Gateway(gateway_cmd::GatewayCommand),
+    Gateway(gateway::GatewayCommand),
     /// Approve or reject what agents asked for (human control plane; not reachable via MCP).
     #[command(subcommand)]
-    Approvals(control_cmd::ApprovalsCommand),
+    Approvals(approvals::ApprovalsCommand),
     /// Human override for actions the policy blocks; mandatory reason, always audited.
     #[command(subcommand, name = "break-glass")]
-    BreakGlass(control_cmd::BreakGlassCommand),
+    BreakGlass(approvals::BreakGlassCommand),
     /// Verify and read the tamper-evident audit log.
     #[command(subcommand)]
-    Audit(control_cmd::AuditCommand),
+    Audit(audit::AuditCommand),
     /// Analyze Terraform plans the way the gateway does.
     #[command(subcommand)]
-    Plan(plan_cmd::PlanCommand),
+    Plan(plan::PlanCommand),
     /// Classify shell commands the way the gateway does.
     #[command(subcommand)]
-    Shell(ShellCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum ShellCommand {
-    /// Decide a shell command (allow, warn, escalate, block) with reasons and its parsed parts.
-    Check(shell_cmd::CheckArgs),
+    Shell(shell::ShellCommand),
 }
 
 fn main() -> ExitCode {
     // `recourse __sandbox …` is the shell runner's confinement helper (see recourse_exec::sandbox).
-    let mut args = std::env::args();
-    if args.nth(1).as_deref() == Some("__sandbox") {
-        let code = recourse_exec::sandbox::helper_main(args.collect());
+    let mut argv = std::env::args();
+    if argv.nth(1).as_deref() == Some(args::SANDBOX_SUBCOMMAND) {
+        let code = recourse_exec::sandbox::helper_main(argv.collect());
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     let cli = Cli::parse();
     let result: Result<(), CliError> = match cli.command {
-        Command::Policy(cmd) => policy_cmd::run(cmd),
-        Command::Gateway(cmd) => gateway_cmd::run(cmd),
-        Command::Plan(cmd) => plan_cmd::run(cmd),
-        Command::Approvals(cmd) => control_cmd::approvals(cmd),
-        Command::BreakGlass(cmd) => control_cmd::break_glass(cmd),
-        Command::Audit(cmd) => control_cmd::audit(cmd),
-        Command::Shell(ShellCommand::Check(args)) => shell_cmd::check(args),
+        Command::Policy(cmd) => policy::run(cmd),
+        Command::Gateway(cmd) => gateway::run(cmd),
+        Command::Plan(cmd) => plan::run(cmd),
+        Command::Approvals(cmd) => approvals::approvals(cmd),
+        Command::BreakGlass(cmd) => approvals::break_glass(cmd),
+        Command::Audit(cmd) => audit::run(cmd),
+        Command::Shell(cmd) => shell::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

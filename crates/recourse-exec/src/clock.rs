@@ -22,7 +22,7 @@ pub(crate) type Clock = Box<dyn Fn() -> Timestamp + Send + Sync>;
 pub struct RandomError(String);
 
 /// 128 fresh random bits for a plan or approval id.
-pub(crate) fn random_bytes() -> Result<[u8; 16], RandomError> {
+pub fn new_id_bytes() -> Result<[u8; 16], RandomError> {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).map_err(|e| RandomError(e.to_string()))?;
     Ok(b)

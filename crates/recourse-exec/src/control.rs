@@ -9,7 +9,7 @@ use recourse_policy::Digest;
 use serde_json::json;
 
 use crate::call;
-use crate::clock::{RandomError, random_bytes};
+use crate::clock::{RandomError, new_id_bytes};
 use crate::redact::Redactor;
 use crate::state::audit::AppendError;
 use crate::state::db_path;
@@ -142,7 +142,7 @@ impl ControlPlane {
         let digest = apply_binding(&rec).digest(environment, rec.policy_hash);
         let mut a = Approval::new(
             NewApproval {
-                id: ApprovalId::from_bytes(random_bytes()?),
+                id: ApprovalId::from_bytes(new_id_bytes()?),
                 request_digest: digest,
                 requester: "break-glass".into(),
                 tool: call::TERRAFORM_APPLY.name.into(),

@@ -24,7 +24,7 @@ pub mod state;
 mod tools;
 
 pub use call::{Caller, Family, TOOLS, ToolCall, ToolSpec, tool_spec};
-pub use clock::{RandomError, system_now};
+pub use clock::{RandomError, new_id_bytes, system_now};
 pub use config::{ConfigError, GatewayConfig, RunnerEnv};
 pub use control::{ControlError, ControlPlane};
 pub use gate::{Gateway, OpenError, Permit};

@@ -5,7 +5,7 @@
 //! preparers in `tools/`; a refusal anywhere becomes an answer and a record at one boundary,
 //! [`Gateway::answer`]; a [`Permit`] is minted only from the proof that "decided" is on disk.
 
-mod permit;
+pub(crate) mod permit;
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 pub use permit::Permit;
 
 use crate::call::{Caller, ToolCall};
-use crate::clock::{Clock, RandomError, random_bytes, system_now};
+use crate::clock::{Clock, RandomError, new_id_bytes, system_now};
 use crate::config::{ConfigError, GatewayConfig};
 use crate::redact::Redactor;
 use crate::refusal::{Escalation, NotApplied, Refusal};
@@ -94,7 +94,7 @@ impl Gateway {
         let allowed = cfg.allowed_paths()?;
         let scratch = std::env::temp_dir().join(format!(
             "recourse-home-{}",
-            random_bytes()?
+            new_id_bytes()?
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
@@ -308,7 +308,7 @@ impl Gateway {
     }
 
     fn new_plan_id(&self) -> Result<PlanId, Refusal> {
-        Ok(PlanId::from_bytes(random_bytes()?))
+        Ok(PlanId::from_bytes(new_id_bytes()?))
     }
 
     /// What an apply is checked against: the stored record, the plan file as it is now, the
@@ -449,7 +449,7 @@ impl Gateway {
         let summary = self.redactor.redact_json(json!({"tool": e.tool, "arguments": e.arguments, "environment": self.cfg.environment, "reasons": e.verdict.reasons()}));
         let a = Approval::new(
             NewApproval {
-                id: ApprovalId::from_bytes(random_bytes()?),
+                id: ApprovalId::from_bytes(new_id_bytes()?),
                 request_digest: e.digest,
                 requester: caller.agent_id.clone(),
                 tool: e.tool.into(),

@@ -11,7 +11,7 @@ pub(crate) mod terraform;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::gate::Permit;
+use crate::gate::permit::Permit;
 use crate::redact::Redactor;
 use process::{Outcome, SpawnError, Spec};
 use sandbox::{Enforced, Helper, STATUS_PREFIX};

@@ -10,7 +10,7 @@ use recourse_policy::Digest;
 use serde_json::Value;
 
 use crate::config::GatewayConfig;
-use crate::gate::Permit;
+use crate::gate::permit::Permit;
 use crate::redact::Redactor;
 use crate::run::env;
 use crate::run::process::{self, Outcome, SpawnError, Spec};

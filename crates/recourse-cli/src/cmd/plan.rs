@@ -8,8 +8,8 @@ use recourse_plan::{Plan, analyze, plan_digest};
 use recourse_policy::{Action, Environment};
 use serde_json::json;
 
+use crate::args::{PolicyFileArg, load_policy};
 use crate::error::CliError;
-use crate::policy_cmd::{PolicyFileArg, load_policy};
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {

@@ -4,13 +4,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use recourse_exec::sandbox::Helper;
 use recourse_exec::{Gateway, GatewayConfig};
 use recourse_policy::Environment;
 
-use crate::control_cmd::StateDirArg;
+use crate::args::{PolicyFileArg, StateDirArg, load_policy, this_binary_helper};
 use crate::error::CliError;
-use crate::policy_cmd::{PolicyFileArg, load_policy};
 
 #[derive(Debug, Subcommand)]
 pub enum GatewayCommand {
@@ -70,16 +68,11 @@ pub struct ServeArgs {
 /// The gateway configuration for `serve` (and `doctor`) from command-line arguments.
 pub fn config(args: &ServeArgs) -> Result<GatewayConfig, CliError> {
     let policy = load_policy(args.policy.policy.as_deref())?;
-    let exe = std::env::current_exe()
-        .map_err(|e| CliError::Config(format!("cannot locate the recourse binary: {e}")))?;
     let mut cfg = GatewayConfig::new(
         args.state.resolve(),
         args.env,
         policy,
-        Helper {
-            program: exe,
-            prefix: vec!["__sandbox".into()],
-        },
+        this_binary_helper()?,
     );
     cfg.policy_source = args
         .policy
@@ -108,8 +101,9 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
                 .policy
                 .as_deref()
                 .map_or_else(|| "built-in default".into(), |p| p.display().to_string());
-            let policy = load_policy(policy.policy.as_deref())?;
-            return crate::doctor::run(env, policy, source, json);
+            let file = policy.policy.clone();
+            let policy = load_policy(file.as_deref())?;
+            return crate::doctor::run(env, policy, file, source, json);
         }
     };
     tracing_subscriber::fmt()

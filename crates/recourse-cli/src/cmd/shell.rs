@@ -2,13 +2,25 @@
 
 use std::io::{BufRead, Write};
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use recourse_policy::{Environment, Policy};
 use recourse_shell::{Assessment, Classifier, escape_for_display};
 use serde_json::json;
 
+use crate::args::{PolicyFileArg, load_policy};
 use crate::error::CliError;
-use crate::policy_cmd::{PolicyFileArg, load_policy};
+
+#[derive(Debug, Subcommand)]
+pub enum ShellCommand {
+    /// Decide a shell command (allow, warn, escalate, block) with reasons and its parsed parts.
+    Check(CheckArgs),
+}
+
+pub fn run(cmd: ShellCommand) -> Result<(), CliError> {
+    match cmd {
+        ShellCommand::Check(args) => check(args),
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -41,7 +53,7 @@ fn result_json(cmd: &str, a: &Assessment, policy: &Policy, env: Environment) -> 
     })
 }
 
-pub fn check(args: CheckArgs) -> Result<(), CliError> {
+fn check(args: CheckArgs) -> Result<(), CliError> {
     let policy = load_policy(args.file.policy.as_deref())?;
     let classifier = Classifier::new(&policy.shell).map_err(|e| CliError::Pattern {
         source_name: args

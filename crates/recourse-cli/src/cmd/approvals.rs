@@ -1,46 +1,17 @@
-//! The human control plane: `recourse approvals …`, `recourse break-glass …`, `recourse audit …`.
-//! None of this is reachable through MCP.
+//! The human control plane: `recourse approvals …` and `recourse break-glass …`. None of this is
+//! reachable through MCP.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use recourse_exec::ControlPlane;
-use recourse_exec::audit::AuditLog;
 use recourse_plan::{Approval, ApprovalId, Channel, PlanId, Timestamp};
 use recourse_policy::Environment;
 use recourse_shell::escape_for_display;
 use serde_json::json;
 
+use crate::args::{StateDirArg, os_user};
 use crate::error::CliError;
-
-/// The state directory: `--state-dir`, else `$RECOURSE_STATE_DIR`, else
-/// `$XDG_STATE_HOME/recourse`, else `~/.local/state/recourse`.
-#[derive(Debug, Args, Clone)]
-pub struct StateDirArg {
-    /// Gateway state directory (database, plan files, audit log).
-    #[arg(long, value_name = "DIR", env = "RECOURSE_STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
-}
-
-impl StateDirArg {
-    pub fn resolve(&self) -> PathBuf {
-        if let Some(d) = &self.state_dir {
-            return d.clone();
-        }
-        if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-            return PathBuf::from(x).join("recourse");
-        }
-        let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
-        home.join(".local/state/recourse")
-    }
-}
-
-fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown-user".into())
-}
 
 #[derive(Debug, Subcommand)]
 pub enum ApprovalsCommand {
@@ -104,27 +75,7 @@ pub enum BreakGlassCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Walk the hash chain; exit 0 if sound, 1 naming the first bad record.
-    Verify {
-        #[command(flatten)]
-        state: StateDirArg,
-    },
-    /// Show the most recent records.
-    Tail {
-        #[command(flatten)]
-        state: StateDirArg,
-        /// How many.
-        #[arg(short = 'n', long, default_value_t = 20)]
-        lines: usize,
-        /// Raw JSON lines.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-fn control(state: &StateDirArg) -> Result<ControlPlane, CliError> {
+pub(crate) fn control(state: &StateDirArg) -> Result<ControlPlane, CliError> {
     ControlPlane::open(&state.resolve()).map_err(|e| CliError::Config(e.to_string()))
 }
 
@@ -272,67 +223,5 @@ pub fn break_glass(cmd: BreakGlassCommand) -> Result<(), CliError> {
         a.id,
         a.id
     )?;
-    Ok(())
-}
-
-pub fn audit(cmd: AuditCommand) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    match cmd {
-        AuditCommand::Verify { state } => {
-            let dir = state.resolve();
-            let anchor = ControlPlane::open(&dir)
-                .ok()
-                .and_then(|cp| cp.audit_anchor().ok().flatten());
-            let log = AuditLog::new(recourse_exec::audit_path(&dir));
-            match log.verify(anchor) {
-                Ok(v) => writeln!(
-                    out,
-                    "ok: {} records, chain intact (last hash {})",
-                    v.records, v.last_hash
-                )?,
-                Err(e) => return Err(CliError::AuditBroken(e.to_string())),
-            }
-        }
-        AuditCommand::Tail { state, lines, json } => {
-            let log = AuditLog::new(recourse_exec::audit_path(&state.resolve()));
-            for rec in log.tail(lines)? {
-                if json {
-                    writeln!(out, "{rec}")?;
-                    continue;
-                }
-                let get = |k: &str| {
-                    rec.get(k)
-                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                        .unwrap_or_default()
-                };
-                let mut extra = Vec::new();
-                for k in [
-                    "tool",
-                    "decision",
-                    "approval_id",
-                    "plan_id",
-                    "exit_code",
-                    "approver",
-                    "message",
-                    "error",
-                ] {
-                    if let Some(v) = rec.get(k).filter(|v| !v.is_null()) {
-                        extra.push(format!(
-                            "{k}={}",
-                            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
-                        ));
-                    }
-                }
-                writeln!(
-                    out,
-                    "{:>5} {} {:<19} {}",
-                    get("seq"),
-                    get("ts"),
-                    get("event"),
-                    escape_for_display(&extra.join(" "))
-                )?;
-            }
-        }
-    }
     Ok(())
 }

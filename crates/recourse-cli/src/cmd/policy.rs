@@ -1,12 +1,13 @@
 //! `recourse policy …`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use recourse_policy::{Environment, Policy};
 use serde_json::json;
 
+use crate::args::{PolicyFileArg, load_policy};
 use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
@@ -28,34 +29,6 @@ pub enum PolicyCommand {
     Schema,
     /// Print the sha256 of the canonical effective policy (what every audit record carries).
     Hash(PolicyFileArg),
-}
-
-#[derive(Debug, Args)]
-pub struct PolicyFileArg {
-    /// Policy file (YAML, top-level `recourseos:` key). Without it, the built-in default policy.
-    #[arg(short, long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
-}
-
-/// Loads the policy a command was given: the file merged over the defaults, or the defaults.
-pub fn load_policy(path: Option<&Path>) -> Result<Policy, CliError> {
-    let Some(path) = path else {
-        return Ok(Policy::default());
-    };
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadPolicy {
-        path: path.to_owned(),
-        source,
-    })?;
-    let policy = Policy::from_yaml_str(&text).map_err(|source| CliError::Policy {
-        path: path.to_owned(),
-        source,
-    })?;
-    // The shell lists are shell snippets: a policy whose snippets do not parse is invalid.
-    recourse_shell::PatternSet::compile(&policy.shell).map_err(|source| CliError::Pattern {
-        source_name: path.display().to_string(),
-        source,
-    })?;
-    Ok(policy)
 }
 
 fn source_name(path: Option<&Path>) -> String {

@@ -1,0 +1,226 @@
+//! What the checks run against: a real gateway in a temporary state directory, configured by
+//! the same function as `gateway serve`, behind the real MCP server, with stand-ins for
+//! terraform and kubectl that never touch infrastructure (every check is decided by the gate
+//! before a real binary would run). Seeded plans go through the same store API the gateway
+//! uses.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use recourse_exec::store::Store;
+use recourse_exec::{ControlPlane, Gateway};
+use recourse_mcp::RecourseServer;
+use recourse_plan::{Channel, PlanId, PlanRecord, PlanStatus, Timestamp};
+use recourse_policy::{Decision, Digest, Environment, Policy, Reason, Verdict};
+use serde_json::{Value, json};
+
+use super::client::McpClient;
+use crate::args::{PolicyFileArg, StateDirArg};
+use crate::cmd::gateway::{ServeArgs, config};
+
+/// The agent identity the doctor's client acts as.
+pub(crate) const AGENT: &str = "doctor-agent";
+
+const FAKE_TERRAFORM: &str = "#!/bin/sh\ncase \"$1 $2\" in\n  'workspace show') echo default ;;\n  'state pull') echo '{}' ;;\n  *) echo \"doctor stand-in: terraform $* not run\" >&2; exit 3 ;;\nesac\n";
+const FAKE_KUBECTL: &str = "#!/bin/sh\necho \"doctor stand-in: kubectl $* not run\" >&2\nexit 3\n";
+
+pub(crate) struct Fixture {
+    pub(crate) env: Environment,
+    pub(crate) policy: Policy,
+    pub(crate) policy_file: Option<PathBuf>,
+    pub(crate) policy_source: String,
+    pub(crate) dir: PathBuf,
+    pub(crate) gateway: Arc<Gateway>,
+    pub(crate) mcp: McpClient,
+}
+
+fn write_exec(path: &Path, body: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, body)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+}
+
+fn random_name() -> String {
+    recourse_exec::new_id_bytes()
+        .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
+        .unwrap_or_else(|_| std::process::id().to_string())
+}
+
+impl Fixture {
+    pub(crate) fn new(
+        env: Environment,
+        policy: Policy,
+        policy_file: Option<PathBuf>,
+        policy_source: String,
+    ) -> Result<Fixture, String> {
+        let dir = std::env::temp_dir().join(format!("recourse-doctor-{}", random_name()));
+        let setup = || -> std::io::Result<PathBuf> {
+            std::fs::create_dir_all(dir.join("work"))?;
+            std::fs::create_dir_all(dir.join("infra"))?;
+            write_exec(&dir.join("fake-terraform"), FAKE_TERRAFORM)?;
+            write_exec(&dir.join("fake-kubectl"), FAKE_KUBECTL)?;
+            dir.canonicalize()
+        };
+        let dir = setup().map_err(|e| format!("doctor setup: {e}"))?;
+        let gateway = Arc::new(open_gateway(
+            &dir,
+            "state",
+            env,
+            &policy,
+            policy_file.as_deref(),
+        )?);
+        let server = RecourseServer::new(Arc::clone(&gateway), AGENT.into());
+        let mcp = McpClient::connect(server)
+            .map_err(|e| format!("doctor: in-process MCP connection failed: {e}"))?;
+        Ok(Fixture {
+            env,
+            policy,
+            policy_file,
+            policy_source,
+            dir,
+            gateway,
+            mcp,
+        })
+    }
+
+    pub(crate) fn state(&self) -> PathBuf {
+        self.dir.join("state")
+    }
+
+    pub(crate) fn call(&self, tool: &str, args: Value) -> Value {
+        self.mcp.call(tool, args)
+    }
+
+    pub(crate) fn shell(&self, command: &str) -> Value {
+        self.call("gateway_shell_exec", json!({"command": command}))
+    }
+
+    /// Another gateway on a state directory of its own (for checks that break something).
+    pub(crate) fn second_gateway(&self, name: &str) -> Result<Gateway, String> {
+        open_gateway(
+            &self.dir,
+            name,
+            self.env,
+            &self.policy,
+            self.policy_file.as_deref(),
+        )
+    }
+
+    /// The policy under test as the doctor's gateway runs it (allowed paths in the scratch
+    /// folder).
+    pub(crate) fn effective_policy(&self) -> Policy {
+        effective(&self.dir, &self.policy)
+    }
+
+    /// A stored plan with a given verdict and its (stand-in) plan file.
+    pub(crate) fn seed_plan(
+        &self,
+        d: Decision,
+        status: PlanStatus,
+        ttl: i64,
+        workspace: &str,
+    ) -> Result<PlanId, String> {
+        let id = PlanId::from_bytes(recourse_exec::new_id_bytes().map_err(|e| e.to_string())?);
+        let body = format!("doctor plan {id}");
+        let file = self.state().join("plans").join(format!("{id}.tfplan"));
+        std::fs::write(&file, &body).map_err(|e| e.to_string())?;
+        let now = recourse_exec::system_now();
+        let rec = PlanRecord {
+            id,
+            plan_file_sha256: Digest::of(body.as_bytes()),
+            plan_digest: Digest::of(id.to_string().as_bytes()),
+            workspace: workspace.into(),
+            environment: self.env,
+            cwd: self.dir.join("infra").display().to_string(),
+            args: vec![],
+            destroy: false,
+            lineage: None,
+            serial: None,
+            policy_hash: self.gateway.policy_hash(),
+            created_at: now,
+            expires_at: if ttl >= 0 {
+                now.plus(ttl.unsigned_abs())
+            } else {
+                Timestamp(now.0.saturating_sub(ttl.unsigned_abs()))
+            },
+            verdict: Verdict::from_reasons(vec![Reason::new(d, "doctor", "seeded verdict")]),
+            status,
+        };
+        Store::open(&recourse_exec::db_path(&self.state()))
+            .and_then(|s| s.insert_plan(&rec))
+            .map_err(|e| e.to_string())?;
+        Ok(id)
+    }
+
+    pub(crate) fn control(&self) -> Result<ControlPlane, String> {
+        ControlPlane::open(&self.state()).map_err(|e| e.to_string())
+    }
+
+    /// A human decides as `who`.
+    pub(crate) fn decide_as(&self, who: &str, id: &str, approve: bool) -> Result<(), String> {
+        let id = id
+            .parse()
+            .map_err(|e: recourse_plan::InvalidId| e.to_string())?;
+        self.control()?
+            .resolve(
+                id,
+                who,
+                "doctor check",
+                Channel::Cli,
+                approve,
+                recourse_exec::system_now(),
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// A human other than the agent decides.
+    pub(crate) fn human(&self, id: &str, approve: bool) -> Result<(), String> {
+        self.decide_as("doctor-human", id, approve)
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
+            tracing::debug!(error = %e, "doctor scratch folder not removed");
+        }
+    }
+}
+
+/// The policy under test, with its shell allowed paths pointed at the doctor's scratch folder.
+fn effective(dir: &Path, policy: &Policy) -> Policy {
+    let mut policy = policy.clone();
+    policy.shell.allowed_paths = vec![dir.join("work").display().to_string()];
+    policy
+}
+
+/// A gateway configured exactly as `gateway serve` would be, pointed at the scratch folder.
+fn open_gateway(
+    dir: &Path,
+    name: &str,
+    env: Environment,
+    policy: &Policy,
+    policy_file: Option<&Path>,
+) -> Result<Gateway, String> {
+    let args = ServeArgs {
+        env,
+        policy: PolicyFileArg {
+            policy: policy_file.map(Path::to_owned),
+        },
+        state: StateDirArg {
+            state_dir: Some(dir.join(name)),
+        },
+        agent_id: AGENT.into(),
+        terraform: dir.join("fake-terraform"),
+        terraform_init_args: Vec::new(),
+        kubectl: dir.join("fake-kubectl"),
+        kubeconfig: None,
+        kube_context: None,
+        log_level: tracing::Level::INFO,
+    };
+    let mut cfg = config(&args).map_err(|e| e.to_string())?;
+    cfg.policy = effective(dir, policy);
+    cfg.base_env = vec![("AWS_SECRET_ACCESS_KEY".into(), "doctor-secret-value".into())];
+    Gateway::open(cfg).map_err(|e| e.to_string())
+}

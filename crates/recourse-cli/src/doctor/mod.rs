@@ -1,0 +1,108 @@
+//! `recourse gateway doctor`: self-tests against a real gateway.
+//!
+//! The checks ([`checks::SUITES`]) run a real `Gateway`, configured as `gateway serve` would
+//! configure it, with the environment and policy under test, behind the real MCP server, and
+//! talk to it through an in-process MCP client ([`client`]). A check passes only if the gateway
+//! behaves as the security property requires under the given policy; a weakened policy fails
+//! loudly.
+
+mod checks;
+mod client;
+mod fixture;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use recourse_policy::{Environment, Policy};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::CliError;
+use fixture::Fixture;
+
+#[derive(Debug, Serialize)]
+pub struct CheckResult {
+    pub name: String,
+    pub suite: &'static str,
+    pub passed: bool,
+    pub critical: bool,
+    pub message: String,
+}
+
+/// Runs every check and prints the report; exit 1 on a critical failure.
+pub fn run(
+    env: Environment,
+    policy: Policy,
+    policy_file: Option<PathBuf>,
+    source: String,
+    json_out: bool,
+) -> Result<(), CliError> {
+    let started = std::time::Instant::now();
+    let fixture =
+        Fixture::new(env, policy, policy_file, source.clone()).map_err(CliError::Config)?;
+    let mut results = Vec::new();
+    for suite in checks::SUITES {
+        for check in suite.checks {
+            let outcome = check.run(&fixture);
+            results.push(CheckResult {
+                name: check.name.into(),
+                suite: suite.name,
+                passed: outcome.passed,
+                critical: check.critical,
+                message: outcome.message,
+            });
+        }
+    }
+    drop(fixture);
+    report(env, &source, &results, started, json_out)
+}
+
+fn report(
+    env: Environment,
+    source: &str,
+    results: &[CheckResult],
+    started: std::time::Instant,
+    json_out: bool,
+) -> Result<(), CliError> {
+    let total = results.len();
+    let passed = results.iter().filter(|r| r.passed).count();
+    let critical_failed = results.iter().filter(|r| !r.passed && r.critical).count();
+    let mut out = std::io::stdout().lock();
+    if json_out {
+        let v = json!({"environment": env, "summary": {"total": total, "passed": passed, "failed": total - passed, "critical_failed": critical_failed}, "results": results});
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?
+        )?;
+    } else {
+        writeln!(
+            out,
+            "recourse gateway doctor: environment {env}, policy {source}"
+        )?;
+        let mut suite = "";
+        for r in results {
+            if r.suite != suite {
+                suite = r.suite;
+                writeln!(out, "\n{suite}")?;
+            }
+            writeln!(
+                out,
+                "  [{}] {}{} — {}",
+                if r.passed { "pass" } else { "FAIL" },
+                r.name,
+                if r.critical { "" } else { " (advisory)" },
+                r.message
+            )?;
+        }
+        writeln!(
+            out,
+            "\n{passed}/{total} passed, {critical_failed} critical failure(s), {:.0} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        )?;
+    }
+    if critical_failed > 0 {
+        return Err(CliError::DoctorFailed(critical_failed));
+    }
+    Ok(())
+}
