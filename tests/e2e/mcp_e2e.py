@@ -55,9 +55,10 @@ async def main(args):
         command=args.recourse,
         args=["gateway", "serve", "-e", "prod", "--state-dir", args.state_dir,
               "--agent-id", "agent-e2e", "--terraform", args.terraform,
-              f"--terraform-init-arg=-plugin-dir={args.plugin_dir}", "--log-level", "warn"],
+              f"--terraform-plugin-dir={args.plugin_dir}", "--log-level", "warn"],
         cwd=args.workdir,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": args.workdir,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+             "HOME": os.path.join(os.path.dirname(args.workdir), "home"),
              "AWS_SECRET_ACCESS_KEY": "e2e-secret-value-never-visible"},
     )
     async with stdio_client(params) as (read, write):

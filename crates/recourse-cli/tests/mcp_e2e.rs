@@ -23,6 +23,8 @@ fn python_mcp_client_end_to_end() {
         "output \"greeting\" { value = \"from-e2e\" }\n",
     )
     .unwrap();
+    std::fs::create_dir_all(dir.path().join("home")).unwrap();
+    recourse_testkit::give_to_sandbox(&work);
     let script = recourse_testkit::workspace_root().join("tests/e2e/mcp_e2e.py");
     let out = Command::new(python)
         .arg(script)

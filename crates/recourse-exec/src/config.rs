@@ -38,6 +38,35 @@ pub enum ConfigError {
     /// The agent id is unusable.
     #[error("agent id must be non-empty printable text without spaces, got `{0}`")]
     AgentId(String),
+    /// An allowed path that would hand sandboxed code the whole system or a home directory.
+    #[error(
+        "shell allowed path {path} is {why}: commands could read tokens and change start-up files there; allow a project directory instead"
+    )]
+    AllowedPathTooBroad {
+        /// The path.
+        path: PathBuf,
+        /// What it is.
+        why: &'static str,
+    },
+    /// `--insecure-no-sandbox` in prod.
+    #[error("--insecure-no-sandbox is for development only and is refused in prod")]
+    InsecureInProd,
+    /// The kubeconfig cannot be used.
+    #[error("kubeconfig {path}: {detail}")]
+    Kubeconfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A runner's private directory cannot be prepared.
+    #[error("runner directory {path}: {source}")]
+    RunnerDir {
+        /// The directory.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
 }
 
 /// Which of the gateway's environment variables a runner receives. Entries are exact names or
@@ -62,9 +91,6 @@ impl Default for RunnerEnv {
                 "ARM_*",
                 "AZURE_*",
                 "TF_VAR_*",
-                "TF_CLI_CONFIG_FILE",
-                "TF_PLUGIN_CACHE_DIR",
-                "TF_DATA_DIR",
                 "SSL_CERT_FILE",
                 "HTTPS_PROXY",
                 "NO_PROXY",
@@ -109,8 +135,11 @@ pub struct GatewayConfig {
     pub agent_id: String,
     /// terraform binary.
     pub terraform_bin: PathBuf,
-    /// Extra `terraform init` arguments (e.g. `-plugin-dir=…` for offline use).
-    pub terraform_init_args: Vec<String>,
+    /// Directories holding the providers terraform may install (filesystem mirrors, e.g. a
+    /// `-plugin-dir` layout); nothing else is installed unless a registry is listed.
+    pub terraform_plugin_dirs: Vec<PathBuf>,
+    /// Registry hosts terraform may download providers from (e.g. `registry.terraform.io`).
+    pub terraform_registries: Vec<String>,
     /// kubectl binary.
     pub kubectl_bin: PathBuf,
     /// `--kubeconfig` for kubectl (never from the agent).
@@ -128,9 +157,23 @@ pub struct GatewayConfig {
     pub base_env: Vec<(String, String)>,
     /// Directory relative shell allowed paths resolve against.
     pub base_dir: PathBuf,
-    /// How to start the shell sandbox helper.
+    /// How to start the sandbox helper.
     pub sandbox: Helper,
+    /// The bubblewrap binary.
+    pub bwrap: PathBuf,
+    /// When the gateway runs as root: the uid (and gid) sandboxed code runs as.
+    pub sandbox_uid: u32,
+    /// Development only (refused in prod): run without namespaces, audited on every call.
+    pub insecure_no_sandbox: bool,
+    /// Further files sandboxed code must never see (approver files, signing keys).
+    pub deny_paths: Vec<PathBuf>,
 }
+
+/// System directories that may never be an allowed (writable) path.
+const SYSTEM_ROOTS: &[&str] = &[
+    "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/opt", "/proc", "/root", "/run",
+    "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/tmp",
+];
 
 impl GatewayConfig {
     /// A configuration with defaults for everything but the essentials.
@@ -148,7 +191,8 @@ impl GatewayConfig {
             policy_path: None,
             agent_id: "agent".into(),
             terraform_bin: PathBuf::from("terraform"),
-            terraform_init_args: Vec::new(),
+            terraform_plugin_dirs: Vec::new(),
+            terraform_registries: Vec::new(),
             kubectl_bin: PathBuf::from("kubectl"),
             kubeconfig: None,
             kube_context: None,
@@ -158,7 +202,21 @@ impl GatewayConfig {
             base_env: std::env::vars().collect(),
             base_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
             sandbox,
+            bwrap: PathBuf::from("bwrap"),
+            sandbox_uid: 65534,
+            insecure_no_sandbox: false,
+            deny_paths: Vec::new(),
         }
+    }
+
+    /// The gateway user's home directory.
+    pub fn home(&self) -> Option<PathBuf> {
+        self.base_env
+            .iter()
+            .find(|(k, _)| k == "HOME")
+            .map(|(_, v)| PathBuf::from(v))
+            .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+            .filter(|h| h.is_absolute())
     }
 
     /// The policy's allowed shell paths, resolved and canonicalized.
@@ -190,13 +248,29 @@ impl GatewayConfig {
         {
             return Err(ConfigError::AgentId(self.agent_id.clone()));
         }
+        if self.insecure_no_sandbox && self.environment == Environment::Prod {
+            return Err(ConfigError::InsecureInProd);
+        }
         let state = self
             .state_dir
             .canonicalize()
             .unwrap_or_else(|_| self.state_dir.clone());
+        let home = self.home().map(|h| h.canonicalize().unwrap_or(h));
         for allowed in self.allowed_paths()? {
             if state.starts_with(&allowed) {
                 return Err(ConfigError::StateInsideAllowedPath { allowed, state });
+            }
+            let why = if allowed == Path::new("/") {
+                Some("the root directory")
+            } else if home.as_ref().is_some_and(|h| h.starts_with(&allowed)) {
+                Some("the home directory or one of its ancestors")
+            } else if SYSTEM_ROOTS.iter().any(|r| allowed == Path::new(r)) {
+                Some("a system directory")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(ConfigError::AllowedPathTooBroad { path: allowed, why });
             }
         }
         Ok(())

@@ -82,6 +82,12 @@ pub(crate) enum Refusal {
     /// A gateway fault; nothing ran.
     #[error("internal error, nothing was executed: {0}")]
     Internal(String),
+    /// The sandbox cannot confine the command; nothing ran.
+    #[error("not executed: {0}")]
+    Sandbox(crate::run::sandbox::Unavailable),
+    /// The tool's runner is not configured on this gateway.
+    #[error("{0}")]
+    NotConfigured(&'static str),
     /// The call escalates and no approval was presented: bind a pending approval.
     #[error("needs a human approval")]
     NeedsApproval(Escalation),
@@ -136,7 +142,9 @@ impl Refusal {
             Refusal::InvalidInput(_) | Refusal::Blocked { .. } | Refusal::NotFound { .. } => {
                 Decision::Block
             }
-            Refusal::Internal(_) => Decision::Block,
+            Refusal::Internal(_) | Refusal::Sandbox(_) | Refusal::NotConfigured(_) => {
+                Decision::Block
+            }
             Refusal::Approval { verdict, .. } | Refusal::AuditUnavailable { verdict, .. } => {
                 verdict.decision()
             }
@@ -199,6 +207,14 @@ impl Refusal {
                 "gateway.internal_error",
                 e.clone(),
             )],
+            Refusal::Sandbox(e) => vec![Reason::new(
+                Decision::Block,
+                "sandbox_unavailable",
+                e.0.clone(),
+            )],
+            Refusal::NotConfigured(m) => {
+                vec![Reason::new(Decision::Block, "gateway.not_configured", *m)]
+            }
             Refusal::NeedsApproval(e) => e.verdict.reasons().to_vec(),
         }
     }
@@ -245,7 +261,11 @@ impl Refusal {
                 EventKind::Refused,
                 json!({"plan_id": plan_id, "decision": self.decision(), "reasons": self.reasons(), "message": self.to_string()}),
             ),
-            Refusal::NotFound { .. } | Refusal::Failed { .. } | Refusal::Internal(_) => (
+            Refusal::NotFound { .. }
+            | Refusal::Failed { .. }
+            | Refusal::Internal(_)
+            | Refusal::Sandbox(_)
+            | Refusal::NotConfigured(_) => (
                 EventKind::Refused,
                 json!({"decision": self.decision(), "reasons": self.reasons(), "message": self.to_string()}),
             ),
@@ -263,6 +283,15 @@ impl Refusal {
 impl From<crate::state::store::StoreError> for Refusal {
     fn from(e: crate::state::store::StoreError) -> Self {
         Refusal::Internal(e.to_string())
+    }
+}
+
+impl From<crate::run::RunError> for Refusal {
+    fn from(e: crate::run::RunError) -> Self {
+        match e {
+            crate::run::RunError::Sandbox(u) => Refusal::Sandbox(u),
+            crate::run::RunError::Spawn(s) => Refusal::Internal(s.to_string()),
+        }
     }
 }
 

@@ -64,8 +64,15 @@ fn kill_9_during_apply() {
     std::fs::create_dir_all(d.join("work")).unwrap();
     std::fs::create_dir_all(d.join("infra")).unwrap();
     std::fs::write(d.join("infra/main.tf"), "output \"x\" { value = \"1\" }\n").unwrap();
+    // The sandbox shows terraform only its working directory and its own binary: the real
+    // binary and the stall marker live in the working directory, where the wrapper finds them.
+    let real = d.join("infra/tf-real");
+    std::fs::hard_link(&tf.bin, &real)
+        .or_else(|_| std::fs::copy(&tf.bin, &real).map(|_| ()))
+        .unwrap();
     let wrapper = d.join("tf-wrapper");
-    std::fs::write(&wrapper, format!("#!/bin/sh\nif [ \"$1\" = apply ] && [ -f {stall} ]; then sleep 60; fi\nexec {tf} \"$@\"\n", stall = d.join("stall").display(), tf = tf.bin.display())).unwrap();
+    std::fs::write(&wrapper, format!("#!/bin/sh\nif [ \"$1\" = apply ] && [ -f {stall} ]; then sleep 60; fi\nexec {tf} \"$@\"\n", stall = d.join("infra/stall").display(), tf = real.display())).unwrap();
+    recourse_testkit::give_to_sandbox(&d.join("infra"));
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
 
@@ -86,7 +93,7 @@ fn kill_9_during_apply() {
         r.plan_id.unwrap()
     };
     std::fs::write(d.join("plan_id"), plan_id.to_string()).unwrap();
-    std::fs::write(d.join("stall"), "").unwrap();
+    std::fs::write(d.join("infra/stall"), "").unwrap();
 
     // The victim applies and stalls.
     let mut child = Command::new(std::env::current_exe().unwrap())
@@ -128,7 +135,7 @@ fn kill_9_during_apply() {
     let log = recourse_exec::audit::AuditLog::new(&audit);
     log.verify(store.audit_anchor().unwrap()).unwrap();
     // A restarted gateway refuses to apply the plan again.
-    std::fs::remove_file(d.join("stall")).unwrap();
+    std::fs::remove_file(d.join("infra/stall")).unwrap();
     let gw = Gateway::open(config(d, &wrapper)).unwrap();
     let r = gw.handle(
         ToolCall::TerraformApply {
@@ -142,8 +149,18 @@ fn kill_9_during_apply() {
     assert_eq!(r.status, Status::Refused, "{r:#?}");
     assert!(r.message.contains("already"), "{}", r.message);
     log.verify(store.audit_anchor().unwrap()).unwrap();
-    // Clean up the orphaned terraform that was stalling (its own process group).
-    let _ = Command::new("pkill")
-        .args(["-f", &wrapper.display().to_string()])
-        .status();
+    // The sandboxed terraform that was stalling died with its gateway (bubblewrap's
+    // --die-with-parent takes the whole PID namespace down): nothing outlives the call.
+    let stalled = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .any(|c| String::from_utf8_lossy(&c).contains("sleep\u{0}60"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while stalled() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!stalled(), "the stalled apply outlived its gateway");
 }

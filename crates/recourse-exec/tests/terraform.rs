@@ -19,7 +19,7 @@ fn tf_harness(env: Environment) -> Option<Harness> {
     let tf = terraform()?;
     Some(harness_with(env, Policy::default(), |cfg| {
         cfg.terraform_bin = tf.bin.clone();
-        cfg.terraform_init_args = vec![format!("-plugin-dir={}", tf.plugin_dir.display())];
+        cfg.terraform_plugin_dirs = vec![tf.plugin_dir.clone()];
     }))
 }
 
@@ -31,6 +31,7 @@ fn outputs_dir(h: &Harness, value: &str) -> std::path::PathBuf {
         format!("output \"greeting\" {{ value = \"{value}\" }}\n"),
     )
     .unwrap();
+    recourse_testkit::give_to_sandbox(&d);
     d
 }
 
@@ -151,8 +152,12 @@ fn tampered_plan_file_is_refused() {
     h.verify_audit();
 }
 
+/// Terraform's data directory (and so its selected workspace) belongs to the gateway: a
+/// workspace switched in the working directory's `.terraform/` changes nothing, and the plan
+/// is applied to the workspace it was made in. (A mismatch found in the gateway's own data
+/// directory is refused: `verify_apply`'s tests and doctor's "workspace mismatch refused".)
 #[test]
-fn wrong_workspace_is_refused() {
+fn a_workspace_switched_in_the_working_directory_is_ignored() {
     let Some(h) = tf_harness(Environment::Dev) else {
         return;
     };
@@ -165,9 +170,10 @@ fn wrong_workspace_is_refused() {
         .output()
         .unwrap();
     assert!(out.status.success());
+    recourse_testkit::give_to_sandbox(&cwd);
     let r = apply(&h, id, None);
-    assert_eq!(r.status, Status::Refused);
-    assert!(r.message.contains("workspace"), "{}", r.message);
+    assert_eq!(r.status, Status::Executed, "{r:#?}");
+    assert_eq!(applied_output(&cwd).as_deref(), Some("x"));
     h.verify_audit();
 }
 
@@ -251,6 +257,7 @@ fn a_block_plan_cannot_be_approved_only_break_glass() {
         state_json("lin-1", 3, &[aws_resource("aws_db_instance", "main", 1, json!({"id": "db", "identifier": "db", "engine": "postgres", "instance_class": "db.t3.micro", "allocated_storage": 20, "skip_final_snapshot": true, "deletion_protection": false, "backup_retention_period": 0}))]),
     )
     .unwrap();
+    recourse_testkit::give_to_sandbox(&cwd);
     let p = h.call(ToolCall::TerraformPlan {
         cwd: cwd.display().to_string(),
         workspace: "default".into(),

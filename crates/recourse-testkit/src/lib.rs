@@ -193,3 +193,25 @@ pub fn aws_resource(
         "instances": [{ "schema_version": schema_version, "attributes": attributes }],
     })
 }
+
+/// The uid sandboxed code runs as when the gateway (here: the test) runs as root.
+pub const SANDBOX_UID: u32 = 65534;
+
+/// Makes `path` (recursively) writable by sandboxed code: when the tests run as root, the
+/// sandbox runs commands as an unprivileged uid, which must own the directories it may write,
+/// as an operator would arrange for the gateway's allowed paths.
+pub fn give_to_sandbox(path: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    if std::fs::metadata("/proc/self").map(|m| m.uid()).ok() != Some(0) {
+        return;
+    }
+    fn walk(p: &Path) {
+        let _ = std::os::unix::fs::lchown(p, Some(SANDBOX_UID), Some(SANDBOX_UID));
+        if p.is_dir() && !p.is_symlink() {
+            for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+                walk(&e.path());
+            }
+        }
+    }
+    walk(path);
+}

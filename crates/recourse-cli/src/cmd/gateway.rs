@@ -14,7 +14,7 @@ use crate::error::CliError;
 pub enum GatewayCommand {
     /// Serve the gateway's MCP tools over stdio (stdout carries only the protocol; logs go to
     /// stderr).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Self-test a real gateway with this environment and policy (≥ 40 checks); exit 1 on any
     /// critical failure, 2 if the policy does not load.
     Doctor {
@@ -44,25 +44,80 @@ pub struct ServeArgs {
     /// terraform binary.
     #[arg(long, default_value = "terraform", env = "RECOURSE_TERRAFORM")]
     pub terraform: PathBuf,
-    /// Extra `terraform init` argument (repeatable), e.g. -plugin-dir=DIR for offline use.
-    #[arg(
-        long = "terraform-init-arg",
-        value_name = "ARG",
-        allow_hyphen_values = true
-    )]
-    pub terraform_init_args: Vec<String>,
+    /// Directory of providers terraform may install (repeatable; a filesystem mirror, e.g. a
+    /// `-plugin-dir` layout). Providers come only from these and --terraform-registry hosts.
+    #[arg(long = "terraform-plugin-dir", value_name = "DIR")]
+    pub terraform_plugin_dirs: Vec<PathBuf>,
+    /// Registry host terraform may download providers from (repeatable), e.g.
+    /// registry.terraform.io.
+    #[arg(long = "terraform-registry", value_name = "HOST")]
+    pub terraform_registries: Vec<String>,
     /// kubectl binary.
     #[arg(long, default_value = "kubectl", env = "RECOURSE_KUBECTL")]
     pub kubectl: PathBuf,
-    /// kubeconfig for kubectl (never taken from the agent).
+    /// kubeconfig for kubectl (never taken from the agent). Default: the first file of
+    /// $KUBECONFIG, else ~/.kube/config if it exists.
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
+    /// kubectl tools: `auto` (on when a kubeconfig is found), `on` (a missing kubeconfig is a
+    /// startup error) or `off`.
+    #[arg(long, value_name = "MODE", default_value = "auto")]
+    pub kubectl_tools: KubectlTools,
     /// kube context for kubectl (never taken from the agent).
     #[arg(long, value_name = "NAME")]
     pub kube_context: Option<String>,
+    /// The bubblewrap binary every runner's sandbox is built with.
+    #[arg(long, default_value = "bwrap", env = "RECOURSE_BWRAP")]
+    pub bwrap: PathBuf,
+    /// When the gateway runs as root: the unprivileged uid (and gid) sandboxed code runs as.
+    #[arg(long, default_value_t = 65534, value_name = "UID")]
+    pub sandbox_uid: u32,
+    /// Development only: run commands without the sandbox's namespaces. Refused in prod;
+    /// recorded on every call.
+    #[arg(long)]
+    pub insecure_no_sandbox: bool,
     /// Log level on stderr: error, warn, info, debug, trace.
     #[arg(long, default_value = "info", env = "RECOURSE_LOG")]
     pub log_level: tracing::Level,
+}
+
+/// Whether the kubectl tools are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KubectlTools {
+    /// On when a kubeconfig is found.
+    Auto,
+    /// On; no kubeconfig is a startup error.
+    On,
+    /// Off: kubectl tools are refused.
+    Off,
+}
+
+/// The kubeconfig kubectl gets: the flag, else the first file of $KUBECONFIG, else
+/// ~/.kube/config if it exists. Resolved once, here.
+fn kubeconfig(args: &ServeArgs) -> Result<Option<PathBuf>, CliError> {
+    if args.kubectl_tools == KubectlTools::Off {
+        return Ok(None);
+    }
+    let found = args.kubeconfig.clone().or_else(|| {
+        std::env::var_os("KUBECONFIG")
+            .and_then(|v| std::env::split_paths(&v).find(|p| !p.as_os_str().is_empty()))
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .map(|h| PathBuf::from(h).join(".kube/config"))
+                    .filter(|p| p.is_file())
+            })
+    });
+    match (found, args.kubectl_tools) {
+        (Some(p), _) => p
+            .canonicalize()
+            .map(Some)
+            .map_err(|e| CliError::Config(format!("kubeconfig {}: {e}", p.display()))),
+        (None, KubectlTools::On) => Err(CliError::Config(
+            "--kubectl-tools on needs a kubeconfig: pass --kubeconfig FILE or set KUBECONFIG"
+                .into(),
+        )),
+        (None, _) => Ok(None),
+    }
 }
 
 /// The gateway configuration for `serve` (and `doctor`) from command-line arguments.
@@ -86,10 +141,22 @@ pub fn config(args: &ServeArgs) -> Result<GatewayConfig, CliError> {
         .and_then(|p| p.canonicalize().ok());
     cfg.agent_id = args.agent_id.clone();
     cfg.terraform_bin = args.terraform.clone();
-    cfg.terraform_init_args = args.terraform_init_args.clone();
+    cfg.terraform_plugin_dirs = args
+        .terraform_plugin_dirs
+        .iter()
+        .map(|d| {
+            d.canonicalize().map_err(|e| {
+                CliError::Config(format!("--terraform-plugin-dir {}: {e}", d.display()))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    cfg.terraform_registries = args.terraform_registries.clone();
     cfg.kubectl_bin = args.kubectl.clone();
-    cfg.kubeconfig = args.kubeconfig.clone();
+    cfg.kubeconfig = kubeconfig(args)?;
     cfg.kube_context = args.kube_context.clone();
+    cfg.bwrap = args.bwrap.clone();
+    cfg.sandbox_uid = args.sandbox_uid;
+    cfg.insecure_no_sandbox = args.insecure_no_sandbox;
     Ok(cfg)
 }
 
@@ -114,6 +181,14 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
     let cfg = config(&args)?;
     let state_dir = cfg.state_dir.clone();
     let gateway = Gateway::open(cfg).map_err(|e| CliError::Config(e.to_string()))?;
+    // Without a working sandbox nothing could run: say what is missing and stop.
+    gateway.sandbox_status().map_err(CliError::Config)?;
+    if args.insecure_no_sandbox {
+        tracing::warn!("--insecure-no-sandbox: commands run WITHOUT namespaces (development only)");
+    }
+    if gateway.config().kubeconfig.is_none() {
+        tracing::info!("kubectl tools are off: no kubeconfig (--kubeconfig, KUBECONFIG)");
+    }
     tracing::info!(environment = %args.env, state_dir = %state_dir.display(), policy_sha256 = %gateway.policy_hash(), "recourse gateway serving MCP on stdio");
     let server = recourse_mcp::RecourseServer::new(Arc::new(gateway), args.agent_id.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()

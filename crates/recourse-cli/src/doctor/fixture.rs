@@ -16,12 +16,14 @@ use serde_json::{Value, json};
 
 use super::client::McpClient;
 use crate::args::{PolicyFileArg, StateDirArg};
-use crate::cmd::gateway::{ServeArgs, config};
+use crate::cmd::gateway::{KubectlTools, ServeArgs, config};
 
 /// The agent identity the doctor's client acts as.
 pub(crate) const AGENT: &str = "doctor-agent";
 
 const FAKE_TERRAFORM: &str = "#!/bin/sh\ncase \"$1 $2\" in\n  'workspace show') echo default ;;\n  'state pull') echo '{}' ;;\n  *) echo \"doctor stand-in: terraform $* not run\" >&2; exit 3 ;;\nesac\n";
+const DOCTOR_KUBECONFIG: &str =
+    "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n";
 const FAKE_KUBECTL: &str = "#!/bin/sh\necho \"doctor stand-in: kubectl $* not run\" >&2\nexit 3\n";
 
 pub(crate) struct Fixture {
@@ -59,6 +61,7 @@ impl Fixture {
             std::fs::create_dir_all(dir.join("infra"))?;
             write_exec(&dir.join("fake-terraform"), FAKE_TERRAFORM)?;
             write_exec(&dir.join("fake-kubectl"), FAKE_KUBECTL)?;
+            std::fs::write(dir.join("kubeconfig"), DOCTOR_KUBECONFIG)?;
             dir.canonicalize()
         };
         let dir = setup().map_err(|e| format!("doctor setup: {e}"))?;
@@ -213,10 +216,15 @@ fn open_gateway(
         },
         agent_id: AGENT.into(),
         terraform: dir.join("fake-terraform"),
-        terraform_init_args: Vec::new(),
+        terraform_plugin_dirs: Vec::new(),
+        terraform_registries: Vec::new(),
         kubectl: dir.join("fake-kubectl"),
-        kubeconfig: None,
+        kubeconfig: Some(dir.join("kubeconfig")),
+        kubectl_tools: KubectlTools::On,
         kube_context: None,
+        bwrap: PathBuf::from("bwrap"),
+        sandbox_uid: 65534,
+        insecure_no_sandbox: false,
         log_level: tracing::Level::INFO,
     };
     let mut cfg = config(&args).map_err(|e| e.to_string())?;

@@ -25,9 +25,11 @@ use crate::config::{ConfigError, GatewayConfig};
 use crate::redact::Redactor;
 use crate::refusal::{Escalation, NotApplied, Refusal};
 use crate::response::{Response, RunOutput, Status};
+use crate::run::kubeconfig::Kubectl;
 use crate::run::process::Outcome;
-use crate::run::terraform::Terraform;
-use crate::run::{self, ShellJob};
+use crate::run::sandbox::{Sandbox, Unavailable};
+use crate::run::terraform::{PlanError, Terraform};
+use crate::run::{self, Confined};
 use crate::state::audit::AppendError;
 use crate::state::record::{AuditEvent, EventKind, Recorder};
 use crate::state::store::{Store, StoreError};
@@ -64,9 +66,13 @@ pub struct Gateway {
     policy_hash: Digest,
     redactor: Redactor,
     allowed: Vec<PathBuf>,
-    /// Scratch `HOME` for runners: outside the state directory, private to this gateway.
-    scratch: PathBuf,
+    /// What sandboxed code may never see.
+    deny: Vec<PathBuf>,
+    sandbox: Sandbox,
+    /// The startup probe's result: without a working sandbox nothing runs.
+    sandbox_status: Result<(), Unavailable>,
     terraform: Terraform,
+    kubectl: Option<Kubectl>,
     clock: Clock,
 }
 
@@ -92,33 +98,35 @@ impl Gateway {
         let redactor = Redactor::from_env(cfg.base_env.clone());
         let recorder = Recorder::open(&cfg.state_dir, policy_hash, redactor.clone())?;
         let allowed = cfg.allowed_paths()?;
-        let scratch = std::env::temp_dir().join(format!(
-            "recourse-home-{}",
-            new_id_bytes()?
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        ));
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&scratch)
-                .map_err(|source| ConfigError::StateDir {
-                    path: scratch.clone(),
-                    source,
-                })?;
+        let sandbox = Sandbox::new(
+            cfg.bwrap.clone(),
+            cfg.sandbox.clone(),
+            cfg.sandbox_uid,
+            cfg.insecure_no_sandbox,
+        );
+        let sandbox_status = sandbox.probe();
+        if let Err(e) = &sandbox_status {
+            tracing::error!(error = %e, "nothing will run: the sandbox is unavailable");
         }
+        let runners = crate::state::runners_dir(&cfg.state_dir);
+        sandbox
+            .own_dir(&runners)
+            .map_err(|source| ConfigError::RunnerDir {
+                path: runners.clone(),
+                source,
+            })?;
         let gw = Gateway {
-            terraform: Terraform::new(&cfg, &scratch),
+            terraform: Terraform::prepare(&cfg, &runners, &sandbox)?,
+            kubectl: Kubectl::prepare(&cfg, &runners, &sandbox)?,
+            deny: run::env::deny_list(&cfg),
             store: Mutex::new(store),
             recorder,
             classifier,
             policy_hash,
             redactor,
             allowed,
-            scratch,
+            sandbox,
+            sandbox_status,
             clock: Box::new(system_now),
             cfg,
         };
@@ -129,6 +137,7 @@ impl Gateway {
                     "environment": gw.cfg.environment,
                     "policy_source": gw.cfg.policy_source,
                     "agent_id": gw.cfg.agent_id,
+                    "sandbox": gw.sandbox_report(),
                 }),
             ),
             gw.now(),
@@ -151,6 +160,20 @@ impl Gateway {
         self.policy_hash
     }
 
+    /// Whether the sandbox works here (probed at startup); `Err` names what is missing.
+    pub fn sandbox_status(&self) -> Result<(), String> {
+        self.sandbox_status.clone().map_err(|e| e.to_string())
+    }
+
+    fn sandbox_report(&self) -> Value {
+        json!({
+            "available": self.sandbox_status.is_ok(),
+            "error": self.sandbox_status.as_ref().err().map(ToString::to_string),
+            "insecure_no_sandbox": self.sandbox.insecure(),
+            "run_as_uid": self.sandbox.run_as().map(|(u, _)| u),
+        })
+    }
+
     fn now(&self) -> Timestamp {
         (self.clock)()
     }
@@ -167,7 +190,8 @@ impl Gateway {
             policy_hash: self.policy_hash,
             classifier: &self.classifier,
             allowed: &self.allowed,
-            home: &self.scratch,
+            deny: &self.deny,
+            kubectl: self.kubectl.is_some(),
             files: &Disk,
         }
     }
@@ -182,6 +206,10 @@ impl Gateway {
             Ok(Step::Answered(a)) => return self.answered(a),
             Err(refusal) => return self.answer(tool, caller, refusal),
         };
+        // Nothing runs without the sandbox: refuse before an approval is used up.
+        if let Err(e) = &self.sandbox_status {
+            return self.answer(tool, caller, Refusal::Sandbox(e.clone()));
+        }
         // 4–5: bind an escalation to a pending approval, or use up the one presented.
         let digest = prepared
             .binding
@@ -322,14 +350,11 @@ impl Gateway {
             .map(|b| Digest::of(&b))
             .unwrap_or_else(|_| Digest::of(b"missing plan file"));
         let (workspace, lineage) = match &record {
-            Some(rec) => {
-                let cwd = PathBuf::from(&rec.cwd);
-                (
-                    self.terraform.current_workspace(&cwd),
-                    self.terraform.lineage(&cwd),
-                )
+            Some(rec) if self.sandbox_status.is_ok() => {
+                self.terraform
+                    .current(&self.sandbox, &PathBuf::from(&rec.cwd), &rec.workspace)
             }
-            None => (String::new(), (None, None)),
+            _ => (String::new(), (None, None)),
         };
         let approval = match presented {
             Some(a) => Some((a, self.store().approval(a)?)),
@@ -503,6 +528,9 @@ impl Gateway {
             EventKind::Decided,
             json!({"tool": tool, "agent": caller.agent_id, "arguments": binding.arguments, "request_digest": digest, "decision": verdict.decision(), "reasons": verdict.reasons(), "approval_id": used, "plan_id": binding.plan_id}),
         );
+        if self.sandbox.insecure() {
+            event = event.with("insecure_no_sandbox", json!(true));
+        }
         for (k, v) in audit {
             event = event.with(&k, v);
         }
@@ -520,13 +548,28 @@ impl Gateway {
             .with_reasons(verdict.reasons());
         r.approval_id = used;
         r.data = data;
+        if self.sandbox.insecure() {
+            r.message = format!(
+                "{}; WARNING: run without a sandbox (--insecure-no-sandbox)",
+                r.message
+            );
+        }
         match job {
-            Job::Shell(job) => Ok(self.run_shell(caller, r, Permit::mint(decided, job))),
-            Job::Kubectl(spec) => {
-                match run::run_tool(Permit::mint(decided, spec), &self.redactor) {
-                    Ok(o) => Ok(self.executed(caller, r, &o, json!({}))),
-                    Err(e) => Err(Refusal::Internal(e.to_string())),
-                }
+            Job::Shell(job) => {
+                let c = run::run_shell(Permit::mint(decided, job), &self.sandbox, &self.redactor)?;
+                Ok(self.confined(caller, r, c, json!({})))
+            }
+            Job::Kubectl(job) => {
+                let kubectl = self.kubectl.as_ref().ok_or(Refusal::NotConfigured(
+                    "kubectl is not configured on this gateway",
+                ))?;
+                let c = run::run_kubectl(
+                    Permit::mint(decided, job),
+                    kubectl,
+                    &self.sandbox,
+                    &self.redactor,
+                )?;
+                Ok(self.confined(caller, r, c, json!({})))
             }
             Job::Plan(job) => {
                 let (id, cwd, ws, args) = (
@@ -537,23 +580,27 @@ impl Gateway {
                 );
                 let planned = self
                     .terraform
-                    .plan(Permit::mint(decided, job), &self.redactor)
-                    .map_err(|detail| Refusal::Failed {
-                        rule: "terraform.failed",
-                        what: "planning",
-                        detail,
+                    .plan(Permit::mint(decided, job), &self.sandbox, &self.redactor)
+                    .map_err(|e| match e {
+                        PlanError::Run(e) => Refusal::from(e),
+                        PlanError::Terraform(detail) => Refusal::Failed {
+                            rule: "terraform.failed",
+                            what: "planning",
+                            detail,
+                        },
                     })?;
                 self.planned(caller, tool, id, (&cwd, &ws, &args), planned)
             }
             Job::Apply(job) => {
                 let id = claimed.ok_or_else(|| Refusal::Internal("apply without a plan".into()))?;
                 r.plan_id = Some(id);
-                match self
-                    .terraform
-                    .apply(Permit::mint(decided, job), &self.redactor)
-                {
-                    Ok(o) => {
-                        let ok = o.exit_code == Some(0);
+                match self.terraform.apply(
+                    Permit::mint(decided, job),
+                    &self.sandbox,
+                    &self.redactor,
+                ) {
+                    Ok(c) => {
+                        let ok = c.outcome.exit_code == Some(0);
                         let to = if ok {
                             PlanStatus::Applied
                         } else {
@@ -567,11 +614,11 @@ impl Gateway {
                                 "terraform apply of plan {id} failed; the plan cannot be applied again: plan again"
                             )
                         };
-                        Ok(self.executed(caller, r, &o, json!({"plan_status": to})))
+                        Ok(self.confined(caller, r, c, json!({"plan_status": to})))
                     }
                     Err(e) => {
                         self.restore_plan(id, PlanStatus::Applying, PlanStatus::Failed);
-                        Err(Refusal::Internal(e.to_string()))
+                        Err(Refusal::from(e))
                     }
                 }
             }
@@ -586,31 +633,25 @@ impl Gateway {
         }
     }
 
-    fn run_shell(&self, caller: &Caller, mut r: Response, permit: Permit<ShellJob>) -> Response {
-        match run::run_shell(permit, &self.cfg.sandbox, &self.redactor) {
-            Ok(so) => {
-                if so.outcome.exit_code == Some(126)
-                    && so.enforced.is_none()
-                    && so.outcome.stderr.contains("cannot isolate the network")
-                {
-                    r.status = Status::Refused;
-                    r.message = "not executed: policy forbids network access and the kernel could not isolate it".into();
-                }
-                if let Some(e) = &so.enforced
-                    && e.landlock != "full"
-                {
-                    r.message = format!(
-                        "{}; note: filesystem confinement (Landlock) is {} on this kernel",
-                        r.message, e.landlock
-                    );
-                }
-                if let Some(d) = r.data.as_mut().and_then(Value::as_object_mut) {
-                    d.insert("sandbox".into(), json!(so.enforced));
-                }
-                self.executed(caller, r, &so.outcome, json!({"sandbox": so.enforced}))
-            }
-            Err(e) => self.answer(&r.tool.clone(), caller, Refusal::Internal(e.to_string())),
+    /// A confined run's answer: what the sandbox enforced goes into the data and the record.
+    fn confined(&self, caller: &Caller, mut r: Response, c: Confined, extra: Value) -> Response {
+        if c.enforced.landlock != "full" {
+            r.message = format!(
+                "{}; note: filesystem confinement (Landlock) is {} on this kernel",
+                r.message, c.enforced.landlock
+            );
         }
+        match r.data.as_mut().and_then(Value::as_object_mut) {
+            Some(d) => {
+                d.insert("sandbox".into(), json!(c.enforced));
+            }
+            None => r.data = Some(json!({"sandbox": c.enforced})),
+        }
+        let mut extra = extra;
+        if let Some(m) = extra.as_object_mut() {
+            m.insert("sandbox".into(), json!(c.enforced));
+        }
+        self.executed(caller, r, &c.outcome, extra)
     }
 
     /// A finished plan: analyze, store, record, and bind its apply if it escalates.
@@ -707,14 +748,5 @@ impl Gateway {
             truncated: outcome.truncated,
         });
         r
-    }
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        // The scratch home holds only what runners left there.
-        if let Err(e) = std::fs::remove_dir_all(&self.scratch) {
-            tracing::debug!(error = %e, "scratch home not removed");
-        }
     }
 }

@@ -60,29 +60,74 @@ pub(crate) fn kubectl(cfg: &GatewayConfig, home: &Path) -> Vec<(String, String)>
     with(&cfg.runner_env.kubectl, cfg, home, &[])
 }
 
-/// What the shell may never touch: the gateway's state, its policy file, and the gateway
-/// user's cloud, cluster and SSH credentials.
-pub(crate) fn shell_deny(cfg: &GatewayConfig) -> Vec<PathBuf> {
+/// Environment variables that name credential files (or directories of them).
+const CREDENTIAL_FILE_VARS: &[&str] = &[
+    "KUBECONFIG",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "CLOUDSDK_CONFIG",
+    "AZURE_CONFIG_DIR",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "ARM_CLIENT_CERTIFICATE_PATH",
+    "DOCKER_CONFIG",
+    "TF_CLI_CONFIG_FILE",
+    "VAULT_CONFIG_PATH",
+    "NETRC",
+    "PGPASSFILE",
+    "NPM_CONFIG_USERCONFIG",
+    "PIP_CONFIG_FILE",
+    "GIT_CONFIG_GLOBAL",
+    "SSH_AUTH_SOCK",
+];
+
+/// Well-known credential files and folders under the gateway user's home.
+const HOME_CREDENTIALS: &[&str] = &[
+    ".aws",
+    ".kube",
+    ".ssh",
+    ".gnupg",
+    ".config/gcloud",
+    ".config/gh",
+    ".config/git/credentials",
+    ".azure",
+    ".docker",
+    ".git-credentials",
+    ".netrc",
+    ".terraform.d",
+    ".terraformrc",
+    ".vault-token",
+    ".pgpass",
+    ".npmrc",
+    ".pypirc",
+    ".password-store",
+];
+
+/// What sandboxed code may never see: the gateway's state, its policy file, the files
+/// configured for it (kubeconfig, approvers, keys), and every credential file it is configured
+/// with or can discover. Most of these are outside everything a sandbox mounts; the list
+/// makes sure they stay out even where a mount would include them.
+pub(crate) fn deny_list(cfg: &GatewayConfig) -> Vec<PathBuf> {
     let mut deny = vec![cfg.state_dir.clone()];
     deny.extend(cfg.policy_path.iter().cloned());
-    let home = cfg
-        .base_env
-        .iter()
-        .find(|(k, _)| k == "HOME")
-        .map(|(_, v)| PathBuf::from(v))
-        .or_else(|| std::env::var_os("HOME").map(PathBuf::from));
-    if let Some(h) = home {
-        for d in [
-            ".aws",
-            ".kube",
-            ".ssh",
-            ".config/gcloud",
-            ".azure",
-            ".docker",
-            ".gnupg",
-        ] {
-            deny.push(h.join(d));
+    deny.extend(cfg.kubeconfig.iter().cloned());
+    deny.extend(cfg.deny_paths.iter().cloned());
+    for (k, v) in &cfg.base_env {
+        if CREDENTIAL_FILE_VARS.contains(&k.as_str()) {
+            deny.extend(std::env::split_paths(v).filter(|p| p.is_absolute()));
         }
     }
-    deny
+    if let Some(h) = cfg.home() {
+        deny.extend(HOME_CREDENTIALS.iter().map(|d| h.join(d)));
+    }
+    // Compare canonical forms with what the sandbox mounts.
+    let mut out: Vec<PathBuf> = deny
+        .into_iter()
+        .map(|p| p.canonicalize().unwrap_or(p))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }

@@ -1,20 +1,26 @@
-//! Runners: the only code that starts terraform, kubectl or a shell. Each takes a
-//! [`Permit`] by value and never makes one, so nothing runs that the gate did not decide and
-//! record. (The one exception, `terraform::Inspect`, is a closed list of invocations with no
-//! infrastructure effect that the gate needs in order to assess a call.)
+//! Runners: the only code that starts terraform, kubectl or a shell, always inside the sandbox
+//! (`sandbox.rs`). Each takes a [`Permit`] by value and never makes one, so nothing runs that
+//! the gate did not decide and record. (The one exception, `terraform::Inspect`, is a closed
+//! list of invocations with no infrastructure effect that the gate needs in order to assess a
+//! call; they run in the same sandbox.)
 
 pub(crate) mod env;
+pub(crate) mod kubeconfig;
 pub(crate) mod process;
 pub mod sandbox;
 pub(crate) mod terraform;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::gate::permit::Permit;
 use crate::redact::Redactor;
+use kubeconfig::Kubectl;
 use process::{Outcome, SpawnError, Spec};
-use sandbox::{Enforced, Helper, STATUS_PREFIX};
+use sandbox::{Bind, Enforced, Jail, PROTECTED, STATUS_PREFIX, Sandbox, Unavailable};
+
+/// HOME inside the shell's sandbox: a private tmpfs, gone when the call ends.
+pub(crate) const SHELL_HOME: &str = "/home/sandbox";
 
 /// A confined shell command a permit allows.
 #[derive(Debug)]
@@ -22,70 +28,152 @@ pub(crate) struct ShellJob {
     pub(crate) command: String,
     pub(crate) cwd: PathBuf,
     pub(crate) env: Vec<(String, String)>,
-    pub(crate) home: PathBuf,
+    /// The allowed paths (read-write; everything else of the host is absent).
     pub(crate) writable: Vec<PathBuf>,
+    /// The gateway's own files and credential files: never visible.
     pub(crate) deny: Vec<PathBuf>,
-    pub(crate) net_deny: bool,
+    pub(crate) net: bool,
     pub(crate) timeout: Duration,
     pub(crate) max_output: usize,
 }
 
-/// A shell run's outcome with what the sandbox enforced.
+/// A kubectl invocation a permit allows (arguments after the gateway's own flags).
+#[derive(Debug)]
+pub(crate) struct KubectlJob {
+    pub(crate) args: Vec<String>,
+    pub(crate) stdin: Option<Vec<u8>>,
+    pub(crate) timeout: Duration,
+    pub(crate) max_output: usize,
+}
+
+/// Why a runner did not run its child.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RunError {
+    /// The process could not be started.
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
+    /// The sandbox could not be built or did not confirm its confinement; nothing ran.
+    #[error(transparent)]
+    Sandbox(#[from] Unavailable),
+}
+
+/// A confined run's outcome with what the sandbox enforced.
 #[derive(Debug, Clone)]
-pub(crate) struct ShellOutcome {
-    /// Process outcome.
+pub(crate) struct Confined {
     pub(crate) outcome: Outcome,
-    /// Sandbox report (None if the helper did not report).
-    pub(crate) enforced: Option<Enforced>,
+    pub(crate) enforced: Enforced,
 }
 
-/// Runs a permitted kubectl invocation (argv fixed by the gate).
-pub(crate) fn run_tool(permit: Permit<Spec>, redactor: &Redactor) -> Result<Outcome, SpawnError> {
-    process::run(&permit.into_permitted(), redactor)
+/// What one confined run needs besides its jail.
+pub(crate) struct Run<'a> {
+    pub(crate) program: &'a str,
+    pub(crate) args: &'a [String],
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) stdin: Option<Vec<u8>>,
+    pub(crate) timeout: Duration,
+    pub(crate) max_output: usize,
 }
 
-/// Runs a permitted shell command inside the sandbox helper.
-pub(crate) fn run_shell(
-    permit: Permit<ShellJob>,
-    helper: &Helper,
+/// Runs `run` inside `jail`. The helper's status line is taken off stderr; without it the
+/// command never started (the helper prints it just before `exec`), and the run is refused.
+pub(crate) fn confined(
+    sandbox: &Sandbox,
+    jail: &Jail,
+    run: Run<'_>,
     redactor: &Redactor,
-) -> Result<ShellOutcome, SpawnError> {
-    let ShellJob {
-        command,
-        cwd,
-        env,
-        home,
-        writable,
-        deny,
-        net_deny,
-        timeout,
-        max_output,
-    } = permit.into_permitted();
-    let mut write: Vec<&Path> = writable.iter().map(PathBuf::as_path).collect();
-    write.push(home.as_path());
-    let deny: Vec<&Path> = deny.iter().map(PathBuf::as_path).collect();
-    let argv = helper.argv(&write, &deny, net_deny, "/bin/sh", &["-c", &command]);
+) -> Result<Confined, RunError> {
+    let placeholders = sandbox.placeholders(jail);
+    let (program, args) = sandbox.argv(jail, &placeholders, run.program, run.args)?;
     let spec = Spec {
-        program: helper.program.clone(),
-        args: argv,
-        env,
-        cwd,
-        stdin: None,
-        timeout,
-        max_output,
+        program,
+        args,
+        env: run.env,
+        // bwrap changes into the jail's working directory itself.
+        cwd: PathBuf::from("/"),
+        stdin: run.stdin,
+        timeout: run.timeout,
+        max_output: run.max_output,
     };
     let mut outcome = process::run(&spec, redactor)?;
-    let mut enforced = None;
-    if let Some(first) = outcome.stderr.lines().next()
-        && first.starts_with(STATUS_PREFIX)
-    {
-        enforced = Enforced::parse(first);
-        let rest = outcome
-            .stderr
-            .split_once('\n')
-            .map_or("", |(_, r)| r)
-            .to_owned();
-        outcome.stderr = rest;
-    }
-    Ok(ShellOutcome { outcome, enforced })
+    drop(placeholders);
+    let first = outcome.stderr.lines().next().unwrap_or("");
+    let enforced = first
+        .starts_with(STATUS_PREFIX)
+        .then(|| Enforced::parse(first))
+        .flatten();
+    let Some(enforced) = enforced else {
+        return Err(RunError::Sandbox(Unavailable(if outcome.timed_out {
+            "the sandbox did not start before the time limit".into()
+        } else {
+            format!(
+                "the sandbox did not start: {}",
+                outcome.stderr.trim().chars().take(500).collect::<String>()
+            )
+        })));
+    };
+    outcome.stderr = outcome
+        .stderr
+        .split_once('\n')
+        .map_or("", |(_, r)| r)
+        .to_owned();
+    Ok(Confined { outcome, enforced })
+}
+
+/// Runs a permitted shell command: the allowed paths read-write (their protected paths
+/// read-only), a private HOME and /tmp, the network only if the policy allows it.
+pub(crate) fn run_shell(
+    permit: Permit<ShellJob>,
+    sandbox: &Sandbox,
+    redactor: &Redactor,
+) -> Result<Confined, RunError> {
+    let job = permit.into_permitted();
+    let jail = Jail {
+        rw: job.writable.iter().cloned().map(Bind::same).collect(),
+        deny: job.deny,
+        protect: PROTECTED.to_vec(),
+        home: PathBuf::from(SHELL_HOME),
+        net: job.net,
+        cwd: job.cwd,
+        ..Jail::default()
+    };
+    let args = ["-c".to_owned(), job.command];
+    confined(
+        sandbox,
+        &jail,
+        Run {
+            program: "/bin/sh",
+            args: &args,
+            env: job.env,
+            stdin: None,
+            timeout: job.timeout,
+            max_output: job.max_output,
+        },
+        redactor,
+    )
+}
+
+/// Runs a permitted kubectl invocation with the gateway's kubeconfig and kubectl's own HOME
+/// and cache, which no shell command can reach.
+pub(crate) fn run_kubectl(
+    permit: Permit<KubectlJob>,
+    kubectl: &Kubectl,
+    sandbox: &Sandbox,
+    redactor: &Redactor,
+) -> Result<Confined, RunError> {
+    let job = permit.into_permitted();
+    let (jail, program, mut args) = kubectl.jail();
+    args.extend(job.args);
+    confined(
+        sandbox,
+        &jail,
+        Run {
+            program: &program,
+            args: &args,
+            env: kubectl.env(),
+            stdin: job.stdin,
+            timeout: job.timeout,
+            max_output: job.max_output,
+        },
+        redactor,
+    )
 }

@@ -1,35 +1,56 @@
-//! Running terraform: the permitted plan and apply jobs, and the closed list of inspections
-//! ([`Inspect`]) the gate may run without a permit to assess a call (which workspace is
-//! selected, the state's lineage and serial, the JSON of a stored plan). Inspections have no
-//! infrastructure effect and are never returned verbatim to the agent.
+//! Running terraform, always confined: the permitted plan and apply jobs, and the closed list
+//! of inspections ([`Inspect`]) the gate may run without a permit to assess a call (which
+//! workspace is selected, the state's lineage and serial, the JSON of a plan). Inspections
+//! have no infrastructure effect, run in the same sandbox (they load providers too) and are
+//! never returned verbatim to the agent.
+//!
+//! Terraform gets a gateway-written CLI configuration whose `provider_installation` admits
+//! only the operator's plugin directories and registry hosts, and its own HOME, plugin cache
+//! and data directory (`TF_DATA_DIR`, one per working directory and workspace) under the
+//! gateway's runner directory: `.terraform/` and `terraform.d/` in the working directory are
+//! never used, and no shell command can reach terraform's files.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use recourse_plan::PlanId;
 use recourse_policy::Digest;
 use serde_json::Value;
 
-use crate::config::GatewayConfig;
+use crate::config::{ConfigError, GatewayConfig};
 use crate::gate::permit::Permit;
 use crate::redact::Redactor;
-use crate::run::env;
-use crate::run::process::{self, Outcome, SpawnError, Spec};
+use crate::run::kubeconfig::resolve;
+use crate::run::process::Outcome;
+use crate::run::sandbox::{Bind, Jail, PROTECTED, Sandbox};
+use crate::run::{Confined, Run, RunError, confined, env};
 
-/// A permitted `terraform plan`: select the workspace, plan into `plan_file`, read it back.
+const HOME_INSIDE: &str = "/home/terraform";
+const DATA_INSIDE: &str = "/run/recourse/tf-data";
+const CLI_CONFIG_INSIDE: &str = "/run/recourse/terraformrc";
+const BINARY_INSIDE: &str = "/run/recourse/terraform";
+const OUT_INSIDE: &str = "/run/recourse/out";
+const PLAN_INSIDE: &str = "/run/recourse/plan.tfplan";
+
+/// A permitted `terraform plan`: select the workspace, plan, read it back.
 #[derive(Debug)]
 pub(crate) struct PlanJob {
-    pub(crate) id: recourse_plan::PlanId,
+    pub(crate) id: PlanId,
     pub(crate) cwd: PathBuf,
     pub(crate) workspace: String,
     pub(crate) args: Vec<String>,
+    /// Where the gateway keeps the plan file once made.
     pub(crate) plan_file: PathBuf,
 }
 
 /// A permitted `terraform apply` of exactly one stored plan file.
 #[derive(Debug)]
 pub(crate) struct ApplyJob {
+    pub(crate) id: PlanId,
     pub(crate) cwd: PathBuf,
+    pub(crate) workspace: String,
     pub(crate) plan_file: PathBuf,
+    pub(crate) plan_file_sha256: Digest,
 }
 
 /// What planning produced.
@@ -44,10 +65,21 @@ pub(crate) struct Planned {
     pub(crate) serial: Option<u64>,
 }
 
+/// Why planning failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PlanError {
+    /// The sandbox or the process could not be started.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// terraform failed (its sanitized diagnostics).
+    #[error("{0}")]
+    Terraform(String),
+}
+
 /// The inspections the gate may run without a permit.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Inspect<'a> {
-    /// `terraform init` (only when the directory was never initialized).
+    /// `terraform init` with the gateway's provider installation.
     Init,
     /// `terraform workspace show`.
     WorkspaceShow,
@@ -55,43 +87,162 @@ pub(crate) enum Inspect<'a> {
     WorkspaceSelect(&'a str),
     /// `terraform state pull`.
     StatePull,
-    /// `terraform show -json FILE`.
-    ShowJson(&'a Path),
+    /// `terraform show -json` of the plan file in the call's output directory.
+    ShowJson,
 }
 
 /// terraform as this gateway runs it.
 #[derive(Debug, Clone)]
 pub(crate) struct Terraform {
-    bin: PathBuf,
-    init_args: Vec<String>,
+    binary: PathBuf,
+    plugin_dirs: Vec<PathBuf>,
+    dir: PathBuf,
     env: Vec<(String, String)>,
 }
 
+/// The CLI configuration: providers from the operator's plugin directories (mounted at
+/// `/run/recourse/plugins/N`) and registry hosts only.
+fn cli_config(plugin_dirs: usize, registries: &[String]) -> String {
+    let mut s = format!(
+        "plugin_cache_dir = \"{HOME_INSIDE}/plugin-cache\"\ndisable_checkpoint = true\nprovider_installation {{\n"
+    );
+    for i in 0..plugin_dirs {
+        s.push_str(&format!(
+            "  filesystem_mirror {{\n    path = \"/run/recourse/plugins/{i}\"\n  }}\n"
+        ));
+    }
+    if !registries.is_empty() {
+        let include: Vec<String> = registries.iter().map(|h| format!("\"{h}/*/*\"")).collect();
+        s.push_str(&format!(
+            "  direct {{\n    include = [{}]\n  }}\n",
+            include.join(", ")
+        ));
+    }
+    s.push_str("}\n");
+    s
+}
+
 impl Terraform {
-    pub(crate) fn new(cfg: &GatewayConfig, home: &Path) -> Terraform {
-        Terraform {
-            bin: cfg.terraform_bin.clone(),
-            init_args: cfg.terraform_init_args.clone(),
-            env: env::terraform(cfg, home),
+    /// Prepares terraform's runner directory (HOME, plugin cache, CLI configuration).
+    pub(crate) fn prepare(
+        cfg: &GatewayConfig,
+        runners: &Path,
+        sandbox: &Sandbox,
+    ) -> Result<Terraform, ConfigError> {
+        let dir = runners.join("terraform");
+        let err = |e: std::io::Error| ConfigError::RunnerDir {
+            path: dir.clone(),
+            source: e,
+        };
+        for d in [
+            dir.clone(),
+            dir.join("home"),
+            dir.join("home/plugin-cache"),
+            dir.join("data"),
+            dir.join("calls"),
+        ] {
+            sandbox.own_dir(&d).map_err(err)?;
+        }
+        let rc = cli_config(cfg.terraform_plugin_dirs.len(), &cfg.terraform_registries);
+        sandbox
+            .own_file(&dir.join("terraformrc"), rc.as_bytes())
+            .map_err(err)?;
+        let mut env = env::terraform(cfg, Path::new(HOME_INSIDE));
+        env.push(("TF_CLI_CONFIG_FILE".into(), CLI_CONFIG_INSIDE.into()));
+        env.push(("TF_DATA_DIR".into(), DATA_INSIDE.into()));
+        Ok(Terraform {
+            // A missing binary is reported when terraform is first run.
+            binary: resolve(&cfg.terraform_bin).unwrap_or_else(|| cfg.terraform_bin.clone()),
+            plugin_dirs: cfg.terraform_plugin_dirs.clone(),
+            dir,
+            env,
+        })
+    }
+
+    /// The data directory of one working directory and workspace.
+    fn data_dir(&self, cwd: &Path, workspace: &str) -> PathBuf {
+        let key = Digest::of(format!("{}\0{workspace}", cwd.display()).as_bytes()).to_hex();
+        self.dir.join("data").join(&key[..24])
+    }
+
+    fn jail(&self, cwd: &Path, data: &Path, extra: Vec<Bind>) -> Jail {
+        let mut ro = vec![
+            Bind {
+                src: self.binary.clone(),
+                dst: PathBuf::from(BINARY_INSIDE),
+            },
+            Bind {
+                src: self.dir.join("terraformrc"),
+                dst: PathBuf::from(CLI_CONFIG_INSIDE),
+            },
+        ];
+        for (i, p) in self.plugin_dirs.iter().enumerate() {
+            ro.push(Bind {
+                src: p.clone(),
+                dst: PathBuf::from(format!("/run/recourse/plugins/{i}")),
+            });
+        }
+        let mut rw = vec![
+            Bind::same(cwd),
+            Bind {
+                src: self.dir.join("home"),
+                dst: PathBuf::from(HOME_INSIDE),
+            },
+            Bind {
+                src: data.to_owned(),
+                dst: PathBuf::from(DATA_INSIDE),
+            },
+        ];
+        for b in extra {
+            if b.dst == Path::new(PLAN_INSIDE) {
+                ro.push(b);
+            } else {
+                rw.push(b);
+            }
+        }
+        Jail {
+            ro,
+            rw,
+            protect: PROTECTED.to_vec(),
+            home: PathBuf::from(HOME_INSIDE),
+            net: true,
+            cwd: cwd.to_owned(),
+            ..Jail::default()
         }
     }
 
-    fn spec(&self, cwd: &Path, args: Vec<String>, timeout: Duration) -> Spec {
-        Spec {
-            program: self.bin.clone(),
-            args,
-            env: self.env.clone(),
-            cwd: cwd.to_owned(),
-            stdin: None,
-            timeout,
-            max_output: 16 << 20,
-        }
+    fn run(
+        &self,
+        sandbox: &Sandbox,
+        jail: &Jail,
+        args: &[String],
+        timeout: Duration,
+        redactor: &Redactor,
+    ) -> Result<Confined, RunError> {
+        confined(
+            sandbox,
+            jail,
+            Run {
+                program: BINARY_INSIDE,
+                args,
+                env: self.env.clone(),
+                stdin: None,
+                timeout,
+                max_output: 16 << 20,
+            },
+            redactor,
+        )
     }
 
     /// Runs one inspection; its output is parsed by the gate, never returned verbatim, so it
     /// is not redacted (redaction would corrupt the JSON).
-    pub(crate) fn inspect(&self, cwd: &Path, what: Inspect<'_>) -> Result<Outcome, String> {
-        let mut args: Vec<String> = match what {
+    fn inspect_in(
+        &self,
+        sandbox: &Sandbox,
+        jail: &Jail,
+        what: Inspect<'_>,
+    ) -> Result<Outcome, String> {
+        let args: Vec<String> = match what {
             Inspect::Init => ["init", "-input=false", "-no-color"]
                 .map(String::from)
                 .to_vec(),
@@ -105,36 +256,55 @@ impl Terraform {
                 ]
             }
             Inspect::StatePull => vec!["state".into(), "pull".into()],
-            Inspect::ShowJson(file) => {
-                vec!["show".into(), "-json".into(), file.display().to_string()]
-            }
+            Inspect::ShowJson => vec![
+                "show".into(),
+                "-no-color".into(),
+                "-json".into(),
+                format!("{OUT_INSIDE}/plan.tfplan"),
+            ],
         };
-        if matches!(what, Inspect::Init) {
-            args.extend(self.init_args.iter().cloned());
-        }
-        let spec = self.spec(cwd, args.clone(), Duration::from_secs(300));
-        let out = process::run(&spec, &Redactor::passthrough()).map_err(|e| e.to_string())?;
-        if out.exit_code == Some(0) {
-            Ok(out)
+        let c = self
+            .run(
+                sandbox,
+                jail,
+                &args,
+                Duration::from_secs(300),
+                &Redactor::passthrough(),
+            )
+            .map_err(|e| e.to_string())?;
+        if c.outcome.exit_code == Some(0) {
+            Ok(c.outcome)
         } else {
             Err(format!(
                 "terraform {} failed: {}",
                 args.join(" "),
-                out.stderr.trim()
+                c.outcome.stderr.trim()
             ))
         }
     }
 
-    /// The selected workspace (empty if it cannot be read).
-    pub(crate) fn current_workspace(&self, cwd: &Path) -> String {
-        self.inspect(cwd, Inspect::WorkspaceShow)
+    /// The selected workspace and the state's lineage and serial, for an apply check (`None`s
+    /// when they cannot be read).
+    pub(crate) fn current(
+        &self,
+        sandbox: &Sandbox,
+        cwd: &Path,
+        workspace: &str,
+    ) -> (String, (Option<String>, Option<u64>)) {
+        let data = self.data_dir(cwd, workspace);
+        if let Err(e) = sandbox.own_dir(&data) {
+            tracing::warn!(error = %e, "terraform data directory not prepared");
+        }
+        let jail = self.jail(cwd, &data, Vec::new());
+        let ws = self
+            .inspect_in(sandbox, &jail, Inspect::WorkspaceShow)
             .map(|o| o.stdout.trim().to_owned())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        (ws, self.lineage(sandbox, &jail))
     }
 
-    /// The state's lineage and serial (`None` when there is no state yet).
-    pub(crate) fn lineage(&self, cwd: &Path) -> (Option<String>, Option<u64>) {
-        let Ok(out) = self.inspect(cwd, Inspect::StatePull) else {
+    fn lineage(&self, sandbox: &Sandbox, jail: &Jail) -> (Option<String>, Option<u64>) {
+        let Ok(out) = self.inspect_in(sandbox, jail, Inspect::StatePull) else {
             return (None, None);
         };
         match serde_json::from_str::<Value>(&out.stdout) {
@@ -146,14 +316,17 @@ impl Terraform {
         }
     }
 
-    /// Selects and verifies the workspace; initializes the directory if it never was.
-    fn select(&self, cwd: &Path, workspace: &str) -> Result<(), String> {
-        if !cwd.join(".terraform").exists() {
-            self.inspect(cwd, Inspect::Init)?;
-        }
-        if self.current_workspace(cwd) != workspace {
-            self.inspect(cwd, Inspect::WorkspaceSelect(workspace))?;
-            let now = self.current_workspace(cwd);
+    /// Initializes with the gateway's provider installation, then selects and verifies the
+    /// workspace.
+    fn select(&self, sandbox: &Sandbox, jail: &Jail, workspace: &str) -> Result<(), String> {
+        self.inspect_in(sandbox, jail, Inspect::Init)?;
+        let current = |t: &Self| {
+            t.inspect_in(sandbox, jail, Inspect::WorkspaceShow)
+                .map(|o| o.stdout.trim().to_owned())
+        };
+        if current(self)? != workspace {
+            self.inspect_in(sandbox, jail, Inspect::WorkspaceSelect(workspace))?;
+            let now = current(self)?;
             if now != workspace {
                 return Err(format!(
                     "workspace `{workspace}` could not be selected (current: `{now}`)"
@@ -163,57 +336,163 @@ impl Terraform {
         Ok(())
     }
 
-    /// Runs a permitted plan and reads it back.
+    fn call_dir(&self, sandbox: &Sandbox, name: &str) -> Result<PathBuf, RunError> {
+        let d = self.dir.join("calls").join(name);
+        sandbox.own_dir(&d).map_err(|e| {
+            RunError::Sandbox(crate::run::sandbox::Unavailable(format!(
+                "cannot prepare {}: {e}",
+                d.display()
+            )))
+        })?;
+        Ok(d)
+    }
+
+    /// Runs a permitted plan and reads it back; the plan file moves into the state directory.
     pub(crate) fn plan(
         &self,
         permit: Permit<PlanJob>,
+        sandbox: &Sandbox,
         redactor: &Redactor,
-    ) -> Result<Planned, String> {
+    ) -> Result<Planned, PlanError> {
         let job = permit.into_permitted();
-        self.select(&job.cwd, &job.workspace)?;
-        let (lineage, serial) = self.lineage(&job.cwd);
-        let mut args = vec![
-            "plan".to_owned(),
-            "-input=false".into(),
-            "-no-color".into(),
-            format!("-out={}", job.plan_file.display()),
-        ];
-        args.extend(job.args.iter().cloned());
-        let spec = self.spec(&job.cwd, args, Duration::from_secs(1800));
-        let out = process::run(&spec, redactor).map_err(|e| e.to_string())?;
-        if out.exit_code != Some(0) {
-            return Err(out.stderr.trim().to_owned());
-        }
-        let json = self
-            .inspect(&job.cwd, Inspect::ShowJson(&job.plan_file))?
-            .stdout;
-        let file_sha256 = std::fs::read(&job.plan_file)
-            .map(|b| Digest::of(&b))
-            .map_err(|_| "the plan file was not written".to_owned())?;
-        Ok(Planned {
-            json,
-            file_sha256,
-            lineage,
-            serial,
-        })
+        let data = self.data_dir(&job.cwd, &job.workspace);
+        sandbox
+            .own_dir(&data)
+            .map_err(|e| PlanError::Terraform(format!("cannot prepare the data directory: {e}")))?;
+        let out = self.call_dir(sandbox, &job.id.to_string())?;
+        let result = (|| {
+            let jail = self.jail(
+                &job.cwd,
+                &data,
+                vec![Bind {
+                    src: out.clone(),
+                    dst: PathBuf::from(OUT_INSIDE),
+                }],
+            );
+            self.select(sandbox, &jail, &job.workspace)
+                .map_err(PlanError::Terraform)?;
+            let (lineage, serial) = self.lineage(sandbox, &jail);
+            let mut args = vec![
+                "plan".to_owned(),
+                "-input=false".into(),
+                "-no-color".into(),
+                format!("-out={OUT_INSIDE}/plan.tfplan"),
+            ];
+            args.extend(job.args.iter().cloned());
+            let c = self.run(sandbox, &jail, &args, Duration::from_secs(1800), redactor)?;
+            if c.outcome.exit_code != Some(0) {
+                return Err(PlanError::Terraform(c.outcome.stderr.trim().to_owned()));
+            }
+            let json = self
+                .inspect_in(sandbox, &jail, Inspect::ShowJson)
+                .map_err(PlanError::Terraform)?
+                .stdout;
+            let bytes = read_regular(&out.join("plan.tfplan"))
+                .map_err(|e| PlanError::Terraform(format!("the plan file was not written: {e}")))?;
+            std::fs::write(&job.plan_file, &bytes)
+                .map_err(|e| PlanError::Terraform(format!("cannot store the plan file: {e}")))?;
+            Ok(Planned {
+                json,
+                file_sha256: Digest::of(&bytes),
+                lineage,
+                serial,
+            })
+        })();
+        remove_call_dir(&out);
+        result
     }
 
-    /// Applies exactly the permitted plan file.
+    /// Applies exactly the permitted plan file (a copy the sandbox can read, checked against
+    /// the hash the gate verified).
     pub(crate) fn apply(
         &self,
         permit: Permit<ApplyJob>,
+        sandbox: &Sandbox,
         redactor: &Redactor,
-    ) -> Result<Outcome, SpawnError> {
+    ) -> Result<Confined, RunError> {
         let job = permit.into_permitted();
-        let args = vec![
-            "apply".into(),
-            "-input=false".into(),
-            "-no-color".into(),
-            job.plan_file.display().to_string(),
-        ];
-        process::run(
-            &self.spec(&job.cwd, args, Duration::from_secs(3600)),
-            redactor,
-        )
+        let data = self.data_dir(&job.cwd, &job.workspace);
+        let call = self.call_dir(sandbox, &format!("{}-apply", job.id))?;
+        let result = (|| {
+            let bytes = read_regular(&job.plan_file).map_err(|e| {
+                RunError::Sandbox(crate::run::sandbox::Unavailable(format!(
+                    "cannot read the plan file: {e}"
+                )))
+            })?;
+            if Digest::of(&bytes) != job.plan_file_sha256 {
+                return Err(RunError::Sandbox(crate::run::sandbox::Unavailable(
+                    "the plan file changed after it was checked".into(),
+                )));
+            }
+            let copy = call.join("plan.tfplan");
+            sandbox.own_file(&copy, &bytes).map_err(|e| {
+                RunError::Sandbox(crate::run::sandbox::Unavailable(format!(
+                    "cannot stage the plan file: {e}"
+                )))
+            })?;
+            sandbox.own_dir(&data).map_err(|e| {
+                RunError::Sandbox(crate::run::sandbox::Unavailable(format!(
+                    "cannot prepare the data directory: {e}"
+                )))
+            })?;
+            let jail = self.jail(
+                &job.cwd,
+                &data,
+                vec![Bind {
+                    src: copy,
+                    dst: PathBuf::from(PLAN_INSIDE),
+                }],
+            );
+            let args = vec![
+                "apply".into(),
+                "-input=false".into(),
+                "-no-color".into(),
+                PLAN_INSIDE.into(),
+            ];
+            self.run(sandbox, &jail, &args, Duration::from_secs(3600), redactor)
+        })();
+        remove_call_dir(&call);
+        result
+    }
+}
+
+/// A file's bytes, refusing symlinks and anything but a regular file (sandboxed code wrote
+/// the directory it is in).
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn remove_call_dir(dir: &Path) {
+    if let Err(e) = std::fs::remove_dir_all(dir) {
+        tracing::warn!(dir = %dir.display(), error = %e, "call directory not removed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cli_config_admits_only_the_operators_sources() {
+        let rc = cli_config(1, &[]);
+        assert!(rc.contains("filesystem_mirror"), "{rc}");
+        assert!(!rc.contains("direct"), "{rc}");
+        let rc = cli_config(0, &["registry.example.com".into()]);
+        assert!(
+            rc.contains("include = [\"registry.example.com/*/*\"]"),
+            "{rc}"
+        );
+        assert!(!rc.contains("filesystem_mirror"), "{rc}");
     }
 }

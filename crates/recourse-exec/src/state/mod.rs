@@ -24,6 +24,12 @@ pub(crate) fn plans_dir(state_dir: &Path) -> PathBuf {
     state_dir.join("plans")
 }
 
+/// The runners' private directories (terraform's and kubectl's HOME, caches, data): bound
+/// only into their own runner's sandbox.
+pub(crate) fn runners_dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("runners")
+}
+
 /// The stored plan file of one plan.
 pub(crate) fn plan_file(state_dir: &Path, id: recourse_plan::PlanId) -> PathBuf {
     plans_dir(state_dir).join(format!("{id}.tfplan"))

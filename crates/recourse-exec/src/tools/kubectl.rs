@@ -9,8 +9,7 @@ use serde_json::json;
 
 use crate::call::{ToolCall, ToolSpec};
 use crate::refusal::Refusal;
-use crate::run::env;
-use crate::run::process::Spec;
+use crate::run::KubectlJob;
 use crate::tools::kubectl_args::{self as args, InvalidArg, ManifestError};
 use crate::tools::{Binding, Job, Prepared, ToolCtx, presented};
 
@@ -141,22 +140,16 @@ fn finish(
     binding: serde_json::Value,
 ) -> Result<Prepared, Refusal> {
     let approval = presented(planned.approval_id.as_deref())?;
+    if !ctx.kubectl {
+        return Err(Refusal::NotConfigured(
+            "kubectl is not configured on this gateway (start it with --kubeconfig or KUBECONFIG)",
+        ));
+    }
     let verdict = ctx
         .policy()
         .evaluate(ctx.env(), recourse_policy::Action::Kubectl(&planned.action));
-    let mut argv = Vec::new();
-    if let Some(k) = &ctx.cfg.kubeconfig {
-        argv.push(format!("--kubeconfig={}", k.display()));
-    }
-    if let Some(c) = &ctx.cfg.kube_context {
-        argv.push(format!("--context={c}"));
-    }
-    argv.extend(planned.argv);
-    let job = Spec {
-        program: ctx.cfg.kubectl_bin.clone(),
-        args: argv,
-        env: env::kubectl(ctx.cfg, ctx.home),
-        cwd: ctx.home.to_owned(),
+    let job = KubectlJob {
+        args: planned.argv,
         stdin: planned.stdin,
         timeout: Duration::from_secs(300),
         max_output: usize::try_from(ctx.policy().shell.max_output_bytes.get())
@@ -424,7 +417,7 @@ mod tests {
 
     fn argv(p: &Prepared) -> Vec<String> {
         match &p.job {
-            Job::Kubectl(spec) => spec.args.clone(),
+            Job::Kubectl(job) => job.args.clone(),
             other => panic!("not a kubectl job: {other:?}"),
         }
     }
@@ -478,7 +471,6 @@ mod tests {
         assert_eq!(
             argv(&p),
             [
-                "--kubeconfig=/etc/kube/config",
                 "scale",
                 "deployment/web",
                 "--replicas=0",

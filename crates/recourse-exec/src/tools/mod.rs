@@ -20,9 +20,8 @@ use crate::call::ToolSpec;
 use crate::config::GatewayConfig;
 use crate::refusal::Refusal;
 use crate::response::Response;
-use crate::run::ShellJob;
-use crate::run::process::Spec;
 use crate::run::terraform::{ApplyJob, PlanJob};
+use crate::run::{KubectlJob, ShellJob};
 use crate::state::record::AuditEvent;
 
 /// The file system facts preparers need (resolving and reading paths the agent names), behind
@@ -59,8 +58,10 @@ pub(crate) struct ToolCtx<'a> {
     pub(crate) classifier: &'a Classifier,
     /// The policy's allowed paths, canonical.
     pub(crate) allowed: &'a [PathBuf],
-    /// The runners' gateway-owned HOME.
-    pub(crate) home: &'a Path,
+    /// What sandboxed code may never see.
+    pub(crate) deny: &'a [PathBuf],
+    /// Whether kubectl is configured (a kubeconfig was given).
+    pub(crate) kubectl: bool,
     pub(crate) files: &'a dyn Files,
 }
 
@@ -126,7 +127,7 @@ impl Binding {
 #[derive(Debug)]
 pub(crate) enum Job {
     Shell(ShellJob),
-    Kubectl(Spec),
+    Kubectl(KubectlJob),
     Plan(PlanJob),
     Apply(ApplyJob),
 }
@@ -207,7 +208,6 @@ pub(crate) mod tests_support {
         cfg: GatewayConfig,
         classifier: Classifier,
         allowed: Vec<PathBuf>,
-        home: PathBuf,
     }
 
     impl Fixture {
@@ -229,7 +229,6 @@ pub(crate) mod tests_support {
                 cfg,
                 classifier,
                 allowed: vec![PathBuf::from("/work")],
-                home: PathBuf::from("/run/recourse/home"),
             }
         }
 
@@ -239,7 +238,8 @@ pub(crate) mod tests_support {
                 policy_hash: self.cfg.policy.hash(),
                 classifier: &self.classifier,
                 allowed: &self.allowed,
-                home: &self.home,
+                deny: &[],
+                kubectl: true,
                 files: &NoDisk,
             }
         }

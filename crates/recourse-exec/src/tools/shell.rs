@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::call::SHELL_EXEC;
 use crate::refusal::Refusal;
-use crate::run::{ShellJob, env};
+use crate::run::{SHELL_HOME, ShellJob, env};
 use crate::tools::{Binding, Job, Prepared, ToolCtx, presented};
 
 /// Prepares a shell command.
@@ -55,11 +55,10 @@ pub(crate) fn exec(
     let job = ShellJob {
         command: command.to_owned(),
         cwd,
-        env: env::shell(ctx.cfg, ctx.home),
-        home: ctx.home.to_owned(),
+        env: env::shell(ctx.cfg, std::path::Path::new(SHELL_HOME)),
         writable: ctx.allowed.to_vec(),
-        deny: env::shell_deny(ctx.cfg),
-        net_deny: policy.shell.network == NetworkAccess::Deny,
+        deny: ctx.deny.to_vec(),
+        net: policy.shell.network == NetworkAccess::Allow,
         timeout: Duration::from_secs(timeout_s),
         max_output: usize::try_from(policy.shell.max_output_bytes.get()).unwrap_or(usize::MAX),
     };

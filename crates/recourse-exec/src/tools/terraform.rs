@@ -366,8 +366,11 @@ pub(crate) fn apply(
         verdict: rec.verdict.clone(),
         approval: permission.approval(),
         job: Job::Apply(ApplyJob {
+            id: rec.id,
             cwd: PathBuf::from(&rec.cwd),
+            workspace: rec.workspace.clone(),
             plan_file: facts.plan_file,
+            plan_file_sha256: facts.plan_file_sha256,
         }),
         data: None,
         audit,

@@ -106,6 +106,7 @@ pub fn harness_with(
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
+    recourse_testkit::give_to_sandbox(&work);
     policy.shell.allowed_paths = vec![work.display().to_string()];
     let mut cfg = GatewayConfig::new(dir.path().join("state"), env, policy, sandbox_helper());
     cfg.base_env = fake_gateway_env();
