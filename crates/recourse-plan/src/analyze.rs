@@ -1,7 +1,7 @@
 //! Consequence analysis: for each planned change, what kind of action it is and how
 //! recoverable its effect would be, with the reason.
 
-use recourse_policy::{PlanChange, PlanFacts, RecoverabilityTier as Tier};
+use recourse_policy::{ChangeAction, PlanChange, PlanFacts, RecoverabilityTier as Tier};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -121,12 +121,23 @@ impl PlanAnalysis {
                 .filter_map(|c| {
                     c.tier.map(|tier| PlanChange {
                         address: c.address.clone(),
+                        resource_type: c.resource_type.clone(),
+                        action: match c.action {
+                            ActionKind::Create => ChangeAction::Create,
+                            ActionKind::Update => ChangeAction::Update,
+                            ActionKind::Delete => ChangeAction::Delete,
+                            ActionKind::ReplaceDeleteBeforeCreate
+                            | ActionKind::ReplaceCreateBeforeDestroy => ChangeAction::Replace,
+                            ActionKind::Forget => ChangeAction::Forget,
+                            _ => ChangeAction::Other,
+                        },
                         tier,
                         why: format!("{}: {}", c.action.as_str(), c.why),
                     })
                 })
                 .collect(),
             output_changes: self.output_changes,
+            ..PlanFacts::default()
         }
     }
 }

@@ -35,8 +35,8 @@ mod model;
 
 pub use analyze::{ActionKind, ChangeAnalysis, PlanAnalysis, analyze};
 pub use approval::{
-    Approval, ApprovalRefusal, ApprovalState, ApprovalStatus, Channel, NewApproval, RequestBinding,
-    Resolution, ResolveError, request_digest,
+    APPLY_TOOL, Approval, ApprovalRefusal, ApprovalState, ApprovalStatus, Channel, NewApproval,
+    RequestBinding, Resolution, ResolveError, apply_binding, request_digest,
 };
 pub use digest::plan_digest;
 pub use ids::{ApprovalId, InvalidId, PlanId, Timestamp};
