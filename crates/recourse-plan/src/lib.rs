@@ -28,10 +28,12 @@
 
 mod analyze;
 mod approval;
+mod attrs;
 mod digest;
 mod ids;
 mod lifecycle;
 mod model;
+mod tiers;
 
 pub use analyze::{ActionKind, ChangeAnalysis, PlanAnalysis, analyze};
 pub use approval::{
@@ -44,4 +46,7 @@ pub use lifecycle::{
     ApplyPermission, ApplyRefusal, ApplyRequest, PlanRecord, PlanStatus, TransitionError,
     verify_apply,
 };
-pub use model::{Action, Change, Mode, Plan, PlanParseError, ResourceChange};
+pub use model::{
+    Action, Change, Configuration, DeferredChange, Importing, Json, Mode, Plan, PlanParseError,
+    PriorState, ResourceChange, StateObject,
+};
