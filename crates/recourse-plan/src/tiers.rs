@@ -565,7 +565,7 @@ fn queue(ty: &str, a: &Attrs<'_>) -> Option<Outcome> {
             "events retained in the hub are lost".into()
         }
         "azurerm_storage_queue" => "messages in the queue are lost".into(),
-        "aws_kinesis_stream" => "records retained in the stream are lost".into(),
+        "aws_kinesis_stream" => "records (messages) retained in the stream are lost".into(),
         "aws_kinesis_firehose_delivery_stream" => {
             "records buffered in the delivery stream are lost".into()
         }
