@@ -33,6 +33,7 @@ mod digest;
 mod ids;
 mod lifecycle;
 mod model;
+mod screen;
 mod tiers;
 
 pub use analyze::{ActionKind, ChangeAnalysis, PlanAnalysis, analyze};
@@ -50,3 +51,4 @@ pub use model::{
     Action, Change, Configuration, DeferredChange, Importing, Json, Mode, Plan, PlanParseError,
     PriorState, ResourceChange, StateObject,
 };
+pub use screen::{AvailableProvider, ConfigFile, ScreenContext, Screening, screen};
