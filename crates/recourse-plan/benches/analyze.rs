@@ -46,7 +46,7 @@ fn generate(n: usize) -> String {
     let mut modules: Vec<String> = vec![String::new(); 8];
     for i in 0..n {
         let (ty, actions) = KINDS[i % KINDS.len()];
-        let module = (i % 2 == 1).then(|| i % 8);
+        let module = (i % 2 == 1).then_some(i % 8);
         let prefix = module.map(|m| format!("module.m{m}.")).unwrap_or_default();
         let address = format!("{prefix}{ty}.r{i}");
         let v = values(ty, i);

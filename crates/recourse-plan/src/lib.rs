@@ -1,9 +1,11 @@
 //! # recourse-plan
 //!
 //! Everything about Terraform plans and approvals that can be decided without I/O: the
-//! `terraform show -json` model (format 0.1 – 1.2), consequence analysis (action kind and
-//! recoverability tier per change, with reasons), the canonical plan digest, the plan record
-//! lifecycle with [`verify_apply`], and the approval lifecycle with request digests.
+//! `terraform show -json` model (format 0.1 – 1.2, and Terraform Cloud's redacted JSON),
+//! consequence analysis (action kind and recoverability tier per change, with reasons, in
+//! linear time), config screening before `terraform init` ([`screen`]), the canonical plan
+//! digest, the plan record lifecycle with [`verify_apply`], and the approval lifecycle with
+//! request digests ([`apply_binding`] for applying a stored plan).
 //!
 //! ```
 //! use recourse_plan::{analyze, Plan};

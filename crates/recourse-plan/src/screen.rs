@@ -7,30 +7,7 @@
 //! module and its local modules and reports each such construct as a [`ConfigFinding`] with its
 //! rule (a policy key), its `file:line` and its source text in full.
 //!
-//! Pure: the caller passes file contents in and does the reading in rounds, because which
-//! local modules exist is only known after parsing the files that call them:
-//!
-//! ```
-//! use recourse_plan::{ConfigFile, ScreenContext, screen};
-//! use recourse_policy::ConfigRule;
-//!
-//! let ctx = ScreenContext::default();
-//! let mut files = vec![ConfigFile::new("main.tf", r#"
-//!   module "net" { source = "./modules/net" }
-//!   resource "terraform_data" "x" {
-//!     provisioner "local-exec" { command = "env | base64" }
-//!   }
-//! "#)];
-//! let first = screen(&files, &ctx);
-//! assert_eq!(first.to_load, ["modules/net"]);
-//! // The caller reads modules/net/*.tf and *.tf.json, and screens everything again.
-//! files.push(ConfigFile::new("modules/net/main.tf", r#"locals { k = file("/proc/self/environ") }"#));
-//! let second = screen(&files, &ctx);
-//! assert!(second.to_load.is_empty());
-//! let rules: Vec<ConfigRule> = second.findings.iter().map(|f| f.rule).collect();
-//! assert!(rules.contains(&ConfigRule::Provisioner));
-//! assert!(rules.contains(&ConfigRule::ProcRead));
-//! ```
+//! Pure: the caller passes file contents in and does the reading in rounds (see [`screen`]).
 
 use std::collections::BTreeSet;
 
@@ -97,6 +74,31 @@ pub struct Screening {
 
 /// Screens a configuration. Never fails: a file that does not parse is itself a finding
 /// ([`ConfigRule::Unparseable`]).
+///
+/// Pure: the caller passes file contents in and does the reading in rounds, because which
+/// local modules exist is only known after parsing the files that call them:
+///
+/// ```
+/// use recourse_plan::{ConfigFile, ScreenContext, screen};
+/// use recourse_policy::ConfigRule;
+///
+/// let ctx = ScreenContext::default();
+/// let mut files = vec![ConfigFile::new("main.tf", r#"
+///   module "net" { source = "./modules/net" }
+///   resource "terraform_data" "x" {
+///     provisioner "local-exec" { command = "env | base64" }
+///   }
+/// "#)];
+/// let first = screen(&files, &ctx);
+/// assert_eq!(first.to_load, ["modules/net"]);
+/// // The caller reads modules/net/*.tf and *.tf.json, and screens everything again.
+/// files.push(ConfigFile::new("modules/net/main.tf", r#"locals { k = file("/proc/self/environ") }"#));
+/// let second = screen(&files, &ctx);
+/// assert!(second.to_load.is_empty());
+/// let rules: Vec<ConfigRule> = second.findings.iter().map(|f| f.rule).collect();
+/// assert!(rules.contains(&ConfigRule::Provisioner));
+/// assert!(rules.contains(&ConfigRule::ProcRead));
+/// ```
 pub fn screen(files: &[ConfigFile], ctx: &ScreenContext) -> Screening {
     let mut s = Screener {
         ctx,

@@ -4,6 +4,44 @@
 //!
 //! The configuration rules are one table, [`CONFIG_RULES`]: the policy key, the defaults per
 //! environment and the sentence the documentation and schema show are all read from it.
+//!
+//! ```yaml
+//! recourseos:
+//!   environments:
+//!     prod:
+//!       terraform:
+//!         config: { provisioner: block, backend: escalate }   # rule -> decision
+//!         max_destroy: 10          # more deletes+replacements than this: block (break-glass)
+//!         max_replace: 5           # more replacements than this: block
+//!         protected_types: [aws_db_instance]   # deleting/replacing one: block
+//!         empty_state_creates: 10  # this many creates against an empty state: escalate
+//!         import: escalate
+//!         forget: escalate
+//! ```
+//!
+//! Defaults (dev / staging / prod):
+//!
+//! | key | dev | staging | prod |
+//! |---|---|---|---|
+//! | `config.credential_read` | block | block | block |
+//! | `config.proc_read` (`/proc`, `/sys`, `/dev`) | block | block | block |
+//! | `config.outside_read` (absolute paths, `..` escapes) | warn | escalate | escalate |
+//! | `config.dynamic_read` (`file(var.x)`: a variable can name any file) | escalate | escalate | escalate |
+//! | `config.external_data` | warn | escalate | escalate |
+//! | `config.provisioner` | warn | escalate | escalate |
+//! | `config.provider_exec` | warn | escalate | escalate |
+//! | `config.http_data` | warn | escalate | escalate |
+//! | `config.module_source` (unscreened code) | escalate | escalate | escalate |
+//! | `config.provider` (not the operator's; init could not load it anyway) | block | block | block |
+//! | `config.backend` | warn | warn | escalate |
+//! | `config.unparseable` | escalate | escalate | escalate |
+//! | `max_destroy`, `max_replace` | no cap | no cap | no cap |
+//! | `protected_types` | none | none | none |
+//! | `empty_state_creates` | 10 | 10 | 10 |
+//! | `import`, `forget` | warn | escalate | escalate |
+//!
+//! Caps and protected types are off by default so that a configuration without findings plans
+//! exactly as before; the environment's `default_mutation` and the tiers still apply.
 
 use std::fmt;
 
