@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::ids::{ApprovalId, PlanId, Timestamp};
+use crate::lifecycle::PlanRecord;
+
+/// The tool name an "apply plan X" request is bound under.
+pub const APPLY_TOOL: &str = "gateway_terraform_apply";
 
 /// Where a human decision came from. None of these is reachable by an agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +204,40 @@ pub fn request_digest(b: RequestBinding<'_>) -> Digest {
         "plan_digest": b.plan_digest,
         "policy_hash": b.policy_hash,
     }))
+}
+
+/// The request digest of "apply stored plan `record`" in `environment` under the policy with
+/// `policy_hash`: the one definition shared by planning (which creates the approval), applying
+/// (which checks it), the agent's approval request and break-glass, so that they cannot drift
+/// apart and an approval granted through one path always matches the others.
+///
+/// The value equals `request_digest` of tool `gateway_terraform_apply`, arguments
+/// `{"plan_id": "<id>"}`, the record's workspace and plan digest.
+///
+/// ```
+/// # use recourse_plan::*;
+/// # use recourse_policy::{Digest, Environment, Verdict};
+/// # let record = PlanRecord {
+/// #     id: PlanId::from_bytes([1; 16]), plan_file_sha256: Digest::of(b"f"),
+/// #     plan_digest: Digest::of(b"p"), workspace: "default".into(),
+/// #     environment: Environment::Prod, cwd: ".".into(), args: vec![], destroy: false,
+/// #     lineage: None, serial: None, policy_hash: Digest::of(b"policy"),
+/// #     created_at: Timestamp(0), expires_at: Timestamp(3600),
+/// #     verdict: Verdict::from_reasons(vec![]), status: PlanStatus::Planned,
+/// # };
+/// let d = apply_binding(&record, Environment::Prod, record.policy_hash);
+/// assert_ne!(d, apply_binding(&record, Environment::Dev, record.policy_hash));
+/// ```
+pub fn apply_binding(record: &PlanRecord, environment: Environment, policy_hash: Digest) -> Digest {
+    let arguments = json!({"plan_id": record.id.to_string()});
+    request_digest(RequestBinding {
+        tool: APPLY_TOOL,
+        arguments: &arguments,
+        environment,
+        workspace: Some(&record.workspace),
+        plan_digest: Some(record.plan_digest),
+        policy_hash,
+    })
 }
 
 /// What an approval is created from.

@@ -1,9 +1,11 @@
 //! # recourse-plan
 //!
 //! Everything about Terraform plans and approvals that can be decided without I/O: the
-//! `terraform show -json` model (format 0.1 – 1.2), consequence analysis (action kind and
-//! recoverability tier per change, with reasons), the canonical plan digest, the plan record
-//! lifecycle with [`verify_apply`], and the approval lifecycle with request digests.
+//! `terraform show -json` model (format 0.1 – 1.2, and Terraform Cloud's redacted JSON),
+//! consequence analysis (action kind and recoverability tier per change, with reasons, in
+//! linear time), config screening before `terraform init` ([`screen`]), the canonical plan
+//! digest, the plan record lifecycle with [`verify_apply`], and the approval lifecycle with
+//! request digests ([`apply_binding`] for applying a stored plan).
 //!
 //! ```
 //! use recourse_plan::{analyze, Plan};
@@ -28,15 +30,18 @@
 
 mod analyze;
 mod approval;
+mod attrs;
 mod digest;
 mod ids;
 mod lifecycle;
 mod model;
+mod screen;
+mod tiers;
 
 pub use analyze::{ActionKind, ChangeAnalysis, PlanAnalysis, analyze};
 pub use approval::{
-    Approval, ApprovalRefusal, ApprovalState, ApprovalStatus, Channel, NewApproval, RequestBinding,
-    Resolution, ResolveError, request_digest,
+    APPLY_TOOL, Approval, ApprovalRefusal, ApprovalState, ApprovalStatus, Channel, NewApproval,
+    RequestBinding, Resolution, ResolveError, apply_binding, request_digest,
 };
 pub use digest::plan_digest;
 pub use ids::{ApprovalId, InvalidId, PlanId, Timestamp};
@@ -44,4 +49,8 @@ pub use lifecycle::{
     ApplyPermission, ApplyRefusal, ApplyRequest, PlanRecord, PlanStatus, TransitionError,
     verify_apply,
 };
-pub use model::{Action, Change, Mode, Plan, PlanParseError, ResourceChange};
+pub use model::{
+    Action, Change, Configuration, DeferredChange, Importing, Json, Mode, Plan, PlanParseError,
+    PriorState, ResourceChange, StateObject,
+};
+pub use screen::{AvailableProvider, ConfigFile, ScreenContext, Screening, screen};

@@ -357,9 +357,10 @@ fn key_secret_dns_iam_and_stateless_tiers() {
         tier_of_delete("aws_security_group_rule", json!({"type": "ingress"})),
         RecoverableWithEffort
     );
+    // Issue 17: a queue's undelivered messages are data; deleting it is not "stateless".
     assert_eq!(
         tier_of_delete("aws_sqs_queue", json!({"name": "q"})),
-        RecoverableWithEffort
+        NeedsReview
     );
     assert_eq!(tier_of_delete("null_resource", json!({})), Reversible);
     assert_eq!(tier_of_delete("aws_db_snapshot", json!({})), Unrecoverable);

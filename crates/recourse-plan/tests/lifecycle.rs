@@ -393,3 +393,31 @@ fn records_round_trip_through_json() {
     let back: Approval = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
     assert_eq!(back, a);
 }
+
+/// `apply_binding` is the digest the gateway has always built by hand for "apply plan X"; a
+/// changed value would orphan every pending apply approval.
+#[test]
+fn apply_binding_equals_the_hand_built_request_digest() {
+    let rec = record(Decision::Escalate);
+    let by_hand = request_digest(RequestBinding {
+        tool: "gateway_terraform_apply",
+        arguments: &json!({"plan_id": rec.id.to_string()}),
+        environment: Environment::Prod,
+        workspace: Some(&rec.workspace),
+        plan_digest: Some(rec.plan_digest),
+        policy_hash: rec.policy_hash,
+    });
+    assert_eq!(
+        apply_binding(&rec, Environment::Prod, rec.policy_hash),
+        by_hand
+    );
+    assert_eq!(binding_digest(&rec.id.to_string()), by_hand);
+    assert_ne!(
+        apply_binding(&rec, Environment::Staging, rec.policy_hash),
+        by_hand
+    );
+    assert_ne!(
+        apply_binding(&rec, Environment::Prod, Digest::of(b"other policy")),
+        by_hand
+    );
+}

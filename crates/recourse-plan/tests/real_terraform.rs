@@ -102,10 +102,8 @@ fn real_plan_with_every_action_shape() {
         by("aws_sqs_queue.jobs").action,
         ActionKind::ReplaceCreateBeforeDestroy
     );
-    assert_eq!(
-        by("aws_sqs_queue.jobs").tier,
-        Some(Tier::RecoverableWithEffort)
-    );
+    // Issue 17: replacing a queue loses its undelivered messages.
+    assert_eq!(by("aws_sqs_queue.jobs").tier, Some(Tier::NeedsReview));
     assert_eq!(
         by("aws_s3_bucket.data").action_reason.as_deref(),
         Some("replace_because_cannot_update")

@@ -3,8 +3,8 @@
 
 use divan::{Bencher, black_box};
 use recourse_policy::{
-    Action, Decision, Environment, KubectlAction, ObjectFacts, PlanChange, PlanFacts, Policy,
-    Reason, RecoverabilityTier, ShellClass, ShellFacts,
+    Action, ChangeAction, Decision, Environment, KubectlAction, ObjectFacts, PlanChange, PlanFacts,
+    Policy, Reason, RecoverabilityTier, ShellClass, ShellFacts,
 };
 
 fn main() {
@@ -86,11 +86,14 @@ fn terraform_plan_five_changes(b: Bencher<'_, '_>) {
             .enumerate()
             .map(|(i, t)| PlanChange {
                 address: format!("aws_instance.r{i}"),
+                resource_type: "aws_instance".into(),
+                action: ChangeAction::Update,
                 tier: *t,
                 why: "bench".into(),
             })
             .collect(),
         output_changes: false,
+        ..PlanFacts::default()
     };
     b.bench(|| {
         policy.evaluate(

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Reason;
+use crate::terraform::{ChangeAction, ConfigFinding};
 
 /// How recoverable one planned change is, from best to worst for decision purposes.
 ///
@@ -48,6 +49,11 @@ impl std::fmt::Display for RecoverabilityTier {
 pub struct PlanChange {
     /// Resource address, e.g. `aws_db_instance.main`.
     pub address: String,
+    /// Resource type, e.g. `aws_db_instance` (what `protected_types` names).
+    pub resource_type: String,
+    /// What the change does to the object (what `max_destroy`, `max_replace`, `import` and
+    /// `forget` count).
+    pub action: ChangeAction,
     /// How recoverable the change is.
     pub tier: RecoverabilityTier,
     /// Why the analyzer chose that tier.
@@ -65,12 +71,25 @@ pub struct PlanFacts {
     pub changes: Vec<PlanChange>,
     /// Whether any output value changes.
     pub output_changes: bool,
+    /// Managed objects in the state the plan was made against; `None` when the plan does not
+    /// say (a redacted Terraform Cloud plan has no prior state). Zero with many creates means
+    /// the state may be missing.
+    #[serde(default)]
+    pub prior_resources: Option<u64>,
+    /// What screening found in the configuration the plan was made from.
+    #[serde(default)]
+    pub config_findings: Vec<ConfigFinding>,
 }
 
 impl PlanFacts {
     /// Whether applying the plan changes anything at all.
     pub fn changes_anything(&self) -> bool {
         self.destroy || !self.changes.is_empty() || self.output_changes
+    }
+
+    /// How many changes destroy their object (deletes and replacements).
+    pub fn destroy_count(&self) -> usize {
+        self.changes.iter().filter(|c| c.action.destroys()).count()
     }
 
     /// The worst tier among the changes.
@@ -179,6 +198,15 @@ pub struct ShellFacts {
 pub enum Action<'a> {
     /// Applying (or keeping) a Terraform plan, with its analysis.
     TerraformPlan(&'a PlanFacts),
+    /// Planning at all: a configuration about to be planned, with what screening found in it.
+    /// Planning runs code (file reads, external programs, providers), so this is decided
+    /// before `terraform init`.
+    TerraformConfig {
+        /// The workspace.
+        workspace: &'a str,
+        /// Screening findings.
+        findings: &'a [ConfigFinding],
+    },
     /// A request to destroy a workspace's resources, before any plan exists.
     TerraformDestroy {
         /// The workspace.

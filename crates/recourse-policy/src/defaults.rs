@@ -7,6 +7,7 @@ use crate::Decision::{self, Allow, Block, Escalate, Warn};
 use crate::model::{
     EnvironmentPolicy, Environments, NamespaceName, NetworkAccess, Policy, ShellPolicy,
 };
+use crate::{Environment, TerraformPolicy};
 
 /// Shell commands allowed as read-only by default (matched structurally by argv prefix, and
 /// then checked by the classifier's own per-program models). `env` is deliberately absent: it
@@ -114,6 +115,7 @@ const fn env(
     kubectl_exec: Decision,
     kubectl_delete: Decision,
     shell: Decision,
+    which: Environment,
 ) -> EnvironmentPolicy {
     EnvironmentPolicy {
         default_mutation,
@@ -121,14 +123,31 @@ const fn env(
         kubectl_exec,
         kubectl_delete,
         shell,
+        terraform: TerraformPolicy::defaults(which),
     }
 }
 
-/// The default decisions table of DESIGN.md §4.
+/// The default decisions table of DESIGN.md §4; each environment's `terraform` section is
+/// [`TerraformPolicy::defaults`] (the configuration rules' defaults are in
+/// [`crate::CONFIG_RULES`]).
 pub const DEFAULT_ENVIRONMENTS: Environments = Environments {
-    dev: env(Allow, Escalate, Escalate, Warn, Warn),
-    staging: env(Warn, Escalate, Escalate, Escalate, Escalate),
-    prod: env(Escalate, Block, Escalate, Escalate, Escalate),
+    dev: env(Allow, Escalate, Escalate, Warn, Warn, Environment::Dev),
+    staging: env(
+        Warn,
+        Escalate,
+        Escalate,
+        Escalate,
+        Escalate,
+        Environment::Staging,
+    ),
+    prod: env(
+        Escalate,
+        Block,
+        Escalate,
+        Escalate,
+        Escalate,
+        Environment::Prod,
+    ),
 };
 
 fn strings(list: &[&str]) -> Vec<String> {

@@ -2,7 +2,7 @@
 //! combined.
 
 use crate::action::{Action, KubectlAction, PlanFacts, RecoverabilityTier, ShellClass, ShellFacts};
-use crate::{Decision, Environment, Policy, Reason, Verdict};
+use crate::{ChangeAction, ConfigFinding, Decision, Environment, Policy, Reason, Verdict};
 
 /// The decision a recoverability tier asks for on its own.
 pub const fn tier_decision(tier: RecoverabilityTier) -> Decision {
@@ -28,6 +28,27 @@ fn env_rule(env: Environment, key: &str) -> String {
     format!("environments.{env}.{key}")
 }
 
+/// At most this many addresses are named in one reason; the rest are counted.
+const NAMED_ADDRESSES: usize = 10;
+
+/// `a, b, c and 7 more`.
+fn name_addresses<'a>(addresses: impl Iterator<Item = &'a str>) -> String {
+    let mut named = Vec::with_capacity(NAMED_ADDRESSES);
+    let mut more = 0usize;
+    for a in addresses {
+        if named.len() < NAMED_ADDRESSES {
+            named.push(a);
+        } else {
+            more += 1;
+        }
+    }
+    let mut s = named.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
+}
+
 impl Policy {
     /// Decides an action in an environment.
     ///
@@ -50,6 +71,19 @@ impl Policy {
         let mut reasons = Vec::with_capacity(4);
         match action {
             Action::TerraformPlan(plan) => self.plan_reasons(env, plan, &mut reasons),
+            Action::TerraformConfig {
+                workspace,
+                findings,
+            } => {
+                self.config_reasons(env, findings, &mut reasons);
+                if reasons.is_empty() {
+                    reasons.push(Reason::new(
+                        Decision::Allow,
+                        "terraform.config.clean",
+                        format!("screening found nothing in the configuration of workspace `{workspace}` that runs code or reads outside it"),
+                    ));
+                }
+            }
             Action::TerraformDestroy { workspace } => {
                 self.destroy_reasons(env, workspace, &mut reasons)
             }
@@ -78,7 +112,110 @@ impl Policy {
         }
     }
 
+    /// One reason per finding: the approver sees every one with its location and text.
+    fn config_reasons(&self, env: Environment, findings: &[ConfigFinding], out: &mut Vec<Reason>) {
+        let config = &self.environment(env).terraform.config;
+        for f in findings {
+            out.push(Reason::new(
+                config.get(f.rule),
+                env_rule(env, &format!("terraform.config.{}", f.rule)),
+                format!("{}: {} — {}", f.location(), f.message, f.text),
+            ));
+        }
+    }
+
+    /// Caps, protected types, imports, forgets and the missing-state check.
+    fn blast_radius_reasons(&self, env: Environment, plan: &PlanFacts, out: &mut Vec<Reason>) {
+        let tf = &self.environment(env).terraform;
+        let of = |pred: fn(ChangeAction) -> bool| {
+            plan.changes
+                .iter()
+                .filter(move |c| pred(c.action))
+                .map(|c| c.address.as_str())
+        };
+        let replaces = |a| a == ChangeAction::Replace;
+        for (cap, which, key, verb) in [
+            (
+                tf.max_destroy,
+                ChangeAction::destroys as fn(ChangeAction) -> bool,
+                "terraform.max_destroy",
+                "destroys",
+            ),
+            (
+                tf.max_replace,
+                replaces,
+                "terraform.max_replace",
+                "replaces",
+            ),
+        ] {
+            let n = of(which).count() as u64;
+            if let Some(cap) = cap
+                && n > cap
+            {
+                out.push(Reason::new(
+                    Decision::Block,
+                    env_rule(env, key),
+                    format!(
+                        "the plan {verb} {n} object(s), over the cap of {cap} in {env}: {}",
+                        name_addresses(of(which))
+                    ),
+                ));
+            }
+        }
+        let protected = || {
+            plan.changes
+                .iter()
+                .filter(|c| c.action.destroys() && tf.is_protected_type(&c.resource_type))
+                .map(|c| c.address.as_str())
+        };
+        if protected().next().is_some() {
+            out.push(Reason::new(
+                Decision::Block,
+                env_rule(env, "terraform.protected_types"),
+                format!(
+                    "the plan destroys or replaces objects of a protected type: {}",
+                    name_addresses(protected())
+                ),
+            ));
+        }
+        let imports = |a| a == ChangeAction::Import;
+        let forgets = |a| a == ChangeAction::Forget;
+        for (which, decision, key, what) in [
+            (
+                imports as fn(ChangeAction) -> bool,
+                tf.import,
+                "terraform.import",
+                "imports existing objects into Terraform's management (later plans may change or destroy them)",
+            ),
+            (
+                forgets,
+                tf.forget,
+                "terraform.forget",
+                "removes objects from state without destroying them (they keep running, unmanaged)",
+            ),
+        ] {
+            if of(which).next().is_some() {
+                out.push(Reason::new(
+                    decision,
+                    env_rule(env, key),
+                    format!("the plan {what}: {}", name_addresses(of(which))),
+                ));
+            }
+        }
+        let created = of(|a| a == ChangeAction::Create).count() as u64;
+        if plan.prior_resources == Some(0) && created >= tf.empty_state_creates {
+            out.push(Reason::new(
+                Decision::Escalate,
+                env_rule(env, "terraform.empty_state_creates"),
+                format!(
+                    "the plan creates {created} object(s) against an empty state: the state may be missing (wrong workspace or backend), and applying would create duplicates of what exists"
+                ),
+            ));
+        }
+    }
+
     fn plan_reasons(&self, env: Environment, plan: &PlanFacts, out: &mut Vec<Reason>) {
+        self.config_reasons(env, &plan.config_findings, out);
         if !plan.changes_anything() {
             out.push(Reason::new(
                 Decision::Allow,
@@ -102,6 +239,7 @@ impl Policy {
                 format!("the plan changes {n} resource(s) in {env}")
             },
         ));
+        self.blast_radius_reasons(env, plan, out);
         for c in &plan.changes {
             let d = tier_decision(c.tier);
             if d > Decision::Allow {

@@ -39,6 +39,7 @@ mod evaluate;
 mod load;
 mod model;
 mod schema;
+mod terraform;
 
 pub use action::{
     Action, KubectlAction, KubectlRead, ObjectFacts, PlanChange, PlanFacts, RecoverabilityTier,
@@ -54,6 +55,10 @@ pub use model::{
     ShellPolicy, is_dns_label,
 };
 pub use schema::json_schema;
+pub use terraform::{
+    CONFIG_RULES, ChangeAction, ConfigDecisions, ConfigFinding, ConfigRule, ConfigRuleSpec,
+    DEFAULT_EMPTY_STATE_CREATES, TerraformPolicy,
+};
 
 impl Policy {
     /// The effective policy in the file format (`{"recourseos": {...}}`), with every key set.
@@ -85,7 +90,27 @@ impl Policy {
 
     /// SHA-256 of the canonical JSON of the effective policy. Stable across key order, comments,
     /// formatting and keys restating a default; changes with any effective setting.
+    ///
+    /// An environment's `terraform` section is left out of the hashed document while it equals
+    /// the built-in default, so policies written before that section existed keep their hash
+    /// (pending approvals and plan records are bound to it).
     pub fn hash(&self) -> Digest {
-        Digest::of_canonical_json(&self.to_document())
+        let mut doc = self.to_document();
+        if let Some(envs) = doc
+            .get_mut("recourseos")
+            .and_then(|b| b.get_mut("environments"))
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            for env in Environment::ALL {
+                if self.environment(env).terraform == TerraformPolicy::defaults(env)
+                    && let Some(e) = envs
+                        .get_mut(env.as_str())
+                        .and_then(serde_json::Value::as_object_mut)
+                {
+                    e.remove("terraform");
+                }
+            }
+        }
+        Digest::of_canonical_json(&doc)
     }
 }

@@ -14,7 +14,7 @@ use std::num::NonZeroU64;
 use serde::{Deserialize, Deserializer};
 
 use crate::model::{EnvironmentPolicy, NamespaceName, NetworkAccess, Policy};
-use crate::{Decision, Environment};
+use crate::{ConfigRule, Decision, Environment, TerraformPolicy};
 
 /// Why a policy file could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,6 +101,78 @@ struct EnvironmentOverlay {
     kubectl_exec: Option<Decision>,
     kubectl_delete: Option<Decision>,
     shell: Option<Decision>,
+    terraform: Option<TerraformOverlay>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, expecting = "a mapping of terraform policy keys")]
+struct TerraformOverlay {
+    config: Option<ConfigOverlay>,
+    max_destroy: Option<u64>,
+    max_replace: Option<u64>,
+    protected_types: Option<Vec<NonEmpty>>,
+    empty_state_creates: Option<NonZeroU64>,
+    import: Option<Decision>,
+    forget: Option<Decision>,
+}
+
+/// `terraform.config`: rule key → decision. A map visitor rather than a struct so that the keys
+/// come from the one rule table; duplicates are errors like everywhere else.
+#[derive(Default)]
+struct ConfigOverlay(Vec<(ConfigRule, Decision)>);
+
+impl<'de> Deserialize<'de> for ConfigOverlay {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ConfigOverlay;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a mapping of configuration rule keys to decisions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ConfigOverlay, A::Error> {
+                let mut out: Vec<(ConfigRule, Decision)> = Vec::new();
+                while let Some(rule) = map.next_key::<ConfigRule>()? {
+                    if out.iter().any(|(r, _)| *r == rule) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "duplicate field `{rule}`"
+                        )));
+                    }
+                    out.push((rule, map.next_value()?));
+                }
+                Ok(ConfigOverlay(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl TerraformOverlay {
+    fn apply(self, to: &mut TerraformPolicy) {
+        let TerraformOverlay {
+            config,
+            max_destroy,
+            max_replace,
+            protected_types,
+            empty_state_creates,
+            import,
+            forget,
+        } = self;
+        for (rule, decision) in config.unwrap_or_default().0 {
+            to.config.set(rule, decision);
+        }
+        set(&mut to.max_destroy, max_destroy.map(Some));
+        set(&mut to.max_replace, max_replace.map(Some));
+        set(&mut to.protected_types, protected_types.map(unwrap_all));
+        set(
+            &mut to.empty_state_creates,
+            empty_state_creates.map(NonZeroU64::get),
+        );
+        set(&mut to.import, import);
+        set(&mut to.forget, forget);
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -183,7 +255,11 @@ impl EnvironmentOverlay {
             kubectl_exec,
             kubectl_delete,
             shell,
+            terraform,
         } = self;
+        if let Some(t) = terraform {
+            t.apply(&mut to.terraform);
+        }
         set(&mut to.default_mutation, default_mutation);
         set(&mut to.terraform_destroy, terraform_destroy);
         set(&mut to.kubectl_exec, kubectl_exec);

@@ -7,10 +7,10 @@ use std::num::NonZeroU64;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{Decision, Environment};
+use crate::{Decision, Environment, TerraformPolicy};
 
 /// Decisions for one environment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EnvironmentPolicy {
     /// Any mutation with no more specific rule (terraform apply of a changing plan, kubectl
     /// apply/scale).
@@ -23,10 +23,12 @@ pub struct EnvironmentPolicy {
     pub kubectl_delete: Decision,
     /// A shell command that is not positively read-only.
     pub shell: Decision,
+    /// Terraform configuration screening, blast-radius caps, imports and forgets.
+    pub terraform: TerraformPolicy,
 }
 
 /// The three environments' decisions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Environments {
     /// `dev`.
     pub dev: EnvironmentPolicy,

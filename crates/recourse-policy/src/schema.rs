@@ -1,6 +1,8 @@
 //! The JSON Schema of the policy file format, for editors (YAML language servers read it).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+
+use crate::CONFIG_RULES;
 
 fn decision() -> Value {
     json!({ "type": "string", "enum": ["allow", "warn", "escalate", "block"] })
@@ -18,6 +20,39 @@ fn string_list(description: &str) -> Value {
     })
 }
 
+fn count(description: &str) -> Value {
+    json!({ "type": "integer", "minimum": 0, "description": description })
+}
+
+fn terraform() -> Value {
+    let mut config = Map::new();
+    for spec in CONFIG_RULES {
+        let mut d = decision();
+        if let Some(o) = d.as_object_mut() {
+            o.insert("description".into(), Value::String(spec.about.into()));
+        }
+        config.insert(spec.key.into(), d);
+    }
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "config": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "Decisions for what config screening finds, by rule.",
+                "properties": config
+            },
+            "max_destroy": count("A plan deleting or replacing more objects than this blocks (break-glass only). Unset: no cap."),
+            "max_replace": count("A plan replacing more objects than this blocks (break-glass only). Unset: no cap."),
+            "protected_types": string_list("Resource types a plan may not delete or replace (break-glass only)."),
+            "empty_state_creates": positive("A plan creating at least this many objects against an empty state escalates: the state may be missing."),
+            "import": decision(),
+            "forget": decision(),
+        }
+    })
+}
+
 fn environment() -> Value {
     json!({
         "type": "object",
@@ -28,6 +63,7 @@ fn environment() -> Value {
             "kubectl_exec": decision(),
             "kubectl_delete": decision(),
             "shell": decision(),
+            "terraform": terraform(),
         }
     })
 }

@@ -166,11 +166,14 @@ fn plan(tiers: &[RecoverabilityTier]) -> PlanFacts {
             .enumerate()
             .map(|(i, t)| PlanChange {
                 address: format!("r.{i}"),
+                resource_type: "r".into(),
+                action: ChangeAction::Update,
                 tier: *t,
                 why: "test".into(),
             })
             .collect(),
         output_changes: false,
+        ..PlanFacts::default()
     }
 }
 
