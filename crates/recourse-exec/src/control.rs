@@ -15,7 +15,6 @@ use crate::state::audit::AppendError;
 use crate::state::db_path;
 use crate::state::record::{AuditEvent, EventKind, Recorder};
 use crate::state::store::{Store, StoreError};
-use crate::tools::terraform::apply_binding;
 
 /// The human control plane on one state directory.
 #[derive(Debug)]
@@ -139,7 +138,7 @@ impl ControlPlane {
             .store
             .plan(plan_id)?
             .ok_or_else(|| ControlError::NotFound(format!("no plan {plan_id}")))?;
-        let digest = apply_binding(&rec).digest(environment, rec.policy_hash);
+        let digest = recourse_plan::apply_binding(&rec, environment, rec.policy_hash);
         let mut a = Approval::new(
             NewApproval {
                 id: ApprovalId::from_bytes(new_id_bytes()?),

@@ -85,6 +85,9 @@ pub(crate) enum Refusal {
     /// The sandbox cannot confine the command; nothing ran.
     #[error("not executed: {0}")]
     Sandbox(crate::run::sandbox::Unavailable),
+    /// The gateway is shutting down.
+    #[error("not executed: the gateway is shutting down")]
+    ShuttingDown,
     /// The tool's runner is not configured on this gateway.
     #[error("{0}")]
     NotConfigured(&'static str),
@@ -142,9 +145,10 @@ impl Refusal {
             Refusal::InvalidInput(_) | Refusal::Blocked { .. } | Refusal::NotFound { .. } => {
                 Decision::Block
             }
-            Refusal::Internal(_) | Refusal::Sandbox(_) | Refusal::NotConfigured(_) => {
-                Decision::Block
-            }
+            Refusal::Internal(_)
+            | Refusal::Sandbox(_)
+            | Refusal::NotConfigured(_)
+            | Refusal::ShuttingDown => Decision::Block,
             Refusal::Approval { verdict, .. } | Refusal::AuditUnavailable { verdict, .. } => {
                 verdict.decision()
             }
@@ -215,6 +219,11 @@ impl Refusal {
             Refusal::NotConfigured(m) => {
                 vec![Reason::new(Decision::Block, "gateway.not_configured", *m)]
             }
+            Refusal::ShuttingDown => vec![Reason::new(
+                Decision::Block,
+                "gateway.shutting_down",
+                "the gateway is shutting down",
+            )],
             Refusal::NeedsApproval(e) => e.verdict.reasons().to_vec(),
         }
     }
@@ -265,7 +274,8 @@ impl Refusal {
             | Refusal::Failed { .. }
             | Refusal::Internal(_)
             | Refusal::Sandbox(_)
-            | Refusal::NotConfigured(_) => (
+            | Refusal::NotConfigured(_)
+            | Refusal::ShuttingDown => (
                 EventKind::Refused,
                 json!({"decision": self.decision(), "reasons": self.reasons(), "message": self.to_string()}),
             ),

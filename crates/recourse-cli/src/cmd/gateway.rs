@@ -26,6 +26,8 @@ pub enum GatewayCommand {
         /// JSON output: {environment, summary, results}.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        sandbox: SandboxArgs,
     },
 }
 
@@ -66,6 +68,16 @@ pub struct ServeArgs {
     /// kube context for kubectl (never taken from the agent).
     #[arg(long, value_name = "NAME")]
     pub kube_context: Option<String>,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+    /// Log level on stderr: error, warn, info, debug, trace.
+    #[arg(long, default_value = "info", env = "RECOURSE_LOG")]
+    pub log_level: tracing::Level,
+}
+
+/// How runners are sandboxed (shared by `serve` and `doctor`).
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
     /// The bubblewrap binary every runner's sandbox is built with.
     #[arg(long, default_value = "bwrap", env = "RECOURSE_BWRAP")]
     pub bwrap: PathBuf,
@@ -76,9 +88,6 @@ pub struct ServeArgs {
     /// recorded on every call.
     #[arg(long)]
     pub insecure_no_sandbox: bool,
-    /// Log level on stderr: error, warn, info, debug, trace.
-    #[arg(long, default_value = "info", env = "RECOURSE_LOG")]
-    pub log_level: tracing::Level,
 }
 
 /// Whether the kubectl tools are served.
@@ -154,23 +163,28 @@ pub fn config(args: &ServeArgs) -> Result<GatewayConfig, CliError> {
     cfg.kubectl_bin = args.kubectl.clone();
     cfg.kubeconfig = kubeconfig(args)?;
     cfg.kube_context = args.kube_context.clone();
-    cfg.bwrap = args.bwrap.clone();
-    cfg.sandbox_uid = args.sandbox_uid;
-    cfg.insecure_no_sandbox = args.insecure_no_sandbox;
+    cfg.bwrap = args.sandbox.bwrap.clone();
+    cfg.sandbox_uid = args.sandbox.sandbox_uid;
+    cfg.insecure_no_sandbox = args.sandbox.insecure_no_sandbox;
     Ok(cfg)
 }
 
 pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
     let args = match cmd {
         GatewayCommand::Serve(args) => args,
-        GatewayCommand::Doctor { env, policy, json } => {
+        GatewayCommand::Doctor {
+            env,
+            policy,
+            json,
+            sandbox,
+        } => {
             let source = policy
                 .policy
                 .as_deref()
                 .map_or_else(|| "built-in default".into(), |p| p.display().to_string());
             let file = policy.policy.clone();
             let policy = load_policy(file.as_deref())?;
-            return crate::doctor::run(env, policy, file, source, json);
+            return crate::doctor::run(env, policy, file, source, sandbox, json);
         }
     };
     tracing_subscriber::fmt()
@@ -183,22 +197,50 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
     let gateway = Gateway::open(cfg).map_err(|e| CliError::Config(e.to_string()))?;
     // Without a working sandbox nothing could run: say what is missing and stop.
     gateway.sandbox_status().map_err(CliError::Config)?;
-    if args.insecure_no_sandbox {
+    if args.sandbox.insecure_no_sandbox {
         tracing::warn!("--insecure-no-sandbox: commands run WITHOUT namespaces (development only)");
     }
     if gateway.config().kubeconfig.is_none() {
         tracing::info!("kubectl tools are off: no kubeconfig (--kubeconfig, KUBECONFIG)");
     }
     tracing::info!(environment = %args.env, state_dir = %state_dir.display(), policy_sha256 = %gateway.policy_hash(), "recourse gateway serving MCP on stdio");
-    let server = recourse_mcp::RecourseServer::new(Arc::new(gateway), args.agent_id.clone());
+    let gateway = Arc::new(gateway);
+    let server = recourse_mcp::RecourseServer::new(Arc::clone(&gateway), args.agent_id.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(CliError::Output)?;
-    runtime
-        .block_on(recourse_mcp::serve_stdio(server))
-        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let served = runtime.block_on(async {
+        tokio::select! {
+            r = recourse_mcp::serve_stdio(server) => r.map_err(|e| CliError::BadInput(e.to_string())),
+            signal = shutdown_signal() => {
+                tracing::warn!(signal, "shutting down: killing in-flight jobs");
+                Ok(())
+            }
+        }
+    });
+    // Whatever still runs is killed; each in-flight call records `executed` with
+    // `killed: shutdown` before the process exits.
+    gateway.shutdown(std::time::Duration::from_secs(10));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    served?;
     tracing::info!("client disconnected; gateway stopped");
     Ok(())
+}
+
+/// Resolves on SIGTERM (what MCP hosts send) or SIGINT, with the signal's name.
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        // Without signal handling, serve until the client disconnects.
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
 }

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::client::McpClient;
 use crate::args::{PolicyFileArg, StateDirArg};
-use crate::cmd::gateway::{KubectlTools, ServeArgs, config};
+use crate::cmd::gateway::{KubectlTools, SandboxArgs, ServeArgs, config};
 
 /// The agent identity the doctor's client acts as.
 pub(crate) const AGENT: &str = "doctor-agent";
@@ -34,6 +34,7 @@ pub(crate) struct Fixture {
     pub(crate) dir: PathBuf,
     pub(crate) gateway: Arc<Gateway>,
     pub(crate) mcp: McpClient,
+    sandbox: SandboxArgs,
 }
 
 fn write_exec(path: &Path, body: &str) -> std::io::Result<()> {
@@ -54,6 +55,7 @@ impl Fixture {
         policy: Policy,
         policy_file: Option<PathBuf>,
         policy_source: String,
+        sandbox: SandboxArgs,
     ) -> Result<Fixture, String> {
         let dir = std::env::temp_dir().join(format!("recourse-doctor-{}", random_name()));
         let setup = || -> std::io::Result<PathBuf> {
@@ -71,6 +73,7 @@ impl Fixture {
             env,
             &policy,
             policy_file.as_deref(),
+            &sandbox,
         )?);
         let server = RecourseServer::new(Arc::clone(&gateway), AGENT.into());
         let mcp = McpClient::connect(server)
@@ -83,6 +86,7 @@ impl Fixture {
             dir,
             gateway,
             mcp,
+            sandbox,
         })
     }
 
@@ -106,6 +110,7 @@ impl Fixture {
             self.env,
             &self.policy,
             self.policy_file.as_deref(),
+            &self.sandbox,
         )
     }
 
@@ -205,6 +210,7 @@ fn open_gateway(
     env: Environment,
     policy: &Policy,
     policy_file: Option<&Path>,
+    sandbox: &SandboxArgs,
 ) -> Result<Gateway, String> {
     let args = ServeArgs {
         env,
@@ -222,9 +228,7 @@ fn open_gateway(
         kubeconfig: Some(dir.join("kubeconfig")),
         kubectl_tools: KubectlTools::On,
         kube_context: None,
-        bwrap: PathBuf::from("bwrap"),
-        sandbox_uid: 65534,
-        insecure_no_sandbox: false,
+        sandbox: sandbox.clone(),
         log_level: tracing::Level::INFO,
     };
     let mut cfg = config(&args).map_err(|e| e.to_string())?;

@@ -17,6 +17,7 @@ use recourse_policy::{Environment, Policy};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::cmd::gateway::SandboxArgs;
 use crate::error::CliError;
 use fixture::Fixture;
 
@@ -35,11 +36,12 @@ pub fn run(
     policy: Policy,
     policy_file: Option<PathBuf>,
     source: String,
+    sandbox: SandboxArgs,
     json_out: bool,
 ) -> Result<(), CliError> {
     let started = std::time::Instant::now();
-    let fixture =
-        Fixture::new(env, policy, policy_file, source.clone()).map_err(CliError::Config)?;
+    let fixture = Fixture::new(env, policy, policy_file, source.clone(), sandbox)
+        .map_err(CliError::Config)?;
     let mut results = Vec::new();
     for suite in checks::SUITES {
         for check in suite.checks {

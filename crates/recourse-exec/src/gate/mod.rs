@@ -73,6 +73,8 @@ pub struct Gateway {
     sandbox_status: Result<(), Unavailable>,
     terraform: Terraform,
     kubectl: Option<Kubectl>,
+    /// Calls being handled now (a shutdown waits for them to record how they ended).
+    inflight: std::sync::atomic::AtomicUsize,
     clock: Clock,
 }
 
@@ -127,6 +129,7 @@ impl Gateway {
             allowed,
             sandbox,
             sandbox_status,
+            inflight: std::sync::atomic::AtomicUsize::new(0),
             clock: Box::new(system_now),
             cfg,
         };
@@ -200,6 +203,10 @@ impl Gateway {
     /// audit record.
     pub fn handle(&self, call: ToolCall, caller: &Caller) -> Response {
         let tool = call.tool();
+        let _inflight = InFlight::enter(&self.inflight);
+        if self.sandbox.jobs().shutting_down() {
+            return self.answer(tool, caller, Refusal::ShuttingDown);
+        }
         // 1–3: normalize, assess, decide (per tool; nothing runs, nothing is written).
         let prepared = match self.prepare(call) {
             Ok(Step::Decided(p)) => p,
@@ -222,6 +229,19 @@ impl Gateway {
         match self.decide_and_run(caller, prepared, digest, used) {
             Ok(response) => response,
             Err(refusal) => self.answer(tool, caller, refusal),
+        }
+    }
+
+    /// Stops the gateway's work: new calls are refused, running jobs (their whole sandboxes)
+    /// are killed, and each in-flight call records `executed` with `killed: shutdown`. Returns
+    /// once no call is in flight, or after `grace`.
+    pub fn shutdown(&self, grace: std::time::Duration) {
+        self.sandbox.jobs().shutdown();
+        let deadline = std::time::Instant::now() + grace;
+        while self.inflight.load(std::sync::atomic::Ordering::SeqCst) > 0
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
     }
 
@@ -725,9 +745,19 @@ impl Gateway {
     ) -> Response {
         let output_digest =
             Digest::of(format!("{}\0{}", outcome.stdout, outcome.stderr).as_bytes());
+        let killed = if outcome.shutdown {
+            Some("shutdown")
+        } else if outcome.timed_out {
+            Some("timeout")
+        } else {
+            None
+        };
+        if outcome.shutdown {
+            r.message = format!("{}; killed: the gateway is shutting down", r.message);
+        }
         let mut event = AuditEvent::new(
             EventKind::Executed,
-            json!({"tool": r.tool, "agent": caller.agent_id, "exit_code": outcome.exit_code, "timed_out": outcome.timed_out, "truncated": outcome.truncated, "output_sha256": output_digest, "approval_id": r.approval_id, "plan_id": r.plan_id}),
+            json!({"tool": r.tool, "agent": caller.agent_id, "exit_code": outcome.exit_code, "timed_out": outcome.timed_out, "killed": killed, "truncated": outcome.truncated, "output_sha256": output_digest, "approval_id": r.approval_id, "plan_id": r.plan_id}),
         );
         if let Value::Object(m) = extra {
             for (k, v) in m {
@@ -748,5 +778,21 @@ impl Gateway {
             truncated: outcome.truncated,
         });
         r
+    }
+}
+
+/// Counts a call as in flight for as long as it lives.
+struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(n: &'a std::sync::atomic::AtomicUsize) -> InFlight<'a> {
+        n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InFlight(n)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -94,7 +94,7 @@ pub(crate) fn confined(
         timeout: run.timeout,
         max_output: run.max_output,
     };
-    let mut outcome = process::run(&spec, redactor)?;
+    let mut outcome = process::run(&spec, redactor, sandbox.jobs())?;
     drop(placeholders);
     let first = outcome.stderr.lines().next().unwrap_or("");
     let enforced = first

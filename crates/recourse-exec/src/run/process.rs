@@ -2,11 +2,13 @@
 //! grandchildren too), an explicit environment, a time limit, a cap on captured output, and
 //! redaction of both streams.
 
+use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -39,6 +41,8 @@ pub(crate) struct Outcome {
     pub exit_code: Option<i32>,
     /// Killed at the time limit.
     pub timed_out: bool,
+    /// Killed because the gateway is shutting down.
+    pub shutdown: bool,
     /// Redacted stdout (at most the cap).
     pub stdout: String,
     /// Redacted stderr (at most the cap).
@@ -87,8 +91,49 @@ fn kill_group(pid: u32) {
     }
 }
 
-/// Runs a process to completion (or the time limit) and returns its redacted output.
-pub(crate) fn run(spec: &Spec, redactor: &Redactor) -> Result<Outcome, SpawnError> {
+/// The processes one gateway has running, so that a shutdown can kill them all.
+#[derive(Debug, Default)]
+pub(crate) struct Jobs {
+    running: Mutex<HashSet<u32>>,
+    shutting_down: AtomicBool,
+}
+
+impl Jobs {
+    /// Kills every running job's process group; jobs started from now on are killed at once.
+    pub(crate) fn shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        for pid in running.iter() {
+            kill_group(*pid);
+        }
+    }
+
+    pub(crate) fn shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+
+    fn register(&self, pid: u32) {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(pid);
+        // A shutdown that began between spawn and registration still reaches this job.
+        if self.shutting_down() {
+            kill_group(pid);
+        }
+    }
+
+    fn unregister(&self, pid: u32) {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&pid);
+    }
+}
+
+/// Runs a process to completion (or the time limit, or a shutdown) and returns its redacted
+/// output.
+pub(crate) fn run(spec: &Spec, redactor: &Redactor, jobs: &Jobs) -> Result<Outcome, SpawnError> {
     let mut cmd = Command::new(&spec.program);
     cmd.args(&spec.args)
         .env_clear()
@@ -107,6 +152,7 @@ pub(crate) fn run(spec: &Spec, redactor: &Redactor) -> Result<Outcome, SpawnErro
         source,
     })?;
     let pid = child.id();
+    jobs.register(pid);
     if let (Some(data), Some(mut stdin)) = (spec.stdin.clone(), child.stdin.take()) {
         std::thread::spawn(move || {
             let _ = stdin.write_all(&data);
@@ -124,12 +170,20 @@ pub(crate) fn run(spec: &Spec, redactor: &Redactor) -> Result<Outcome, SpawnErro
                 kill_group(pid);
                 break child.wait().ok();
             }
+            Ok(None) if jobs.shutting_down() => {
+                kill_group(pid);
+                break child.wait().ok();
+            }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(_) => break None,
         }
     };
     // Whatever the child left behind in its group (background jobs holding the pipes) goes too.
     kill_group(pid);
+    jobs.unregister(pid);
+    // Killed (no exit code) while the gateway shuts down: the shutdown did it.
+    let shutdown =
+        !timed_out && jobs.shutting_down() && status.as_ref().is_none_or(|s| s.code().is_none());
     let collect = |rx: Option<mpsc::Receiver<(Vec<u8>, bool)>>| {
         rx.and_then(|rx| rx.recv_timeout(Duration::from_secs(5)).ok())
             .unwrap_or_default()
@@ -137,12 +191,13 @@ pub(crate) fn run(spec: &Spec, redactor: &Redactor) -> Result<Outcome, SpawnErro
     let (out, out_trunc) = collect(out_rx);
     let (err, err_trunc) = collect(err_rx);
     Ok(Outcome {
-        exit_code: if timed_out {
+        exit_code: if timed_out || shutdown {
             None
         } else {
             status.and_then(|s| s.code())
         },
         timed_out,
+        shutdown,
         stdout: redactor.redact(&String::from_utf8_lossy(&out)),
         stderr: redactor.redact(&String::from_utf8_lossy(&err)),
         truncated: out_trunc || err_trunc,

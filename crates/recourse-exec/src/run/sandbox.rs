@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
+use crate::run::process::Jobs;
 use landlock::{
     ABI, Access, AccessFs, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
     path_beneath_rules,
@@ -103,6 +104,8 @@ pub(crate) struct Sandbox {
     insecure: bool,
     /// Placeholders for protected paths that did not exist, shared by concurrent calls.
     placeholders: Mutex<HashMap<PathBuf, usize>>,
+    /// What is running now (killed on shutdown).
+    jobs: Jobs,
 }
 
 /// A path bound into the sandbox.
@@ -250,7 +253,13 @@ impl Sandbox {
             run_as: root.then_some((sandbox_uid, sandbox_uid)),
             insecure,
             placeholders: Mutex::new(HashMap::new()),
+            jobs: Jobs::default(),
         }
+    }
+
+    /// The jobs running in this sandbox.
+    pub(crate) fn jobs(&self) -> &Jobs {
+        &self.jobs
     }
 
     /// The host uid sandboxed code runs as, when it differs from the gateway's.
@@ -764,6 +773,23 @@ fn landlock(write: &[PathBuf]) -> Result<&'static str, String> {
     })
 }
 
+/// The network namespace has no interface but loopback.
+fn only_loopback() -> Result<(), String> {
+    let dev = std::fs::read_to_string("/proc/net/dev").map_err(|e| e.to_string())?;
+    let others: Vec<&str> = dev
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next())
+        .map(str::trim)
+        .filter(|i| *i != "lo")
+        .collect();
+    if others.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("network interfaces visible: {}", others.join(", ")))
+    }
+}
+
 fn rlimits() -> Result<(), String> {
     use rustix::process::{Resource, Rlimit, setrlimit};
     let set = |r: Resource, n: u64| {
@@ -820,6 +846,18 @@ pub fn helper_main(args: Vec<String>) -> i32 {
         );
         126
     };
+    // Trust, but verify: what bubblewrap was asked to build must be what we are in.
+    if namespaces == "yes" && std::process::id() > 2 {
+        return fail(
+            "namespaces",
+            format!("not in a fresh PID namespace (pid {})", std::process::id()),
+        );
+    }
+    if net == "deny"
+        && let Err(e) = only_loopback()
+    {
+        return fail("network", e);
+    }
     if let Err(e) = rlimits() {
         return fail("rlimits", e);
     }

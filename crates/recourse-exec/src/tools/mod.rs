@@ -98,6 +98,8 @@ pub(crate) struct Binding {
     pub(crate) workspace: Option<String>,
     pub(crate) plan_digest: Option<Digest>,
     pub(crate) plan_id: Option<PlanId>,
+    /// A digest made elsewhere (applying a plan: `recourse_plan::apply_binding`).
+    pub(crate) fixed: Option<Digest>,
 }
 
 impl Binding {
@@ -108,10 +110,14 @@ impl Binding {
             workspace: None,
             plan_digest: None,
             plan_id: None,
+            fixed: None,
         }
     }
 
     pub(crate) fn digest(&self, environment: Environment, policy_hash: Digest) -> Digest {
+        if let Some(d) = self.fixed {
+            return d;
+        }
         request_digest(RequestBinding {
             tool: self.tool,
             arguments: &self.arguments,

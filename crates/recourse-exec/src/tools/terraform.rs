@@ -253,13 +253,18 @@ pub(crate) fn analyzed(
 
 /// The binding of "apply plan X": the same for the apply call, the escalation made at planning
 /// time, an agent's approval request and a human's break-glass.
-pub(crate) fn apply_binding(record: &PlanRecord) -> Binding {
+fn apply_binding(ctx: &ToolCtx<'_>, record: &PlanRecord) -> Binding {
     Binding {
         tool: call::TERRAFORM_APPLY.name,
         arguments: json!({"plan_id": record.id.to_string()}),
         workspace: Some(record.workspace.clone()),
         plan_digest: Some(record.plan_digest),
         plan_id: Some(record.id),
+        fixed: Some(recourse_plan::apply_binding(
+            record,
+            ctx.env(),
+            ctx.policy_hash,
+        )),
     }
 }
 
@@ -269,7 +274,7 @@ pub(crate) fn apply_escalation(
     record: &PlanRecord,
     verdict: Verdict,
 ) -> Escalation {
-    let binding = apply_binding(record);
+    let binding = apply_binding(ctx, record);
     Escalation {
         tool: call::TERRAFORM_APPLY.name,
         digest: binding.digest(ctx.env(), ctx.policy_hash),
@@ -328,7 +333,7 @@ pub(crate) fn apply(
             ));
         }
     };
-    let binding = apply_binding(&rec);
+    let binding = apply_binding(ctx, &rec);
     let digest = binding.digest(ctx.env(), ctx.policy_hash);
     let req = recourse_plan::ApplyRequest {
         plan_file_sha256: facts.plan_file_sha256,

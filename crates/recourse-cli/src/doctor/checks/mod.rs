@@ -7,6 +7,7 @@ pub(crate) mod audit;
 pub(crate) mod exposure;
 pub(crate) mod kubectl;
 pub(crate) mod policy;
+pub(crate) mod sandbox;
 pub(crate) mod shell;
 pub(crate) mod terraform;
 
@@ -71,6 +72,7 @@ pub(crate) const SUITES: &[Suite] = &[
     terraform::LIFECYCLE,
     kubectl::SUITE,
     shell::SUITE,
+    sandbox::SUITE,
     policy::SUITE,
     approvals::SUITE,
     audit::SUITE,
