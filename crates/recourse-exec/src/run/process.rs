@@ -160,22 +160,21 @@ pub(crate) fn run(spec: &Spec, redactor: &Redactor, jobs: &Jobs) -> Result<Outco
     }
     let out_rx = child.stdout.take().map(|s| reader(s, spec.max_output));
     let err_rx = child.stderr.take().map(|s| reader(s, spec.max_output));
+    // A waiter thread blocks in wait(2), so the end of the child is seen at once; the time limit
+    // is a timeout on its answer, and a shutdown kills the group from outside (`Jobs`).
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        // The receiver may be gone only if this function already returned: nothing to tell.
+        let _ = done_tx.send(child.wait().ok());
+    });
     let deadline = Instant::now() + spec.timeout;
     let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() >= deadline => {
-                timed_out = true;
-                kill_group(pid);
-                break child.wait().ok();
-            }
-            Ok(None) if jobs.shutting_down() => {
-                kill_group(pid);
-                break child.wait().ok();
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(_) => break None,
+    let status = match done_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(status) => status,
+        Err(_) => {
+            timed_out = true;
+            kill_group(pid);
+            done_rx.recv().ok().flatten()
         }
     };
     // Whatever the child left behind in its group (background jobs holding the pipes) goes too.

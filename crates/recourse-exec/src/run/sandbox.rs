@@ -317,6 +317,8 @@ impl Sandbox {
         let jail = Jail {
             home: PathBuf::from("/home/sandbox"),
             cwd: PathBuf::from("/"),
+            // Without namespaces there is no network isolation to prove.
+            net: self.insecure,
             ..Jail::default()
         };
         let none = Placeholders {
