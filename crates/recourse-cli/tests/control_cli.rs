@@ -49,9 +49,7 @@ fn setup() -> (tempfile::TempDir, String, String) {
             timeout: None,
             approval_id: None,
         },
-        &Caller {
-            agent_id: "agent-x".into(),
-        },
+        &Caller::agent("agent-x"),
     );
     let id = r.approval_id.unwrap().to_string();
     (dir, state.display().to_string(), id)

@@ -249,11 +249,46 @@ impl ToolCall {
     }
 }
 
-/// Who is calling.
+/// Who is calling: the principal every decision, approval and record is about. Over stdio it
+/// is the gateway's `--agent-id`; over HTTP, the authenticated token's subject, issuer and
+/// groups (the token itself never goes further than its hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The agent's identity.
+    /// The principal's identity (`sub` over HTTP; `--agent-id` over stdio).
     pub agent_id: String,
+    /// The token's issuer, when authenticated over HTTP.
+    pub issuer: Option<String>,
+    /// The principal's groups (the token's `groups` claim).
+    pub groups: Vec<String>,
+    /// sha256 of the bearer token that authenticated the call (never the token).
+    pub token_sha256: Option<recourse_policy::Digest>,
+}
+
+impl Caller {
+    /// A caller known only by its id (stdio, tests).
+    pub fn agent(id: impl Into<String>) -> Caller {
+        Caller {
+            agent_id: id.into(),
+            issuer: None,
+            groups: Vec::new(),
+            token_sha256: None,
+        }
+    }
+
+    /// What the audit records say about the caller.
+    pub(crate) fn audit(&self) -> Value {
+        let mut v = json!({"id": self.agent_id});
+        if let Some(i) = &self.issuer {
+            v["iss"] = json!(i);
+        }
+        if !self.groups.is_empty() {
+            v["groups"] = json!(self.groups);
+        }
+        if let Some(t) = &self.token_sha256 {
+            v["token_sha256"] = json!(t);
+        }
+        v
+    }
 }
 
 #[cfg(test)]

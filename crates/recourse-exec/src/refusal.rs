@@ -248,7 +248,7 @@ impl Refusal {
 
     /// The record of this refusal; `None` when the log itself is what failed.
     pub(crate) fn event(&self, tool: &str, caller: &Caller) -> Option<AuditEvent> {
-        let base = json!({"tool": tool, "agent": caller.agent_id});
+        let base = json!({"tool": tool, "agent": caller.audit()});
         let (kind, extra) = match self {
             Refusal::AuditUnavailable { .. } | Refusal::NeedsApproval(_) => return None,
             Refusal::InvalidInput(e) => (EventKind::RejectedInput, json!({"error": e})),

@@ -41,9 +41,7 @@ fn victim_gateway() {
     let dir = Path::new(&dir);
     let gw = Gateway::open(config(dir, &dir.join("tf-wrapper"))).unwrap();
     let plan_id = std::fs::read_to_string(dir.join("plan_id")).unwrap();
-    let caller = Caller {
-        agent_id: "agent".into(),
-    };
+    let caller = Caller::agent("agent");
     // Stalls inside `terraform apply` until killed.
     let _ = gw.handle(
         ToolCall::TerraformApply {
@@ -85,9 +83,7 @@ fn kill_9_during_apply() {
                 workspace: "default".into(),
                 args: vec![],
             },
-            &Caller {
-                agent_id: "agent".into(),
-            },
+            &Caller::agent("agent"),
         );
         assert_eq!(r.status, Status::Planned, "{r:#?}");
         r.plan_id.unwrap()
@@ -142,9 +138,7 @@ fn kill_9_during_apply() {
             plan_id: plan_id.to_string(),
             approval_id: None,
         },
-        &Caller {
-            agent_id: "agent".into(),
-        },
+        &Caller::agent("agent"),
     );
     assert_eq!(r.status, Status::Refused, "{r:#?}");
     assert!(r.message.contains("already"), "{}", r.message);

@@ -302,9 +302,7 @@ fn denied_paths_inside_allowed_paths_stay_unreadable() {
     cfg.policy_path = Some(work.join("policy.yaml"));
     cfg.deny_paths = vec![work.join(".ssh")];
     let gw = recourse_exec::Gateway::open(cfg).unwrap();
-    let caller = recourse_exec::Caller {
-        agent_id: "agent".into(),
-    };
+    let caller = recourse_exec::Caller::agent("agent");
     let r = gw.handle(
         ToolCall::ShellExec {
             // The key is reached indirectly (naming `.ssh` would escalate); dev runs unknown

@@ -44,7 +44,7 @@ impl RecourseServer {
     pub fn new(gateway: Arc<Gateway>, agent_id: String) -> Self {
         RecourseServer {
             gateway,
-            caller: Caller { agent_id },
+            caller: Caller::agent(agent_id),
             tools: Arc::new(tools::all()),
         }
     }

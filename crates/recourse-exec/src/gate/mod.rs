@@ -451,7 +451,7 @@ impl Gateway {
         self.recorder.best_effort(
             AuditEvent::new(
                 EventKind::ApprovalConsumed,
-                json!({"approval_id": id, "tool": p.spec.name, "agent": caller.agent_id, "request_digest": digest, "plan_id": p.binding.plan_id}),
+                json!({"approval_id": id, "tool": p.spec.name, "agent": caller.audit(), "request_digest": digest, "plan_id": p.binding.plan_id}),
             ),
             self.now(),
         );
@@ -474,7 +474,7 @@ impl Gateway {
         r.plan_id = e.plan_id;
         let event = AuditEvent::new(
             EventKind::ApprovalRequested,
-            json!({"tool": e.tool, "agent": caller.agent_id, "approval_id": approval.id, "request_digest": e.digest, "arguments": e.arguments, "reasons": e.verdict.reasons(), "expires_at": approval.expires_at}),
+            json!({"tool": e.tool, "agent": caller.audit(), "approval_id": approval.id, "request_digest": e.digest, "arguments": e.arguments, "reasons": e.verdict.reasons(), "expires_at": approval.expires_at}),
         );
         if let Err(err) = self.recorder.record(event, self.now()) {
             r.message = format!("{}; and the audit log is unavailable: {err}", r.message);
@@ -546,7 +546,7 @@ impl Gateway {
         }
         let mut event = AuditEvent::new(
             EventKind::Decided,
-            json!({"tool": tool, "agent": caller.agent_id, "arguments": binding.arguments, "request_digest": digest, "decision": verdict.decision(), "reasons": verdict.reasons(), "approval_id": used, "plan_id": binding.plan_id}),
+            json!({"tool": tool, "agent": caller.audit(), "arguments": binding.arguments, "request_digest": digest, "decision": verdict.decision(), "reasons": verdict.reasons(), "approval_id": used, "plan_id": binding.plan_id}),
         );
         if self.sandbox.insecure() {
             event = event.with("insecure_no_sandbox", json!(true));
@@ -692,7 +692,7 @@ impl Gateway {
         let data = json!({"changes": analysis.changes, "worst_tier": analysis.worst_tier(), "output_changes": analysis.output_changes, "plan_digest": record.plan_digest, "expires_at": record.expires_at, "workspace": workspace, "destroy": destroy});
         let event = AuditEvent::new(
             EventKind::Planned,
-            json!({"tool": tool, "agent": caller.agent_id, "plan_id": id, "plan_digest": record.plan_digest, "plan_file_sha256": record.plan_file_sha256, "workspace": workspace, "cwd": record.cwd, "args": record.args, "decision": verdict.decision(), "reasons": verdict.reasons()}),
+            json!({"tool": tool, "agent": caller.audit(), "plan_id": id, "plan_digest": record.plan_digest, "plan_file_sha256": record.plan_file_sha256, "workspace": workspace, "cwd": record.cwd, "args": record.args, "decision": verdict.decision(), "reasons": verdict.reasons()}),
         );
         self.recorder
             .record(event, self.now())
@@ -757,7 +757,7 @@ impl Gateway {
         }
         let mut event = AuditEvent::new(
             EventKind::Executed,
-            json!({"tool": r.tool, "agent": caller.agent_id, "exit_code": outcome.exit_code, "timed_out": outcome.timed_out, "killed": killed, "truncated": outcome.truncated, "output_sha256": output_digest, "approval_id": r.approval_id, "plan_id": r.plan_id}),
+            json!({"tool": r.tool, "agent": caller.audit(), "exit_code": outcome.exit_code, "timed_out": outcome.timed_out, "killed": killed, "truncated": outcome.truncated, "output_sha256": output_digest, "approval_id": r.approval_id, "plan_id": r.plan_id}),
         );
         if let Value::Object(m) = extra {
             for (k, v) in m {

@@ -116,9 +116,7 @@ pub fn harness_with(
     Harness {
         dir,
         gw,
-        caller: Caller {
-            agent_id: "agent-7".into(),
-        },
+        caller: Caller::agent("agent-7"),
     }
 }
 

@@ -45,9 +45,7 @@ fn append_failure_refuses(f: &Fixture) -> Outcome {
             timeout: None,
             approval_id: None,
         },
-        &Caller {
-            agent_id: AGENT.into(),
-        },
+        &Caller::agent(AGENT),
     );
     let refused = r.status == Status::Refused
         && r.output.is_none()
