@@ -29,6 +29,7 @@ fn config(dir: &Path, tf_wrapper: &Path) -> GatewayConfig {
         },
     );
     cfg.terraform_bin = tf_wrapper.to_owned();
+    cfg.terraform_roots = vec![dir.join("infra")];
     cfg.base_env = vec![];
     cfg
 }

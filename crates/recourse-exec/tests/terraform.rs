@@ -20,6 +20,8 @@ fn tf_harness(env: Environment) -> Option<Harness> {
     Some(harness_with(env, Policy::default(), |cfg| {
         cfg.terraform_bin = tf.bin.clone();
         cfg.terraform_plugin_dirs = vec![tf.plugin_dir.clone()];
+        // The test's working directories live beside the shell's allowed path.
+        cfg.terraform_roots = vec![cfg.state_dir.parent().unwrap().to_owned()];
     }))
 }
 
@@ -91,12 +93,18 @@ fn prod_plan_escalates_then_applies_the_stored_plan_once_after_approval() {
             .is_err()
     );
     h.approve(approval);
-    // Changing the config after planning does not matter: the stored plan file is applied.
+    // Changing the configuration after planning: apply loads it too, so the plan no longer
+    // applies, and the refusal says what changed (the approval is not used up).
+    let original = std::fs::read_to_string(cwd.join("main.tf")).unwrap();
     std::fs::write(
         cwd.join("main.tf"),
         "output \"greeting\" { value = \"changed-after-plan\" }\n",
     )
     .unwrap();
+    let r = apply(&h, plan_id, Some(approval));
+    assert_eq!(r.status, Status::Refused, "{r:#?}");
+    assert!(r.message.contains("main.tf changed"), "{}", r.message);
+    std::fs::write(cwd.join("main.tf"), original).unwrap();
     let r = apply(&h, plan_id, Some(approval));
     assert_executed(&r);
     assert_eq!(r.output.as_ref().unwrap().exit_code, Some(0), "{r:#?}");
@@ -311,7 +319,9 @@ fn a_block_plan_cannot_be_approved_only_break_glass() {
         workspace: Some("default"),
         plan_digest: Some(rec.plan_digest),
         policy_hash: rec.policy_hash,
+        requester: "agent-7",
     });
+    assert_eq!(rec.requester, "agent-7");
     let req = recourse_plan::ApplyRequest {
         plan_file_sha256: rec.plan_file_sha256,
         workspace: "default",

@@ -163,6 +163,7 @@ fn finish(
         job: Job::Kubectl(job),
         data: None,
         audit: Default::default(),
+        summary: None,
     })
 }
 
