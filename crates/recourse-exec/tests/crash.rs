@@ -83,6 +83,7 @@ fn kill_9_during_apply() {
                 cwd: d.join("infra").display().to_string(),
                 workspace: "default".into(),
                 args: vec![],
+                approval_id: None,
             },
             &Caller::agent("agent"),
         );

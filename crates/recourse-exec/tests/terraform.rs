@@ -42,6 +42,7 @@ fn plan(h: &Harness, cwd: &Path) -> Response {
         cwd: cwd.display().to_string(),
         workspace: "default".into(),
         args: vec![],
+        approval_id: None,
     })
 }
 
@@ -216,6 +217,7 @@ fn unknown_and_malformed_plan_ids() {
         cwd: "/tmp".into(),
         workspace: "default".into(),
         args: vec!["-chdir=/".into()],
+        approval_id: None,
     });
     assert_eq!(r.status, Status::RejectedInput);
     assert!(r.message.contains("not allowed"), "{}", r.message);
@@ -270,6 +272,7 @@ fn a_block_plan_cannot_be_approved_only_break_glass() {
         cwd: cwd.display().to_string(),
         workspace: "default".into(),
         args: vec!["-refresh=false".into()],
+        approval_id: None,
     });
     assert_eq!(p.decision, Decision::Block, "{p:#?}");
     assert_eq!(p.status, Status::Blocked);
@@ -346,6 +349,7 @@ fn destroy_blocks_in_prod_before_planning() {
     let r = h.call(ToolCall::TerraformDestroy {
         cwd: cwd.display().to_string(),
         workspace: "default".into(),
+        approval_id: None,
     });
     assert_eq!(r.status, Status::Blocked);
     assert!(r.plan_id.is_none());

@@ -305,12 +305,28 @@ impl Gateway {
                 cwd,
                 workspace,
                 args,
-            } => {
-                tools::terraform::plan(&ctx, cwd, workspace, args, self.new_plan_id()?).map(decided)
-            }
-            ToolCall::TerraformDestroy { cwd, workspace } => {
-                tools::terraform::destroy(&ctx, cwd, workspace, self.new_plan_id()?).map(decided)
-            }
+                approval_id,
+            } => tools::terraform::plan(
+                &ctx,
+                cwd,
+                workspace,
+                args,
+                presented(approval_id.as_deref())?,
+                self.new_plan_id()?,
+            )
+            .map(decided),
+            ToolCall::TerraformDestroy {
+                cwd,
+                workspace,
+                approval_id,
+            } => tools::terraform::destroy(
+                &ctx,
+                cwd,
+                workspace,
+                presented(approval_id.as_deref())?,
+                self.new_plan_id()?,
+            )
+            .map(decided),
             ToolCall::TerraformApply {
                 plan_id,
                 approval_id,

@@ -104,6 +104,8 @@ pub(crate) struct Terraform {
     env: Vec<(String, String)>,
     /// What the plugin directories hold (scanned once at startup).
     available: Vec<recourse_plan::AvailableProvider>,
+    /// Redacts the gateway's own secret values from every diagnostic.
+    redactor: Redactor,
 }
 
 /// The providers in the operator's plugin directories, in either mirror layout:
@@ -205,6 +207,7 @@ impl Terraform {
             binary: resolve(&cfg.terraform_bin).unwrap_or_else(|| cfg.terraform_bin.clone()),
             plugin_dirs: cfg.terraform_plugin_dirs.clone(),
             available: available_providers(&cfg.terraform_plugin_dirs),
+            redactor: Redactor::from_env(cfg.base_env.clone()),
             dir,
             env,
         })
@@ -334,7 +337,7 @@ impl Terraform {
             Err(format!(
                 "terraform {} failed: {}",
                 args.first().map_or("", String::as_str),
-                sanitize(&c.outcome.stderr, &Redactor::default())
+                sanitize(&c.outcome.stderr, &self.redactor)
             ))
         }
     }

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use recourse_plan::{
-    Approval, ApprovalRefusal, PlanAnalysis, PlanId, PlanRecord, PlanStatus, Timestamp, analyze,
-    plan_digest, verify_apply,
+    Approval, ApprovalId, ApprovalRefusal, PlanAnalysis, PlanId, PlanRecord, PlanStatus, Timestamp,
+    analyze, plan_digest, verify_apply,
 };
 use recourse_policy::{Action, Decision, Digest, Verdict};
 use serde_json::{Map, json};
@@ -175,6 +175,7 @@ pub(crate) fn destroy(
     ctx: &ToolCtx<'_>,
     cwd: &str,
     ws: &str,
+    approval: Option<ApprovalId>,
     id: PlanId,
 ) -> Result<Prepared, Refusal> {
     workspace(ws)?;
@@ -182,9 +183,8 @@ pub(crate) fn destroy(
     prepare_plan(
         ctx,
         &call::TERRAFORM_DESTROY,
-        cwd,
-        ws,
-        &["-destroy".to_owned()],
+        (cwd, ws, &["-destroy".to_owned()]),
+        approval,
         id,
     )
 }
@@ -195,17 +195,19 @@ pub(crate) fn plan(
     cwd: &str,
     ws: &str,
     args: &[String],
+    approval: Option<ApprovalId>,
     id: PlanId,
 ) -> Result<Prepared, Refusal> {
-    prepare_plan(ctx, &call::TERRAFORM_PLAN, cwd, ws, args, id)
+    prepare_plan(ctx, &call::TERRAFORM_PLAN, (cwd, ws, args), approval, id)
 }
 
+/// A plan the configuration's findings escalate needs an approval before anything runs; it is
+/// bound to the configuration's digest.
 fn prepare_plan(
     ctx: &ToolCtx<'_>,
     spec: &'static ToolSpec,
-    cwd: &str,
-    ws: &str,
-    args: &[String],
+    (cwd, ws, args): (&str, &str, &[String]),
+    approval: Option<ApprovalId>,
     id: PlanId,
 ) -> Result<Prepared, Refusal> {
     workspace(ws)?;
@@ -240,7 +242,7 @@ fn prepare_plan(
         spec,
         binding: Binding::new(spec.name, arguments),
         verdict,
-        approval: None,
+        approval,
         summary: Some(
             json!({"cwd": cwd, "workspace": ws, "findings": findings_summary(&findings)}),
         ),
@@ -532,7 +534,7 @@ mod tests {
             vec!["-var".to_owned()],
             vec!["-parallelism=many".to_owned()],
         ] {
-            let r = plan(&f.ctx(), "/work", "default", &bad, id());
+            let r = plan(&f.ctx(), "/work", "default", &bad, None, id());
             assert!(matches!(r, Err(Refusal::InvalidInput(_))), "{bad:?}");
         }
         let ok = plan(
@@ -540,6 +542,7 @@ mod tests {
             "/work",
             "default",
             &["-var".into(), "a=b".into(), "-refresh=false".into()],
+            None,
             id(),
         )
         .unwrap();
@@ -553,15 +556,22 @@ mod tests {
     fn workspace_and_cwd_are_validated() {
         let f = Fixture::new(Environment::Dev);
         assert!(matches!(
-            plan(&f.ctx(), "/work", "../prod", &[], id()),
+            plan(&f.ctx(), "/work", "../prod", &[], None, id()),
             Err(Refusal::InvalidInput(_))
         ));
         assert!(matches!(
-            plan(&f.ctx(), "relative", "default", &[], id()),
+            plan(&f.ctx(), "relative", "default", &[], None, id()),
             Err(Refusal::InvalidInput(_))
         ));
         assert!(matches!(
-            plan(&f.ctx(), "/var/lib/recourse/plans", "default", &[], id()),
+            plan(
+                &f.ctx(),
+                "/var/lib/recourse/plans",
+                "default",
+                &[],
+                None,
+                id()
+            ),
             Err(Refusal::InvalidInput(_))
         ));
     }
@@ -570,15 +580,22 @@ mod tests {
     fn a_destroy_blocked_in_prod_is_refused_before_planning() {
         let f = Fixture::new(Environment::Prod);
         assert!(matches!(
-            destroy(&f.ctx(), "/work", "default", id()),
+            destroy(&f.ctx(), "/work", "default", None, id()),
             Err(Refusal::Blocked { .. })
         ));
         assert!(matches!(
-            plan(&f.ctx(), "/work", "default", &["-destroy".into()], id()),
+            plan(
+                &f.ctx(),
+                "/work",
+                "default",
+                &["-destroy".into()],
+                None,
+                id()
+            ),
             Err(Refusal::Blocked { .. })
         ));
         let dev = Fixture::new(Environment::Dev);
-        assert!(destroy(&dev.ctx(), "/work", "default", id()).is_ok());
+        assert!(destroy(&dev.ctx(), "/work", "default", None, id()).is_ok());
     }
 
     #[test]
