@@ -84,8 +84,9 @@ class Env:
             f.write("# the operator's shell start-up file\n")
         # The operator's approver key, its registration and the gateway's audit key, in the
         # operator's own configuration directory (never readable from a sandbox).
-        subprocess.run([args.recourse, "setup", "--name", "alice"], env=self.human_env(), check=True,
-                       capture_output=True)
+        setup = subprocess.run([args.recourse, "setup", "--name", "alice"], env=self.human_env(), check=True,
+                               capture_output=True, text=True).stdout
+        self.audit_public_key = setup.split("--public-key ")[-1].strip()
         os.makedirs(self.work, exist_ok=True)
         subprocess.run(["git", "init", "-q", self.work], check=True)
         give_to_sandbox(self.work)

@@ -82,11 +82,11 @@ pub fn run(cmd: AuditCommand) -> Result<(), CliError> {
                     .trim()
                     .parse()
                     .map_err(|e| CliError::Config(format!("--public-key: {e}")))?;
-                let mut notes = checkpoint::stored_notes(&dir)?;
+                let mut notes = checkpoint::stored(&dir)?;
                 for f in &checkpoints {
-                    notes.push(std::fs::read_to_string(f).map_err(|e| {
-                        CliError::Config(format!("--checkpoint {}: {e}", f.display()))
-                    })?);
+                    notes.push(checkpoint::Stored::note(std::fs::read_to_string(f).map_err(
+                        |e| CliError::Config(format!("--checkpoint {}: {e}", f.display())),
+                    )?));
                 }
                 let c = checkpoint::verify(log.path(), &notes, &key)
                     .map_err(|e| CliError::AuditBroken(e.to_string()))?;
@@ -107,9 +107,9 @@ pub fn run(cmd: AuditCommand) -> Result<(), CliError> {
             }
         }
         AuditCommand::Checkpoint { state } => {
-            let notes = checkpoint::stored_notes(&state.resolve())?;
+            let notes = checkpoint::stored(&state.resolve())?;
             match notes.last() {
-                Some(n) => write!(out, "{n}")?,
+                Some(n) => write!(out, "{}", n.note)?,
                 None => {
                     return Err(CliError::Config(
                         "no checkpoint has been written (is the gateway started with --audit-key?)"

@@ -3,9 +3,11 @@
 //! The gateway signs a checkpoint every [`EVERY_RECORDS`] records, every [`EVERY_SECONDS`]
 //! seconds while records arrive, and at shutdown, with its audit key (kept outside the state
 //! directory). Checkpoints are appended to `<state>/checkpoints.jsonl`, one JSON object per
-//! line (`{"size": N, "note": "<signed note>"}`); `recourse audit checkpoint` prints the latest
-//! to copy elsewhere. `recourse audit verify --public-key` recomputes the Merkle root of every
-//! checkpointed prefix of the log and names the first record that no longer matches.
+//! line (`{"size": N, "note": "<signed note>", "leaves": [...]}`, `leaves` being the leaf
+//! hashes of the records since the previous checkpoint); `recourse audit checkpoint` prints the
+//! latest to copy elsewhere. `recourse audit verify --public-key` recomputes the Merkle root of
+//! every checkpointed prefix of the log. The stored leaves are trusted only once they reproduce
+//! every signed root; then they name the exact first record that no longer matches.
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -39,6 +41,8 @@ struct Progress {
     /// Bytes of the log already hashed.
     offset: u64,
     tree: Frontier,
+    /// Leaf hashes of the records since the last checkpoint written.
+    leaves: Vec<[u8; 32]>,
     /// Size and time of the last checkpoint written.
     last_size: u64,
     last_at: Option<Timestamp>,
@@ -94,7 +98,9 @@ impl Checkpointer {
             .split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
         {
-            p.tree.push(leaf_hash(line));
+            let leaf = leaf_hash(line);
+            p.tree.push(leaf);
+            p.leaves.push(leaf);
         }
         p.offset += complete as u64;
         drop(f);
@@ -106,7 +112,9 @@ impl Checkpointer {
             size: p.tree.size(),
             root: p.tree.root(),
         };
-        let mut line = json!({"size": cp.size, "note": cp.sign(&self.key)}).to_string();
+        let leaves: Vec<String> = p.leaves.iter().map(hex).collect();
+        let mut line =
+            json!({"size": cp.size, "note": cp.sign(&self.key), "leaves": leaves}).to_string();
         line.push('\n');
         let mut out = std::fs::OpenOptions::new()
             .create(true)
@@ -116,12 +124,45 @@ impl Checkpointer {
         out.sync_all()?;
         p.last_size = cp.size;
         p.last_at = Some(now);
+        p.leaves.clear();
         Ok(())
     }
 }
 
-/// The signed notes stored beside a log, oldest first.
-pub fn stored_notes(state_dir: &Path) -> std::io::Result<Vec<String>> {
+fn hex(b: &[u8; 32]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// One line of `checkpoints.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The signed note.
+    pub note: String,
+    /// The leaf hashes of the records since the previous stored checkpoint (unsigned: trusted
+    /// only when they reproduce the signed roots). `None` when absent or malformed.
+    pub leaves: Option<Vec<[u8; 32]>>,
+}
+
+impl Stored {
+    /// A checkpoint from elsewhere (e.g. `--checkpoint FILE`), without leaves.
+    pub fn note(note: String) -> Stored {
+        Stored { note, leaves: None }
+    }
+}
+
+/// The checkpoints stored beside a log, oldest first.
+pub fn stored(state_dir: &Path) -> std::io::Result<Vec<Stored>> {
     let f = match std::fs::File::open(checkpoints_path(state_dir)) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -133,7 +174,15 @@ pub fn stored_notes(state_dir: &Path) -> std::io::Result<Vec<String>> {
         if let Ok(v) = serde_json::from_str::<Value>(&line)
             && let Some(n) = v.get("note").and_then(Value::as_str)
         {
-            out.push(n.to_owned());
+            let leaves = v.get("leaves").and_then(Value::as_array).and_then(|a| {
+                a.iter()
+                    .map(|x| x.as_str().and_then(unhex))
+                    .collect::<Option<Vec<_>>>()
+            });
+            out.push(Stored {
+                note: n.to_owned(),
+                leaves,
+            });
         }
     }
     Ok(out)
@@ -153,28 +202,64 @@ pub struct Covered {
     pub records: u64,
 }
 
+/// The stored leaves, if together they reproduce the root of every signed checkpoint they
+/// reach: then they are the leaves the gateway signed, record by record.
+fn authentic_leaves(stored: &[Stored], cps: &[Checkpoint]) -> Option<Vec<[u8; 32]>> {
+    let mut all = Vec::new();
+    for s in stored {
+        all.extend_from_slice(s.leaves.as_deref()?);
+    }
+    let mut tree = Frontier::default();
+    let mut at = 0usize;
+    for cp in cps {
+        if cp.size > all.len() as u64 {
+            break;
+        }
+        while tree.size() < cp.size {
+            tree.push(*all.get(at)?);
+            at += 1;
+        }
+        if tree.root() != cp.root {
+            return None;
+        }
+    }
+    (!all.is_empty()).then_some(all)
+}
+
 /// Checks a log against signed checkpoints: every note must be signed by `key`, cover no more
 /// records than the log has, and match the Merkle root of the log's first `size` records.
 /// Names the first record that does not match.
-pub fn verify(log: &Path, notes: &[String], key: &PublicKey) -> Result<Covered, CheckpointError> {
-    if notes.is_empty() {
+pub fn verify(log: &Path, stored: &[Stored], key: &PublicKey) -> Result<Covered, CheckpointError> {
+    if stored.is_empty() {
         return Err(CheckpointError(
             "no signed checkpoint: the log cannot be checked against the audit key (was it written without --audit-key, or were its checkpoints removed?)".into(),
         ));
     }
     let mut cps = Vec::new();
-    for (i, n) in notes.iter().enumerate() {
-        let cp = Checkpoint::open(n, key)
+    for (i, s) in stored.iter().enumerate() {
+        let cp = Checkpoint::open(&s.note, key)
             .map_err(|e| CheckpointError(format!("checkpoint {}: {e}", i + 1)))?;
         cps.push(cp);
     }
     cps.sort_by_key(|c| c.size);
     let text = std::fs::read(log)
         .map_err(|e| CheckpointError(format!("cannot read {}: {e}", log.display())))?;
-    let lines: Vec<&[u8]> = text
+    let lines: Vec<[u8; 32]> = text
         .split(|b| *b == b'\n')
         .filter(|l| !l.is_empty())
+        .map(leaf_hash)
         .collect();
+    // The stored file's checkpoints come first; leaves are usable up to the first without.
+    let with_leaves = stored.iter().take_while(|s| s.leaves.is_some()).count();
+    if let Some(signed) = authentic_leaves(&stored[..with_leaves], &cps)
+        && let Some(i) = signed.iter().zip(&lines).position(|(a, b)| a != b)
+    {
+        return Err(CheckpointError(format!(
+            "record {} does not match the signed checkpoints: it was changed, removed, or a record was inserted before it (records 1..{} match)",
+            i + 1,
+            i
+        )));
+    }
     let mut tree = Frontier::default();
     let mut matched = 0u64;
     let mut at = 0usize;
@@ -188,12 +273,12 @@ pub fn verify(log: &Path, notes: &[String], key: &PublicKey) -> Result<Covered, 
             )));
         }
         while tree.size() < cp.size {
-            tree.push(leaf_hash(lines[at]));
+            tree.push(lines[at]);
             at += 1;
         }
         if tree.root() != cp.root {
             return Err(CheckpointError(format!(
-                "record {} (seq) or one after it up to {} was changed, removed or inserted: the log no longer matches the signed checkpoint of size {} (records up to {} match)",
+                "a record from {} to {} was changed, removed or inserted: the log no longer matches the signed checkpoint of size {} (records 1..{} match)",
                 matched + 1,
                 cp.size,
                 cp.size,
