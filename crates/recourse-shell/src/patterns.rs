@@ -14,9 +14,8 @@ use std::collections::HashMap;
 
 use recourse_policy::ShellPolicy;
 
-use crate::args::{self, basename, normalize_path};
-use crate::ast::{Command, Redirect, Script, SubKind, Word};
-use crate::parser;
+use crate::args::{self, OptSpec, basename, normalize_path};
+use crate::syntax::{self, Command, Redirect, Script, SubKind, Word};
 
 /// Which policy list a pattern came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,40 +55,42 @@ pub struct PatternError {
 
 /// One stage of a pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CmdPattern {
+pub(crate) struct CmdPattern {
     /// Program basename.
-    pub prog: String,
+    pub(crate) prog: String,
     /// Canonical flags (`-r`, `--force` → `-f` where known).
-    pub flags: Vec<String>,
+    pub(crate) flags: Vec<String>,
     /// Normalized operands.
-    pub operands: Vec<String>,
+    pub(crate) operands: Vec<String>,
     /// Programs that must run inside a substitution argument, with its kind.
-    pub subs: Vec<(SubKind, Vec<String>)>,
+    pub(crate) subs: Vec<(SubKind, Vec<String>)>,
     /// Normalized redirection target prefixes.
-    pub redirects: Vec<String>,
+    pub(crate) redirects: Vec<String>,
 }
 
 /// A compiled policy entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     /// Its list.
-    pub list: PolicyList,
+    pub(crate) list: PolicyList,
     /// Its index in the list.
-    pub index: usize,
+    pub(crate) index: usize,
     /// The entry as written.
-    pub source: String,
+    pub(crate) source: String,
     /// One stage, or a pipeline of stages.
-    pub stages: Vec<CmdPattern>,
+    pub(crate) stages: Vec<CmdPattern>,
 }
 
 impl Pattern {
     /// The rule id, e.g. `shell.always_block[3]`.
-    pub fn rule(&self) -> String {
+    pub(crate) fn rule(&self) -> String {
         format!("shell.{}[{}]", self.list.key(), self.index)
     }
 }
 
-/// All of a policy's patterns, indexed by program for fast lookup.
+/// A shell policy's lists compiled into structural patterns, indexed by program for fast
+/// lookup. [`Classifier::new`](crate::Classifier::new) compiles them; compiling on its own checks
+/// a policy file's shell lists (`recourse policy validate`) and names the first bad entry.
 #[derive(Debug, Clone, Default)]
 pub struct PatternSet {
     patterns: Vec<Pattern>,
@@ -120,7 +121,7 @@ fn canonical_flag(prog: &str, flag: &str) -> String {
 }
 
 /// Normalizes an operand: paths as in [`normalize_path`], numbers without leading zeros.
-pub fn normalize_operand(s: &str) -> String {
+pub(crate) fn normalize_operand(s: &str) -> String {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         let t = s.trim_start_matches('0');
         return if t.is_empty() { "0".into() } else { t.into() };
@@ -145,7 +146,7 @@ fn flags_of(prog: &str, parsed: &args::Parsed<'_>) -> Vec<String> {
 }
 
 /// Every program (argv0 basename) run anywhere in a script, nested scripts included.
-pub fn script_programs(script: &Script, out: &mut Vec<String>) {
+pub(crate) fn script_programs(script: &Script, out: &mut Vec<String>) {
     for ao in &script.items {
         for p in &ao.pipelines {
             for c in &p.commands {
@@ -206,7 +207,7 @@ fn compile_stage(c: &Command) -> Result<CmdPattern, String> {
             plain.push(w.clone());
         }
     }
-    let parsed = args::parse(&plain, "", &[]);
+    let parsed = args::parse(&plain, &OptSpec::NONE);
     let flags = flags_of(&prog, &parsed);
     let operands = parsed
         .operands
@@ -234,7 +235,7 @@ fn compile(list: PolicyList, index: usize, entry: &str) -> Result<Pattern, Patte
         entry: entry.to_owned(),
         reason,
     };
-    let script = parser::parse(entry).map_err(|e| fail(e.to_string()))?;
+    let script = syntax::parse(entry).map_err(|e| fail(e.to_string()))?;
     let [item] = script.items.as_slice() else {
         return Err(fail("a pattern must be one command or one pipeline".into()));
     };
@@ -264,7 +265,8 @@ fn compile(list: PolicyList, index: usize, entry: &str) -> Result<Pattern, Patte
 }
 
 impl PatternSet {
-    /// Compiles the three lists of a shell policy.
+    /// Compiles the three lists of a shell policy; fails on the first entry that is not a single
+    /// command or pipeline of literal words.
     pub fn compile(policy: &ShellPolicy) -> Result<PatternSet, PatternError> {
         let mut set = PatternSet::default();
         for (list, entries) in [
@@ -287,7 +289,7 @@ impl PatternSet {
     }
 
     /// Single-command patterns for a program.
-    pub fn for_prog(&self, prog: &str) -> impl Iterator<Item = &Pattern> {
+    pub(crate) fn for_prog(&self, prog: &str) -> impl Iterator<Item = &Pattern> {
         self.by_prog
             .get(prog)
             .into_iter()
@@ -296,20 +298,20 @@ impl PatternSet {
     }
 
     /// Pipeline patterns.
-    pub fn pipelines(&self) -> impl Iterator<Item = &Pattern> {
+    pub(crate) fn pipelines(&self) -> impl Iterator<Item = &Pattern> {
         self.pipelines.iter().filter_map(|i| self.patterns.get(*i))
     }
 }
 
 /// A command as the matcher sees it: program basename, arguments, redirections.
 #[derive(Debug, Clone, Copy)]
-pub struct View<'a> {
+pub(crate) struct View<'a> {
     /// Program basename.
-    pub prog: &'a str,
+    pub(crate) prog: &'a str,
     /// Arguments after the program name.
-    pub args: &'a [Word],
+    pub(crate) args: &'a [Word],
     /// Redirections of the command.
-    pub redirects: &'a [Redirect],
+    pub(crate) redirects: &'a [Redirect],
 }
 
 fn path_prefix(prefix: &str, path: &str) -> bool {
@@ -320,12 +322,12 @@ fn path_prefix(prefix: &str, path: &str) -> bool {
 
 impl CmdPattern {
     /// Block/escalate semantics: flags are a subset, each operand appears somewhere.
-    pub fn matches_anywhere(&self, v: &View<'_>) -> bool {
-        self.prog == v.prog && self.matches_anywhere_parsed(v, &args::parse(v.args, "", &[]))
+    pub(crate) fn matches_anywhere(&self, v: &View<'_>) -> bool {
+        self.prog == v.prog && self.matches_anywhere_parsed(v, &args::parse(v.args, &OptSpec::NONE))
     }
 
     /// [`Self::matches_anywhere`] with the view's arguments already parsed generically.
-    pub fn matches_anywhere_parsed(&self, v: &View<'_>, parsed: &args::Parsed<'_>) -> bool {
+    pub(crate) fn matches_anywhere_parsed(&self, v: &View<'_>, parsed: &args::Parsed<'_>) -> bool {
         self.prog == v.prog
             && self.flags_ok(v.prog, parsed)
             && self.operands.iter().all(|o| {
@@ -344,7 +346,7 @@ impl CmdPattern {
 
     /// Allow semantics: flags are a subset and the operands are the command's leading operands,
     /// in order. `parsed` is the view's arguments parsed with the program's option spec.
-    pub fn matches_prefix(&self, v: &View<'_>, parsed: &args::Parsed<'_>) -> bool {
+    pub(crate) fn matches_prefix(&self, v: &View<'_>, parsed: &args::Parsed<'_>) -> bool {
         if self.prog != v.prog || !self.subs.is_empty() || !self.redirects.is_empty() {
             return false;
         }

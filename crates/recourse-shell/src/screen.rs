@@ -42,7 +42,7 @@ fn suspicious(c: char) -> Option<&'static str> {
 }
 
 /// Findings about the raw text, before any parsing.
-pub fn screen(cmd: &str) -> Vec<Reason> {
+pub(crate) fn screen(cmd: &str) -> Vec<Reason> {
     let mut out = Vec::new();
     if cmd.len() > MAX_INPUT_BYTES {
         out.push(Reason::new(

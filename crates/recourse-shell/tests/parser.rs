@@ -1,8 +1,7 @@
 //! The parser: every construct yields the simple commands bash would run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use recourse_shell::ast::*;
-use recourse_shell::parser::{MAX_DEPTH, ParseError, parse};
+use recourse_shell::syntax::*;
 
 /// Every simple command's words, depth-first, including nested scripts.
 fn commands(src: &str) -> Vec<Vec<String>> {

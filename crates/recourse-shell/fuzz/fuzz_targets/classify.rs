@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(c) = Classifier::new(&policy.shell) else { return };
     let a = c.classify(cmd);
     let d = a.verdict(&policy, Environment::Prod).decision();
-    if !cmd.trim().is_empty() && recourse_shell::parser::parse(cmd).is_ok() {
+    if !cmd.trim().is_empty() && recourse_shell::syntax::parse(cmd).is_ok() {
         // A leading space: a script starting with `-` or `+` would be read as an option.
         let wrapped = format!("sh -c ' {}'", cmd.replace('\'', r"'\''"));
         let w = c.classify(&wrapped).verdict(&policy, Environment::Prod).decision();

@@ -9,7 +9,7 @@
 //! [`MAX_DEPTH`] so hostile input cannot exhaust the stack; every failure is a [`ParseError`],
 //! never a panic.
 
-use crate::ast::*;
+use super::ast::*;
 
 /// Deepest nesting of compound commands and substitutions accepted.
 pub const MAX_DEPTH: usize = 32;
@@ -37,7 +37,7 @@ pub fn parse(src: &str) -> Result<Script, ParseError> {
 
 /// Parses text found nested in another command (a `bash -c` string, an `eval`), counting the
 /// nesting it already sits at.
-pub fn parse_nested(src: &str, depth: usize) -> Result<Script, ParseError> {
+pub(crate) fn parse_nested(src: &str, depth: usize) -> Result<Script, ParseError> {
     if depth > MAX_DEPTH {
         return Err(ParseError::TooDeep);
     }

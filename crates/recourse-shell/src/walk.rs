@@ -5,11 +5,21 @@
 use recourse_policy::{Decision, Reason, ShellClass};
 use serde::Serialize;
 
-use crate::args::basename;
-use crate::ast::*;
-use crate::parser::{self, MAX_DEPTH};
-use crate::patterns::{PatternSet, PolicyList, View};
-use crate::programs::{self as pg, Model};
+use crate::args::{self, OptSpec, basename, normalize_path, outside_working_dir};
+use crate::credentials::{
+    has_credential_needle, is_credential_path, is_secret_name, pattern_may_name_credentials,
+};
+use crate::patterns::{PatternSet, PolicyList, View, script_programs};
+use crate::programs::dangers::{is_disk_device, is_sensitive_write};
+use crate::programs::environment::is_dangerous_assignment;
+use crate::programs::interpreters::{self, AwkProgram, Source, code_signals};
+use crate::programs::shells::{self, is_shell, names_a_shell};
+use crate::programs::wrappers::{self, Own};
+use crate::programs::{self, Call, Model, Program, Runs, SYSTEM_DIRS, find, kind};
+use crate::syntax::{
+    Command, MAX_DEPTH, Pipeline, RedirOp, Redirect, Script, SimpleCommand, SubKind, Word,
+    parse_nested,
+};
 
 /// Most simple commands classified in one command string; beyond it, escalate.
 pub const MAX_PARTS: usize = 512;
@@ -61,7 +71,7 @@ struct Info<'a> {
     views: Vec<View<'a>>,
 }
 
-impl Info<'_> {
+impl<'a> Info<'a> {
     fn new(class: ShellClass) -> Self {
         Info {
             class,
@@ -72,6 +82,14 @@ impl Info<'_> {
     }
     fn raise(&mut self, c: ShellClass) {
         self.class = self.class.max(c);
+    }
+
+    /// Takes in what an inner command (a wrapper's, an applet's) found.
+    fn absorb(&mut self, inner: Info<'a>) {
+        self.raise(inner.class);
+        self.flow |= inner.flow;
+        self.runs_code |= inner.runs_code;
+        self.views.extend(inner.views);
     }
 }
 
@@ -102,7 +120,7 @@ fn file_key(p: &str) -> String {
     while let Some(rest) = t.strip_prefix("./") {
         t = rest;
     }
-    crate::args::normalize_path(t)
+    normalize_path(t)
 }
 
 fn display(words: &[Word]) -> String {
@@ -132,9 +150,9 @@ fn display(words: &[Word]) -> String {
 fn word_fetches(w: &Word) -> bool {
     w.subs.iter().any(|s| {
         let mut progs = Vec::new();
-        crate::patterns::script_programs(&s.script, &mut progs);
+        script_programs(&s.script, &mut progs);
         progs.iter().any(|p| {
-            pg::FETCHERS.contains(&p.as_str())
+            programs::lookup(p).is(kind::FETCHER)
                 || matches!(
                     p.as_str(),
                     "base64" | "base32" | "xxd" | "uudecode" | "gunzip" | "zcat"
@@ -192,6 +210,14 @@ impl<'c> Walker<'c> {
         self.class = self.class.max(c);
     }
 
+    fn too_deep(&mut self) {
+        self.finding(
+            Decision::Escalate,
+            "shell.parse.too_deep",
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        );
+    }
+
     fn budget_ok(&mut self) -> bool {
         if self.parts.len() >= MAX_PARTS {
             if !self.exhausted {
@@ -211,14 +237,10 @@ impl<'c> Walker<'c> {
     /// Parses text that will run as a script (`sh -c`, `eval`, `trap`) and walks it.
     fn nested_text(&mut self, text: &str, depth: usize, what: &str) -> (Flow, ShellClass) {
         if depth > MAX_DEPTH {
-            self.finding(
-                Decision::Escalate,
-                "shell.parse.too_deep",
-                format!("nesting deeper than {MAX_DEPTH} levels"),
-            );
+            self.too_deep();
             return (Flow::default(), ShellClass::Unknown);
         }
-        match parser::parse_nested(text, depth) {
+        match parse_nested(text, depth) {
             Ok(script) => {
                 let before = self.parts.len();
                 let flow = self.script(&script, depth);
@@ -373,12 +395,12 @@ impl<'c> Walker<'c> {
             let Some(prog) = info.views.first().map(|v| v.prog) else {
                 continue;
             };
-            if pg::is_shell(prog) {
+            if is_shell(prog) {
                 let (_, class) =
                     self.nested_text(&text, depth + 1, &format!("`{prog}` (piped text)"));
                 self.raise(class);
             } else {
-                let s = pg::code_signals(&text);
+                let s = code_signals(&text);
                 if s.network && s.exec {
                     self.builtin(
                         Decision::Block,
@@ -468,20 +490,20 @@ impl<'c> Walker<'c> {
                 return;
             }
             *writes = true;
-            if pg::is_sensitive_write(t) {
+            if is_sensitive_write(t) {
                 self.builtin(Decision::Block, "shell.builtin.sensitive_write",
                     format!("redirection writes `{t}` (sudoers, passwd, ssh keys, cron, shell startup files or hooks)"),
                 );
             }
-            if pg::is_disk_device(t) {
+            if is_disk_device(t) {
                 self.builtin(
                     Decision::Block,
                     "shell.builtin.disk_wipe",
                     format!("redirection overwrites the disk `{t}`"),
                 );
             }
-        } else if pg::is_credential_path(t)
-            || ((r.target.glob || r.target.brace) && pg::pattern_may_name_credentials(t))
+        } else if is_credential_path(t)
+            || ((r.target.glob || r.target.brace) && pattern_may_name_credentials(t))
         {
             self.builtin(
                 Decision::Escalate,
@@ -518,7 +540,7 @@ impl<'c> Walker<'c> {
                     ),
                 );
             }
-            if pg::is_dangerous_assignment(&a.name) {
+            if is_dangerous_assignment(&a.name) {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.dangerous_variable",
@@ -597,7 +619,7 @@ impl<'c> Walker<'c> {
 
     /// Findings about one argument's text, whatever program gets it.
     fn scan_word(&mut self, w: &Word, whose: &str) {
-        if let Some(p) = w.params.iter().find(|p| pg::is_secret_param(p)) {
+        if let Some(p) = w.params.iter().find(|p| is_secret_name(p)) {
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.secret_variable",
@@ -609,10 +631,10 @@ impl<'c> Walker<'c> {
         // `HEAD:.env` (git), `host:~/.ssh/id_rsa`, `a:b` search paths: each piece may be a path.
         // Every piece is a substring of `text`: one needle scan rules them all out.
         let pieces = || text.split(':').skip(1).filter(|_| !text.contains("://"));
-        if pg::has_credential_needle(text)
-            && (pg::is_credential_path(text)
-                || (value != text && pg::is_credential_path(value))
-                || (text.contains(':') && pieces().any(pg::is_credential_path)))
+        if has_credential_needle(text)
+            && (is_credential_path(text)
+                || (value != text && is_credential_path(value))
+                || (text.contains(':') && pieces().any(is_credential_path)))
         {
             self.builtin(
                 Decision::Escalate,
@@ -620,8 +642,8 @@ impl<'c> Walker<'c> {
                 format!("{whose} names the credential file `{text}`"),
             );
         } else if (w.glob || w.brace)
-            && (pg::pattern_may_name_credentials(text)
-                || (value != text && pg::pattern_may_name_credentials(value)))
+            && (pattern_may_name_credentials(text)
+                || (value != text && pattern_may_name_credentials(value)))
         {
             self.builtin(
                 Decision::Escalate,
@@ -643,11 +665,7 @@ impl<'c> Walker<'c> {
             return info;
         };
         if depth > MAX_DEPTH {
-            self.finding(
-                Decision::Escalate,
-                "shell.parse.too_deep",
-                format!("nesting deeper than {MAX_DEPTH} levels"),
-            );
+            self.too_deep();
             info.raise(ShellClass::Unknown);
             return info;
         }
@@ -664,7 +682,8 @@ impl<'c> Walker<'c> {
             return info;
         }
         let prog = basename(&name.text);
-        let kind = pg::kind(prog);
+        let entry = programs::lookup(prog);
+        let call = Call::new(prog, args, &entry.options);
         if name.quoted {
             self.builtin(
                 Decision::Escalate,
@@ -675,7 +694,7 @@ impl<'c> Walker<'c> {
         if name.text.contains('/') {
             let dir = name.text.rsplit_once('/').map_or("", |(d, _)| d);
             let dir = if dir.is_empty() { "/" } else { dir };
-            if !pg::SYSTEM_DIRS.contains(&dir) {
+            if !SYSTEM_DIRS.contains(&dir) {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.program_path",
@@ -692,87 +711,10 @@ impl<'c> Walker<'c> {
             redirects,
         };
         info.views.push(view);
-        let mut listed = false;
-        let mut allow_listed = false;
-        let mut generic: Option<crate::args::Parsed<'_>> = None;
-        let mut with_spec: Option<crate::args::Parsed<'_>> = None;
-        for pat in self.patterns.for_prog(prog) {
-            let Some(stage) = pat.stages.first() else {
-                continue;
-            };
-            match pat.list {
-                PolicyList::AlwaysBlock | PolicyList::AlwaysEscalate => {
-                    let parsed = generic.get_or_insert_with(|| crate::args::parse(args, "", &[]));
-                    if stage.matches_anywhere_parsed(&view, parsed) {
-                        listed = true;
-                        let d = if pat.list == PolicyList::AlwaysBlock {
-                            Decision::Block
-                        } else {
-                            Decision::Escalate
-                        };
-                        let msg = format!("`{}` matches `{}`", display(words), pat.source);
-                        self.finding(d, pat.rule(), msg);
-                    }
-                }
-                PolicyList::AllowReadonly => {
-                    let parsed = with_spec.get_or_insert_with(|| {
-                        let (s, l): (&str, &[&str]) = match prog {
-                            "git" => ("Cc", &["git-dir", "work-tree", "namespace"]),
-                            "kubectl" => (
-                                "nolcfLs",
-                                &["namespace", "output", "selector", "context", "kubeconfig"],
-                            ),
-                            "helm" => ("n", &["namespace", "kube-context"]),
-                            _ => ("", &[]),
-                        };
-                        crate::args::parse(args, s, l)
-                    });
-                    allow_listed |= stage.matches_prefix(&view, parsed);
-                }
-            }
-        }
-        let mut dangers = Vec::new();
-        pg::dangers(prog, args, &mut dangers);
-        for d in dangers {
-            self.finding(
-                d.decision,
-                d.rule,
-                format!("`{}`: {}", display(words), d.message),
-            );
-        }
-        let text_only = matches!(prog, "echo" | "printf");
-        let pattern_arg = if kind.has(pg::Kind::PATTERN_FIRST) {
-            args.iter().position(|a| !a.text.starts_with('-'))
-        } else {
-            None
-        };
-        for (i, a) in args.iter().enumerate() {
-            if Some(i) == pattern_arg {
-                if let Some(p) = a.params.iter().find(|p| pg::is_secret_param(p)) {
-                    self.builtin(
-                        Decision::Escalate,
-                        "shell.builtin.secret_variable",
-                        format!("`{prog}` expands the credential variable `${p}`"),
-                    );
-                }
-            } else if !text_only {
-                self.scan_word(a, &format!("`{prog}`"));
-                if a.text.contains("/dev/tcp/") || a.text.contains("/dev/udp/") {
-                    self.builtin(
-                        Decision::Block,
-                        "shell.builtin.raw_tcp",
-                        format!("`{prog}` is given `{}`, a raw network connection", a.text),
-                    );
-                }
-            } else if let Some(p) = a.params.iter().find(|p| pg::is_secret_param(p)) {
-                self.builtin(
-                    Decision::Escalate,
-                    "shell.builtin.secret_variable",
-                    format!("`{prog}` prints the credential variable `${p}`"),
-                );
-            }
-        }
-        if pg::dumps_environment(prog, args) {
+        let (listed, allow_listed) = self.policy_lists(&view, &call, words);
+        self.program_dangers(entry, &call, words);
+        self.scan_args(entry, prog, args);
+        if entry.dumps_env.is_some_and(|f| f(&call)) {
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.env_dump",
@@ -782,17 +724,10 @@ impl<'c> Walker<'c> {
                 ),
             );
         }
-        if kind.has(pg::Kind::FETCHER) {
+        if entry.is(kind::FETCHER) {
             info.flow.fetch = true;
-            let (short, long): (&str, &[&str]) = match prog {
-                "wget" => ("O", &["output-document"]),
-                _ => ("o", &["output"]),
-            };
-            let parsed = crate::args::parse(args, short, long);
-            let key = format!("-{short}");
-            let long_key = format!("--{}", long.first().copied().unwrap_or("output"));
-            if let Some(out) = parsed.value(&[key.as_str(), long_key.as_str()]) {
-                self.fetched.push(file_key(out));
+            if let Some(writes) = entry.writes {
+                self.fetched.extend(writes(&call).into_iter().map(file_key));
             }
         }
         if name.text.contains('/') {
@@ -803,50 +738,38 @@ impl<'c> Walker<'c> {
                 self.runs_fetched(&a.text, "makes executable");
             }
         }
-        if kind.has(pg::Kind::NETWORK) {
-            info.flow.network = true;
-        }
-        if pg::is_decoder(prog, args) {
-            info.flow.fetch = true;
-        }
-
-        if pg::names_secrets(prog, args) {
-            info.flow.names_secrets = true;
-        }
-        if matches!(prog, "read" | "mapfile" | "readarray" | "xargs") {
-            info.flow.takes_names = true;
-        }
-        if let Some(spec) = pg::wrapper_spec(prog) {
-            return self.wrapper(prog, spec, args, redirects, depth, stdin, info);
-        }
-        if kind.has(pg::Kind::SHELL) {
-            self.shell(prog, args, depth, stdin, &mut info);
-            return info;
-        }
-        if let Some(flags) = pg::interpreter(prog) {
-            self.interpreter(prog, flags, args, depth, stdin, &mut info);
-            return info;
-        }
-        if kind.has(pg::Kind::AWK) {
-            self.awk(prog, args, &mut info);
-            return info;
-        }
-        match prog {
-            "busybox" | "toybox" => {
+        info.flow.network |= entry.is(kind::NETWORK);
+        info.flow.fetch |= entry.decodes.is_some_and(|f| f(&call));
+        info.flow.names_secrets |= programs::names_secrets(entry, prog, args);
+        info.flow.takes_names |= entry.is(kind::TAKES_NAMES);
+        match entry.runs {
+            Runs::Wrapper(spec) => {
+                return self.wrapper(prog, &spec, args, redirects, depth, stdin, info);
+            }
+            Runs::Shell => {
+                self.shell(prog, args, depth, stdin, &mut info);
+                return info;
+            }
+            Runs::Interpreter(flags) => {
+                self.interpreter(prog, flags, args, depth, stdin, &mut info);
+                return info;
+            }
+            Runs::Awk => {
+                self.awk(&call, &mut info);
+                return info;
+            }
+            Runs::Busybox => {
                 if !args.is_empty() {
                     let inner = self.argv(args, redirects, depth + 1, stdin);
-                    info.raise(inner.class);
-                    info.flow |= inner.flow;
-                    info.runs_code |= inner.runs_code;
-                    info.views.extend(inner.views);
+                    info.absorb(inner);
                 }
                 return info;
             }
-            "eval" | "trap" | "source" | "." => {
-                self.eval_like(prog, args, depth, &mut info);
+            Runs::Eval | Runs::Trap | Runs::Source => {
+                self.eval_like(prog, entry.runs, args, depth, &mut info);
                 return info;
             }
-            "su" => {
+            Runs::Su => {
                 self.builtin(
                     Decision::Block,
                     "shell.builtin.privilege",
@@ -855,11 +778,25 @@ impl<'c> Walker<'c> {
                 info.raise(ShellClass::Unknown);
                 return info;
             }
-            "watch" => {
+            Runs::Watch => {
                 self.watch(args, depth, &mut info);
                 return info;
             }
-            "find" => self.find_exec(args, depth, &mut info),
+            Runs::Find => {
+                for inner_words in find::exec_commands(args) {
+                    if inner_words.is_empty() {
+                        info.raise(ShellClass::Unknown);
+                        continue;
+                    }
+                    let inner = self.argv(inner_words, &[], depth + 1, Stdin::Inherit);
+                    info.raise(inner.class);
+                    info.flow |= inner.flow;
+                    info.runs_code |= inner.runs_code;
+                }
+            }
+            Runs::Nothing => {}
+        }
+        match prog {
             "alias" if args.iter().any(|a| a.text.contains('=')) => self.builtin(
                 Decision::Escalate,
                 "shell.builtin.alias",
@@ -870,19 +807,15 @@ impl<'c> Walker<'c> {
                 "shell.builtin.alias",
                 "expand_aliases changes what later words run".into(),
             ),
+            "cd" | "pushd" => {
+                self.left_working_dir |= shells::cd_target(args).is_none_or(|t| {
+                    t.text == "-" || !t.is_static() || outside_working_dir(&t.text)
+                });
+            }
             _ => {}
         }
-
-        if matches!(prog, "cd" | "pushd") {
-            let target = args
-                .iter()
-                .find(|a| !a.text.starts_with('-') || a.text == "-");
-            self.left_working_dir |= target.is_none_or(|t| {
-                t.text == "-" || !t.is_static() || pg::outside_working_dir(&t.text)
-            });
-        }
-        let model = if kind.has(pg::Kind::READONLY) {
-            match pg::readonly_model(prog, args) {
+        let model = if entry.is(kind::READONLY) {
+            match entry.model.map_or(Model::ReadOnly, |m| m(&call)) {
                 // A repository found from a directory the agent moved to brings its own config.
                 Model::ReadOnly if prog == "git" && self.left_working_dir => Model::RunsCode(
                     "git after a `cd` out of the working directory: that repository's config can run programs"
@@ -890,7 +823,7 @@ impl<'c> Walker<'c> {
                 ),
                 m => m,
             }
-        } else if kind.has(pg::Kind::PAGER) {
+        } else if entry.is(kind::PAGER) {
             Model::RunsCode(format!("{prog} can run shell commands"))
         } else {
             Model::Unknown
@@ -908,7 +841,7 @@ impl<'c> Walker<'c> {
                 ShellClass::Unknown
             }
             Model::Unknown => {
-                if let Some(a) = args.iter().find(|a| pg::names_a_shell(&a.text)) {
+                if let Some(a) = args.iter().find(|a| names_a_shell(&a.text)) {
                     self.builtin(
                         Decision::Escalate,
                         "shell.builtin.spawns_shell",
@@ -918,7 +851,7 @@ impl<'c> Walker<'c> {
                 }
                 if allow_listed && !info.runs_code {
                     ShellClass::ReadOnly
-                } else if listed || kind.has(pg::Kind::MUTATING) {
+                } else if listed || entry.is(kind::MUTATING) {
                     ShellClass::Mutating
                 } else {
                     ShellClass::Unknown
@@ -929,18 +862,114 @@ impl<'c> Walker<'c> {
         info
     }
 
+    /// The policy's single-command patterns for this program: whether a block or escalate
+    /// entry matched (reported as findings), and whether an `allow_readonly` entry did.
+    fn policy_lists(&mut self, view: &View<'_>, call: &Call<'_>, words: &[Word]) -> (bool, bool) {
+        let mut listed = false;
+        let mut allow_listed = false;
+        let mut generic: Option<args::Parsed<'_>> = None;
+        for pat in self.patterns.for_prog(view.prog) {
+            let Some(stage) = pat.stages.first() else {
+                continue;
+            };
+            match pat.list {
+                PolicyList::AlwaysBlock | PolicyList::AlwaysEscalate => {
+                    let parsed =
+                        generic.get_or_insert_with(|| args::parse(view.args, &OptSpec::NONE));
+                    if stage.matches_anywhere_parsed(view, parsed) {
+                        listed = true;
+                        let d = if pat.list == PolicyList::AlwaysBlock {
+                            Decision::Block
+                        } else {
+                            Decision::Escalate
+                        };
+                        let msg = format!("`{}` matches `{}`", display(words), pat.source);
+                        self.finding(d, pat.rule(), msg);
+                    }
+                }
+                PolicyList::AllowReadonly => {
+                    allow_listed |= stage.matches_prefix(view, &call.opts);
+                }
+            }
+        }
+        (listed, allow_listed)
+    }
+
+    /// The program's own dangers, and writes of persistence or privilege files by it.
+    fn program_dangers(&mut self, entry: &Program, call: &Call<'_>, words: &[Word]) {
+        let mut dangers: Vec<Reason> = entry.flag.iter().map(|f| f.reason(call.prog)).collect();
+        if let Some(f) = entry.dangers {
+            f(call, &mut dangers);
+        }
+        if let Some(writes) = entry.writes
+            && let Some(t) = writes(call).into_iter().find(|t| is_sensitive_write(t))
+        {
+            dangers.push(Reason::new(
+                Decision::Block,
+                "shell.builtin.sensitive_write",
+                format!(
+                    "{} writes `{t}` (sudoers, passwd, ssh keys, cron, shell startup files or hooks)",
+                    call.prog
+                ),
+            ));
+        }
+        for d in dangers {
+            self.finding(
+                d.decision,
+                d.rule,
+                format!("`{}`: {}", display(words), d.message),
+            );
+        }
+    }
+
+    /// Findings about the arguments' text: credential paths and variables, raw sockets.
+    fn scan_args(&mut self, entry: &Program, prog: &str, args: &[Word]) {
+        let text_only = entry.is(kind::TEXT_ONLY);
+        let pattern_arg = if entry.is(kind::PATTERN_FIRST) {
+            args.iter().position(|a| !a.text.starts_with('-'))
+        } else {
+            None
+        };
+        for (i, a) in args.iter().enumerate() {
+            if Some(i) == pattern_arg {
+                if let Some(p) = a.params.iter().find(|p| is_secret_name(p)) {
+                    self.builtin(
+                        Decision::Escalate,
+                        "shell.builtin.secret_variable",
+                        format!("`{prog}` expands the credential variable `${p}`"),
+                    );
+                }
+            } else if !text_only {
+                self.scan_word(a, &format!("`{prog}`"));
+                if a.text.contains("/dev/tcp/") || a.text.contains("/dev/udp/") {
+                    self.builtin(
+                        Decision::Block,
+                        "shell.builtin.raw_tcp",
+                        format!("`{prog}` is given `{}`, a raw network connection", a.text),
+                    );
+                }
+            } else if let Some(p) = a.params.iter().find(|p| is_secret_name(p)) {
+                self.builtin(
+                    Decision::Escalate,
+                    "shell.builtin.secret_variable",
+                    format!("`{prog}` prints the credential variable `${p}`"),
+                );
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn wrapper<'a>(
         &mut self,
         prog: &str,
-        spec: pg::WrapperSpec,
+        spec: &programs::model::WrapperSpec,
         args: &'a [Word],
         redirects: &'a [Redirect],
         depth: usize,
         stdin: Stdin<'a>,
         mut info: Info<'a>,
     ) -> Info<'a> {
-        let start = pg::wrapper_inner(&spec, args);
+        let start = wrappers::inner_start(spec, args);
         let (own, inner_words) = args.split_at(start);
         for w in own {
             if w.text
@@ -956,7 +985,7 @@ impl<'c> Walker<'c> {
                 );
             }
             if let Some((n, _)) = w.text.split_once('=')
-                && pg::is_dangerous_assignment(n)
+                && is_dangerous_assignment(n)
                 && !n.starts_with('-')
             {
                 self.builtin(
@@ -966,74 +995,39 @@ impl<'c> Walker<'c> {
                 );
             }
         }
-        let own_has = |flag: &str| own.iter().any(|w| w.text == flag);
-        let own_cluster = |c: char| {
-            own.iter()
-                .any(|w| w.text.starts_with('-') && !w.text.starts_with("--") && w.text.contains(c))
-        };
-        match prog {
-            "command" if own_cluster('v') || own_cluster('V') => return info,
-            "time" if own_has("-o") || own.iter().any(|w| w.text.starts_with("--output")) => {
-                info.raise(ShellClass::Mutating)
+        match wrappers::own(prog, own, inner_words) {
+            Own::LookupOnly => return info,
+            Own::WritesFile => info.raise(ShellClass::Mutating),
+            Own::SplitString(text) => {
+                let (f, c) = self.nested_text(&text, depth + 1, "env -S");
+                info.flow |= f;
+                info.raise(c);
+                return info;
             }
-            "env" => {
-                if let Some(i) = own
-                    .iter()
-                    .position(|w| w.text == "-S" || w.text.starts_with("--split-string"))
-                {
-                    let text = own
-                        .get(i)
-                        .and_then(|w| w.text.split_once('=').map(|(_, v)| v.to_owned()))
-                        .or_else(|| own.get(i + 1).map(|w| w.text.clone()))
-                        .unwrap_or_default();
-                    let joined = std::iter::once(text)
-                        .chain(inner_words.iter().map(|w| w.text.clone()))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let (f, c) = self.nested_text(&joined, depth + 1, "env -S");
-                    info.flow |= f;
-                    info.raise(c);
-                    return info;
-                }
+            Own::ShellString(w) => {
+                let (f, c) = self.shell_string(w, depth, &format!("{prog} -c"));
+                info.flow |= f;
+                info.raise(c);
+                info.runs_code = true;
             }
-            "flock" => {
-                if let Some(i) = own
-                    .iter()
-                    .position(|w| w.text == "-c" || w.text == "--command")
-                    && let Some(w) = own.get(i + 1)
-                {
-                    let (f, c) = self.shell_string(w, depth, "flock -c");
-                    info.flow |= f;
-                    info.raise(c);
-                    info.runs_code = true;
-                }
-            }
-            _ => {}
+            Own::Plain => {}
         }
         let inner = if inner_words.is_empty() {
-            let class = match prog {
-                "env" | "xargs" | "command" | "builtin" | "exec" | "time" | "nice" => {
-                    ShellClass::ReadOnly
-                }
-                _ => ShellClass::Unknown,
-            };
-            Info::new(class)
+            Info::new(if wrappers::bare_is_read_only(prog) {
+                ShellClass::ReadOnly
+            } else {
+                ShellClass::Unknown
+            })
         } else {
             self.argv(inner_words, redirects, depth + 1, stdin)
         };
         if spec.privilege {
-            let login = prog != "nsenter"
-                && (own_cluster('i')
-                    || own_cluster('s')
-                    || own
-                        .iter()
-                        .any(|w| w.text == "--login" || w.text == "--shell"));
             let inner_prog = inner_words.first().map(|w| basename(&w.text)).unwrap_or("");
-            if login
+            if wrappers::starts_shell(prog, own)
                 || inner.runs_code
                 || inner.class == ShellClass::Unknown
-                || pg::is_shell(inner_prog)
-                || pg::CODE_CAPABLE.contains(&inner_prog)
+                || is_shell(inner_prog)
+                || programs::lookup(inner_prog).is(kind::CODE_CAPABLE)
                 || inner_prog == "su"
             {
                 self.builtin(Decision::Block, "shell.builtin.privileged_code",
@@ -1057,13 +1051,10 @@ impl<'c> Walker<'c> {
                 "xargs runs an interpreter with arguments built from its input".into(),
             );
         }
-        if !spec.privilege && !pg::kind(prog).has(pg::Kind::TRANSPARENT) {
+        if !spec.privilege && !programs::lookup(prog).is(kind::TRANSPARENT) {
             info.raise(ShellClass::Unknown);
         }
-        info.raise(inner.class);
-        info.flow |= inner.flow;
-        info.runs_code |= inner.runs_code;
-        info.views.extend(inner.views);
+        info.absorb(inner);
         info
     }
 
@@ -1146,6 +1137,24 @@ impl<'c> Walker<'c> {
         }
     }
 
+    /// A script that a process substitution produces and a program runs.
+    fn substituted_script(&mut self, prog: &str, w: &Word, what: &str) {
+        if w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
+            if word_fetches(w) {
+                self.builtin(
+                    Decision::Block,
+                    "shell.builtin.fetch_into_interpreter",
+                    format!("`{prog}` runs a {what} fetched from the network"),
+                );
+            }
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.dynamic_script",
+                format!("`{prog}` runs a {what} produced by a process substitution"),
+            );
+        }
+    }
+
     fn shell<'a>(
         &mut self,
         prog: &str,
@@ -1156,56 +1165,23 @@ impl<'c> Walker<'c> {
     ) {
         info.flow.interpreter = true;
         info.runs_code = true;
-        let mut i = 0;
-        let mut command_mode = false;
-        let mut read_stdin = false;
-        let mut operand: Option<&Word> = None;
-        while let Some(w) = args.get(i) {
-            i += 1;
-            let t = w.text.as_str();
-            if t == "--" || t == "-" {
-                if t == "-" {
-                    read_stdin = true;
-                }
-                operand = args.get(i);
-                break;
-            }
-            if let Some(long) = t.strip_prefix("--") {
-                if matches!(long, "rcfile" | "init-file") {
-                    self.builtin(
-                        Decision::Escalate,
-                        "shell.builtin.stdin_script",
-                        format!("{prog} --{long} runs a startup file"),
-                    );
-                    i += 1;
-                }
-                continue;
-            }
-            if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
-                let cluster = &t[1..];
-                if cluster.contains('c') && t.starts_with('-') {
-                    command_mode = true;
-                }
-                if cluster.contains('s') && t.starts_with('-') {
-                    read_stdin = true;
-                }
-                if cluster.contains('i') && t.starts_with('-') {
-                    self.builtin(
-                        Decision::Escalate,
-                        "shell.builtin.interactive_shell",
-                        format!("`{prog} -i` starts an interactive shell"),
-                    );
-                }
-                if cluster.ends_with('o') || cluster.ends_with('O') {
-                    i += 1;
-                }
-                continue;
-            }
-            operand = Some(w);
-            break;
+        let s = shells::shell_args(args);
+        if let Some((long, _)) = s.startup {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.stdin_script",
+                format!("{prog} --{long} runs a startup file"),
+            );
         }
-        if command_mode {
-            match operand {
+        if s.interactive {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.interactive_shell",
+                format!("`{prog} -i` starts an interactive shell"),
+            );
+        }
+        if s.command_mode {
+            match s.operand {
                 Some(w) => {
                     let (f, c) = self.shell_string(w, depth, &format!("`{prog} -c`"));
                     info.flow |= f;
@@ -1222,25 +1198,13 @@ impl<'c> Walker<'c> {
             }
             return;
         }
-        match operand {
-            Some(w) if !read_stdin => {
-                if w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
-                    if word_fetches(w) {
-                        self.builtin(
-                            Decision::Block,
-                            "shell.builtin.fetch_into_interpreter",
-                            format!("`{prog}` runs a script fetched from the network"),
-                        );
-                    }
-                    self.builtin(
-                        Decision::Escalate,
-                        "shell.builtin.dynamic_script",
-                        format!("`{prog}` runs a script produced by a process substitution"),
-                    );
-                } else if w.text == "/dev/stdin" {
+        match s.operand {
+            Some(w) if !s.read_stdin => {
+                if w.text == "/dev/stdin" && !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
                     self.stdin_script(prog, depth, stdin, info, true);
                     return;
                 }
+                self.substituted_script(prog, w, "script");
                 // A script file the gateway cannot see.
                 self.runs_fetched(&w.text, &format!("`{prog}` runs"));
                 info.raise(ShellClass::Unknown);
@@ -1261,179 +1225,107 @@ impl<'c> Walker<'c> {
         info.flow.interpreter = true;
         info.runs_code = true;
         info.raise(ShellClass::Unknown);
-        let mut code: Option<&Word> = None;
-        let mut operand: Option<&Word> = None;
-        let mut i = 0;
-        while let Some(w) = args.get(i) {
-            i += 1;
-            let t = w.text.as_str();
-            if inline.contains(&t) {
-                code = args.get(i);
-                break;
-            }
-            if let Some(f) = inline
-                .iter()
-                .find(|f| f.starts_with("--") && t.starts_with(&format!("{f}=")))
-            {
-                let _ = f;
-                code = Some(w);
-                break;
-            }
-            if t.starts_with('-') && !t.starts_with("--") && t.len() > 2 {
-                // clusters such as -ne / -lpe (perl, ruby), or attached -c'code'
-                let cluster = &t[1..];
-                if let Some(flag) = inline.iter().find(|f| f.len() == 2 && !f.starts_with("--")) {
-                    let c = flag.chars().nth(1).unwrap_or('\0');
-                    if cluster.ends_with(c) && cluster.len() <= 4 {
-                        code = args.get(i);
-                        break;
-                    }
-                    if cluster.starts_with(c) {
-                        code = Some(w);
-                        break;
-                    }
-                }
-                continue;
-            }
-            if t == "-m" {
-                if let Some(m) = args.get(i)
-                    && (m.text.starts_with("http.server")
-                        || m.text == "SimpleHTTPServer"
-                        || m.text == "smtpd")
-                {
+        let inv = interpreters::invocation(prog, inline, args);
+        if let Some(why) = inv.server {
+            self.builtin(Decision::Escalate, "shell.builtin.network_server", why);
+        }
+        match inv.source {
+            Source::Code(c) => {
+                if word_fetches(c) {
                     self.builtin(
-                        Decision::Escalate,
-                        "shell.builtin.network_server",
-                        format!("`{prog} -m {}` serves files over the network", m.text),
+                        Decision::Block,
+                        "shell.builtin.fetch_into_interpreter",
+                        format!("`{prog}` runs code fetched from the network or decoded"),
                     );
                 }
-                return;
-            }
-            if t.starts_with('-') && t != "-" {
-                if matches!(t, "-S" | "-t") && prog == "php" {
+                let s = code_signals(&c.text);
+                let snippet = display(std::slice::from_ref(c));
+                if s.network && s.exec {
+                    self.builtin(
+                        Decision::Block,
+                        "shell.builtin.reverse_shell",
+                        format!(
+                            "inline {prog} code opens a network connection and runs programs: {snippet}"
+                        ),
+                    );
+                } else if s.exec {
                     self.builtin(
                         Decision::Escalate,
-                        "shell.builtin.network_server",
-                        format!("`{prog} {t}` starts a server"),
+                        "shell.builtin.inline_code",
+                        format!("inline {prog} code runs programs: {snippet}"),
+                    );
+                } else if s.network {
+                    self.builtin(
+                        Decision::Escalate,
+                        "shell.builtin.inline_code",
+                        format!("inline {prog} code uses the network: {snippet}"),
+                    );
+                } else if s.write {
+                    self.builtin(
+                        Decision::Escalate,
+                        "shell.builtin.inline_code",
+                        format!("inline {prog} code writes or deletes files: {snippet}"),
                     );
                 }
-                continue;
             }
-            operand = Some(w);
-            break;
-        }
-        if let Some(c) = code {
-            if word_fetches(c) {
-                self.builtin(
-                    Decision::Block,
-                    "shell.builtin.fetch_into_interpreter",
-                    format!("`{prog}` runs code fetched from the network or decoded"),
-                );
-            }
-            let s = pg::code_signals(&c.text);
-            let snippet = display(std::slice::from_ref(c));
-            if s.network && s.exec {
-                self.builtin(
-                    Decision::Block,
-                    "shell.builtin.reverse_shell",
-                    format!(
-                        "inline {prog} code opens a network connection and runs programs: {snippet}"
-                    ),
-                );
-            } else if s.exec {
-                self.builtin(
-                    Decision::Escalate,
-                    "shell.builtin.inline_code",
-                    format!("inline {prog} code runs programs: {snippet}"),
-                );
-            } else if s.network {
-                self.builtin(
-                    Decision::Escalate,
-                    "shell.builtin.inline_code",
-                    format!("inline {prog} code uses the network: {snippet}"),
-                );
-            } else if s.write {
-                self.builtin(
-                    Decision::Escalate,
-                    "shell.builtin.inline_code",
-                    format!("inline {prog} code writes or deletes files: {snippet}"),
-                );
-            }
-            return;
-        }
-        match operand {
-            Some(w) if w.text != "-" => {
+            Source::Module => {}
+            Source::File(w) => {
                 self.runs_fetched(&w.text, &format!("`{prog}` runs"));
-                if w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
-                    if word_fetches(w) {
-                        self.builtin(
-                            Decision::Block,
-                            "shell.builtin.fetch_into_interpreter",
-                            format!("`{prog}` runs a program fetched from the network"),
-                        );
-                    }
-                    self.builtin(
-                        Decision::Escalate,
-                        "shell.builtin.dynamic_script",
-                        format!("`{prog}` runs a program produced by a process substitution"),
-                    );
-                }
+                self.substituted_script(prog, w, "program");
             }
-            _ => self.stdin_script(prog, depth, stdin, info, false),
+            Source::Stdin => self.stdin_script(prog, depth, stdin, info, false),
         }
     }
 
-    fn awk<'a>(&mut self, prog: &str, args: &'a [Word], info: &mut Info<'a>) {
+    fn awk<'a>(&mut self, call: &Call<'a>, info: &mut Info<'a>) {
         info.runs_code = true;
         info.raise(ShellClass::Unknown);
-        let parsed = crate::args::parse(args, "Fvf", &["field-separator", "assign", "file"]);
-        if parsed.value(&["-f", "--file"]).is_some() {
+        let prog = call.prog;
+        let AwkProgram::Text(program) = interpreters::awk_program(call) else {
             return;
-        }
-        if let Some(program) = parsed.operands.first() {
-            let s = pg::code_signals(&program.text);
-            if s.network && s.exec {
-                self.builtin(
-                    Decision::Block,
-                    "shell.builtin.reverse_shell",
-                    format!("{prog} program opens a network connection and runs programs"),
-                );
-            } else if s.exec || program.text.contains("system") {
-                self.builtin(
-                    Decision::Escalate,
-                    "shell.builtin.inline_code",
-                    format!(
-                        "{prog} program runs commands: {}",
-                        display(std::slice::from_ref(*program))
-                    ),
-                );
-            } else if s.write || program.text.contains('>') {
-                self.builtin(
-                    Decision::Escalate,
-                    "shell.builtin.inline_code",
-                    format!(
-                        "{prog} program writes files: {}",
-                        display(std::slice::from_ref(*program))
-                    ),
-                );
-            }
+        };
+        let s = code_signals(&program.text);
+        if s.network && s.exec {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.reverse_shell",
+                format!("{prog} program opens a network connection and runs programs"),
+            );
+        } else if s.exec || program.text.contains("system") {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.inline_code",
+                format!(
+                    "{prog} program runs commands: {}",
+                    display(std::slice::from_ref(program))
+                ),
+            );
+        } else if s.write || program.text.contains('>') {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.inline_code",
+                format!(
+                    "{prog} program writes files: {}",
+                    display(std::slice::from_ref(program))
+                ),
+            );
         }
     }
 
-    fn eval_like<'a>(&mut self, prog: &str, args: &'a [Word], depth: usize, info: &mut Info<'a>) {
+    fn eval_like<'a>(
+        &mut self,
+        prog: &str,
+        runs: Runs,
+        args: &'a [Word],
+        depth: usize,
+        info: &mut Info<'a>,
+    ) {
         info.flow.interpreter = true;
         info.runs_code = true;
-        match prog {
-            "eval" => {
+        match runs {
+            Runs::Eval => {
                 if args.iter().all(|w| !w.dynamic) {
-                    let text = args
-                        .iter()
-                        .map(|w| w.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let (f, c) = self.nested_text(&text, depth + 1, "eval");
-                    info.flow |= f;
-                    info.raise(c);
+                    self.words_as_script(args, depth, "eval", info);
                 } else {
                     if args.iter().any(word_fetches) {
                         self.builtin(
@@ -1450,7 +1342,7 @@ impl<'c> Walker<'c> {
                     info.raise(ShellClass::Unknown);
                 }
             }
-            "trap" => {
+            Runs::Trap => {
                 let action = args.iter().find(|w| !w.text.starts_with('-'));
                 if let Some(w) = action
                     && args.len() > 1
@@ -1464,15 +1356,13 @@ impl<'c> Walker<'c> {
                 // source / .
                 if let Some(w) = args.first() {
                     self.runs_fetched(&w.text, &format!("`{prog}` runs"));
-                }
-                if let Some(w) = args.first()
-                    && word_fetches(w)
-                {
-                    self.builtin(
-                        Decision::Block,
-                        "shell.builtin.fetch_into_interpreter",
-                        format!("`{prog}` runs a script fetched from the network"),
-                    );
+                    if word_fetches(w) {
+                        self.builtin(
+                            Decision::Block,
+                            "shell.builtin.fetch_into_interpreter",
+                            format!("`{prog}` runs a script fetched from the network"),
+                        );
+                    }
                 }
                 self.builtin(
                     Decision::Escalate,
@@ -1486,21 +1376,7 @@ impl<'c> Walker<'c> {
 
     fn watch<'a>(&mut self, args: &'a [Word], depth: usize, info: &mut Info<'a>) {
         info.runs_code = true;
-        let mut i = 0;
-        let mut exec = false;
-        while let Some(w) = args.get(i) {
-            let t = w.text.as_str();
-            if !t.starts_with('-') {
-                break;
-            }
-            i += 1;
-            if t == "-x" || t == "--exec" {
-                exec = true;
-            } else if matches!(t, "-n" | "--interval" | "-q" | "--equexit") {
-                i += 1;
-            }
-        }
-        let rest = args.get(i..).unwrap_or_default();
+        let (exec, rest) = wrappers::watch_command(args);
         if rest.is_empty() {
             info.raise(ShellClass::Unknown);
             return;
@@ -1510,65 +1386,20 @@ impl<'c> Walker<'c> {
             info.raise(inner.class);
             info.flow |= inner.flow;
         } else {
-            let text = rest
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let (f, c) = self.nested_text(&text, depth + 1, "watch");
-            info.flow |= f;
-            info.raise(c);
+            self.words_as_script(rest, depth, "watch", info);
         }
     }
 
-    fn find_exec<'a>(&mut self, args: &'a [Word], depth: usize, info: &mut Info<'a>) {
-        let starts: Vec<&str> = args
+    /// Words joined with spaces and run as a script (`eval a b`, `watch a b`).
+    fn words_as_script(&mut self, words: &[Word], depth: usize, what: &str, info: &mut Info<'_>) {
+        let text = words
             .iter()
             .map(|w| w.text.as_str())
-            .take_while(|t| !t.starts_with('-') && *t != "(" && *t != "!")
-            .collect();
-        let root_start = starts.iter().any(|t| pg::is_protected_root(t));
-        let mut i = 0;
-        while let Some(w) = args.get(i) {
-            i += 1;
-            match w.text.as_str() {
-                "-exec" | "-execdir" | "-ok" | "-okdir" => {
-                    let from = i;
-                    while args.get(i).is_some_and(|w| w.text != ";" && w.text != "+") {
-                        i += 1;
-                    }
-                    let inner_words = args.get(from..i).unwrap_or_default();
-                    i += 1;
-                    if inner_words.is_empty() {
-                        info.raise(ShellClass::Unknown);
-                        continue;
-                    }
-                    let inner = self.argv(inner_words, &[], depth + 1, Stdin::Inherit);
-                    if root_start
-                        && inner_words
-                            .first()
-                            .is_some_and(|w| matches!(basename(&w.text), "rm" | "shred" | "unlink"))
-                    {
-                        self.builtin(
-                            Decision::Block,
-                            "shell.builtin.recursive_delete_root",
-                            "find over a system or home root deleting what it finds".into(),
-                        );
-                    }
-                    info.raise(inner.class);
-                    info.flow |= inner.flow;
-                    info.runs_code |= inner.runs_code;
-                }
-                "-delete" if root_start => {
-                    self.builtin(
-                        Decision::Block,
-                        "shell.builtin.recursive_delete_root",
-                        "find -delete over a system or home root".into(),
-                    );
-                }
-                _ => {}
-            }
-        }
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (f, c) = self.nested_text(&text, depth + 1, what);
+        info.flow |= f;
+        info.raise(c);
     }
 }
 

@@ -1,0 +1,472 @@
+//! Invocations dangerous on their own, whatever wraps them: recursive deletion of roots, world
+//! or setuid permissions, account changes, disk wipes, persistence writes, scheduled commands.
+//! Also the file tools whose only knowledge is that they change files.
+
+use recourse_policy::Reason;
+
+use crate::args::{OptSpec, basename, normalize_path};
+
+use super::model::{Call, Flag, Program, block, escalate, kind};
+
+/// The room's entries.
+pub(crate) const PROGRAMS: &[Program] = &[
+    Program {
+        names: &["rm"],
+        kind: kind::MUTATING,
+        dangers: Some(rm),
+        ..Program::NONE
+    },
+    Program {
+        names: &["chmod", "chown", "chgrp"],
+        kind: kind::MUTATING,
+        dangers: Some(permissions),
+        ..Program::NONE
+    },
+    Program {
+        names: &["cp", "mv", "ln"],
+        kind: kind::MUTATING,
+        options: COPY_OPTIONS,
+        writes: Some(copy_target),
+        ..Program::NONE
+    },
+    Program {
+        names: &["install"],
+        kind: kind::MUTATING,
+        options: OptSpec::new(
+            "gmotS",
+            &["group", "mode", "owner", "target-directory", "suffix"],
+        ),
+        dangers: Some(install),
+        writes: Some(copy_target),
+        ..Program::NONE
+    },
+    Program {
+        names: &["tee"],
+        kind: kind::MUTATING,
+        writes: Some(all_operands),
+        ..Program::NONE
+    },
+    Program {
+        names: &["truncate", "touch"],
+        kind: kind::MUTATING,
+        writes: Some(all_operands),
+        ..Program::NONE
+    },
+    Program {
+        names: &["crontab"],
+        kind: kind::CODE_CAPABLE,
+        dangers: Some(crontab),
+        writes: Some(all_operands),
+        ..Program::NONE
+    },
+    Program {
+        names: &["dd"],
+        kind: kind::MUTATING,
+        dangers: Some(dd),
+        ..Program::NONE
+    },
+    Program {
+        names: &["shred"],
+        kind: kind::MUTATING,
+        dangers: Some(shred),
+        ..Program::NONE
+    },
+    Program::of(
+        &[
+            "rmdir", "mkdir", "unlink", "mkfifo", "mknod", "chattr", "setfacl", "kill", "pkill",
+            "killall", "patch",
+        ],
+        kind::MUTATING,
+    ),
+    Program {
+        names: &["setcap"],
+        flag: Flag::block(
+            "shell.builtin.setcap",
+            "grants file capabilities (privilege escalation)",
+        ),
+        ..Program::NONE
+    },
+    Program {
+        names: &[
+            "passwd", "chpasswd", "usermod", "useradd", "adduser", "userdel", "deluser", "visudo",
+            "gpasswd", "groupadd", "chage",
+        ],
+        flag: Flag::block(
+            "shell.builtin.account_change",
+            "changes accounts, passwords or sudo rights",
+        ),
+        ..Program::NONE
+    },
+    Program {
+        // Also `mkfs.ext4` and the other `mkfs.TYPE` programs, which the table finds by their
+        // prefix.
+        names: &["mkfs", "mke2fs", "wipefs", "blkdiscard", "mkswap"],
+        flag: Flag::block("shell.builtin.disk_wipe", "destroys a filesystem"),
+        ..Program::NONE
+    },
+    Program {
+        names: &["sgdisk", "sfdisk", "fdisk", "parted", "gdisk", "cfdisk"],
+        dangers: Some(partition_table),
+        ..Program::NONE
+    },
+    Program {
+        names: &["at", "batch"],
+        kind: kind::CODE_CAPABLE,
+        flag: Flag::escalate("shell.builtin.scheduled", "schedules commands to run later"),
+        ..Program::NONE
+    },
+    Program {
+        names: &["agetty", "getty", "mingetty", "login"],
+        flag: Flag::block("shell.builtin.login_shell", "spawns a login session"),
+        ..Program::NONE
+    },
+];
+
+/// cp, mv, ln and install: `-t DIR` names the target.
+const COPY_OPTIONS: OptSpec = OptSpec::new("tS", &["target-directory", "suffix"]);
+
+fn rm(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let p = &call.opts;
+    let recursive = p.has_short('r') || p.has_short('R') || p.has_long("recursive");
+    if p.has_long("no-preserve-root") {
+        block(
+            out,
+            "shell.builtin.recursive_delete_root",
+            "rm --no-preserve-root".into(),
+        );
+    }
+    if recursive && let Some(t) = call.operands().find(|t| is_protected_root(t)) {
+        block(
+            out,
+            "shell.builtin.recursive_delete_root",
+            format!("rm -r of `{t}` deletes a system or home root"),
+        );
+    }
+}
+
+fn permissions(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let (prog, args, p) = (call.prog, call.args, &call.opts);
+    if prog == "chmod" {
+        let mode = call.operands().next().unwrap_or("");
+        // A mode may also look like a short option (`-x`, `+s`).
+        for m in std::iter::once(mode).chain(args.iter().map(|w| w.text.as_str()).filter(|t| {
+            t.starts_with('+')
+                || t.starts_with('-')
+                    && t.len() > 1
+                    && !t.starts_with("--")
+                    && t.chars().skip(1).all(|c| "rwxXst".contains(c))
+        })) {
+            if let Some(why) = chmod_mode_dangerous(m) {
+                block(
+                    out,
+                    "shell.builtin.chmod_world_or_setuid",
+                    format!("chmod {m} {why}"),
+                );
+                break;
+            }
+        }
+    }
+    if (p.has_short('R') || p.has_long("recursive"))
+        && call.operands().skip(1).any(is_protected_root)
+    {
+        block(
+            out,
+            "shell.builtin.recursive_permissions_root",
+            format!("{prog} -R on a system or home root"),
+        );
+    }
+}
+
+fn install(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if let Some(m) = call.opts.value(Some('m'), Some("mode"))
+        && let Some(why) = chmod_mode_dangerous(m)
+    {
+        block(
+            out,
+            "shell.builtin.chmod_world_or_setuid",
+            format!("install -m {m} {why}"),
+        );
+    }
+}
+
+fn copy_target<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    match call.opts.value(Some('t'), Some("target-directory")) {
+        Some(t) => vec![t],
+        None => call.operands().next_back().into_iter().collect(),
+    }
+}
+
+fn all_operands<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.operands().collect()
+}
+
+fn crontab(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if !call.opts.has_short('l') {
+        block(
+            out,
+            "shell.builtin.sensitive_write",
+            "crontab installs scheduled commands".into(),
+        );
+    }
+}
+
+fn dd(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if let Some(of) = call.args.iter().find_map(|w| w.text.strip_prefix("of=")) {
+        if is_disk_device(of) {
+            block(
+                out,
+                "shell.builtin.disk_wipe",
+                format!("dd of={of} overwrites a disk"),
+            );
+        }
+        if is_sensitive_write(of) {
+            block(
+                out,
+                "shell.builtin.sensitive_write",
+                format!("dd of={of} overwrites a protected file"),
+            );
+        }
+    }
+}
+
+fn shred(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if let Some(t) = call.operands().find(|t| is_disk_device(t)) {
+        block(
+            out,
+            "shell.builtin.disk_wipe",
+            format!("shred {t} overwrites a disk"),
+        );
+    }
+}
+
+fn partition_table(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let prog = call.prog;
+    escalate(
+        out,
+        "shell.builtin.partition_table",
+        format!("{prog} changes partition tables"),
+    );
+    if call
+        .args
+        .iter()
+        .any(|w| w.text.starts_with("--zap") || w.text == "-Z" || w.text == "--delete")
+    {
+        block(
+            out,
+            "shell.builtin.disk_wipe",
+            format!("{prog} erases partition tables"),
+        );
+    }
+}
+
+/// Whether writing to a path plants persistence or changes privileges.
+pub(crate) fn is_sensitive_write(text: &str) -> bool {
+    let t = normalize_path(text);
+    let base = basename(&t);
+    t.starts_with("/etc/sudoers")
+        || matches!(
+            t.as_str(),
+            "/etc/passwd"
+                | "/etc/shadow"
+                | "/etc/group"
+                | "/etc/gshadow"
+                | "/etc/profile"
+                | "/etc/bash.bashrc"
+                | "/etc/environment"
+                | "/etc/ld.so.preload"
+                | "/etc/crontab"
+                | "/etc/rc.local"
+                | "/etc/hosts"
+        )
+        || t.starts_with("/etc/cron")
+        || t.starts_with("/var/spool/cron")
+        || t.starts_with("/etc/profile.d/")
+        || t.starts_with("/etc/systemd/")
+        || t.starts_with("/etc/init.d/")
+        || t.starts_with("/boot/")
+        || matches!(
+            base,
+            "authorized_keys"
+                | "authorized_keys2"
+                | ".bashrc"
+                | ".bash_profile"
+                | ".bash_login"
+                | ".bash_logout"
+                | ".profile"
+                | ".zshrc"
+                | ".zprofile"
+                | ".zshenv"
+                | ".zlogin"
+                | ".cshrc"
+                | ".tcshrc"
+                | ".kshrc"
+                | ".inputrc"
+                | "config.fish"
+        )
+        || t.contains("/.ssh/")
+        || t.contains("/.git/hooks/")
+        || t.starts_with(".git/hooks/")
+        // git configuration can name programs git runs on read-only commands.
+        || t == ".git/config"
+        || t.ends_with("/.git/config")
+        || base == ".gitconfig"
+        || t.ends_with(".config/git/config")
+        || t == "/etc/gitconfig"
+}
+
+/// Whether a normalized path is a root whose recursive deletion is catastrophic.
+pub(crate) fn is_protected_root(text: &str) -> bool {
+    let t = normalize_path(text);
+    const ROOTS: &[&str] = &[
+        "/",
+        "~",
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/media",
+        "/mnt",
+        "/opt",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/snap",
+        "/srv",
+        "/sys",
+        "/usr",
+        "/var",
+        "/usr/bin",
+        "/usr/lib",
+        "/usr/local",
+        "/usr/sbin",
+        "/usr/share",
+        "/var/lib",
+        "/var/log",
+        "/var/www",
+        "/usr/local/bin",
+    ];
+    let stripped = t.strip_suffix("/*").unwrap_or(&t);
+    let stripped = if stripped.is_empty() { "/" } else { stripped };
+    ROOTS.contains(&stripped) || t == "/*" || t == "~/*"
+}
+
+fn chmod_mode_dangerous(mode: &str) -> Option<&'static str> {
+    if !mode.is_empty() && mode.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        let v = u32::from_str_radix(mode, 8).ok()?;
+        if v & 0o6000 != 0 {
+            return Some("sets the setuid/setgid bit");
+        }
+        if v & 0o777 == 0o777 {
+            return Some("makes files writable and executable by everyone");
+        }
+        return None;
+    }
+    for clause in mode.split(',') {
+        let who_end = clause.find(['+', '-', '=']).unwrap_or(clause.len());
+        let (who, rest) = clause.split_at(who_end);
+        if !(rest.starts_with('+') || rest.starts_with('=')) {
+            continue;
+        }
+        let perms = &rest[1..];
+        if perms.contains('s') {
+            return Some("sets the setuid/setgid bit");
+        }
+        let everyone = who.is_empty() || who.contains('a') || who.contains('o');
+        if everyone && perms.contains('r') && perms.contains('w') && perms.contains('x') {
+            return Some("makes files writable and executable by everyone");
+        }
+    }
+    None
+}
+
+const DISK_DEVICES: &[&str] = &[
+    "/dev/sd",
+    "/dev/hd",
+    "/dev/vd",
+    "/dev/xvd",
+    "/dev/nvme",
+    "/dev/mmcblk",
+    "/dev/disk",
+    "/dev/mapper",
+    "/dev/md",
+    "/dev/dm-",
+    "/dev/loop",
+];
+
+/// Whether a path is a block device.
+pub(crate) fn is_disk_device(t: &str) -> bool {
+    DISK_DEVICES.iter().any(|d| t.starts_with(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chmod_modes() {
+        for bad in [
+            "777",
+            "0777",
+            "1777",
+            "4755",
+            "2755",
+            "6777",
+            "u+s",
+            "g+s",
+            "+s",
+            "a+rwx",
+            "o+rwx",
+            "+rwx",
+            "u=rwx,o=rwx",
+        ] {
+            assert!(chmod_mode_dangerous(bad).is_some(), "{bad}");
+        }
+        for ok in ["755", "644", "u+x", "+x", "go-w", "a+r", "600"] {
+            assert!(chmod_mode_dangerous(ok).is_none(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn roots() {
+        for p in [
+            "/",
+            "//",
+            "/*",
+            "~",
+            "$HOME",
+            "~/",
+            "/etc",
+            "/usr/",
+            "/tmp/../etc",
+            "/var/*",
+        ] {
+            assert!(is_protected_root(p), "{p}");
+        }
+        for p in ["/tmp/build", "build", "./x", "/home/me/project", "*"] {
+            assert!(!is_protected_root(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn persistence_targets() {
+        for p in [
+            "~/.bashrc",
+            "/etc/sudoers.d/x",
+            ".git/hooks/pre-commit",
+            "/root/.ssh/authorized_keys",
+            "/etc/cron.d/job",
+            "~/.gitconfig",
+        ] {
+            assert!(is_sensitive_write(p), "{p}");
+        }
+        for p in ["notes.md", "/tmp/x", "src/.bashrc.md"] {
+            assert!(!is_sensitive_write(p), "{p}");
+        }
+    }
+}
