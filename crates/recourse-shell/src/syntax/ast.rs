@@ -82,6 +82,9 @@ pub struct Compound {
 pub struct Assignment {
     /// Variable name.
     pub name: String,
+    /// The subscript of an array element assignment (`NAME[index]=value`): bash evaluates it,
+    /// arithmetically for indexed arrays, so substitutions in it run.
+    pub index: Option<Word>,
     /// The value (array assignments keep their elements as separate words).
     pub value: Vec<Word>,
 }
@@ -203,6 +206,45 @@ pub struct Word {
     pub params: Vec<String>,
     /// Scripts substituted into it.
     pub subs: Vec<Substitution>,
+    /// Where in `text` each expansion's source stands, in order (expansions nested inside
+    /// another's operator, `${x:-$y}`, are part of the outer one).
+    pub expansions: Vec<Expansion>,
+}
+
+/// One expansion in a word: its source text is `text[start..end]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expansion {
+    /// Byte offset of its first byte (`$` or `` ` ``) in the word's text.
+    pub start: usize,
+    /// Byte offset just past its last byte.
+    pub end: usize,
+    /// Inside double quotes: its value is neither split into words nor globbed.
+    pub quoted: bool,
+    /// What it expands.
+    pub kind: ExpansionKind,
+}
+
+/// What an expansion expands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpansionKind {
+    /// `$name`, `${name}`, `${name<op>}`, `${!name}`, `${#name}`.
+    Param {
+        /// The parameter's name (`HOME`, `1`, `@`, `?`).
+        name: String,
+        /// `${!name…}`: indirection (or the names/keys forms `${!prefix*}`, `${!a[@]}`).
+        indirect: bool,
+        /// `${#name}`: its length.
+        length: bool,
+        /// The source after the name up to the closing brace (`:-default`, `@P`, `[i]`,
+        /// `/a/b`); empty for `$name` and `${name}`.
+        op: String,
+    },
+    /// `$( … )` or backticks: the index of its script in the word's `subs`.
+    Command(usize),
+    /// `$(( … ))` or `$[ … ]`: arithmetic.
+    Arith,
+    /// `<( … )` or `>( … )`: the index of its script in the word's `subs`.
+    Process(usize),
 }
 
 impl Word {

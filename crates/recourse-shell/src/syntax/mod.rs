@@ -19,8 +19,8 @@ mod ast;
 mod parser;
 
 pub use ast::{
-    AndOr, Assignment, Command, Compound, CompoundKind, HereDoc, Pipeline, RedirOp, Redirect,
-    Script, SimpleCommand, SubKind, Substitution, Word,
+    AndOr, Assignment, Command, Compound, CompoundKind, Expansion, ExpansionKind, HereDoc,
+    Pipeline, RedirOp, Redirect, Script, SimpleCommand, SubKind, Substitution, Word,
 };
 pub(crate) use parser::parse_nested;
 pub use parser::{MAX_DEPTH, ParseError, parse};
