@@ -899,6 +899,23 @@ impl<'a> Parser<'a> {
         Ok(Command::Simple(cmd))
     }
 
+    /// `'…'` (the opening quote at the position): literal text.
+    fn read_single_quoted(&mut self, wb: &mut WordBuilder) -> Result<(), ParseError> {
+        self.pos += 1;
+        let start = self.pos;
+        while self.peek().is_some_and(|c| c != b'\'') {
+            self.pos += 1;
+        }
+        if self.peek().is_none() {
+            return Err(self.err("unterminated single quote"));
+        }
+        wb.text
+            .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+        self.pos += 1;
+        wb.quoted = true;
+        Ok(())
+    }
+
     /// An assignment's subscript, after `[` up to the matching `]` (consumed).
     fn read_subscript(&mut self) -> Result<Word, ParseError> {
         let mut wb = WordBuilder::default();
@@ -918,18 +935,7 @@ impl<'a> Parser<'a> {
                     wb.quoted = true;
                 }
                 Some(b'\'') => {
-                    self.pos += 1;
-                    let start = self.pos;
-                    while self.peek().is_some_and(|c| c != b'\'') {
-                        self.pos += 1;
-                    }
-                    if self.peek().is_none() {
-                        return Err(self.err("unterminated single quote"));
-                    }
-                    wb.text
-                        .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                    self.pos += 1;
-                    wb.quoted = true;
+                    self.read_single_quoted(&mut wb)?;
                 }
                 Some(b'\\') => {
                     if let Some(n) = self.peek_at(1) {
@@ -1029,18 +1035,7 @@ impl<'a> Parser<'a> {
                     self.pos += 2;
                 }
                 b'\'' => {
-                    self.pos += 1;
-                    let start = self.pos;
-                    while self.peek().is_some_and(|c| c != b'\'') {
-                        self.pos += 1;
-                    }
-                    if self.peek().is_none() {
-                        return Err(self.err("unterminated single quote"));
-                    }
-                    wb.text
-                        .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                    self.pos += 1;
-                    wb.quoted = true;
+                    self.read_single_quoted(&mut wb)?;
                     wb.started = true;
                 }
                 b'"' => {
