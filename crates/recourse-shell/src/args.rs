@@ -186,6 +186,33 @@ pub(crate) fn normalize_path(s: &str) -> String {
     }
 }
 
+/// `rel` seen from the directory `base` (both may be relative to the working directory), with
+/// `.` and `x/..` resolved lexically and leading `..` kept: `("..", "../x")` → `../../x`.
+pub(crate) fn join_path(base: &str, rel: &str) -> String {
+    if rel.starts_with(['/', '~']) {
+        return normalize_path(rel);
+    }
+    let joined = format!("{base}/{rel}");
+    if joined.starts_with(['/', '~']) {
+        return normalize_path(&joined);
+    }
+    let mut segs: Vec<&str> = Vec::new();
+    for seg in joined.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." if segs.last().is_some_and(|s| *s != "..") => {
+                segs.pop();
+            }
+            s => segs.push(s),
+        }
+    }
+    if segs.is_empty() {
+        ".".into()
+    } else {
+        segs.join("/")
+    }
+}
+
 /// Absolute, home-relative, climbing out (`..`) or decided at run time.
 pub(crate) fn outside_working_dir(path: &str) -> bool {
     path.starts_with(['/', '~', '$']) || path.split('/').any(|s| s == "..")
@@ -235,6 +262,11 @@ mod tests {
         ] {
             assert_eq!(normalize_path(a), b, "{a}");
         }
+        assert_eq!(join_path("..", "../x"), "../../x");
+        assert_eq!(join_path("/", "*"), "/*");
+        assert_eq!(join_path("~", "."), "~");
+        assert_eq!(join_path("src", ".."), ".");
+        assert_eq!(join_path("/etc", "/tmp"), "/tmp");
         assert_eq!(basename("/usr/bin/rm"), "rm");
         assert_eq!(basename("rm"), "rm");
     }

@@ -2,7 +2,9 @@
 #![deny(missing_docs)]
 
 mod args;
+mod arith;
 mod credentials;
+mod expand;
 mod glob;
 mod needles;
 mod patterns;
@@ -37,6 +39,16 @@ pub struct Assessment {
     pub facts: ShellFacts,
     /// Every simple command found, with its class.
     pub parts: Vec<Part>,
+    /// The files the command runs or sources as code, as written (relative to the working
+    /// directory the command runs in): `sh x.sh`, `bash < x`, `./x`, `python x.py`, `node
+    /// x.js`, `source x`, `. x`, `awk -f x`, `bash --rcfile x`, and for `make` its makefiles
+    /// (`make -f x`, or `GNUmakefile`, `makefile` and `Makefile`, the first of which make
+    /// reads). A `python -m module` runs no file. Binding an approval to the content of these
+    /// files keeps an approved `bash deploy.sh` from running a script changed afterwards.
+    /// Only literal words are listed: a script named by an expansion makes the command
+    /// escalate anyway.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scripts: Vec<String>,
 }
 
 impl Assessment {
@@ -65,6 +77,7 @@ impl Classifier {
                     findings,
                 },
                 parts: Vec::new(),
+                scripts: Vec::new(),
             };
         }
         let mut walker = walk::Walker::new(&self.patterns);
@@ -96,6 +109,7 @@ impl Classifier {
                 findings,
             },
             parts: walker.parts,
+            scripts: walker.scripts,
         }
     }
 }

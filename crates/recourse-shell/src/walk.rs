@@ -1,24 +1,34 @@
 //! The walk: every simple command anywhere in the tree (pipelines, lists, compounds, functions,
 //! substitutions, here-documents, `sh -c` strings, `eval`, wrapper arguments) is classified, and
 //! whole-command patterns are checked across pipelines.
+//!
+//! Words are expanded as far as the command shows their values ([`crate::expand`]): a variable
+//! assigned earlier, a `for` list, a fixed substitution. Each way a command line may come out is
+//! classified; what stays unknown is judged by what it could do to the command. Along the way
+//! the walker follows what flows between commands — credentials into network senders, root
+//! paths into destructive commands, decoded text into shells — to tell intent from accident.
 
 use recourse_policy::{Decision, Reason, ShellClass};
 use serde::Serialize;
 
-use crate::args::{self, OptSpec, basename, normalize_path, outside_working_dir};
+use crate::args::{self, OptSpec, basename, join_path, normalize_path, outside_working_dir};
 use crate::credentials::{
     has_credential_needle, is_credential_path, is_secret_name, pattern_may_name_credentials,
 };
+use crate::expand::{
+    Expanded, MAX_ALTERNATIVES, Shape, SubOutput, Value, Vars, fixed_output, fixed_stages, sub_key,
+    subscript, word_tail,
+};
 use crate::patterns::{PatternSet, PolicyList, View, script_programs};
-use crate::programs::dangers::{is_disk_device, is_sensitive_write};
+use crate::programs::dangers::{is_disk_device, is_protected_root, is_sensitive_write};
 use crate::programs::environment::is_dangerous_assignment;
-use crate::programs::interpreters::{self, AwkProgram, Source, code_signals};
+use crate::programs::interpreters::{self, AwkProgram, Source, code_signals, string_literals};
 use crate::programs::shells::{self, is_shell, names_a_shell};
 use crate::programs::wrappers::{self, Own};
-use crate::programs::{self, Call, Model, Program, Runs, SYSTEM_DIRS, find, kind};
+use crate::programs::{self, Call, Model, Program, Runs, SYSTEM_DIRS, find, git, kind};
 use crate::syntax::{
-    Command, MAX_DEPTH, Pipeline, RedirOp, Redirect, Script, SimpleCommand, SubKind, Word,
-    parse_nested,
+    Command, CompoundKind, ExpansionKind, MAX_DEPTH, Pipeline, RedirOp, Redirect, Script,
+    SimpleCommand, SubKind, Word, parse_nested,
 };
 
 /// Most simple commands classified in one command string; beyond it, escalate.
@@ -51,6 +61,16 @@ pub(crate) struct Flow {
     names_secrets: bool,
     /// Turns lines of its input into file operands or variables (`xargs`, `read`).
     takes_names: bool,
+    /// Reads credentials: its output (or what it sends) may carry them.
+    secrets: bool,
+    /// Sends data to another host.
+    sends: bool,
+    /// Its output names a system or home root (`echo /`, `find ~ -maxdepth 0`).
+    names_roots: bool,
+    /// Deletes or overwrites what it is given.
+    destroys: bool,
+    /// What its output looks like.
+    output: Shape,
 }
 
 impl std::ops::BitOrAssign for Flow {
@@ -61,6 +81,11 @@ impl std::ops::BitOrAssign for Flow {
         self.interpreter |= o.interpreter;
         self.names_secrets |= o.names_secrets;
         self.takes_names |= o.takes_names;
+        self.secrets |= o.secrets;
+        self.sends |= o.sends;
+        self.names_roots |= o.names_roots;
+        self.destroys |= o.destroys;
+        self.output = self.output.max(o.output);
     }
 }
 
@@ -69,6 +94,8 @@ struct Info<'a> {
     flow: Flow,
     runs_code: bool,
     views: Vec<View<'a>>,
+    /// Files the command writes (for the credential-staging check).
+    writes: Vec<String>,
 }
 
 impl<'a> Info<'a> {
@@ -78,18 +105,27 @@ impl<'a> Info<'a> {
             flow: Flow::default(),
             runs_code: false,
             views: Vec::new(),
+            writes: Vec::new(),
         }
     }
+
     fn raise(&mut self, c: ShellClass) {
         self.class = self.class.max(c);
     }
 
     /// Takes in what an inner command (a wrapper's, an applet's) found.
     fn absorb(&mut self, inner: Info<'a>) {
-        self.raise(inner.class);
-        self.flow |= inner.flow;
-        self.runs_code |= inner.runs_code;
         self.views.extend(inner.views);
+        self.merge(inner.class, inner.flow, inner.runs_code, inner.writes);
+    }
+
+    /// Takes in what another reading of the same command found (its views borrow words that
+    /// do not outlive it).
+    fn merge(&mut self, class: ShellClass, flow: Flow, runs_code: bool, writes: Vec<String>) {
+        self.raise(class);
+        self.flow |= flow;
+        self.runs_code |= runs_code;
+        self.writes.extend(writes);
     }
 }
 
@@ -98,20 +134,50 @@ enum Stdin<'a> {
     Inherit,
     Pipe,
     Text(&'a Word),
-    File,
+    File(&'a Word),
 }
+
+/// What a command that reads its standard input (`read`, a loop body) gets, when it gets it
+/// from a pipeline or a redirection around it.
+#[derive(Debug, Clone, Copy)]
+struct Input {
+    shape: Shape,
+    secret: bool,
+}
+
+/// Rules whose findings mean the command reads credentials.
+const SECRET_RULES: &[&str] = &[
+    "shell.builtin.credential_read",
+    "shell.builtin.secret_variable",
+    "shell.builtin.env_dump",
+    "shell.builtin.secret_read",
+];
 
 pub(crate) struct Walker<'c> {
     patterns: &'c PatternSet,
     pub(crate) parts: Vec<Part>,
     pub(crate) findings: Vec<Reason>,
     pub(crate) class: ShellClass,
+    /// Files the command runs or sources as code, as written.
+    pub(crate) scripts: Vec<String>,
     exhausted: bool,
     /// Files that a network fetch in this command wrote (normalized), in order of appearance.
     fetched: Vec<String>,
+    /// Files that a command reading credentials wrote (normalized).
+    tainted: Vec<String>,
     /// A `cd`/`pushd` earlier in the command may have left the working directory (home,
     /// absolute, `..`, `-` or decided at run time).
     left_working_dir: bool,
+    /// Variables, the working directory and substitution outputs seen so far.
+    vars: Vars,
+    /// How many findings said "reads credentials" so far (repeats included).
+    secret_hits: usize,
+    /// What a command without input of its own reads.
+    input: Option<Input>,
+    /// Functions defined so far, to walk again with the arguments of each call.
+    functions: Vec<(String, Command)>,
+    /// Functions being walked for a call (no recursion).
+    calling: Vec<String>,
 }
 
 /// A path compared loosely: `./x.sh` and `x.sh` are the same file.
@@ -148,17 +214,59 @@ fn display(words: &[Word]) -> String {
 
 /// Whether a word substitutes a script that fetches or decodes (its output may be code).
 fn word_fetches(w: &Word) -> bool {
-    w.subs.iter().any(|s| {
-        let mut progs = Vec::new();
-        script_programs(&s.script, &mut progs);
-        progs.iter().any(|p| {
-            programs::lookup(p).is(kind::FETCHER)
-                || matches!(
-                    p.as_str(),
-                    "base64" | "base32" | "xxd" | "uudecode" | "gunzip" | "zcat"
-                )
-        })
-    })
+    w.subs.iter().any(|s| script_decodes(&s.script))
+}
+
+/// Whether a script fetches from the network or decodes (`curl`, `base64 -d`, `rev`, `printf
+/// '\x..'`).
+fn script_decodes(s: &Script) -> bool {
+    let mut progs = Vec::new();
+    script_programs(s, &mut progs);
+    progs.iter().any(|p| {
+        let e = programs::lookup(p);
+        e.is(kind::FETCHER) || e.decodes.is_some()
+    }) || fixed_output(s, None).is_some_and(|(_, decoded)| decoded)
+}
+
+/// The text a word may hold after expansion, one string per way it may come out.
+fn word_texts(vars: &Vars, w: &Word) -> Vec<Value> {
+    if w.expansions.is_empty() {
+        vec![Value::known(w.text.clone())]
+    } else {
+        vars.values(w, 0)
+    }
+}
+
+/// A word standing for one field of an expanded word.
+fn field_word(original: &Word, text: &str, ex: &Expanded, globbed: bool) -> Word {
+    let mut w = original.clone();
+    w.text = text.to_owned();
+    w.expansions.clear();
+    w.dynamic = ex.unknown.any;
+    w.glob |= globbed;
+    w
+}
+
+/// A variable name.
+fn is_name(s: &str) -> bool {
+    crate::expand::is_name(s)
+}
+
+/// A `for` list word's value; a glob pattern stands for the names it matches.
+fn pattern_value(text: String, glob: bool) -> Value {
+    let mut v = Value::known(text);
+    v.pattern = glob;
+    v
+}
+
+/// `-rf`, `--recursive`, `--no-preserve-root`: flags of a recursive or forced deletion.
+fn looks_recursive(t: &str) -> bool {
+    (t.starts_with('-')
+        && !t.starts_with("--")
+        && t.len() > 1
+        && t[1..].chars().all(|c| "rRfvid".contains(c))
+        && t.contains(['r', 'R']))
+        || matches!(t, "--recursive" | "--no-preserve-root" | "--force")
 }
 
 impl<'c> Walker<'c> {
@@ -168,9 +276,16 @@ impl<'c> Walker<'c> {
             parts: Vec::new(),
             findings: Vec::new(),
             class: ShellClass::ReadOnly,
+            scripts: Vec::new(),
             exhausted: false,
             fetched: Vec::new(),
+            tainted: Vec::new(),
             left_working_dir: false,
+            vars: Vars::default(),
+            secret_hits: 0,
+            input: None,
+            functions: Vec::new(),
+            calling: Vec::new(),
         }
     }
 
@@ -186,6 +301,13 @@ impl<'c> Walker<'c> {
         }
     }
 
+    /// Records a file the command runs or sources as code.
+    fn runs_script(&mut self, w: &Word) {
+        if w.is_static() && !w.text.is_empty() && !self.scripts.contains(&w.text) {
+            self.scripts.push(w.text.clone());
+        }
+    }
+
     pub(crate) fn finding(
         &mut self,
         decision: Decision,
@@ -193,6 +315,9 @@ impl<'c> Walker<'c> {
         message: String,
     ) {
         let rule = rule.into();
+        if SECRET_RULES.contains(&rule.as_ref()) {
+            self.secret_hits += 1;
+        }
         if !self
             .findings
             .iter()
@@ -243,7 +368,9 @@ impl<'c> Walker<'c> {
         match parse_nested(text, depth) {
             Ok(script) => {
                 let before = self.parts.len();
+                let cwd = self.vars.cwd.clone();
                 let flow = self.script(&script, depth);
+                self.vars.cwd = cwd;
                 if self.parts.len() == before && what != "trap" {
                     // Same rule as an empty top-level command: nothing to run is not an
                     // answer the gateway can vouch for.
@@ -284,18 +411,32 @@ impl<'c> Walker<'c> {
 
     fn pipeline(&mut self, p: &Pipeline, depth: usize) -> Flow {
         let mut infos: Vec<Info<'_>> = Vec::with_capacity(p.commands.len());
+        let several = p.commands.len() > 1;
+        let (input, cwd) = (self.input, self.vars.cwd.clone());
         for (i, c) in p.commands.iter().enumerate() {
             if !self.budget_ok() {
                 break;
             }
+            if i > 0 {
+                self.input = infos.last().map(|u| Input {
+                    shape: u.flow.output,
+                    secret: infos.iter().any(|u| u.flow.secrets),
+                });
+            }
             let stdin = if i == 0 { Stdin::Inherit } else { Stdin::Pipe };
             infos.push(self.command(c, depth, stdin));
+            // Each stage of a pipeline runs in a subshell: a `cd` there stays there.
+            if several {
+                self.vars.cwd.clone_from(&cwd);
+            }
         }
+        self.input = input;
         self.piped_text(p, &infos, depth);
         let mut flow = Flow::default();
         for (j, info) in infos.iter().enumerate() {
             flow |= info.flow;
-            let upstream_fetch = infos[..j].iter().any(|i| i.flow.fetch);
+            let upstream = &infos[..j];
+            let upstream_fetch = upstream.iter().any(|i| i.flow.fetch);
             if info.flow.stdin_script && upstream_fetch {
                 self.builtin(Decision::Block, "shell.builtin.fetch_into_interpreter",
                     "data fetched from the network or decoded is piped into an interpreter that runs it".into(),
@@ -307,6 +448,23 @@ impl<'c> Walker<'c> {
                     "data fetched from the network or decoded is piped into an interpreter".into(),
                 );
             }
+            if info.flow.sends && upstream.iter().any(|u| u.flow.secrets) {
+                self.exfiltration("credentials read earlier in the pipeline are piped into");
+            }
+            if info.flow.takes_names
+                && info.flow.destroys
+                && upstream.iter().any(|u| u.flow.names_roots)
+            {
+                self.builtin(
+                    Decision::Block,
+                    "shell.builtin.recursive_delete_root",
+                    "a system or home root is piped into a command that deletes what it is given"
+                        .into(),
+                );
+            }
+        }
+        if let Some(last) = infos.last() {
+            flow.output = last.flow.output;
         }
         if infos
             .iter()
@@ -353,48 +511,40 @@ impl<'c> Walker<'c> {
         flow
     }
 
-    /// `echo '…' | sh`, `printf '…' | python3`: when everything before an interpreter that reads
-    /// stdin is static text, that text is the program: a shell's is parsed and walked like any
-    /// script, another interpreter's is scanned like inline code.
+    fn exfiltration(&mut self, how: &str) {
+        self.builtin(
+            Decision::Block,
+            "shell.builtin.exfiltration",
+            format!("{how} a command that sends data to another host"),
+        );
+    }
+
+    /// `echo '…' | sh`, `printf '\x72…' | sh`, `echo … | rev | sh`: when everything before an
+    /// interpreter that reads stdin is fixed text, that text is the program: a shell's is
+    /// parsed and walked like any script, another interpreter's is scanned like inline code.
+    /// Text that escapes or transforms hide is decode-then-run, whatever it says.
     fn piped_text(&mut self, p: &Pipeline, infos: &[Info<'_>], depth: usize) {
         for (j, info) in infos.iter().enumerate() {
             if !info.flow.stdin_script || j == 0 {
                 continue;
             }
-            let mut text = String::new();
-            let all_static = p.commands[..j].iter().all(|c| {
-                let Command::Simple(sc) = c else { return false };
-                let Some((name, args)) = sc.words.split_first() else {
-                    return false;
-                };
-                let prog = basename(&name.text);
-                if !matches!(prog, "echo" | "printf")
-                    || args.iter().any(|w| !w.is_static() || w.quoted && w.dynamic)
-                {
-                    return false;
-                }
-                let escapes = prog == "printf" || args.iter().any(|w| w.text == "-e");
-                let words: Vec<&str> = args
-                    .iter()
-                    .map(|w| w.text.as_str())
-                    .skip_while(|t| {
-                        prog == "echo" && matches!(*t, "-n" | "-e" | "-E" | "-ne" | "-en")
-                    })
-                    .collect();
-                let mut piece = words.join(" ");
-                if escapes {
-                    piece = piece.replace("\\n", "\n").replace("\\t", "\t");
-                }
-                text.push_str(&piece);
-                text.push('\n');
-                true
-            });
-            if !all_static || text.trim().is_empty() {
+            let Some((text, decoded)) = fixed_stages(&p.commands[..j], self.vars.cwd.as_deref())
+            else {
+                continue;
+            };
+            if text.trim().is_empty() {
                 continue;
             }
             let Some(prog) = info.views.first().map(|v| v.prog) else {
                 continue;
             };
+            if decoded {
+                self.builtin(
+                    Decision::Block,
+                    "shell.builtin.decode_then_run",
+                    format!("text hidden by escapes or a transformation is piped into `{prog}`"),
+                );
+            }
             if is_shell(prog) {
                 let (_, class) =
                     self.nested_text(&text, depth + 1, &format!("`{prog}` (piped text)"));
@@ -417,10 +567,24 @@ impl<'c> Walker<'c> {
             Command::Simple(sc) => self.simple(sc, depth, stdin),
             Command::Compound(cc) => {
                 let mut info = Info::new(ShellClass::ReadOnly);
+                let hits = self.secret_hits;
+                let cwd = (cc.kind == CompoundKind::Subshell).then(|| self.vars.cwd.clone());
+                let mut writes = false;
+                let mut input = None;
+                for r in &cc.redirects {
+                    self.redirect(r, &mut writes, depth);
+                    if matches!(r.op, RedirOp::In | RedirOp::ReadWrite) && r.fd.unwrap_or(0) == 0 {
+                        input = Some(Input {
+                            shape: Shape::Content,
+                            secret: self.secret_hits > hits,
+                        });
+                    }
+                }
                 let mut words_flow = Flow::default();
                 for w in &cc.words {
-                    for s in &w.subs {
-                        words_flow |= self.script(&s.script, depth + 1);
+                    words_flow |= self.word_subs(w, depth);
+                    if self.word_checks(w, depth) {
+                        info.raise(ShellClass::Unknown);
                     }
                     self.scan_word(w, "a loop or case word");
                 }
@@ -432,16 +596,31 @@ impl<'c> Walker<'c> {
                             .into(),
                     );
                 }
+                if self.compound_words(cc, depth) {
+                    info.raise(ShellClass::Unknown);
+                }
                 info.flow |= words_flow;
+                let outer = self.input;
+                if input.is_some() {
+                    self.input = input;
+                }
                 for s in &cc.scripts {
                     info.flow |= self.script(s, depth + 1);
                 }
-                let mut writes = false;
-                for r in &cc.redirects {
-                    self.redirect(r, &mut writes, depth);
+                self.input = outer;
+                if let Some(cwd) = cwd {
+                    self.vars.cwd = cwd;
                 }
+                info.flow.output = Shape::Content;
+                info.flow.secrets |= self.secret_hits > hits;
                 if writes {
                     self.raise(ShellClass::Mutating);
+                    if info.flow.secrets {
+                        self.taint(&cc.redirects, &[]);
+                    }
+                }
+                if info.flow.secrets && info.flow.sends {
+                    self.exfiltration("credentials read inside a compound command flow to");
                 }
                 info
             }
@@ -451,22 +630,102 @@ impl<'c> Walker<'c> {
                         format!("function `{name}` calls itself in a pipeline or in the background (fork bomb)"),
                     );
                 }
+                if self.functions.len() < 64 {
+                    self.functions.push((name.clone(), (**body).clone()));
+                }
+                self.vars.in_function += 1;
                 self.command(body, depth + 1, Stdin::Inherit);
+                self.vars.in_function -= 1;
                 Info::new(ShellClass::ReadOnly)
+            }
+        }
+    }
+
+    /// What the words of `for`, `(( ))` and `[[ ]]` make bash do: a `for` binds its variable to
+    /// each word; arithmetic evaluates the values of the names it mentions. Whether it may run
+    /// code the command does not show.
+    fn compound_words(&mut self, cc: &crate::syntax::Compound, depth: usize) -> bool {
+        match cc.kind {
+            CompoundKind::For => match cc.words.split_first() {
+                Some((name, list)) if is_name(&name.text) && name.is_static() => {
+                    for w in list {
+                        self.bind_loop_word(&name.text, w);
+                    }
+                    if list.is_empty() {
+                        self.vars
+                            .bind_value(&name.text, Value::unknown("$@", Shape::Content));
+                    }
+                    false
+                }
+                Some((expr, _)) => self.arith_word(expr, depth, "a `for (( ))` loop"),
+                None => false,
+            },
+            CompoundKind::Arithmetic => cc
+                .words
+                .first()
+                .is_some_and(|w| self.arith_word(w, depth, "`(( ))`")),
+            CompoundKind::Conditional => {
+                let mut risky = false;
+                for (k, w) in cc.words.iter().enumerate() {
+                    let t = w.text.as_str();
+                    if matches!(t, "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge") {
+                        for o in [k.checked_sub(1), Some(k + 1)].into_iter().flatten() {
+                            if let Some(o) = cc.words.get(o) {
+                                risky |= self.arith_word(o, depth, "a `[[ ]]` comparison");
+                            }
+                        }
+                    }
+                    if t == "-v"
+                        && let Some(v) = cc.words.get(k + 1)
+                        && let Some(i) = v.text.find('[')
+                    {
+                        risky |= self.arith_text(
+                            v.text.get(i..).unwrap_or_default(),
+                            depth,
+                            "`[[ -v ]]`",
+                        );
+                    }
+                }
+                risky
+            }
+            _ => false,
+        }
+    }
+
+    /// A `for` list word: each value it may take, a glob pattern standing for what it matches.
+    fn bind_loop_word(&mut self, name: &str, w: &Word) {
+        if w.brace
+            && w.expansions.is_empty()
+            && let Some(alts) = crate::glob::expand_braces(&w.text, MAX_ALTERNATIVES)
+        {
+            for a in alts {
+                self.vars.bind_value(name, pattern_value(a, w.glob));
+            }
+            return;
+        }
+        if w.expansions.is_empty() {
+            self.vars
+                .bind_value(name, pattern_value(w.text.clone(), w.glob));
+        } else {
+            for v in self.vars.values(w, 0) {
+                self.vars.bind_value(name, v);
             }
         }
     }
 
     fn redirect(&mut self, r: &Redirect, writes: &mut bool, depth: usize) {
         for w in std::iter::once(&r.target).chain(r.heredoc.as_ref().map(|h| &h.body)) {
-            for s in &w.subs {
-                self.script(&s.script, depth + 1);
-            }
+            self.word_subs(w, depth);
         }
         if matches!(r.op, RedirOp::HereDoc | RedirOp::HereString) {
             return;
         }
-        let t = r.target.text.as_str();
+        for v in word_texts(&self.vars, &r.target) {
+            self.redirect_target(r, &v.text, writes);
+        }
+    }
+
+    fn redirect_target(&mut self, r: &Redirect, t: &str, writes: &mut bool) {
         if t.contains("/dev/tcp/") || t.contains("/dev/udp/") || t == "/dev/tcp" || t == "/dev/udp"
         {
             self.builtin(
@@ -513,46 +772,55 @@ impl<'c> Walker<'c> {
         }
     }
 
-    fn simple<'a>(&mut self, sc: &'a SimpleCommand, depth: usize, stdin: Stdin<'a>) -> Info<'a> {
-        let mut subs_flow = Flow::default();
-        let mut command_output_in_args = false;
-        for w in sc
-            .words
-            .iter()
-            .chain(sc.assignments.iter().flat_map(|a| &a.value))
-        {
-            for s in &w.subs {
-                subs_flow |= self.script(&s.script, depth + 1);
-                command_output_in_args |= s.kind == SubKind::Command;
+    /// Files that a command reading credentials writes: sending one later sends the
+    /// credentials.
+    fn taint(&mut self, redirects: &[Redirect], writes: &[String]) {
+        for r in redirects.iter().filter(|r| r.op.writes()) {
+            self.tainted.push(file_key(&r.target.text));
+        }
+        self.tainted.extend(writes.iter().map(|w| file_key(w)));
+    }
+
+    /// Walks the substitutions in a word and records their output for expansion.
+    fn word_subs(&mut self, w: &Word, depth: usize) -> Flow {
+        let mut flow = Flow::default();
+        for s in &w.subs {
+            let (cwd, hits) = (self.vars.cwd.clone(), self.secret_hits);
+            let mut f = self.script(&s.script, depth + 1);
+            // A substitution runs in a subshell: a `cd` there stays there.
+            self.vars.cwd = cwd;
+            f.secrets |= self.secret_hits > hits;
+            if s.kind == SubKind::Command {
+                let fixed = fixed_output(&s.script, self.vars.cwd.as_deref());
+                self.vars.subs.insert(
+                    sub_key(&s.script),
+                    SubOutput {
+                        decoded: f.fetch || fixed.as_ref().is_some_and(|(_, d)| *d),
+                        text: fixed.map(|(t, _)| t),
+                        shape: f.output,
+                        secret: f.secrets,
+                    },
+                );
             }
+            flow |= f;
+        }
+        flow
+    }
+
+    fn simple<'a>(&mut self, sc: &'a SimpleCommand, depth: usize, stdin: Stdin<'a>) -> Info<'a> {
+        let hits = self.secret_hits;
+        let mut subs_flow = Flow::default();
+        let mut risky = false;
+        for w in sc.words.iter().chain(
+            sc.assignments
+                .iter()
+                .flat_map(|a| a.value.iter().chain(&a.index)),
+        ) {
+            subs_flow |= self.word_subs(w, depth);
+            risky |= self.word_checks(w, depth);
         }
         for a in &sc.assignments {
-            if a.value
-                .first()
-                .is_some_and(|v| v.text.trim_start().starts_with("() {"))
-            {
-                self.builtin(
-                    Decision::Block,
-                    "shell.builtin.function_import",
-                    format!(
-                        "`{}` holds an exported shell function (Shellshock-style injection)",
-                        a.name
-                    ),
-                );
-            }
-            if is_dangerous_assignment(&a.name) {
-                self.builtin(
-                    Decision::Escalate,
-                    "shell.builtin.dangerous_variable",
-                    format!(
-                        "`{}=…` changes which programs run or what they load",
-                        a.name
-                    ),
-                );
-            }
-            for v in &a.value {
-                self.scan_word(v, "an assignment");
-            }
+            risky |= self.assignment(a, depth);
         }
         let mut writes = false;
         for r in &sc.redirects {
@@ -566,7 +834,7 @@ impl<'c> Walker<'c> {
                 RedirOp::HereDoc => r.heredoc.as_ref().map(|h| Stdin::Text(&h.body)),
                 RedirOp::HereString => Some(Stdin::Text(&r.target)),
                 RedirOp::In | RedirOp::ReadWrite | RedirOp::DupIn if r.fd.unwrap_or(0) == 0 => {
-                    Some(Stdin::File)
+                    Some(Stdin::File(&r.target))
                 }
                 _ => None,
             })
@@ -576,6 +844,16 @@ impl<'c> Walker<'c> {
         } else {
             self.argv(&sc.words, &sc.redirects, depth, stdin)
         };
+        if risky && !sc.words.is_empty() {
+            info.raise(ShellClass::Unknown);
+        } else if risky {
+            self.raise(ShellClass::Unknown);
+        }
+        let secret = self.secret_hits > hits || subs_flow.secrets || info.flow.secrets;
+        info.flow.secrets = secret;
+        if secret && info.flow.sends {
+            self.exfiltration("credentials are given to");
+        }
         if writes {
             info.raise(ShellClass::Mutating);
             if info.flow.fetch {
@@ -584,8 +862,9 @@ impl<'c> Walker<'c> {
                 }
             }
         }
-        if command_output_in_args && !sc.words.is_empty() {
-            info.raise(ShellClass::Unknown);
+        if secret {
+            let w = std::mem::take(&mut info.writes);
+            self.taint(&sc.redirects, &w);
         }
         if subs_flow.fetch && info.flow.interpreter {
             self.builtin(
@@ -617,6 +896,216 @@ impl<'c> Walker<'c> {
         info
     }
 
+    /// `NAME=value`: binds the value, and checks what assigning it does. Whether it makes the
+    /// command run code it does not show.
+    fn assignment(&mut self, a: &crate::syntax::Assignment, depth: usize) -> bool {
+        let mut risky = false;
+        match a.value.as_slice() {
+            [v] => self.vars.bind_word(&a.name, v),
+            values => {
+                for v in values {
+                    self.vars.bind_word(&a.name, v);
+                }
+            }
+        }
+        if a.value
+            .first()
+            .is_some_and(|v| v.text.trim_start().starts_with("() {"))
+        {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.function_import",
+                format!(
+                    "`{}` holds an exported shell function (Shellshock-style injection)",
+                    a.name
+                ),
+            );
+        }
+        risky |= self.variable_effects(&a.name, a.value.first(), depth, "");
+        if let Some(i) = &a.index
+            && !self.vars.assoc.contains(&a.name)
+        {
+            risky |= self.arith_word(i, depth, "an array subscript");
+        }
+        for v in &a.value {
+            self.scan_word(v, "an assignment");
+        }
+        risky
+    }
+
+    /// What setting a variable does beyond holding a value: variables that change which
+    /// programs run, history written to a startup file, integer variables evaluated as
+    /// arithmetic.
+    fn variable_effects(
+        &mut self,
+        name: &str,
+        value: Option<&Word>,
+        depth: usize,
+        how: &str,
+    ) -> bool {
+        let mut risky = false;
+        if is_dangerous_assignment(name) {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.dangerous_variable",
+                format!("`{how}{name}=…` changes which programs run or what they load"),
+            );
+            risky = true;
+        }
+        if let Some(v) = value {
+            if name == "HISTFILE"
+                && word_texts(&self.vars, v)
+                    .iter()
+                    .any(|t| is_sensitive_write(&t.text))
+            {
+                self.builtin(
+                    Decision::Block,
+                    "shell.builtin.sensitive_write",
+                    format!(
+                        "`HISTFILE={}` makes the history go into a startup file",
+                        v.text
+                    ),
+                );
+            }
+            if self.vars.integers.iter().any(|n| n == name) {
+                risky |= self.arith_word(v, depth, "an integer variable's value");
+            }
+        }
+        risky
+    }
+
+    /// Arithmetic inside a word (`$(( ))`, subscripts, substring offsets) and prompt expansion
+    /// (`${v@P}`). Whether they may run code the command does not show.
+    fn word_checks(&mut self, w: &Word, depth: usize) -> bool {
+        let mut risky = false;
+        for e in &w.expansions {
+            let src = w.text.get(e.start..e.end).unwrap_or_default();
+            match &e.kind {
+                ExpansionKind::Arith => {
+                    let expr = src
+                        .strip_prefix("$((")
+                        .and_then(|s| s.strip_suffix("))"))
+                        .or_else(|| src.strip_prefix("$[").and_then(|s| s.strip_suffix(']')))
+                        .unwrap_or_default();
+                    // Substitutions written in it are real ones, walked with the word.
+                    risky |= self.arith_names(expr, depth, "`$(( ))`");
+                }
+                ExpansionKind::Param { name, op, .. } => {
+                    if let Some(index) = subscript(op)
+                        && !self.vars.assoc.contains(name)
+                    {
+                        risky |= self.arith_text(index, depth, "an array subscript");
+                    }
+                    if let Some(rest) = op.strip_prefix(':')
+                        && !rest.starts_with(['-', '=', '?', '+'])
+                    {
+                        risky |= self.arith_text(rest, depth, "a substring offset");
+                    }
+                    if op == "@P" {
+                        risky |= self.prompt_expansion(name, depth);
+                    }
+                }
+                _ => {}
+            }
+        }
+        risky
+    }
+
+    /// `${v@P}` expands `v` as a prompt string, running the command substitutions in it.
+    fn prompt_expansion(&mut self, name: &str, depth: usize) -> bool {
+        for v in self.vars.lookup(name, 0) {
+            if v.known {
+                for cmd in crate::arith::substitutions(&v.text) {
+                    let (_, class) = self.nested_text(cmd, depth + 1, "a prompt expansion");
+                    self.raise(class);
+                }
+            }
+        }
+        self.builtin(
+            Decision::Escalate,
+            "shell.builtin.prompt_expansion",
+            format!("`${{{name}@P}}` runs the command substitutions held in `{name}`"),
+        );
+        true
+    }
+
+    /// A word in an arithmetic context: its literal text and the values of its expansions
+    /// are evaluated.
+    fn arith_word(&mut self, w: &Word, depth: usize, what: &str) -> bool {
+        let mut literal = String::new();
+        let mut at = 0;
+        let mut risky = false;
+        for e in &w.expansions {
+            literal.push_str(w.text.get(at..e.start).unwrap_or_default());
+            literal.push(' ');
+            if let ExpansionKind::Param { .. } = e.kind {
+                for v in self.vars.expansion_values(w, e) {
+                    risky |= self.arith_value(&v, depth, what);
+                }
+            }
+            at = e.end;
+        }
+        literal.push_str(w.text.get(at..).unwrap_or_default());
+        risky | self.arith_text(&literal, depth, what)
+    }
+
+    /// Arithmetic text written literally: substitutions in it run when bash evaluates it (a
+    /// quoted `a['$(cmd)']`), and so do those in the values of the names it mentions.
+    fn arith_text(&mut self, text: &str, depth: usize, what: &str) -> bool {
+        let mut risky = false;
+        for cmd in crate::arith::substitutions(text) {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.arithmetic_code",
+                format!("{what} evaluates `{text}`, which runs `{cmd}`"),
+            );
+            let (_, class) = self.nested_text(cmd, depth + 1, what);
+            self.raise(class);
+            risky = true;
+        }
+        risky | self.arith_names(text, depth, what)
+    }
+
+    /// The names an arithmetic expression mentions: their values are evaluated in turn.
+    fn arith_names(&mut self, expr: &str, depth: usize, what: &str) -> bool {
+        let mut risky = false;
+        for name in crate::arith::referenced(expr) {
+            for v in self.vars.lookup(name, 0) {
+                risky |= self.arith_value(&v, depth, what);
+            }
+        }
+        risky
+    }
+
+    /// One value evaluated as arithmetic.
+    fn arith_value(&mut self, v: &Value, depth: usize, what: &str) -> bool {
+        if v.known {
+            let cmds = crate::arith::substitutions(&v.text);
+            for cmd in &cmds {
+                self.builtin(
+                    Decision::Escalate,
+                    "shell.builtin.arithmetic_code",
+                    format!("{what} evaluates a value holding `$({cmd})`, which runs it"),
+                );
+                let (_, class) = self.nested_text(cmd, depth + 1, what);
+                self.raise(class);
+            }
+            !cmds.is_empty()
+        } else if v.unknown.shape == Shape::Content {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.arithmetic_code",
+                format!(
+                    "{what} evaluates `{}`, whose value is not known and may hold a subscript that runs a command (`a[$(…)]`)",
+                    v.text
+                ),
+            );
+            true
+        } else {
+            false
+        }
+    }
+
     /// Findings about one argument's text, whatever program gets it.
     fn scan_word(&mut self, w: &Word, whose: &str) {
         if let Some(p) = w.params.iter().find(|p| is_secret_name(p)) {
@@ -627,7 +1116,11 @@ impl<'c> Walker<'c> {
             );
         }
         let text = w.text.as_str();
-        let value = text.split_once('=').map_or(text, |(_, v)| v);
+        // `-d @file`, `-F f=@file`, `--data=@file`, `<file`: the file is read.
+        let value = text
+            .split_once('=')
+            .map_or(text, |(_, v)| v)
+            .trim_start_matches(['@', '<']);
         // `HEAD:.env` (git), `host:~/.ssh/id_rsa`, `a:b` search paths: each piece may be a path.
         // Every piece is a substring of `text`: one needle scan rules them all out.
         let pieces = || text.split(':').skip(1).filter(|_| !text.contains("://"));
@@ -660,29 +1153,323 @@ impl<'c> Walker<'c> {
         depth: usize,
         stdin: Stdin<'a>,
     ) -> Info<'a> {
+        let Some(name) = words.first() else {
+            return Info::new(ShellClass::ReadOnly);
+        };
+        if depth > MAX_DEPTH {
+            self.too_deep();
+            let mut info = Info::new(ShellClass::ReadOnly);
+            info.raise(ShellClass::Unknown);
+            return info;
+        }
+        let static_name = name.is_static() && !name.text.is_empty();
+        let joins_cwd = static_name
+            && self.vars.cwd.is_some()
+            && (programs::lookup(basename(&name.text)).is(kind::DESTRUCTIVE)
+                || basename(&name.text) == "find");
+        if static_name && !joins_cwd && words.iter().all(|w| w.expansions.is_empty()) {
+            return self.command_line(words, redirects, depth, stdin);
+        }
+        self.resolved(words, redirects, depth, stdin)
+    }
+
+    /// A command line with expansions, a computed program name or a known working directory:
+    /// each way it may come out is classified, and what stays unknown is judged by what it
+    /// could do.
+    fn resolved<'a>(
+        &mut self,
+        words: &'a [Word],
+        redirects: &'a [Redirect],
+        depth: usize,
+        stdin: Stdin<'a>,
+    ) -> Info<'a> {
         let mut info = Info::new(ShellClass::ReadOnly);
         let Some((name, args)) = words.split_first() else {
             return info;
         };
-        if depth > MAX_DEPTH {
-            self.too_deep();
-            info.raise(ShellClass::Unknown);
-            return info;
+        let expanded: Vec<Option<Expanded>> = words
+            .iter()
+            .map(|w| (!w.expansions.is_empty()).then(|| self.vars.expand(w)))
+            .collect();
+        let computed = !name.is_static() || name.text.is_empty();
+        // The first words each way the program name may come out.
+        let heads: Vec<Vec<Word>> = match &expanded[0] {
+            Some(ex) if ex.unknown.any => Vec::new(),
+            Some(ex) => ex
+                .outcomes
+                .iter()
+                .map(|o| o.fields.iter().map(|f| Word::literal(f.as_str())).collect())
+                .collect(),
+            None if name.brace => crate::glob::expand_braces(&name.text, MAX_ALTERNATIVES)
+                .map(|alts| vec![alts.into_iter().map(Word::literal).collect()])
+                .unwrap_or_default(),
+            None if name.glob => programs::matching(&name.text)
+                .into_iter()
+                .map(|p| vec![Word::literal(p)])
+                .collect(),
+            None => vec![vec![name.clone()]],
+        };
+        if computed && heads.is_empty() {
+            return self.unknown_program(words, stdin);
         }
-        if !name.is_static() || name.text.is_empty() {
+        let mut argvs: Vec<Vec<Word>> = heads;
+        for (w, ex) in args.iter().zip(&expanded[1..]) {
+            let ways: Vec<Vec<Word>> = match ex {
+                None => vec![vec![w.clone()]],
+                Some(ex) => ex
+                    .outcomes
+                    .iter()
+                    .map(|o| {
+                        o.fields
+                            .iter()
+                            .map(|f| field_word(w, f, ex, o.globbed))
+                            .collect()
+                    })
+                    .collect(),
+            };
+            let mut next = Vec::new();
+            'product: for a in &argvs {
+                for way in &ways {
+                    if next.len() >= MAX_ALTERNATIVES {
+                        break 'product;
+                    }
+                    let mut b = a.clone();
+                    b.extend(way.iter().cloned());
+                    next.push(b);
+                }
+            }
+            argvs = next;
+        }
+        for argv in &mut argvs {
+            self.join_cwd(argv);
+        }
+        for argv in &argvs {
+            let Some(first) = argv.first() else {
+                continue;
+            };
+            let prog = basename(&first.text).to_owned();
+            let inner = self.command_line(argv, redirects, depth, stdin);
+            info.merge(inner.class, inner.flow, inner.runs_code, inner.writes);
+            if computed && programs::lookup(&prog).is(kind::DESTRUCTIVE) {
+                self.builtin(
+                    Decision::Block,
+                    "shell.builtin.computed_program",
+                    format!(
+                        "the program name `{}` is computed and can be `{prog}`, which deletes or overwrites: hiding it is intent, not accident",
+                        name.text
+                    ),
+                );
+            }
+        }
+        if computed {
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.dynamic_program",
                 format!("the program name `{}` is decided at run time", name.text),
             );
             info.raise(ShellClass::Unknown);
-            // It may well be a shell reading whatever is piped into it.
-            info.flow.stdin_script = matches!(stdin, Stdin::Pipe);
             info.runs_code = true;
-            return info;
+            if expanded[0].as_ref().is_some_and(|e| e.unknown.decoded) {
+                self.builtin(
+                    Decision::Block,
+                    "shell.builtin.decode_then_run",
+                    format!(
+                        "the program name `{}` comes from decoding or de-obfuscating text",
+                        name.text
+                    ),
+                );
+            }
+        } else {
+            info.views.push(View {
+                prog: basename(&name.text),
+                args,
+                redirects,
+            });
+            let entry = programs::lookup(basename(&name.text));
+            if info.class == ShellClass::ReadOnly && self.open_args(entry, words, &expanded) {
+                info.raise(ShellClass::Unknown);
+            }
+            if entry.is(kind::DESTRUCTIVE) {
+                self.collapsed(entry, words);
+            }
+            let sends = entry.is(kind::FETCHER) || entry.is(kind::NETWORK) || entry.is(kind::SENDS);
+            if sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
+                self.exfiltration("a value derived from credentials is given to");
+            }
         }
+        info
+    }
+
+    /// Relative operands of a destructive command (and `find`'s start points) seen from the
+    /// directory a `cd` went to.
+    fn join_cwd(&self, argv: &mut [Word]) {
+        let Some(cwd) = self.vars.cwd.as_deref() else {
+            return;
+        };
+        let Some((name, args)) = argv.split_first_mut() else {
+            return;
+        };
+        let prog = basename(&name.text);
+        if !programs::lookup(prog).is(kind::DESTRUCTIVE) && prog != "find" {
+            return;
+        }
+        for w in args {
+            if !w.text.starts_with(['-', '/', '~', '$']) && !w.text.is_empty() {
+                w.text = join_path(cwd, &w.text);
+            }
+        }
+    }
+
+    /// A destructive command whose unknown parts may be empty (an unset variable): its dangers
+    /// with those parts gone (`rm -rf "$DIR/"` is `rm -rf /` when `DIR` is unset).
+    fn collapsed(&mut self, entry: &Program, words: &[Word]) {
+        if !words.iter().any(|w| {
+            w.params
+                .iter()
+                .any(|p| self.vars.lookup(p, 0).iter().any(|v| !v.known))
+        }) {
+            return;
+        }
+        let emptied: Vec<Word> = words
+            .iter()
+            .map(|w| {
+                let mut t = w.clone();
+                let mut text = String::new();
+                let mut at = 0;
+                for e in &w.expansions {
+                    text.push_str(w.text.get(at..e.start).unwrap_or_default());
+                    let vals = self.vars.expansion_values(w, e);
+                    if let [v] = vals.as_slice()
+                        && v.known
+                    {
+                        text.push_str(&v.text);
+                    }
+                    at = e.end;
+                }
+                text.push_str(w.text.get(at..).unwrap_or_default());
+                t.text = text;
+                t.expansions.clear();
+                t
+            })
+            .collect();
+        let Some((name, args)) = emptied.split_first() else {
+            return;
+        };
+        let prog = basename(&name.text);
+        let call = Call::new(prog, args, &entry.options);
+        let mut dangers = Vec::new();
+        if let Some(f) = entry.dangers {
+            f(&call, &mut dangers);
+        }
+        for d in dangers
+            .into_iter()
+            .filter(|d| d.decision == Decision::Block)
+        {
+            self.finding(
+                d.decision,
+                d.rule,
+                format!(
+                    "`{}` when its variables are unset or empty: {}",
+                    display(words),
+                    d.message
+                ),
+            );
+        }
+    }
+
+    /// A program name whose value cannot be known.
+    fn unknown_program<'a>(&mut self, words: &'a [Word], stdin: Stdin<'a>) -> Info<'a> {
+        let mut info = Info::new(ShellClass::Unknown);
+        let name = &words[0];
+        self.builtin(
+            Decision::Escalate,
+            "shell.builtin.dynamic_program",
+            format!("the program name `{}` is decided at run time", name.text),
+        );
+        // It may well be a shell reading whatever is piped into it.
+        info.flow.stdin_script = matches!(stdin, Stdin::Pipe);
+        info.runs_code = true;
+        let args = &words[1..];
+        if name.subs.iter().any(|s| script_decodes(&s.script)) {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.decode_then_run",
+                format!(
+                    "the program name `{}` comes from decoding or fetching",
+                    name.text
+                ),
+            );
+        }
+        if args.iter().any(|a| looks_recursive(&a.text))
+            && args
+                .iter()
+                .any(|a| !a.text.starts_with('-') && is_protected_root(&a.text))
+        {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.computed_program",
+                format!(
+                    "`{}`: a computed program is given a recursive flag and a system or home root",
+                    display(words)
+                ),
+            );
+        }
+        info
+    }
+
+    /// Arguments whose value stays unknown, judged by what they could do to a read-only
+    /// program: become several words (an unquoted value), an option, or the name of a file
+    /// outside the working directory. Whether one makes it not read-only.
+    fn open_args(
+        &mut self,
+        entry: &Program,
+        words: &[Word],
+        expanded: &[Option<Expanded>],
+    ) -> bool {
+        let safe_options = entry.model.is_none();
+        let mut after_dashes = false;
+        let mut open = false;
+        for (w, ex) in words.iter().zip(expanded).skip(1) {
+            after_dashes |= w.text == "--" && w.expansions.is_empty();
+            let Some(u) = ex.as_ref().map(|e| e.unknown).filter(|u| u.any) else {
+                continue;
+            };
+            let why = if u.split && (u.shape == Shape::Content || !safe_options) {
+                "is unquoted and its value is not known: it may become several words, options or glob patterns"
+            } else if u.lead && !safe_options && !after_dashes {
+                "may start with `-` and become an option"
+            } else if u.escape && entry.is(kind::CONTENT) {
+                "may name any file, outside the working directory and credentials included"
+            } else {
+                continue;
+            };
+            self.finding(
+                Decision::Escalate,
+                "shell.builtin.dynamic_argument",
+                format!("`{}`: `{}` {why}", display(words), w.text),
+            );
+            open = true;
+        }
+        open
+    }
+
+    /// One command line whose program name is a literal word.
+    fn command_line<'a>(
+        &mut self,
+        words: &'a [Word],
+        redirects: &'a [Redirect],
+        depth: usize,
+        stdin: Stdin<'a>,
+    ) -> Info<'a> {
+        let mut info = Info::new(ShellClass::ReadOnly);
+        let Some((name, args)) = words.split_first() else {
+            return info;
+        };
         let prog = basename(&name.text);
         let entry = programs::lookup(prog);
+        if programs::only_asks(entry, prog, args) && !name.text.contains('/') {
+            return info;
+        }
         let call = Call::new(prog, args, &entry.options);
         if name.quoted {
             self.builtin(
@@ -703,6 +1490,7 @@ impl<'c> Walker<'c> {
                         name.text
                     ),
                 );
+                self.runs_script(name);
             }
         }
         let view = View {
@@ -724,12 +1512,12 @@ impl<'c> Walker<'c> {
                 ),
             );
         }
+        let writes: Vec<&str> = entry.writes.map(|f| f(&call)).unwrap_or_default();
         if entry.is(kind::FETCHER) {
             info.flow.fetch = true;
-            if let Some(writes) = entry.writes {
-                self.fetched.extend(writes(&call).into_iter().map(file_key));
-            }
+            self.fetched.extend(writes.iter().map(|w| file_key(w)));
         }
+        info.writes = writes.iter().map(|w| (*w).to_owned()).collect();
         if name.text.contains('/') {
             self.runs_fetched(&name.text, "runs");
         }
@@ -738,10 +1526,22 @@ impl<'c> Walker<'c> {
                 self.runs_fetched(&a.text, "makes executable");
             }
         }
+        let sends = entry.is(kind::FETCHER) || entry.is(kind::NETWORK) || entry.is(kind::SENDS);
+        info.flow.sends = sends;
+        if sends {
+            self.sends_files(&call, stdin);
+        }
         info.flow.network |= entry.is(kind::NETWORK);
         info.flow.fetch |= entry.decodes.is_some_and(|f| f(&call));
         info.flow.names_secrets |= programs::names_secrets(entry, prog, args);
         info.flow.takes_names |= entry.is(kind::TAKES_NAMES);
+        info.flow.destroys |= entry.is(kind::DESTRUCTIVE);
+        info.flow.names_roots |= entry.is(kind::PRINTS_NAMES)
+            && args
+                .iter()
+                .any(|a| !a.text.starts_with('-') && is_protected_root(&a.text))
+            || prog == "find" && find::start_points(args).any(|w| is_protected_root(&w.text));
+        info.flow.output = entry.output.map_or(Shape::Content, |f| f(&call));
         match entry.runs {
             Runs::Wrapper(spec) => {
                 return self.wrapper(prog, &spec, args, redirects, depth, stdin, info);
@@ -755,7 +1555,7 @@ impl<'c> Walker<'c> {
                 return info;
             }
             Runs::Awk => {
-                self.awk(&call, &mut info);
+                self.awk(&call, depth, &mut info);
                 return info;
             }
             Runs::Busybox => {
@@ -784,15 +1584,40 @@ impl<'c> Walker<'c> {
             }
             Runs::Find => {
                 for inner_words in find::exec_commands(args) {
-                    if inner_words.is_empty() {
-                        info.raise(ShellClass::Unknown);
-                        continue;
-                    }
-                    let inner = self.argv(inner_words, &[], depth + 1, Stdin::Inherit);
-                    info.raise(inner.class);
-                    info.flow |= inner.flow;
-                    info.runs_code |= inner.runs_code;
+                    self.inner_argv(inner_words, depth, &mut info);
                 }
+            }
+            Runs::FdExec => {
+                for inner_words in programs::fd_commands(args) {
+                    self.inner_argv(inner_words, depth, &mut info);
+                }
+            }
+            Runs::Git => {
+                for inner in git::inner(args) {
+                    match inner {
+                        git::Inner::Script(text) => {
+                            let (f, c) = self.nested_text(&text, depth + 1, "git");
+                            info.flow |= f;
+                            info.raise(c.max(ShellClass::Unknown));
+                            info.runs_code = true;
+                        }
+                        git::Inner::Argv(w) => self.inner_argv(w, depth, &mut info),
+                    }
+                }
+            }
+            Runs::Parallel => {
+                self.parallel(args, depth, &mut info);
+                return info;
+            }
+            Runs::Scripts => {
+                info.runs_code = true;
+                info.raise(ShellClass::Unknown);
+                for w in wrappers::scripts(args) {
+                    let (f, c) = self.shell_string(w, depth, &format!("`{prog}`"));
+                    info.flow |= f;
+                    info.raise(c);
+                }
+                return info;
             }
             Runs::Nothing => {}
         }
@@ -807,12 +1632,31 @@ impl<'c> Walker<'c> {
                 "shell.builtin.alias",
                 "expand_aliases changes what later words run".into(),
             ),
-            "cd" | "pushd" => {
-                self.left_working_dir |= shells::cd_target(args).is_none_or(|t| {
-                    t.text == "-" || !t.is_static() || outside_working_dir(&t.text)
-                });
+            "cd" | "pushd" => self.change_dir(args),
+            "export" | "declare" | "typeset" | "local" | "readonly"
+                if self.declaration(prog, args, depth) =>
+            {
+                info.raise(ShellClass::Unknown);
             }
+            "let" => {
+                for a in args {
+                    if self.arith_word(a, depth, "`let`") {
+                        info.raise(ShellClass::Unknown);
+                    }
+                }
+            }
+            "read" | "mapfile" | "readarray" => self.read_into(prog, &call, stdin),
+            "set" if args.first().is_some_and(|a| a.text == "--") => {
+                self.vars.bind_positional(&args[1..]);
+            }
+            "make" => self.makefiles(&call),
             _ => {}
+        }
+        if let Some(i) = self.functions.iter().position(|(n, _)| n == prog)
+            && !self.calling.iter().any(|c| c == prog)
+            && !args.is_empty()
+        {
+            self.call_function(i, args, depth, &mut info);
         }
         let model = if entry.is(kind::READONLY) {
             match entry.model.map_or(Model::ReadOnly, |m| m(&call)) {
@@ -862,6 +1706,199 @@ impl<'c> Walker<'c> {
         info
     }
 
+    /// A command line another program runs (`find -exec`, `fd -x`, `git bisect run`).
+    fn inner_argv<'a>(&mut self, words: &'a [Word], depth: usize, info: &mut Info<'a>) {
+        if words.is_empty() {
+            info.raise(ShellClass::Unknown);
+            return;
+        }
+        let inner = self.argv(words, &[], depth + 1, Stdin::Inherit);
+        info.raise(inner.class);
+        info.flow |= inner.flow;
+        info.runs_code |= inner.runs_code;
+    }
+
+    /// A sender given a file that holds credentials (read earlier in the command, or named
+    /// with `@`, `<`, `-T`, `--post-file`), or reading one on its input.
+    fn sends_files(&mut self, call: &Call<'_>, stdin: Stdin<'_>) {
+        if self.tainted.is_empty() {
+            return;
+        }
+        let named = call.args.iter().any(|a| {
+            let t = a.text.as_str();
+            let v = t
+                .split_once('=')
+                .map_or(t, |(_, v)| v)
+                .trim_start_matches(['@', '<']);
+            self.tainted.contains(&file_key(v)) || self.tainted.contains(&file_key(t))
+        });
+        let input = matches!(stdin, Stdin::File(w) if self.tainted.contains(&file_key(&w.text)));
+        if named || input {
+            self.exfiltration("a file written from credentials earlier in the command is given to");
+        }
+    }
+
+    /// `cd DIR`: where later relative paths point.
+    fn change_dir(&mut self, args: &[Word]) {
+        let target = shells::cd_target(args);
+        self.left_working_dir |=
+            target.is_none_or(|t| t.text == "-" || !t.is_static() || outside_working_dir(&t.text));
+        self.vars.cwd = match target {
+            None => Some("~".into()),
+            Some(t) if t.is_static() && t.text != "-" => {
+                let here = self.vars.cwd.as_deref().unwrap_or(".");
+                Some(join_path(here, &t.text)).filter(|d| d != ".")
+            }
+            Some(_) => Some("?".into()),
+        };
+    }
+
+    /// `export NAME=value`, `declare -i NAME=value`, `local NAME`: binds and checks like an
+    /// assignment. Whether it may run code the command does not show.
+    fn declaration(&mut self, prog: &str, args: &[Word], depth: usize) -> bool {
+        let flags: String = args
+            .iter()
+            .filter(|a| a.text.starts_with(['-', '+']))
+            .map(|a| a.text.as_str())
+            .collect();
+        let integer = flags.contains('i');
+        let mut risky = false;
+        for a in args.iter().filter(|a| !a.text.starts_with(['-', '+'])) {
+            let (name, value) = match a.text.find('=') {
+                Some(eq) => (
+                    a.text[..eq].trim_end_matches('+'),
+                    Some(word_tail(a, eq + 1)),
+                ),
+                None => (a.text.as_str(), None),
+            };
+            if !is_name(name) {
+                continue;
+            }
+            if integer {
+                self.vars.integers.push(name.to_owned());
+            }
+            if flags.contains('A') {
+                self.vars.assoc.push(name.to_owned());
+            }
+            if let Some(v) = &value {
+                self.vars.bind_word(name, v);
+                if v.text.trim_start().starts_with("() {") {
+                    self.builtin(
+                        Decision::Block,
+                        "shell.builtin.function_import",
+                        format!("`{prog} {name}` holds an exported shell function"),
+                    );
+                }
+            }
+            risky |= self.variable_effects(name, value.as_ref(), depth, &format!("{prog} "));
+        }
+        risky
+    }
+
+    /// `read NAME…`, `mapfile NAME`: the variables get what the command reads.
+    fn read_into(&mut self, prog: &str, call: &Call<'_>, stdin: Stdin<'_>) {
+        let p = crate::args::parse(call.args, &OptSpec::new("adinNptuC", &[]));
+        let mut names: Vec<&str> = call.opts.operands.iter().map(|w| w.text.as_str()).collect();
+        if prog == "read" {
+            names = p.operands.iter().map(|w| w.text.as_str()).collect();
+            names.extend(p.values_of(Some('a'), None));
+            if names.is_empty() {
+                names.push("REPLY");
+            }
+        } else if names.is_empty() {
+            names.push("MAPFILE");
+        }
+        let values: Vec<Value> = match stdin {
+            Stdin::Text(w) => word_texts(&self.vars, w),
+            Stdin::File(w) => {
+                let mut v = Value::unknown("$(< file)", Shape::Content);
+                v.unknown.secret = is_credential_path(&w.text);
+                vec![v]
+            }
+            Stdin::Pipe | Stdin::Inherit => {
+                let input = self.input.unwrap_or(Input {
+                    shape: Shape::Content,
+                    secret: false,
+                });
+                let mut v = Value::unknown("$(input)", input.shape);
+                v.unknown.secret = input.secret;
+                vec![v]
+            }
+        };
+        for n in names.into_iter().filter(|n| is_name(n)) {
+            for v in &values {
+                self.vars.bind_value(n, v.clone());
+            }
+        }
+    }
+
+    /// A call of a function defined earlier: its body again, with the call's arguments.
+    fn call_function<'a>(&mut self, i: usize, args: &[Word], depth: usize, info: &mut Info<'a>) {
+        let Some((name, body)) = self.functions.get(i).cloned() else {
+            return;
+        };
+        if depth + 1 > MAX_DEPTH {
+            return;
+        }
+        self.vars.bind_positional(args);
+        self.calling.push(name);
+        self.vars.in_function += 1;
+        let inner = self.command(&body, depth + 1, Stdin::Inherit);
+        self.vars.in_function -= 1;
+        self.calling.pop();
+        info.raise(inner.class);
+        info.flow |= inner.flow;
+    }
+
+    /// `make`: the makefiles it runs recipes from.
+    fn makefiles(&mut self, call: &Call<'_>) {
+        let p = crate::args::parse(
+            call.args,
+            &OptSpec::new("fCIjlowW", &["file", "makefile", "directory"]),
+        );
+        let files = p.values_of(Some('f'), Some("file"));
+        let files = if files.is_empty() {
+            p.values_of(None, Some("makefile"))
+        } else {
+            files
+        };
+        let dir = p.value(Some('C'), Some("directory"));
+        let with_dir = |f: &str| match dir {
+            Some(d) if !f.starts_with('/') => format!("{}/{f}", d.trim_end_matches('/')),
+            _ => f.to_owned(),
+        };
+        let names: Vec<String> = if files.is_empty() {
+            // GNU make reads the first of these that exists.
+            ["GNUmakefile", "makefile", "Makefile"]
+                .map(with_dir)
+                .to_vec()
+        } else {
+            files.into_iter().map(with_dir).collect()
+        };
+        for n in names {
+            if !self.scripts.contains(&n) {
+                self.scripts.push(n);
+            }
+        }
+    }
+
+    /// `parallel CMD ::: INPUTS`: the command with each input, or each input as a command.
+    fn parallel<'a>(&mut self, args: &'a [Word], depth: usize, info: &mut Info<'a>) {
+        info.raise(ShellClass::Unknown);
+        let (command, inputs) = wrappers::parallel(args);
+        if command.is_empty() {
+            for w in inputs {
+                let (f, c) = self.shell_string(w, depth, "`parallel`");
+                info.flow |= f;
+                info.raise(c);
+            }
+            return;
+        }
+        let mut argv: Vec<Word> = command.to_vec();
+        argv.extend(inputs.into_iter().cloned());
+        let inner = self.argv(&argv, &[], depth + 1, Stdin::Inherit);
+        info.merge(inner.class, inner.flow, inner.runs_code, inner.writes);
+    }
     /// The policy's single-command patterns for this program: whether a block or escalate
     /// entry matched (reported as findings), and whether an `allow_readonly` entry did.
     fn policy_lists(&mut self, view: &View<'_>, call: &Call<'_>, words: &[Word]) -> (bool, bool) {
@@ -985,14 +2022,14 @@ impl<'c> Walker<'c> {
                 );
             }
             if let Some((n, _)) = w.text.split_once('=')
-                && is_dangerous_assignment(n)
                 && !n.starts_with('-')
+                && is_name(n)
             {
-                self.builtin(
-                    Decision::Escalate,
-                    "shell.builtin.dangerous_variable",
-                    format!("`{prog} {n}=…` changes which programs run or what they load"),
-                );
+                let value = word_tail(w, n.len() + 1);
+                self.vars.bind_word(n, &value);
+                if self.variable_effects(n, Some(&value), depth, &format!("{prog} ")) {
+                    info.raise(ShellClass::Unknown);
+                }
             }
         }
         match wrappers::own(prog, own, inner_words) {
@@ -1009,6 +2046,10 @@ impl<'c> Walker<'c> {
                 info.flow |= f;
                 info.raise(c);
                 info.runs_code = true;
+            }
+            Own::ShellArgs(words) => {
+                self.shell("bash", words, depth, stdin, &mut info);
+                return info;
             }
             Own::Plain => {}
         }
@@ -1118,7 +2159,8 @@ impl<'c> Walker<'c> {
                 );
                 info.raise(ShellClass::Unknown);
             }
-            Stdin::File => {
+            Stdin::File(w) => {
+                self.runs_script(w);
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.stdin_script",
@@ -1173,6 +2215,17 @@ impl<'c> Walker<'c> {
                 format!("{prog} --{long} runs a startup file"),
             );
         }
+        if s.login {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.login_profile",
+                format!("`{prog} -l` first runs the login profiles (~/.bash_profile, /etc/profile), which may run anything"),
+            );
+            info.raise(ShellClass::Unknown);
+        }
+        if let Some((_, Some(file))) = s.startup {
+            self.runs_script(file);
+        }
         if s.interactive {
             self.builtin(
                 Decision::Escalate,
@@ -1207,6 +2260,9 @@ impl<'c> Walker<'c> {
                 self.substituted_script(prog, w, "script");
                 // A script file the gateway cannot see.
                 self.runs_fetched(&w.text, &format!("`{prog}` runs"));
+                if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
+                    self.runs_script(w);
+                }
                 info.raise(ShellClass::Unknown);
             }
             _ => self.stdin_script(prog, depth, stdin, info, true),
@@ -1240,6 +2296,7 @@ impl<'c> Walker<'c> {
                 }
                 let s = code_signals(&c.text);
                 let snippet = display(std::slice::from_ref(c));
+                self.code_strings(prog, &c.text, s, depth, info);
                 if s.network && s.exec {
                     self.builtin(
                         Decision::Block,
@@ -1272,19 +2329,28 @@ impl<'c> Walker<'c> {
             Source::File(w) => {
                 self.runs_fetched(&w.text, &format!("`{prog}` runs"));
                 self.substituted_script(prog, w, "program");
+                if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
+                    self.runs_script(w);
+                }
             }
             Source::Stdin => self.stdin_script(prog, depth, stdin, info, false),
         }
     }
 
-    fn awk<'a>(&mut self, call: &Call<'a>, info: &mut Info<'a>) {
+    fn awk<'a>(&mut self, call: &Call<'a>, depth: usize, info: &mut Info<'a>) {
         info.runs_code = true;
         info.raise(ShellClass::Unknown);
         let prog = call.prog;
-        let AwkProgram::Text(program) = interpreters::awk_program(call) else {
-            return;
+        let program = match interpreters::awk_program(call) {
+            AwkProgram::Text(w) => w,
+            AwkProgram::File(f) => {
+                self.runs_script(&Word::literal(f));
+                return;
+            }
+            AwkProgram::Missing => return,
         };
         let s = code_signals(&program.text);
+        self.code_strings(prog, &program.text, s, depth, info);
         if s.network && s.exec {
             self.builtin(
                 Decision::Block,
@@ -1355,6 +2421,7 @@ impl<'c> Walker<'c> {
             _ => {
                 // source / .
                 if let Some(w) = args.first() {
+                    self.runs_script(w);
                     self.runs_fetched(&w.text, &format!("`{prog}` runs"));
                     if word_fetches(w) {
                         self.builtin(
@@ -1400,6 +2467,40 @@ impl<'c> Walker<'c> {
         let (f, c) = self.nested_text(&text, depth + 1, what);
         info.flow |= f;
         info.raise(c);
+    }
+
+    /// The strings in inline code that runs programs (`os.system("…")`, awk's
+    /// `system("…")`, perl's backticks): the ones that read as commands are walked, so that
+    /// what they do shows; paths it writes or credentials it sends count too.
+    fn code_strings(
+        &mut self,
+        prog: &str,
+        code: &str,
+        s: interpreters::CodeSignals,
+        depth: usize,
+        info: &mut Info<'_>,
+    ) {
+        for (start, end) in string_literals(code) {
+            let Some(lit) = code.get(start..end) else {
+                continue;
+            };
+            if s.write && is_sensitive_write(lit) {
+                self.builtin(
+                    Decision::Block,
+                    "shell.builtin.sensitive_write",
+                    format!("inline {prog} code writes `{lit}`"),
+                );
+            }
+            if s.network && is_credential_path(lit) {
+                self.exfiltration(&format!("inline {prog} code reads `{lit}` and hands it to"));
+            }
+            let first = lit.split_whitespace().next().unwrap_or_default();
+            if s.exec && !first.is_empty() && programs::lookup(basename(first)).kind != 0 {
+                let (f, c) = self.nested_text(lit, depth + 1, &format!("inline {prog} code"));
+                info.flow |= f;
+                info.raise(c);
+            }
+        }
     }
 }
 

@@ -13,10 +13,28 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program::of(
         &[
             "make", "cargo", "go", "npm", "pip", "pip3", "apt", "apt-get", "dnf", "yum", "brew",
-            "tar", "zip", "unzip", "aws", "gcloud", "az", "service",
+            "unzip", "service",
         ],
         MC,
     ),
+    Program::of(&["aws", "gcloud", "az"], MC | kind::SENDS),
+    Program::of(&["gsutil", "rclone"], kind::CODE_CAPABLE | kind::SENDS),
+    Program {
+        names: &["tar"],
+        kind: MC,
+        options: OptSpec::new(
+            "fCTXbgHKLNV",
+            &["file", "directory", "files-from", "exclude-from"],
+        ),
+        writes: Some(archive),
+        ..Program::NONE
+    },
+    Program {
+        names: &["zip"],
+        kind: MC,
+        writes: Some(first_operand),
+        ..Program::NONE
+    },
     Program::of(
         &[
             "cmake",
@@ -61,6 +79,15 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ..Program::NONE
     },
 ];
+
+/// The archive `tar -cf FILE` writes (or reads).
+fn archive<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.opts.values_of(Some('f'), Some("file"))
+}
+
+fn first_operand<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.operands().take(1).collect()
+}
 
 fn decompresses(call: &Call<'_>) -> bool {
     let p: Parsed<'_> = crate::args::parse(call.args, &OptSpec::NONE);

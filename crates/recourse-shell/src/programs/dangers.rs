@@ -12,19 +12,26 @@ use super::model::{Call, Flag, Program, block, escalate, kind};
 pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["rm"],
-        kind: kind::MUTATING,
+        kind: kind::MUTATING | D,
         dangers: Some(rm),
         ..Program::NONE
     },
     Program {
         names: &["chmod", "chown", "chgrp"],
-        kind: kind::MUTATING,
+        kind: kind::MUTATING | D,
         dangers: Some(permissions),
         ..Program::NONE
     },
     Program {
-        names: &["cp", "mv", "ln"],
+        names: &["cp", "ln"],
         kind: kind::MUTATING,
+        options: COPY_OPTIONS,
+        writes: Some(copy_target),
+        ..Program::NONE
+    },
+    Program {
+        names: &["mv"],
+        kind: kind::MUTATING | D,
         options: COPY_OPTIONS,
         writes: Some(copy_target),
         ..Program::NONE
@@ -47,8 +54,16 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ..Program::NONE
     },
     Program {
-        names: &["truncate", "touch"],
+        names: &["truncate"],
+        kind: kind::MUTATING | D,
+        options: OptSpec::new("sr", &["size", "reference"]),
+        writes: Some(all_operands),
+        ..Program::NONE
+    },
+    Program {
+        names: &["touch"],
         kind: kind::MUTATING,
+        options: OptSpec::new("dtr", &["date", "reference"]),
         writes: Some(all_operands),
         ..Program::NONE
     },
@@ -61,21 +76,22 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
     Program {
         names: &["dd"],
-        kind: kind::MUTATING,
+        kind: kind::MUTATING | D,
         dangers: Some(dd),
         ..Program::NONE
     },
     Program {
         names: &["shred"],
-        kind: kind::MUTATING,
+        kind: kind::MUTATING | D,
         dangers: Some(shred),
         ..Program::NONE
     },
     Program::of(
-        &[
-            "rmdir", "mkdir", "unlink", "mkfifo", "mknod", "chattr", "setfacl", "kill", "pkill",
-            "killall", "patch",
-        ],
+        &["rmdir", "unlink", "kill", "pkill", "killall"],
+        kind::MUTATING | D,
+    ),
+    Program::of(
+        &["mkdir", "mkfifo", "mknod", "chattr", "setfacl", "patch"],
         kind::MUTATING,
     ),
     Program {
@@ -101,11 +117,13 @@ pub(crate) const PROGRAMS: &[Program] = &[
         // Also `mkfs.ext4` and the other `mkfs.TYPE` programs, which the table finds by their
         // prefix.
         names: &["mkfs", "mke2fs", "wipefs", "blkdiscard", "mkswap"],
+        kind: D,
         flag: Flag::block("shell.builtin.disk_wipe", "destroys a filesystem"),
         ..Program::NONE
     },
     Program {
         names: &["sgdisk", "sfdisk", "fdisk", "parted", "gdisk", "cfdisk"],
+        kind: D,
         dangers: Some(partition_table),
         ..Program::NONE
     },
@@ -121,6 +139,8 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ..Program::NONE
     },
 ];
+
+const D: u32 = kind::DESTRUCTIVE;
 
 /// cp, mv, ln and install: `-t DIR` names the target.
 const COPY_OPTIONS: OptSpec = OptSpec::new("tS", &["target-directory", "suffix"]);
@@ -259,6 +279,16 @@ fn partition_table(call: &Call<'_>, out: &mut Vec<Reason>) {
     }
 }
 
+/// Directories of programs that every user runs.
+const SYSTEM_PROGRAM_DIRS: &[&str] = &[
+    "/bin/",
+    "/sbin/",
+    "/usr/bin/",
+    "/usr/sbin/",
+    "/usr/local/bin/",
+    "/usr/local/sbin/",
+];
+
 /// Whether writing to a path plants persistence or changes privileges.
 pub(crate) fn is_sensitive_write(text: &str) -> bool {
     let t = normalize_path(text);
@@ -284,6 +314,26 @@ pub(crate) fn is_sensitive_write(text: &str) -> bool {
         || t.starts_with("/etc/systemd/")
         || t.starts_with("/etc/init.d/")
         || t.starts_with("/boot/")
+        || t.starts_with("/etc/ld.so.conf")
+        || t.starts_with("/etc/update-motd.d/")
+        || t.starts_with("/etc/apt/apt.conf.d/")
+        || t.starts_with("/etc/pam.d/")
+        || t.starts_with("/etc/security/")
+        || t.starts_with("/etc/xdg/autostart/")
+        || t.starts_with("/etc/bash_completion.d/")
+        || t.starts_with("/etc/zsh/")
+        || t.starts_with("/usr/lib/systemd/")
+        || t.starts_with("/lib/systemd/")
+        || SYSTEM_PROGRAM_DIRS.iter().any(|d| t.starts_with(d))
+        || [
+            "/.config/systemd/",
+            "/.config/autostart/",
+            "/.local/share/systemd/",
+            "/.config/fish/",
+            "/.config/git/",
+        ]
+        .iter()
+        .any(|d| t.contains(d) || t.starts_with(&d[1..]))
         || matches!(
             base,
             "authorized_keys"
@@ -302,6 +352,21 @@ pub(crate) fn is_sensitive_write(text: &str) -> bool {
                 | ".kshrc"
                 | ".inputrc"
                 | "config.fish"
+                | ".bash_aliases"
+                | ".zlogout"
+                | ".xinitrc"
+                | ".xprofile"
+                | ".xsession"
+                | ".pam_environment"
+                | ".envrc"
+                | ".vimrc"
+                | ".exrc"
+                | ".gvimrc"
+                | ".npmrc"
+                | "sitecustomize.py"
+                | "usercustomize.py"
+                | "bashrc"
+                | "zshrc"
         )
         || t.contains("/.ssh/")
         || t.contains("/.git/hooks/")
@@ -314,46 +379,77 @@ pub(crate) fn is_sensitive_write(text: &str) -> bool {
         || t == "/etc/gitconfig"
 }
 
-/// Whether a normalized path is a root whose recursive deletion is catastrophic.
+/// Roots whose recursive deletion is catastrophic.
+const ROOTS: &[&str] = &[
+    "/",
+    "~",
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/snap",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/var",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/local",
+    "/usr/sbin",
+    "/usr/share",
+    "/var/lib",
+    "/var/log",
+    "/var/www",
+    "/usr/local/bin",
+];
+
+/// Whether a path is a root whose recursive deletion is catastrophic, or may be one: a brace
+/// list or glob that can reach one (`/{bin,etc}`, `/e??`, `/*`, `~/.*`), or a relative path
+/// that only climbs (`../..`), which from a project directory reaches home or `/`.
 pub(crate) fn is_protected_root(text: &str) -> bool {
+    if text.contains('{')
+        && let Some(alts) = crate::glob::expand_braces(text, 16)
+        && alts.len() > 1
+    {
+        return alts.iter().any(|a| is_protected_root(a));
+    }
     let t = normalize_path(text);
-    const ROOTS: &[&str] = &[
-        "/",
-        "~",
-        "/bin",
-        "/boot",
-        "/dev",
-        "/etc",
-        "/home",
-        "/lib",
-        "/lib32",
-        "/lib64",
-        "/libx32",
-        "/media",
-        "/mnt",
-        "/opt",
-        "/proc",
-        "/root",
-        "/run",
-        "/sbin",
-        "/snap",
-        "/srv",
-        "/sys",
-        "/usr",
-        "/var",
-        "/usr/bin",
-        "/usr/lib",
-        "/usr/local",
-        "/usr/sbin",
-        "/usr/share",
-        "/var/lib",
-        "/var/log",
-        "/var/www",
-        "/usr/local/bin",
-    ];
-    let stripped = t.strip_suffix("/*").unwrap_or(&t);
+    let stripped = t
+        .strip_suffix("/*")
+        .or_else(|| t.strip_suffix("/.*"))
+        .unwrap_or(&t);
     let stripped = if stripped.is_empty() { "/" } else { stripped };
-    ROOTS.contains(&stripped) || t == "/*" || t == "~/*"
+    if ROOTS.contains(&stripped) || matches!(t.as_str(), "/*" | "~/*" | "/.*" | "~/.*") {
+        return true;
+    }
+    let segs: Vec<&str> = t.split('/').collect();
+    let climbs = segs.iter().take_while(|s| **s == "..").count();
+    if climbs >= 2 && segs[climbs..].iter().all(|s| matches!(*s, "*" | ".*" | "")) {
+        return true;
+    }
+    crate::glob::has_glob(&t)
+        && (t.starts_with('/') || t.starts_with('~'))
+        && ROOTS
+            .iter()
+            .any(|r| glob_path_match(&t, r) || glob_path_match(stripped, r))
+}
+
+/// Whether a glob pattern of a path matches a path, segment by segment.
+fn glob_path_match(pattern: &str, path: &str) -> bool {
+    let (p, n): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == n.len() && p.iter().zip(&n).all(|(p, n)| crate::glob::glob_match(p, n))
 }
 
 fn chmod_mode_dangerous(mode: &str) -> Option<&'static str> {
@@ -448,7 +544,20 @@ mod tests {
         ] {
             assert!(is_protected_root(p), "{p}");
         }
-        for p in ["/tmp/build", "build", "./x", "/home/me/project", "*"] {
+        for p in ["/{bin,etc}", "/e??", "../..", "../../*", "~/.*", "/u*/bin"] {
+            assert!(is_protected_root(p), "{p}");
+        }
+        for p in [
+            "/tmp/build",
+            "build",
+            "./x",
+            "/home/me/project",
+            "*",
+            "..",
+            "../x",
+            "{a,b}",
+            "/tmp/*",
+        ] {
             assert!(!is_protected_root(p), "{p}");
         }
     }

@@ -35,7 +35,50 @@ pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
             | "HOME"
             | "ZDOTDIR"
             | "GIT_DIR"
+            | "PS0"
+            | "PS1"
+            | "HISTFILE"
+            | "INPUTRC"
+            | "CDPATH"
+            | "FPATH"
+            | "FCEDIT"
+            | "BASH_XTRACEFD"
+            | "BASH_LOADABLES_PATH"
+            | "XDG_CONFIG_HOME"
+            | "RIPGREP_CONFIG_PATH"
+            | "GCONV_PATH"
+            | "LOCPATH"
+            | "LESS"
+            | "MANOPT"
+            | "EXINIT"
+            | "VIMINIT"
+            | "MYVIMRC"
+            | "CLASSPATH"
+            | "GOFLAGS"
+            | "RUSTC_WRAPPER"
+            | "RUSTC"
+            | "CC"
+            | "CXX"
+            | "MAKEFLAGS"
+            | "TAR_OPTIONS"
+            | "DOCKER_HOST"
+            | "DOCKER_CONFIG"
+            | "GNUPGHOME"
+            | "TF_CLI_CONFIG_FILE"
+            | "TERMINAL"
     ) || n.starts_with("LD_")
+        || n.starts_with("LESS")
+        || n.starts_with("PYTHON")
+        || n.starts_with("PERL")
+        || n.starts_with("RUBY")
+        || n.starts_with("NODE_")
+        || n.starts_with("LUA_")
+        || n.starts_with("JAVA_")
+        || n.starts_with("_JAVA")
+        || n.starts_with("JDK_JAVA")
+        || n.starts_with("GEM_")
+        || n.starts_with("BUNDLE_")
+        || n.starts_with("NPM_CONFIG_")
         || n.starts_with("GIT_")
         || n.starts_with("DYLD_")
         || n.ends_with("PAGER")

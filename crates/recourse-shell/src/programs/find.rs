@@ -7,7 +7,7 @@ use crate::args::basename;
 use crate::syntax::Word;
 
 use super::dangers::is_protected_root;
-use super::model::{Call, Model, Program, Runs, block, kind};
+use super::model::{Call, Model, Program, Runs, Shape, block, kind};
 
 /// The room's entries.
 pub(crate) const PROGRAMS: &[Program] = &[Program {
@@ -16,8 +16,22 @@ pub(crate) const PROGRAMS: &[Program] = &[Program {
     runs: Runs::Find,
     model: Some(model),
     dangers: Some(dangers),
+    output: Some(output),
     ..Program::NONE
 }];
+
+/// Paths under relative start points stay inside the working directory and start with the
+/// start point (`./x`, `src/x`), never with `-`.
+fn output(call: &Call<'_>) -> Shape {
+    let mut starts = start_points(call.args).peekable();
+    let relative = starts.peek().is_none()
+        || starts.all(|w| w.is_static() && !crate::args::outside_working_dir(&w.text));
+    if relative {
+        Shape::Paths
+    } else {
+        Shape::Content
+    }
+}
 
 fn model(call: &Call<'_>) -> Model {
     let bad = ["-delete", "-fprint", "-fprint0", "-fprintf", "-fls"];

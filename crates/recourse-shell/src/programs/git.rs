@@ -2,20 +2,251 @@
 //! which configuration keys name programs git runs (a planted `.git/config` with one of them
 //! turns `git status` into code execution).
 
+use recourse_policy::Reason;
+
 use crate::args::{self, OptSpec, outside_working_dir};
 use crate::syntax::Word;
 
-use super::model::{Call, Model, Program, Runs, any_long, kind};
+use super::model::{Call, Model, Program, Runs, Shape, any_long, block, kind};
 
 /// The room's entries.
 pub(crate) const PROGRAMS: &[Program] = &[Program {
     names: &["git"],
-    kind: kind::READONLY | kind::MUTATING | kind::CODE_CAPABLE,
+    kind: kind::READONLY | kind::MUTATING | kind::CODE_CAPABLE | kind::CONTENT,
     options: OptSpec::new("Cc", &["git-dir", "work-tree", "namespace"]),
-    runs: Runs::Nothing,
+    runs: Runs::Git,
     model: Some(model),
+    dangers: Some(dangers),
+    output: Some(output),
     ..Program::NONE
 }];
+
+/// Where the subcommand starts, after the global options; or the answer the global options
+/// already give.
+fn subcommand_at(args: &[Word]) -> Result<usize, Model> {
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let t = w.text.as_str();
+        match t {
+            "-C" | "--git-dir" | "--work-tree" | "--namespace" => i += 2,
+            "--no-pager"
+            | "-P"
+            | "--bare"
+            | "--no-replace-objects"
+            | "--literal-pathspecs"
+            | "--glob-pathspecs"
+            | "--noglob-pathspecs"
+            | "--icase-pathspecs"
+            | "--no-optional-locks" => i += 1,
+            t if t.starts_with("--git-dir=")
+                || t.starts_with("--work-tree=")
+                || t.starts_with("--namespace=") =>
+            {
+                i += 1
+            }
+            t if t.starts_with("-c") || t.starts_with("--config-env") => {
+                return Err(Model::RunsCode(
+                    "git -c can set a pager, hook or external diff".into(),
+                ));
+            }
+            t if t.starts_with("--exec-path") => {
+                return Err(Model::RunsCode(
+                    "git --exec-path runs programs from another directory".into(),
+                ));
+            }
+            "-p" | "--paginate" => {
+                return Err(Model::RunsCode("git -p runs a pager".into()));
+            }
+            t if t.starts_with('-') => return Err(Model::Unknown),
+            _ => break,
+        }
+    }
+    Ok(i)
+}
+
+/// The subcommand and its arguments, skipping global options whatever they are.
+fn subcommand(args: &[Word]) -> Option<(&str, &[Word])> {
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let t = w.text.as_str();
+        if matches!(
+            t,
+            "-C" | "-c" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env"
+        ) {
+            i += 2;
+        } else if t.starts_with('-') {
+            i += 1;
+        } else {
+            return Some((t, args.get(i + 1..).unwrap_or_default()));
+        }
+    }
+    None
+}
+
+/// A command git will run, found in its arguments.
+#[derive(Debug)]
+pub(crate) enum Inner<'a> {
+    /// A shell script (`submodule foreach 'cmd'`, `rebase --exec 'cmd'`, a `-c core.pager=`
+    /// value, an alias starting with `!`).
+    Script(String),
+    /// A command line (`bisect run cmd args`).
+    Argv(&'a [Word]),
+}
+
+/// The commands a git invocation runs (or plants in its configuration to run later).
+pub(crate) fn inner(args: &[Word]) -> Vec<Inner<'_>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    // `-c key=value` with a key that names a program: the value is run by the shell.
+    while let Some(w) = args.get(i) {
+        let t = w.text.as_str();
+        let setting = match t {
+            "-c" => args.get(i + 1).map(|v| v.text.as_str()),
+            t => t.strip_prefix("-c").filter(|r| r.contains('=')),
+        };
+        if let Some((key, value)) = setting.and_then(|s| s.split_once('='))
+            && key_runs_programs(key)
+        {
+            out.push(Inner::Script(value.trim_start_matches('!').to_owned()));
+        }
+        if !t.starts_with('-') {
+            break;
+        }
+        i += 1;
+    }
+    let Some((sub, rest)) = subcommand(args) else {
+        return out;
+    };
+    let text_after = |flag: &[&str]| {
+        rest.iter()
+            .enumerate()
+            .filter_map(|(k, w)| {
+                let t = w.text.as_str();
+                flag.iter().find_map(|f| {
+                    if t == *f {
+                        rest.get(k + 1).map(|v| v.text.clone())
+                    } else {
+                        t.strip_prefix(f)
+                            .and_then(|r| r.strip_prefix('='))
+                            .map(str::to_owned)
+                    }
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    match sub {
+        "submodule" => {
+            if let Some(k) = rest.iter().position(|w| w.text == "foreach") {
+                let script: Vec<&str> = rest[k + 1..]
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .skip_while(|t| t.starts_with("--"))
+                    .collect();
+                out.push(Inner::Script(script.join(" ")));
+            }
+        }
+        "rebase" => out.extend(text_after(&["--exec", "-x"]).into_iter().map(Inner::Script)),
+        "difftool" | "mergetool" => out.extend(
+            text_after(&["--extcmd", "-x", "--tool-cmd"])
+                .into_iter()
+                .map(Inner::Script),
+        ),
+        "filter-branch" => out.extend(
+            text_after(&[
+                "--tree-filter",
+                "--index-filter",
+                "--msg-filter",
+                "--env-filter",
+                "--parent-filter",
+                "--commit-filter",
+                "--tag-name-filter",
+            ])
+            .into_iter()
+            .map(Inner::Script),
+        ),
+        "bisect" if rest.first().is_some_and(|w| w.text == "run") => {
+            out.push(Inner::Argv(rest.get(1..).unwrap_or_default()));
+        }
+        "config" => {
+            if let Some((key, value)) = config_setting(rest)
+                && key_runs_programs(key)
+            {
+                out.push(Inner::Script(value.trim_start_matches('!').to_owned()));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `git config [--global|--file F] [set] KEY VALUE`: the key and value it sets.
+fn config_setting(rest: &[Word]) -> Option<(&str, &str)> {
+    let p = args::parse(
+        rest,
+        &OptSpec::new("f", &["file", "blob", "type", "default", "comment"]),
+    );
+    let reads = [
+        "get",
+        "get-all",
+        "get-regexp",
+        "list",
+        "unset",
+        "unset-all",
+        "remove-section",
+    ]
+    .iter()
+    .any(|l| p.has_long(l))
+        || p.has_short('l');
+    if reads {
+        return None;
+    }
+    let ops: Vec<&str> = p.operands.iter().map(|w| w.text.as_str()).collect();
+    match ops.as_slice() {
+        ["set", key, value, ..] | [key, value, ..] if !matches!(*key, "get" | "list" | "unset") => {
+            Some((key, value))
+        }
+        _ => None,
+    }
+}
+
+/// Setting a key that names a program plants code that later git commands (even read-only
+/// ones) run: persistence.
+fn dangers(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if let Some(("config", rest)) = subcommand(call.args)
+        && let Some((key, _)) = config_setting(rest)
+        && key_runs_programs(key)
+    {
+        block(
+            out,
+            "shell.builtin.sensitive_write",
+            format!("git config `{key}` plants a program that later git commands run"),
+        );
+    }
+}
+
+/// What git prints: object names and counts for the plumbing that computes them, paths for
+/// the listings of files, content otherwise.
+fn output(call: &Call<'_>) -> Shape {
+    let Some((sub, rest)) = subcommand(call.args) else {
+        return Shape::Content;
+    };
+    let has = |f: &str| {
+        rest.iter()
+            .any(|w| w.text == f || w.text.starts_with(&format!("{f}=")))
+    };
+    match sub {
+        "rev-parse" if has("--show-toplevel") || has("--git-dir") || has("--show-prefix") => {
+            Shape::Paths
+        }
+        "rev-parse" | "merge-base" | "rev-list" | "describe" | "hash-object" | "write-tree" => {
+            Shape::Token
+        }
+        "branch" if has("--show-current") => Shape::Token,
+        "ls-files" | "ls-tree" if sub == "ls-files" || has("--name-only") => Shape::Paths,
+        "diff" | "log" | "show" if has("--name-only") => Shape::Paths,
+        _ => Shape::Content,
+    }
+}
 
 /// git subcommands that only read.
 const GIT_READ: &[&str] = &[
@@ -51,42 +282,10 @@ const GIT_READ: &[&str] = &[
 
 fn model(call: &Call<'_>) -> Model {
     let args = call.args;
-    // Global options before the subcommand.
-    let mut i = 0;
-    while let Some(w) = args.get(i) {
-        let t = w.text.as_str();
-        match t {
-            "-C" | "--git-dir" | "--work-tree" | "--namespace" => i += 2,
-            "--no-pager"
-            | "-P"
-            | "--bare"
-            | "--no-replace-objects"
-            | "--literal-pathspecs"
-            | "--glob-pathspecs"
-            | "--noglob-pathspecs"
-            | "--icase-pathspecs"
-            | "--no-optional-locks" => i += 1,
-            t if t.starts_with("--git-dir=")
-                || t.starts_with("--work-tree=")
-                || t.starts_with("--namespace=") =>
-            {
-                i += 1
-            }
-            t if t.starts_with("-c") || t.starts_with("--config-env") => {
-                return Model::RunsCode("git -c can set a pager, hook or external diff".into());
-            }
-            t if t.starts_with("--exec-path") => {
-                return Model::RunsCode(
-                    "git --exec-path runs programs from another directory".into(),
-                );
-            }
-            "-p" | "--paginate" => {
-                return Model::RunsCode("git -p runs a pager".into());
-            }
-            t if t.starts_with('-') => return Model::Unknown,
-            _ => break,
-        }
-    }
+    let i = match subcommand_at(args) {
+        Ok(i) => i,
+        Err(m) => return m,
+    };
     let Some(sub) = args.get(i) else {
         return Model::ReadOnly;
     };

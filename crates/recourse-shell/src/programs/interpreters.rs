@@ -12,8 +12,14 @@ use super::model::{Call, Program, Runs, kind};
 /// The room's entries.
 pub(crate) const PROGRAMS: &[Program] = &[
     interpreter(&["python", "python2", "python3", "pypy", "pypy3"], &["-c"]),
-    interpreter(&["perl"], &["-e", "-E"]),
-    interpreter(&["ruby"], &["-e"]),
+    Program {
+        writes: Some(edits_in_place),
+        ..interpreter(&["perl"], &["-e", "-E"])
+    },
+    Program {
+        writes: Some(edits_in_place),
+        ..interpreter(&["ruby"], &["-e"])
+    },
     interpreter(
         &["irb", "tclsh", "wish", "ghci", "jshell", "java", "bc"],
         &[],
@@ -48,6 +54,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         kind: kind::AWK | kind::PATTERN_FIRST,
         options: OptSpec::new("Fvf", &["field-separator", "assign", "file"]),
         runs: Runs::Awk,
+        writes: Some(awk_writes),
         ..Program::NONE
     },
 ];
@@ -75,7 +82,7 @@ pub(crate) fn versioned(name: &str) -> Option<&'static str> {
 pub(crate) enum Source<'a> {
     /// Inline code given with one of its flags.
     Code(&'a Word),
-    /// A module run with `-m` (python).
+    /// A module run with `-m` (python): not a file.
     Module,
     /// A program file (the first operand).
     File(&'a Word),
@@ -170,11 +177,76 @@ pub(crate) fn invocation<'a>(prog: &str, inline: &[&str], args: &'a [Word]) -> I
     }
 }
 
+/// `perl -i -pe CODE FILES`, `ruby -i -pe CODE FILES`: the files it rewrites.
+fn edits_in_place<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    let in_place = call
+        .args
+        .iter()
+        .any(|w| w.text.starts_with('-') && !w.text.starts_with("--") && w.text.contains('i'));
+    if !in_place {
+        return Vec::new();
+    }
+    let (Source::Code(code) | Source::File(code)) =
+        invocation(call.prog, &["-e", "-E"], call.args).source
+    else {
+        return Vec::new();
+    };
+    call.args
+        .iter()
+        .skip_while(|w| !std::ptr::eq(*w, code))
+        .skip(1)
+        .filter(|w| !w.text.starts_with('-'))
+        .map(|w| w.text.as_str())
+        .collect()
+}
+
+/// The files an awk program writes with `print > "file"` or `>> "file"`.
+fn awk_writes<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    let AwkProgram::Text(w) = awk_program(call) else {
+        return Vec::new();
+    };
+    let code = w.text.as_str();
+    string_literals(code)
+        .into_iter()
+        .filter(|&(start, _)| {
+            code.get(..start.saturating_sub(1))
+                .is_some_and(|before| before.trim_end().ends_with('>'))
+        })
+        .filter_map(|(start, end)| code.get(start..end))
+        .collect()
+}
+
+/// The byte ranges of the string literals (`'…'`, `"…"`, `` `…` ``) in a program's text,
+/// without their quotes.
+pub(crate) fn string_literals(code: &str) -> Vec<(usize, usize)> {
+    let b = code.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let q = b[i];
+        if !matches!(q, b'\'' | b'"' | b'`') {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        while j < b.len() && b[j] != q {
+            j += if b[j] == b'\\' { 2 } else { 1 };
+        }
+        let end = j.min(b.len());
+        if code.is_char_boundary(start) && code.is_char_boundary(end) {
+            out.push((start, end));
+        }
+        i = end + 1;
+    }
+    out
+}
+
 /// Where an awk's program comes from.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum AwkProgram<'a> {
     /// `-f FILE`.
-    File,
+    File(&'a str),
     /// The first operand.
     Text(&'a Word),
     /// None given.
@@ -183,8 +255,8 @@ pub(crate) enum AwkProgram<'a> {
 
 /// An awk's program.
 pub(crate) fn awk_program<'a>(call: &Call<'a>) -> AwkProgram<'a> {
-    if call.opts.value(Some('f'), Some("file")).is_some() {
-        return AwkProgram::File;
+    if let Some(f) = call.opts.value(Some('f'), Some("file")) {
+        return AwkProgram::File(f);
     }
     match call.opts.operands.first() {
         Some(w) => AwkProgram::Text(w),
@@ -366,5 +438,27 @@ mod tests {
         let s = code_signals("print(sum(range(10)))");
         assert!(!s.network && !s.exec && !s.write);
         assert!(code_signals("open('x','w').write('y')").write);
+    }
+
+    #[test]
+    fn literals_and_awk_redirections() {
+        let code = r#"print "a" > "/root/.bashrc"; system("id")"#;
+        let lits: Vec<&str> = string_literals(code)
+            .into_iter()
+            .map(|(s, e)| &code[s..e])
+            .collect();
+        assert_eq!(lits, ["a", "/root/.bashrc", "id"]);
+        let words: Vec<Word> = ["-F:", code].map(Word::literal).to_vec();
+        let call = Call::new(
+            "awk",
+            &words,
+            &PROGRAMS.last().map_or(OptSpec::NONE, |p| p.options),
+        );
+        assert_eq!(awk_writes(&call), ["/root/.bashrc"]);
+        let words: Vec<Word> = ["-pi", "-e", "s/a/b/", "~/.bashrc"]
+            .map(Word::literal)
+            .to_vec();
+        let call = Call::new("perl", &words, &OptSpec::NONE);
+        assert_eq!(edits_in_place(&call), ["~/.bashrc"]);
     }
 }

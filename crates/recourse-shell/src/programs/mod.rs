@@ -9,12 +9,13 @@
 //! The rooms answer questions ("where does the inner command start?", "is this read-only?");
 //! they never recurse. `walk.rs` asks them and does the recursion.
 
+mod about;
 mod builders;
 mod containers;
 pub(crate) mod dangers;
 pub(crate) mod environment;
 pub(crate) mod find;
-mod git;
+pub(crate) mod git;
 mod interactive;
 pub(crate) mod interpreters;
 mod kubectl;
@@ -34,7 +35,9 @@ use crate::credentials::{
 };
 use crate::syntax::Word;
 
+pub(crate) use about::only_asks;
 pub(crate) use model::{Call, Model, Program, Runs, kind};
+pub(crate) use readonly::fd_commands;
 
 /// The program table: every family's entries.
 pub(crate) const PROGRAMS: &[&[Program]] = &[
@@ -52,6 +55,7 @@ pub(crate) const PROGRAMS: &[&[Program]] = &[
     builders::PROGRAMS,
     interactive::PROGRAMS,
     dangers::PROGRAMS,
+    about::PROGRAMS,
 ];
 
 /// Directories whose programs may be named by path.
@@ -86,6 +90,32 @@ pub(crate) fn lookup(prog: &str) -> &'static Program {
     family
         .and_then(|f| index.get(f).copied())
         .unwrap_or(&UNKNOWN)
+}
+
+/// The programs a glob in command position may run (`/???/?m` → `rm`): every name in the
+/// table its last component matches, when its directory part can be a system directory.
+pub(crate) fn matching(pattern: &str) -> Vec<&'static str> {
+    let (dir, base) = match pattern.rsplit_once('/') {
+        Some((d, b)) => (Some(if d.is_empty() { "/" } else { d }), b),
+        None => (None, pattern),
+    };
+    if dir.is_some_and(|d| {
+        !SYSTEM_DIRS
+            .iter()
+            .chain(&["/"])
+            .any(|s| d.split('/').count() == s.split('/').count() && crate::glob::glob_match(d, s))
+    }) {
+        return Vec::new();
+    }
+    let mut out: Vec<&'static str> = PROGRAMS
+        .iter()
+        .flat_map(|f| f.iter())
+        .flat_map(|p| p.names.iter().copied())
+        .filter(|n| crate::glob::glob_match(base, n))
+        .collect();
+    out.sort_unstable();
+    out.truncate(crate::expand::MAX_ALTERNATIVES);
+    out
 }
 
 /// Whether a command's output names files under a home or system root, or credential files,

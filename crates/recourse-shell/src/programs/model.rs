@@ -4,6 +4,7 @@
 use recourse_policy::{Decision, Reason};
 
 use crate::args::{self, OptSpec, Parsed};
+pub(crate) use crate::expand::Shape;
 use crate::syntax::Word;
 
 /// A read-only verdict from a per-program model.
@@ -50,6 +51,15 @@ pub(crate) mod kind {
     /// Prints the names of its path operands (`ls`, `du`, `echo`): downstream, those names may
     /// be opened.
     pub(crate) const PRINTS_NAMES: u32 = 1 << 12;
+    /// Sends data to another host, even if only in a name it looks up (`mail`, `dig`, `ping`);
+    /// fetchers and raw network programs send too.
+    pub(crate) const SENDS: u32 = 1 << 13;
+    /// Deletes or overwrites what it is given (`rm`, `shred`, `dd`, `chmod`): computing its
+    /// name or its target hides intent.
+    pub(crate) const DESTRUCTIVE: u32 = 1 << 14;
+    /// Prints the content of the files it is given (`cat`, `grep`, `sort`): an operand it
+    /// cannot see may be a credential.
+    pub(crate) const CONTENT: u32 = 1 << 15;
 }
 
 /// How a wrapper's inner command is found.
@@ -93,6 +103,15 @@ pub(crate) enum Runs {
     Find,
     /// `su`: switches user.
     Su,
+    /// `git`: subcommands that run commands (`submodule foreach`, `rebase --exec`, `bisect
+    /// run`).
+    Git,
+    /// `parallel`: runs its command with each input, or each input as a command.
+    Parallel,
+    /// Each operand is a shell script (`hyperfine 'cmd' 'cmd2'`).
+    Scripts,
+    /// `fd -x CMD`, `fd -X CMD`: runs the command after the flag.
+    FdExec,
 }
 
 /// One program's arguments, split once with its option spec, as every question about it sees
@@ -195,6 +214,9 @@ pub(crate) struct Program {
     pub dumps_env: Option<fn(&Call<'_>) -> bool>,
     /// Whether it decodes or decompresses its input (obfuscated payloads).
     pub decodes: Option<fn(&Call<'_>) -> bool>,
+    /// What its output looks like, when a substitution passes it to another command (text of
+    /// any shape when not said).
+    pub output: Option<fn(&Call<'_>) -> Shape>,
 }
 
 impl Program {
@@ -210,6 +232,7 @@ impl Program {
         writes: None,
         dumps_env: None,
         decodes: None,
+        output: None,
     };
 
     /// Programs that share only their kind.
@@ -230,6 +253,16 @@ impl Program {
 /// An answer that holds for every invocation (`gunzip` always decodes).
 pub(crate) fn always(_: &Call<'_>) -> bool {
     true
+}
+
+/// Output of plain words (numbers, names, dates).
+pub(crate) fn tokens(_: &Call<'_>) -> Shape {
+    Shape::Token
+}
+
+/// Output of relative paths inside the working directory.
+pub(crate) fn paths(_: &Call<'_>) -> Shape {
+    Shape::Paths
 }
 
 /// Adds a `block` finding.

@@ -152,6 +152,23 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ..Program::NONE
     },
     Program::of(&["tftp", "gh", "smbclient", "s3cmd"], kind::FETCHER),
+    Program::of(
+        &[
+            "mail",
+            "mailx",
+            "sendmail",
+            "mutt",
+            "dig",
+            "nslookup",
+            "host",
+            "drill",
+            "ping",
+            "ping6",
+            "traceroute",
+            "whois",
+        ],
+        kind::SENDS,
+    ),
     Program {
         names: &["code"],
         dangers: Some(code_tunnel),

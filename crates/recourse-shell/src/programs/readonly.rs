@@ -6,8 +6,9 @@ use recourse_policy::Reason;
 
 use crate::args::{OptSpec, Parsed};
 use crate::credentials::is_credential_ancestor;
+use crate::syntax::Word;
 
-use super::model::{Call, Model, Program, always, escalate, kind};
+use super::model::{Call, Model, Program, Runs, Shape, always, escalate, kind, paths, tokens};
 
 const RO: u32 = kind::READONLY;
 
@@ -15,58 +16,69 @@ const RO: u32 = kind::READONLY;
 pub(crate) const PROGRAMS: &[Program] = &[
     Program::of(
         &[
-            "cat",
-            "head",
-            "tail",
-            "wc",
-            "whoami",
-            "id",
-            "uname",
-            "basename",
-            "dirname",
+            "cat", "head", "tail", "cut", "nl", "tac", "column", "fold", "fmt", "expand",
+            "unexpand", "paste", "join", "comm", "od", "hexdump", "strings", "cmp",
+        ],
+        RO | kind::CONTENT,
+    ),
+    Program::of(
+        &[
             "df",
-            "cut",
-            "tr",
-            "nl",
-            "tac",
-            "rev",
-            "column",
-            "fold",
-            "fmt",
-            "expand",
-            "unexpand",
-            "paste",
-            "join",
-            "comm",
-            "od",
-            "hexdump",
-            "strings",
+            "which",
+            "whereis",
+            "sleep",
+            "free",
+            "locale",
+            "lsblk",
+            "lscpu",
+            "cal",
+            "numfmt",
+            "w",
+            "who",
+            "vmstat",
+            "getconf",
+            "lsb_release",
+        ],
+        RO,
+    ),
+    Program {
+        names: &[
+            "whoami",
+            "uname",
+            "nproc",
+            "arch",
+            "tty",
+            "seq",
+            "groups",
+            "uptime",
+            "wc",
             "md5sum",
             "sha1sum",
             "sha256sum",
             "sha512sum",
             "cksum",
             "b2sum",
-            "seq",
-            "sleep",
-            "which",
-            "whereis",
-            "cmp",
-            "uptime",
-            "free",
-            "groups",
-            "locale",
-            "nproc",
-            "arch",
-            "tty",
-            "lsblk",
-            "lscpu",
-            "cal",
+            "basename",
+            "dirname",
         ],
-        RO,
-    ),
+        kind: RO,
+        output: Some(tokens),
+        ..Program::NONE
+    },
+    Program {
+        names: &["id"],
+        kind: RO,
+        output: Some(id_output),
+        ..Program::NONE
+    },
+    Program {
+        names: &["ls"],
+        kind: RO | kind::PRINTS_NAMES,
+        output: Some(paths),
+        ..Program::NONE
+    },
     Program::of(
-        &["ls", "du", "realpath", "readlink", "stat"],
+        &["du", "realpath", "readlink", "stat"],
         RO | kind::PRINTS_NAMES,
     ),
     Program::of(
@@ -75,50 +87,73 @@ pub(crate) const PROGRAMS: &[Program] = &[
     ),
     Program {
         names: &["grep", "egrep", "fgrep"],
-        kind: RO | kind::PATTERN_FIRST,
+        kind: RO | kind::PATTERN_FIRST | kind::CONTENT,
         options: GREP_OPTIONS,
         dangers: Some(recursive_read),
+        output: Some(grep_output),
         ..Program::NONE
     },
     Program {
         names: &["zgrep"],
+        kind: kind::CONTENT,
         options: GREP_OPTIONS,
         dangers: Some(recursive_read),
         ..Program::NONE
     },
-    Program::of(&["rg"], kind::PATTERN_FIRST),
+    Program {
+        names: &["rg"],
+        kind: RO | kind::PATTERN_FIRST | kind::CONTENT,
+        options: RG_OPTIONS,
+        model: Some(rg),
+        dangers: Some(recursive_read),
+        output: Some(grep_output),
+        ..Program::NONE
+    },
+    Program {
+        names: &["fd", "fdfind"],
+        kind: RO | kind::PRINTS_NAMES,
+        options: FD_OPTIONS,
+        runs: Runs::FdExec,
+        output: Some(paths),
+        ..Program::NONE
+    },
     Program {
         names: &["diff"],
-        kind: RO,
+        kind: RO | kind::CONTENT,
         options: OptSpec::new("xXSIFL", &["exclude", "exclude-from"]),
         dangers: Some(recursive_read),
         ..Program::NONE
     },
     Program {
         names: &["sort"],
-        kind: RO,
+        kind: RO | kind::CONTENT,
         model: Some(sort),
+        writes: Some(sort_output),
         ..Program::NONE
     },
     Program {
         names: &["uniq"],
-        kind: RO,
+        kind: RO | kind::CONTENT,
         options: OptSpec::new("fsw", &[]),
         model: Some(second_operand_written),
+        writes: Some(second_operand),
         ..Program::NONE
     },
     Program {
         names: &["xxd"],
-        kind: RO,
+        kind: RO | kind::CONTENT,
         options: OptSpec::new("lcsgon", &[]),
         model: Some(second_operand_written),
+        writes: Some(second_operand),
         decodes: Some(xxd_reverts),
         ..Program::NONE
     },
     Program {
         names: &["tree"],
         kind: RO | kind::PRINTS_NAMES,
+        options: OptSpec::new("LPIoHT", &["filelimit", "timefmt", "charset", "sort"]),
         model: Some(tree),
+        writes: Some(tree_output),
         ..Program::NONE
     },
     Program {
@@ -129,26 +164,28 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
     Program {
         names: &["date"],
-        kind: RO,
+        kind: RO | kind::CONTENT,
         model: Some(date),
+        output: Some(tokens),
         ..Program::NONE
     },
     Program {
         names: &["hostname"],
         kind: RO,
         model: Some(hostname),
+        output: Some(tokens),
         ..Program::NONE
     },
     Program {
         names: &["jq", "yq"],
-        kind: RO | kind::PATTERN_FIRST,
+        kind: RO | kind::PATTERN_FIRST | kind::CONTENT,
         model: Some(jq),
         dumps_env: Some(jq_env),
         ..Program::NONE
     },
     Program {
         names: &["gojq", "jaq"],
-        kind: kind::PATTERN_FIRST,
+        kind: kind::PATTERN_FIRST | kind::CONTENT,
         dumps_env: Some(jq_env),
         ..Program::NONE
     },
@@ -165,36 +202,138 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ..Program::NONE
     },
     Program {
-        names: &["base64"],
+        names: &["getent"],
         kind: RO,
+        dangers: Some(getent),
+        ..Program::NONE
+    },
+    Program {
+        names: &["ss", "netstat"],
+        kind: RO,
+        model: Some(sockets),
+        ..Program::NONE
+    },
+    Program {
+        names: &["ip"],
+        kind: RO | kind::MUTATING,
+        model: Some(ip),
+        ..Program::NONE
+    },
+    Program {
+        names: &["base64"],
+        kind: RO | kind::CONTENT,
+        options: OptSpec::new("iow", &["input", "output", "wrap"]),
+        model: Some(base64),
+        writes: Some(base64_output),
         decodes: Some(base64_decodes),
         ..Program::NONE
     },
     Program {
         names: &["base32", "basenc"],
+        kind: kind::CONTENT,
         decodes: Some(base64_decodes),
         ..Program::NONE
     },
     Program {
+        // Text transformers: harmless on their own, de-obfuscation when their output runs.
+        names: &["rev", "tr"],
+        kind: RO | kind::CONTENT,
+        decodes: Some(always),
+        ..Program::NONE
+    },
+    Program {
         names: &["zcat"],
-        kind: RO,
+        kind: RO | kind::CONTENT,
         decodes: Some(always),
         ..Program::NONE
     },
     Program {
         names: &["helm"],
         kind: RO | kind::MUTATING | kind::CODE_CAPABLE,
-        options: OptSpec::new("n", &["namespace", "kube-context"]),
+        options: OptSpec::new("n", &["namespace", "kube-context", "post-renderer"]),
         model: Some(helm),
         ..Program::NONE
     },
     Program {
         names: &["systemctl"],
         kind: RO | kind::MUTATING | kind::CODE_CAPABLE,
+        options: OptSpec::new("HMpPt", &["host", "machine", "property", "type", "state"]),
         model: Some(systemctl),
         ..Program::NONE
     },
 ];
+
+/// The commands `fd -x CMD…` / `fd -X CMD…` run (up to a `;`).
+pub(crate) fn fd_commands(args: &[Word]) -> Vec<&[Word]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        i += 1;
+        if matches!(w.text.as_str(), "-x" | "-X" | "--exec" | "--exec-batch") {
+            let from = i;
+            while args.get(i).is_some_and(|w| w.text != ";") {
+                i += 1;
+            }
+            out.push(args.get(from..i).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// rg's options that take a value.
+const RG_OPTIONS: OptSpec = OptSpec::new(
+    "ABCefgEjmMtTr",
+    &[
+        "regexp",
+        "file",
+        "glob",
+        "iglob",
+        "type",
+        "type-not",
+        "type-add",
+        "max-count",
+        "max-depth",
+        "pre",
+        "pre-glob",
+        "hostname-bin",
+        "replace",
+        "encoding",
+        "sort",
+        "sortr",
+        "context",
+        "after-context",
+        "before-context",
+        "threads",
+        "max-filesize",
+        "ignore-file",
+        "colors",
+        "path-separator",
+    ],
+);
+
+/// fd's options that take a value (`-x`/`-X` take the rest of the line).
+const FD_OPTIONS: OptSpec = OptSpec::new(
+    "edEtSjcd",
+    &[
+        "extension",
+        "exclude",
+        "type",
+        "size",
+        "threads",
+        "max-depth",
+        "min-depth",
+        "exact-depth",
+        "changed-within",
+        "changed-before",
+        "owner",
+        "ignore-file",
+        "color",
+        "base-directory",
+        "search-path",
+        "path-separator",
+        "max-results",
+    ],
+);
 
 const GREP_OPTIONS: OptSpec = OptSpec::new(
     "efmABCdDX",
@@ -248,6 +387,15 @@ fn sort(call: &Call<'_>) -> Model {
     }
 }
 
+fn sort_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    let p = crate::args::parse(call.args, &OptSpec::new("ko", &["key", "output"]));
+    p.values_of(Some('o'), Some("output"))
+}
+
+fn second_operand<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.operands().skip(1).take(1).collect()
+}
+
 fn second_operand_written(call: &Call<'_>) -> Model {
     if call.opts.operands.len() >= 2 {
         Model::Mutating(format!(
@@ -260,11 +408,100 @@ fn second_operand_written(call: &Call<'_>) -> Model {
 }
 
 fn tree(call: &Call<'_>) -> Model {
-    if generic(call).has_short('o') {
+    let p = generic(call);
+    if p.has_short('o') {
         Model::Mutating("tree -o writes a file".into())
+    } else if p.has_short('R') {
+        Model::Mutating("tree -R writes an index file in every directory".into())
     } else {
         Model::ReadOnly
     }
+}
+
+fn tree_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.opts.values_of(Some('o'), None)
+}
+
+/// `rg --pre CMD` runs a program on every file; `--hostname-bin` runs one for hyperlinks.
+fn rg(call: &Call<'_>) -> Model {
+    match ["pre", "hostname-bin"]
+        .iter()
+        .find(|l| call.opts.has_long(l))
+    {
+        Some(l) => Model::RunsCode(format!("rg --{l} runs a program")),
+        None => Model::ReadOnly,
+    }
+}
+
+/// `grep -l`, `rg --files`: file names; otherwise matching lines (content).
+fn grep_output(call: &Call<'_>) -> Shape {
+    let p = &call.opts;
+    let names = p.has_short('l')
+        || p.has_short('L')
+        || p.has_long("files-with-matches")
+        || p.has_long("files-without-match")
+        || (call.prog == "rg" && p.has_long("files"));
+    if names { Shape::Paths } else { Shape::Content }
+}
+
+/// `id -u`, `id -gn`: numbers and names; plain `id` prints several words with parentheses.
+fn id_output(call: &Call<'_>) -> Shape {
+    let p = &call.opts;
+    if ['u', 'g', 'G'].iter().any(|c| p.has_short(*c)) {
+        Shape::Token
+    } else {
+        Shape::Content
+    }
+}
+
+/// `ss -K` kills the sockets it lists.
+fn sockets(call: &Call<'_>) -> Model {
+    if call.prog == "ss" && (call.opts.has_short('K') || call.opts.has_long("kill")) {
+        Model::Mutating("ss -K kills sockets".into())
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `ip addr`, `ip route show`, `ip -j link`: reads; `ip link set`, `ip netns exec`: not.
+fn ip(call: &Call<'_>) -> Model {
+    let words: Vec<&str> = call.operands().collect();
+    match words.as_slice() {
+        [_] | [] => Model::ReadOnly,
+        [_, verb, ..] if matches!(*verb, "show" | "list" | "ls" | "lst" | "get") => Model::ReadOnly,
+        [object, ..] if object.starts_with("netns") => {
+            Model::RunsCode("ip netns can run commands in another namespace".into())
+        }
+        _ => Model::Mutating("ip changes network configuration".into()),
+    }
+}
+
+/// `getent shadow` prints password hashes.
+fn getent(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if call
+        .operands()
+        .next()
+        .is_some_and(|db| matches!(db, "shadow" | "gshadow"))
+    {
+        escalate(
+            out,
+            "shell.builtin.credential_read",
+            "getent shadow prints password hashes".into(),
+        );
+    }
+}
+
+/// BSD `base64 -o FILE` writes its output to a file.
+fn base64(call: &Call<'_>) -> Model {
+    if base64_output(call).is_empty() {
+        Model::ReadOnly
+    } else {
+        Model::Mutating("base64 -o writes a file".into())
+    }
+}
+
+fn base64_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.opts.values_of(Some('o'), Some("output"))
 }
 
 fn file(call: &Call<'_>) -> Model {
@@ -304,7 +541,10 @@ fn jq(call: &Call<'_>) -> Model {
 }
 
 fn helm(call: &Call<'_>) -> Model {
-    match call.first_plain() {
+    if call.opts.has_long("post-renderer") {
+        return Model::RunsCode("helm --post-renderer runs a program".into());
+    }
+    match call.opts.operands.first().map(|w| w.text.as_str()) {
         Some(
             "list" | "ls" | "status" | "history" | "get" | "show" | "search" | "version"
             | "template" | "lint",
@@ -314,7 +554,10 @@ fn helm(call: &Call<'_>) -> Model {
 }
 
 fn systemctl(call: &Call<'_>) -> Model {
-    match call.first_plain() {
+    if call.opts.has_short('H') || call.opts.has_long("host") {
+        return Model::RunsCode("systemctl -H runs ssh to reach another host".into());
+    }
+    match call.opts.operands.first().map(|w| w.text.as_str()) {
         Some("is-active" | "is-enabled" | "is-failed") => Model::ReadOnly,
         // These page their output through `less` (shell escapes) unless told not to.
         None
@@ -369,7 +612,6 @@ fn mentions_env_builtin(filter: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::Word;
 
     fn model_of(prog: &str, f: fn(&Call<'_>) -> Model, spec: OptSpec, cmd: &str) -> Model {
         let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();

@@ -7,7 +7,7 @@ use super::model::{Call, Model, Program, kind};
 /// The room's entries.
 pub(crate) const PROGRAMS: &[Program] = &[Program {
     names: &["sed"],
-    kind: kind::READONLY | kind::PATTERN_FIRST,
+    kind: kind::READONLY | kind::PATTERN_FIRST | kind::CONTENT,
     options: OptSpec::new("efl", &["expression", "file", "line-length"]),
     model: Some(model),
     writes: Some(writes),
@@ -16,7 +16,21 @@ pub(crate) const PROGRAMS: &[Program] = &[Program {
 
 /// Whether a sed script only reads: no `e` or `w`/`W` commands or flags.
 fn sed_script_readonly(script: &str) -> bool {
+    scan(script, &mut Vec::new())
+}
+
+/// The file name after a `w`/`W` command or flag at `i`: to the end of the line.
+fn file_name(script: &str, i: usize) -> (&str, usize) {
+    let rest = script.get(i..).unwrap_or_default();
+    let end = rest.find('\n').unwrap_or(rest.len());
+    (rest[..end].trim(), i + end)
+}
+
+/// Scans a sed script: whether it only reads, and the files its `w`/`W` commands and flags
+/// write.
+fn scan<'s>(script: &'s str, writes: &mut Vec<&'s str>) -> bool {
     let b = script.as_bytes();
+    let mut readonly = true;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -68,7 +82,13 @@ fn sed_script_readonly(script: &str) -> bool {
                     while let Some(&f) = b.get(i) {
                         match f {
                             b'g' | b'p' | b'i' | b'I' | b'm' | b'M' | b'0'..=b'9' => i += 1,
-                            b'e' | b'w' | b'W' => return false,
+                            b'w' | b'W' => {
+                                let (f, end) = file_name(script, i + 1);
+                                writes.push(f);
+                                readonly = false;
+                                i = end;
+                            }
+                            b'e' => return false,
                             _ => break,
                         }
                     }
@@ -85,10 +105,28 @@ fn sed_script_readonly(script: &str) -> bool {
                     i += 1;
                 }
             }
-            _ => return false, // e, w, W, v, unknown: not read-only
+            b'w' | b'W' => {
+                let (f, end) = file_name(script, i + 1);
+                writes.push(f);
+                readonly = false;
+                i = end;
+            }
+            _ => return false, // e, v, unknown: not read-only
         }
     }
-    true
+    readonly
+}
+
+/// The scripts given (with `-e`/`--expression`, or the first operand).
+fn scripts<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    let p = &call.opts;
+    let mut scripts = p.values_of(Some('e'), Some("expression"));
+    if scripts.is_empty()
+        && let Some(w) = p.operands.first()
+    {
+        scripts.push(w.text.as_str());
+    }
+    scripts
 }
 
 fn model(call: &Call<'_>) -> Model {
@@ -99,13 +137,12 @@ fn model(call: &Call<'_>) -> Model {
     if p.has_short('f') || p.has_long("file") {
         return Model::RunsCode("sed -f runs a script file the gateway cannot see".into());
     }
-    let mut scripts = p.values_of(Some('e'), Some("expression"));
-    if scripts.is_empty() {
-        match p.operands.first() {
-            Some(w) if !w.dynamic => scripts.push(w.text.as_str()),
-            _ => return Model::Unknown,
-        }
+    if p.values_of(Some('e'), Some("expression")).is_empty()
+        && p.operands.first().is_none_or(|w| w.dynamic)
+    {
+        return Model::Unknown;
     }
+    let scripts = scripts(call);
     if scripts.iter().all(|s| sed_script_readonly(s)) {
         Model::ReadOnly
     } else {
@@ -113,18 +150,43 @@ fn model(call: &Call<'_>) -> Model {
     }
 }
 
-/// With `-i`, the files it edits.
+/// The files its `w` commands write, and with `-i` the files it edits.
 fn writes<'a>(call: &Call<'a>) -> Vec<&'a str> {
-    if call.opts.has_short('i') || call.opts.has_long("in-place") {
-        call.operands().skip(1).collect()
-    } else {
-        Vec::new()
+    let mut out = Vec::new();
+    for s in scripts(call) {
+        scan(s, &mut out);
     }
+    if call.opts.has_short('i') || call.opts.has_long("in-place") {
+        let skip = usize::from(
+            call.opts
+                .values_of(Some('e'), Some("expression"))
+                .is_empty(),
+        );
+        out.extend(call.operands().skip(skip));
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::Word;
+
+    #[test]
+    fn written_files() {
+        let mut w = Vec::new();
+        assert!(!scan("1w ~/.bashrc", &mut w));
+        assert!(!scan("s/a/b/w /etc/cron.d/x\np", &mut w));
+        assert_eq!(w, ["~/.bashrc", "/etc/cron.d/x"]);
+        let words: Vec<Word> = ["-n", "--expression=1e id", "f"]
+            .map(Word::literal)
+            .to_vec();
+        let call = Call::new("sed", &words, &PROGRAMS[0].options);
+        assert!(matches!(model(&call), Model::RunsCode(_)));
+        let words: Vec<Word> = ["-ni", "p", "f"].map(Word::literal).to_vec();
+        let call = Call::new("sed", &words, &PROGRAMS[0].options);
+        assert_eq!(writes(&call), ["f"]);
+    }
 
     #[test]
     fn sed_scripts() {

@@ -6,7 +6,7 @@ use recourse_policy::Reason;
 use crate::args::basename;
 use crate::syntax::Word;
 
-use super::model::{Call, Flag, Program, Runs, block, kind};
+use super::model::{Call, Flag, Model, Program, Runs, block, kind};
 
 /// Shells: `-c STRING` runs a script; with neither `-c` nor a file they read commands from stdin.
 const SHELLS: &[&str] = &[
@@ -60,7 +60,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         &[
             "cd", "pushd", "popd", "dirs", ":", "shopt", "unset", "local", "exit", "return",
             "break", "continue", "shift", "wait", "getopts", "hash", "umask", "ulimit", "true",
-            "false", "test", "[", "type", "pwd",
+            "false", "test", "[", "type", "pwd", "let",
         ],
         kind::READONLY,
     ),
@@ -85,6 +85,13 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["compgen"],
         dumps_env: Some(compgen_dumps),
+        ..Program::NONE
+    },
+    Program {
+        names: &["history"],
+        kind: kind::READONLY,
+        model: Some(history),
+        writes: Some(history_file),
         ..Program::NONE
     },
     Program {
@@ -115,6 +122,8 @@ pub(crate) struct ShellArgs<'a> {
     pub startup: Option<(&'a str, Option<&'a Word>)>,
     /// `-i`: interactive.
     pub interactive: bool,
+    /// `-l`, `--login`: reads the login profiles first.
+    pub login: bool,
 }
 
 /// Reads a shell's arguments up to its script.
@@ -134,6 +143,7 @@ pub(crate) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
                 s.startup = Some((long, args.get(i)));
                 i += 1;
             }
+            s.login |= long == "login";
             continue;
         }
         if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
@@ -142,6 +152,7 @@ pub(crate) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
                 s.command_mode |= cluster.contains('c');
                 s.read_stdin |= cluster.contains('s');
                 s.interactive |= cluster.contains('i');
+                s.login |= cluster.contains('l');
             }
             if cluster.ends_with('o') || cluster.ends_with('O') {
                 i += 1;
@@ -163,6 +174,27 @@ pub(crate) fn is_shell(prog: &str) -> bool {
 pub(crate) fn cd_target(args: &[Word]) -> Option<&Word> {
     args.iter()
         .find(|a| !a.text.starts_with('-') || a.text == "-")
+}
+
+/// `history -a`, `-w`, `-c`, `-d`, `-s`, `-r`, `-n` write the history file or list.
+fn history(call: &Call<'_>) -> Model {
+    if ['a', 'w', 'c', 'd', 's', 'r', 'n']
+        .iter()
+        .any(|c| call.opts.has_short(*c))
+    {
+        Model::Mutating("history writes the history list or file".into())
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `history -a FILE`, `history -w FILE`: the file it appends or writes the history to.
+fn history_file<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    if call.opts.has_short('a') || call.opts.has_short('w') {
+        call.operands().collect()
+    } else {
+        Vec::new()
+    }
 }
 
 fn set_dumps(call: &Call<'_>) -> bool {

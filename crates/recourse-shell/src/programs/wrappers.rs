@@ -260,6 +260,143 @@ pub(crate) const PROGRAMS: &[Program] = &[
         false,
     ),
     wrapper(&["grc"], 0, OptSpec::new("c", &["config"]), 0, false),
+    wrapper(&["coproc"], T, OptSpec::NONE, 0, false),
+    wrapper(
+        &["script"],
+        0,
+        OptSpec::new(
+            "cETIOBomFt",
+            &[
+                "command",
+                "echo",
+                "log-timing",
+                "log-in",
+                "log-out",
+                "log-io",
+                "output-limit",
+                "logging-format",
+            ],
+        ),
+        1,
+        false,
+    ),
+    wrapper(&["direnv"], 0, OptSpec::NONE, 2, false),
+    wrapper(&["entr"], 0, OptSpec::NONE, 0, false),
+    wrapper(
+        &["setpriv"],
+        0,
+        OptSpec::new(
+            "",
+            &[
+                "reuid",
+                "regid",
+                "groups",
+                "inh-caps",
+                "ambient-caps",
+                "bounding-set",
+                "securebits",
+                "pdeathsig",
+                "selinux-label",
+                "apparmor-profile",
+                "reset-env",
+                "ruid",
+                "euid",
+                "rgid",
+                "egid",
+            ],
+        ),
+        0,
+        true,
+    ),
+    wrapper(
+        &["unshare"],
+        0,
+        OptSpec::new(
+            "SGRwC",
+            &[
+                "setuid",
+                "setgid",
+                "propagation",
+                "map-user",
+                "map-group",
+                "root",
+                "wd",
+                "map-users",
+                "map-groups",
+            ],
+        ),
+        0,
+        false,
+    ),
+    wrapper(&["capsh"], 0, OptSpec::NONE, 0, true),
+    wrapper(
+        &["fakeroot"],
+        0,
+        OptSpec::new("lsib", &["lib", "faked"]),
+        0,
+        false,
+    ),
+    wrapper(&["faketime"], 0, OptSpec::new("mpf", &[]), 1, false),
+    wrapper(
+        &[
+            "eatmydata",
+            "dbus-run-session",
+            "numactl",
+            "prlimit",
+            "systemd-inhibit",
+        ],
+        0,
+        OptSpec::new(
+            "",
+            &["config-file", "dbus-daemon", "what", "who", "why", "mode"],
+        ),
+        0,
+        false,
+    ),
+    wrapper(
+        &["xvfb-run"],
+        0,
+        OptSpec::new(
+            "nsfepw",
+            &[
+                "server-num",
+                "server-args",
+                "auth-file",
+                "error-file",
+                "xauth-protocol",
+                "wait",
+            ],
+        ),
+        0,
+        false,
+    ),
+    wrapper(&["chpst"], 0, OptSpec::new("uUe/nlLmdofcp", &[]), 0, false),
+    wrapper(
+        &["runcon"],
+        0,
+        OptSpec::new("turlc", &["type", "user", "role", "range", "compute"]),
+        0,
+        false,
+    ),
+    wrapper(
+        &["setarch", "linux32", "linux64"],
+        0,
+        OptSpec::NONE,
+        0,
+        false,
+    ),
+    wrapper(&["sg"], 0, OptSpec::NONE, 1, true),
+    Program {
+        names: &["parallel"],
+        runs: Runs::Parallel,
+        kind: kind::TAKES_NAMES,
+        ..Program::NONE
+    },
+    Program {
+        names: &["hyperfine"],
+        runs: Runs::Scripts,
+        ..Program::NONE
+    },
     Program {
         names: &["su"],
         runs: Runs::Su,
@@ -355,12 +492,15 @@ pub(crate) enum Own<'a> {
     WritesFile,
     /// `env -S STRING`: the string (with the rest) is split into the command line.
     SplitString(String),
-    /// `flock -c STRING`: the string runs as a shell script.
+    /// `flock -c STRING`, `script -c STRING`, `entr -s STRING`: the string runs as a shell
+    /// script.
     ShellString(&'a Word),
+    /// `capsh -- ARGS`: the arguments are given to a shell (`-c STRING`).
+    ShellArgs(&'a [Word]),
 }
 
 /// What a wrapper's own options make of it.
-pub(crate) fn own<'a>(prog: &str, own: &'a [Word], inner: &[Word]) -> Own<'a> {
+pub(crate) fn own<'a>(prog: &str, own: &'a [Word], inner: &'a [Word]) -> Own<'a> {
     let has = |flag: &str| own.iter().any(|w| w.text == flag);
     let cluster = |c: char| {
         own.iter()
@@ -371,34 +511,142 @@ pub(crate) fn own<'a>(prog: &str, own: &'a [Word], inner: &[Word]) -> Own<'a> {
         "time" if has("-o") || own.iter().any(|w| w.text.starts_with("--output")) => {
             Own::WritesFile
         }
-        "env" => match own
-            .iter()
-            .position(|w| w.text == "-S" || w.text.starts_with("--split-string"))
-        {
-            Some(i) => {
-                let text = own
-                    .get(i)
-                    .and_then(|w| w.text.split_once('=').map(|(_, v)| v.to_owned()))
-                    .or_else(|| own.get(i + 1).map(|w| w.text.clone()))
-                    .unwrap_or_default();
-                let joined = std::iter::once(text)
-                    .chain(inner.iter().map(|w| w.text.clone()))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                Own::SplitString(joined)
+        "env" => {
+            let p = crate::args::parse(own, &ENV_OPTIONS);
+            match p.values_of(Some('S'), Some("split-string")).first() {
+                Some(text) => {
+                    let joined = std::iter::once(*text)
+                        .chain(inner.iter().map(|w| w.text.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    Own::SplitString(joined)
+                }
+                None => Own::Plain,
             }
-            None => Own::Plain,
-        },
-        "flock" => match own
+        }
+        "flock" | "script" | "sg" => match own
             .iter()
             .position(|w| w.text == "-c" || w.text == "--command")
             .and_then(|i| own.get(i + 1))
-        {
+            .or_else(|| {
+                own.iter()
+                    .find_map(|w| w.text.strip_prefix("--command=").map(|_| w))
+            }) {
             Some(w) => Own::ShellString(w),
+            None => Own::Plain,
+        },
+        "entr"
+            if own
+                .iter()
+                .any(|w| w.text.starts_with('-') && w.text.contains('s')) =>
+        {
+            match inner.first() {
+                Some(w) => Own::ShellString(w),
+                None => Own::Plain,
+            }
+        }
+        "capsh" => match own.iter().position(|w| w.text == "--") {
+            Some(i) => Own::ShellArgs(own.get(i + 1..).unwrap_or_default()),
             None => Own::Plain,
         },
         _ => Own::Plain,
     }
+}
+
+/// `parallel [OPTIONS] COMMAND ::: INPUTS`: the command and the inputs it is run with (each
+/// input is a command when no command is given).
+pub(crate) fn parallel(args: &[Word]) -> (&[Word], Vec<&Word>) {
+    const VALUES: &[&str] = &[
+        "-j",
+        "-S",
+        "-a",
+        "-d",
+        "-E",
+        "-I",
+        "-n",
+        "-N",
+        "-X",
+        "--jobs",
+        "--arg-file",
+        "--delimiter",
+        "--sshlogin",
+        "--max-args",
+        "--joblog",
+        "--results",
+        "--tmpdir",
+        "--workdir",
+        "--timeout",
+        "--retries",
+        "--colsep",
+        "--load",
+        "--memfree",
+    ];
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let t = w.text.as_str();
+        if !t.starts_with('-') || t.starts_with(":::") {
+            break;
+        }
+        i += if VALUES.contains(&t) { 2 } else { 1 };
+    }
+    let rest = args.get(i..).unwrap_or_default();
+    let end = rest
+        .iter()
+        .position(|w| w.text.starts_with(":::"))
+        .unwrap_or(rest.len());
+    let inputs = rest
+        .get(end..)
+        .unwrap_or_default()
+        .iter()
+        .filter(|w| !w.text.starts_with(":::"))
+        .collect();
+    (&rest[..end], inputs)
+}
+
+/// `hyperfine [OPTIONS] CMD…`: every command, and every `--prepare`/`--setup`/`--cleanup`/
+/// `--conclude` string, is a shell script.
+pub(crate) fn scripts(args: &[Word]) -> Vec<&Word> {
+    let spec = OptSpec::new(
+        "wrmMpcsSnLPu",
+        &[
+            "warmup",
+            "runs",
+            "min-runs",
+            "max-runs",
+            "prepare",
+            "setup",
+            "cleanup",
+            "conclude",
+            "shell",
+            "command-name",
+            "parameter-scan",
+            "parameter-step-size",
+            "parameter-list",
+            "export-json",
+            "export-csv",
+            "export-markdown",
+            "export-asciidoc",
+            "export-orgmode",
+            "time-unit",
+            "style",
+            "sort",
+            "output",
+            "input",
+        ],
+    );
+    let p = crate::args::parse(args, &spec);
+    let mut out: Vec<&Word> = p.operands.clone();
+    for (k, w) in args.iter().enumerate() {
+        let t = w.text.as_str();
+        let takes = matches!(
+            t,
+            "-p" | "-c" | "-s" | "--prepare" | "--setup" | "--cleanup" | "--conclude"
+        );
+        if takes && let Some(v) = args.get(k + 1) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 /// Whether a wrapper with no inner command runs nothing dangerous (`env` prints the
@@ -474,6 +722,20 @@ mod tests {
             .map(|w| w.text.as_str())
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    #[test]
+    fn split_strings_and_parallel_inputs() {
+        let w = words("-iS sh");
+        assert!(matches!(own("env", &w, &[]), Own::SplitString(t) if t == "sh"));
+        let w = words("-0vS sh");
+        assert!(matches!(own("env", &w, &[]), Own::SplitString(_)));
+        let w = words("-j4 rm -rf ::: / ~");
+        let (cmd, inputs) = parallel(&w);
+        assert_eq!(cmd.len(), 2);
+        assert_eq!(inputs.len(), 2);
+        let w = words("-w 3 ls --prepare id");
+        assert_eq!(scripts(&w).len(), 2);
     }
 
     #[test]
