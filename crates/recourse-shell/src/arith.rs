@@ -20,6 +20,16 @@ pub(crate) fn referenced(expr: &str) -> Vec<&str> {
     out
 }
 
+/// The names an arithmetic expression assigns (`i=0`, `n+=2`, `i++`): their values are
+/// numbers.
+pub(crate) fn assigned(expr: &str) -> Vec<&str> {
+    identifiers(expr)
+        .into_iter()
+        .filter(|(n, at)| assigns(expr, *at, n.len()))
+        .map(|(n, _)| n)
+        .collect()
+}
+
 /// Every bare identifier with its offset (a `$name` is an expansion, not a bare name; digits
 /// and bases like `16#ff` are numbers).
 fn identifiers(expr: &str) -> Vec<(&str, usize)> {
@@ -115,6 +125,7 @@ mod tests {
     #[test]
     fn names_and_substitutions() {
         assert_eq!(referenced("i=0; i<n; i++"), ["n"]);
+        assert_eq!(assigned("i=0; i<n; i++"), ["i", "i"]);
         assert_eq!(referenced("x + 16#ff + $y + z"), ["x", "z"]);
         assert_eq!(referenced("count -gt 3"), ["count", "gt"]);
         assert_eq!(substitutions("a[$(id)] + b[`whoami`]"), ["id", "whoami"]);

@@ -25,9 +25,12 @@ pub(crate) enum Shape {
     /// Plain words: no `/`, no leading `-`, no glob characters (numbers, names, dates, hashes).
     #[default]
     Token,
-    /// Relative paths inside the working directory (`find .`, `git ls-files`); may start with
-    /// `-` when a file is so named.
+    /// Paths that cannot start with `-`: inside the working directory with a leading directory
+    /// (`find .` prints `./x`), or system paths (`which python`).
     Paths,
+    /// Relative names inside the working directory (`ls`, `git ls-files`): one may start with
+    /// `-` when a file is so named.
+    Names,
     /// Anything at all: file contents, the environment, input.
     Content,
 }
@@ -94,6 +97,9 @@ pub(crate) struct Value {
     pub unknown: Unknown,
     /// It may start with unknown text that can begin with `-`.
     pub lead: bool,
+    /// A stand-in for a value the runner sets (`~` for `$HOME`): whole, it is right; cut up by
+    /// an operator, its real characters are not known.
+    pub symbolic: bool,
     /// A glob pattern standing for the names it matches (a `for` list word): whatever it
     /// expands to, those names are what the command gets.
     pub pattern: bool,
@@ -115,7 +121,8 @@ impl Value {
             text: source.into(),
             known: false,
             unknown: Unknown::of(shape),
-            lead: shape != Shape::Token,
+            lead: matches!(shape, Shape::Names | Shape::Content),
+            symbolic: false,
             pattern: false,
         }
     }
@@ -160,8 +167,8 @@ pub(crate) struct Vars {
     pub assoc: Vec<String>,
     /// Inside a function body being walked: positional parameters are its arguments.
     pub in_function: usize,
-    /// Output of the command substitutions walked so far, by the address of their script.
-    pub subs: HashMap<usize, SubOutput>,
+    /// Output of the command substitutions walked so far, by their source text.
+    pub subs: HashMap<String, SubOutput>,
     /// The working directory after a `cd` to a known place.
     pub cwd: Option<String>,
 }
@@ -182,11 +189,6 @@ pub(crate) fn word_tail(w: &Word, from: usize) -> Word {
         })
         .collect();
     t
-}
-
-/// The key under which a substitution's output is recorded.
-pub(crate) fn sub_key(s: &Script) -> usize {
-    s as *const Script as usize
 }
 
 impl Vars {
@@ -223,7 +225,7 @@ impl Vars {
     pub(crate) fn lookup(&self, name: &str, depth: usize) -> Vec<Value> {
         let bindings = if name.bytes().all(|b| b.is_ascii_digit()) || name == "@" || name == "*" {
             if name == "0" {
-                return vec![Value::known("bash")];
+                return vec![symbolic("sh")];
             }
             if self.positional.is_empty() {
                 // The gateway runs `bash -c COMMAND` with no arguments; in a function, they are
@@ -274,7 +276,7 @@ impl Vars {
             for a in &mut alts {
                 a.text.push_str(lit);
             }
-            let vals = self.expansion(w, &e.kind, src, depth);
+            let vals = self.expansion(&e.kind, src, depth);
             alts = product(&alts, &vals);
             at = e.end;
         }
@@ -288,11 +290,11 @@ impl Vars {
     /// The values one expansion of a word may take.
     pub(crate) fn expansion_values(&self, w: &Word, e: &crate::syntax::Expansion) -> Vec<Value> {
         let src = w.text.get(e.start..e.end).unwrap_or_default();
-        self.expansion(w, &e.kind, src, 0)
+        self.expansion(&e.kind, src, 0)
     }
 
     /// The values one expansion may take.
-    fn expansion(&self, w: &Word, kind: &ExpansionKind, src: &str, depth: usize) -> Vec<Value> {
+    fn expansion(&self, kind: &ExpansionKind, src: &str, depth: usize) -> Vec<Value> {
         match kind {
             ExpansionKind::Param {
                 name,
@@ -300,11 +302,8 @@ impl Vars {
                 length,
                 op,
             } => self.param(name, *indirect, *length, op, src, depth),
-            ExpansionKind::Command(i) => {
-                let out = w
-                    .subs
-                    .get(*i)
-                    .and_then(|s| self.subs.get(&sub_key(&s.script)));
+            ExpansionKind::Command(_) => {
+                let out = self.subs.get(src);
                 match out {
                     Some(SubOutput {
                         text: Some(t),
@@ -409,20 +408,30 @@ pub(crate) fn is_name(s: &str) -> bool {
 /// gateway's runner sets a few; the rest may hold anything, or be empty.
 fn environment(name: &str, cwd: Option<&str>) -> Value {
     match name {
-        "HOME" => Value::known("~"),
-        "PWD" => Value::known(cwd.unwrap_or(".")),
-        "TMPDIR" => Value::known("/tmp"),
+        "HOME" => symbolic("~"),
+        "PWD" => symbolic(cwd.unwrap_or(".")),
+        "TMPDIR" => symbolic("/tmp"),
+        "SHELL" | "0" => symbolic("sh"),
+        "BASH" => symbolic("bash"),
         "IFS" => Value::known(DEFAULT_IFS),
         "$" | "?" | "#" | "!" | "-" | "PPID" | "UID" | "EUID" | "RANDOM" | "SRANDOM"
         | "SECONDS" | "LINENO" | "BASHPID" | "COLUMNS" | "LINES" | "OPTIND" | "SHLVL"
         | "HISTCMD" | "EPOCHSECONDS" | "EPOCHREALTIME" | "USER" | "LOGNAME" | "HOSTNAME"
-        | "HOSTTYPE" | "OSTYPE" | "MACHTYPE" | "SHELL" | "TERM" | "LANG" | "BASH_VERSION"
-        | "PATH" => Value::unknown(format!("${name}"), Shape::Token),
+        | "HOSTTYPE" | "OSTYPE" | "MACHTYPE" | "TERM" | "LANG" | "BASH_VERSION" | "PATH" => {
+            Value::unknown(format!("${name}"), Shape::Token)
+        }
         n if crate::credentials::is_secret_name(n) => {
             Value::unknown(format!("${n}"), Shape::Content).secret()
         }
         n => Value::unknown(format!("${n}"), Shape::Content),
     }
+}
+
+/// A runner-set value's stand-in.
+fn symbolic(text: &str) -> Value {
+    let mut v = Value::known(text);
+    v.symbolic = true;
+    v
 }
 
 /// Every concatenation of one alternative from each list, at most [`MAX_ALTERNATIVES`].
@@ -467,7 +476,7 @@ fn apply_op(base: Vec<Value>, op: &str, src: &str) -> Vec<Value> {
     };
     let map = |f: &dyn Fn(&str) -> Option<String>| -> Vec<Value> {
         base.iter()
-            .map(|b| match (b.known, f(&b.text)) {
+            .map(|b| match (b.known && !b.symbolic, f(&b.text)) {
                 (true, Some(t)) => {
                     let mut v = Value::known(t);
                     v.unknown = b.unknown;
@@ -574,7 +583,9 @@ fn substring(base: &[Value], spec: &str, src: &str) -> Vec<Value> {
         .map(|b| {
             let chars: Vec<char> = b.text.chars().collect();
             let n = i64::try_from(chars.len()).unwrap_or(i64::MAX);
-            let o = parse(off).map(|o| if o < 0 { (n + o).max(0) } else { o.min(n) });
+            let o = parse(off)
+                .filter(|_| !b.symbolic)
+                .map(|o| if o < 0 { (n + o).max(0) } else { o.min(n) });
             let l = match len {
                 None => Some(n),
                 Some(l) => parse(l),
@@ -719,7 +730,7 @@ impl Vars {
                 }
                 *open |= !lit.is_empty();
             }
-            let vals = self.expansion(w, &e.kind, src, 0);
+            let vals = self.expansion(&e.kind, src, 0);
             let mut next = Vec::new();
             for (fields, open) in &alts {
                 for v in &vals {
@@ -1021,6 +1032,22 @@ pub(crate) fn fixed_stages(
         text = Some(out);
     }
     text.map(|t| (t, decoded))
+}
+
+/// What `echo` or `printf` prints, when all their words are literal.
+pub(crate) fn text_output(prog: &str, args: &[Word]) -> Option<String> {
+    let words: Vec<&str> = args
+        .iter()
+        .map(|w| w.is_static().then_some(w.text.as_str()))
+        .collect::<Option<_>>()?;
+    let (t, _) = match prog {
+        "echo" => echo_output(&words)?,
+        _ => {
+            let (f, rest) = words.split_first()?;
+            printf_output(f, rest)?
+        }
+    };
+    Some(t)
 }
 
 /// `echo [-neE] words`.

@@ -16,7 +16,7 @@ use crate::credentials::{
     has_credential_needle, is_credential_path, is_secret_name, pattern_may_name_credentials,
 };
 use crate::expand::{
-    Expanded, MAX_ALTERNATIVES, Shape, SubOutput, Value, Vars, fixed_output, fixed_stages, sub_key,
+    Expanded, MAX_ALTERNATIVES, Shape, SubOutput, Value, Vars, fixed_output, fixed_stages,
     subscript, word_tail,
 };
 use crate::patterns::{PatternSet, PolicyList, View, script_programs};
@@ -535,9 +535,8 @@ impl<'c> Walker<'c> {
             if text.trim().is_empty() {
                 continue;
             }
-            let Some(prog) = info.views.first().map(|v| v.prog) else {
-                continue;
-            };
+            // A program whose name is computed may well be a shell.
+            let prog = info.views.first().map_or("sh", |v| v.prog);
             if decoded {
                 self.builtin(
                     Decision::Block,
@@ -545,7 +544,7 @@ impl<'c> Walker<'c> {
                     format!("text hidden by escapes or a transformation is piped into `{prog}`"),
                 );
             }
-            if is_shell(prog) {
+            if is_shell(prog) || matches!(prog, "at" | "batch") {
                 let (_, class) =
                     self.nested_text(&text, depth + 1, &format!("`{prog}` (piped text)"));
                 self.raise(class);
@@ -784,18 +783,26 @@ impl<'c> Walker<'c> {
     /// Walks the substitutions in a word and records their output for expansion.
     fn word_subs(&mut self, w: &Word, depth: usize) -> Flow {
         let mut flow = Flow::default();
-        for s in &w.subs {
+        for (i, s) in w.subs.iter().enumerate() {
             let (cwd, hits) = (self.vars.cwd.clone(), self.secret_hits);
             let mut f = self.script(&s.script, depth + 1);
             // A substitution runs in a subshell: a `cd` there stays there.
             self.vars.cwd = cwd;
             f.secrets |= self.secret_hits > hits;
-            if s.kind == SubKind::Command {
-                let fixed = fixed_output(&s.script, self.vars.cwd.as_deref());
+            let fixed = fixed_output(&s.script, self.vars.cwd.as_deref());
+            f.fetch |= fixed.as_ref().is_some_and(|(_, d)| *d);
+            // Substitutions nested in another expansion (`${x:-$(cmd)}`) have no place of
+            // their own in the word.
+            let src = w
+                .expansions
+                .iter()
+                .find(|e| e.kind == ExpansionKind::Command(i))
+                .and_then(|e| w.text.get(e.start..e.end));
+            if let Some(src) = src {
                 self.vars.subs.insert(
-                    sub_key(&s.script),
+                    src.to_owned(),
                     SubOutput {
-                        decoded: f.fetch || fixed.as_ref().is_some_and(|(_, d)| *d),
+                        decoded: f.fetch,
                         text: fixed.map(|(t, _)| t),
                         shape: f.output,
                         secret: f.secrets,
@@ -820,7 +827,7 @@ impl<'c> Walker<'c> {
             risky |= self.word_checks(w, depth);
         }
         for a in &sc.assignments {
-            risky |= self.assignment(a, depth);
+            risky |= self.assignment(a, sc.words.is_empty(), depth);
         }
         let mut writes = false;
         for r in &sc.redirects {
@@ -898,14 +905,21 @@ impl<'c> Walker<'c> {
 
     /// `NAME=value`: binds the value, and checks what assigning it does. Whether it makes the
     /// command run code it does not show.
-    fn assignment(&mut self, a: &crate::syntax::Assignment, depth: usize) -> bool {
+    fn assignment(
+        &mut self,
+        a: &crate::syntax::Assignment,
+        standalone: bool,
+        depth: usize,
+    ) -> bool {
         let mut risky = false;
-        match a.value.as_slice() {
-            [v] => self.vars.bind_word(&a.name, v),
-            values => {
-                for v in values {
-                    self.vars.bind_word(&a.name, v);
-                }
+        // `NAME=value cmd` sets NAME for `cmd` only: the shell's own words still see the old
+        // value.
+        if standalone {
+            for v in &a.value {
+                self.vars.bind_word(&a.name, v);
+            }
+            if a.value.is_empty() {
+                self.vars.bind_value(&a.name, Value::known(""));
             }
         }
         if a.value
@@ -953,6 +967,20 @@ impl<'c> Walker<'c> {
             risky = true;
         }
         if let Some(v) = value {
+            // Variables whose value bash runs as code later: the code shows here.
+            if matches!(name, "PROMPT_COMMAND" | "PS0" | "PS1" | "PS2" | "PS4") {
+                for t in word_texts(&self.vars, v).into_iter().filter(|t| t.known) {
+                    let text = if name == "PROMPT_COMMAND" {
+                        vec![t.text.as_str()]
+                    } else {
+                        crate::arith::substitutions(&t.text)
+                    };
+                    for cmd in text {
+                        let (_, class) = self.nested_text(cmd, depth + 1, name);
+                        self.raise(class);
+                    }
+                }
+            }
             if name == "HISTFILE"
                 && word_texts(&self.vars, v)
                     .iter()
@@ -1066,8 +1094,15 @@ impl<'c> Walker<'c> {
         risky | self.arith_names(text, depth, what)
     }
 
-    /// The names an arithmetic expression mentions: their values are evaluated in turn.
+    /// The names an arithmetic expression mentions: their values are evaluated in turn. Those
+    /// it assigns hold numbers afterwards.
     fn arith_names(&mut self, expr: &str, depth: usize, what: &str) -> bool {
+        for name in crate::arith::assigned(expr) {
+            if self.vars.lookup(name, 0).iter().all(|v| !v.known) {
+                self.vars
+                    .bind_value(name, Value::unknown(format!("${name}"), Shape::Token));
+            }
+        }
         let mut risky = false;
         for name in crate::arith::referenced(expr) {
             for v in self.vars.lookup(name, 0) {
@@ -1210,7 +1245,7 @@ impl<'c> Walker<'c> {
             None => vec![vec![name.clone()]],
         };
         if computed && heads.is_empty() {
-            return self.unknown_program(words, stdin);
+            return self.unknown_program(words, depth, stdin);
         }
         let mut argvs: Vec<Vec<Word>> = heads;
         for (w, ex) in args.iter().zip(&expanded[1..]) {
@@ -1262,6 +1297,21 @@ impl<'c> Walker<'c> {
             }
         }
         if computed {
+            let first: Vec<&str> = argvs
+                .iter()
+                .filter_map(|a| a.first())
+                .map(|w| basename(&w.text))
+                .collect();
+            if let Some(p) = first.first()
+                && first.iter().all(|f| f == p)
+                && let Some(known) = programs::lookup(p).names.iter().find(|n| *n == p)
+            {
+                info.views.push(View {
+                    prog: known,
+                    args,
+                    redirects,
+                });
+            }
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.dynamic_program",
@@ -1378,7 +1428,12 @@ impl<'c> Walker<'c> {
     }
 
     /// A program name whose value cannot be known.
-    fn unknown_program<'a>(&mut self, words: &'a [Word], stdin: Stdin<'a>) -> Info<'a> {
+    fn unknown_program<'a>(
+        &mut self,
+        words: &'a [Word],
+        depth: usize,
+        stdin: Stdin<'a>,
+    ) -> Info<'a> {
         let mut info = Info::new(ShellClass::Unknown);
         let name = &words[0];
         self.builtin(
@@ -1399,6 +1454,14 @@ impl<'c> Walker<'c> {
                     name.text
                 ),
             );
+        }
+        // `$SHELL -c '…'`: it may well be a shell.
+        if let Some(k) = args.iter().position(|a| a.text == "-c")
+            && let Some(script) = args.get(k + 1)
+        {
+            let (f, c) = self.shell_string(script, depth, "a computed program's `-c`");
+            info.flow |= f;
+            info.raise(c);
         }
         if args.iter().any(|a| looks_recursive(&a.text))
             && args
@@ -1429,16 +1492,26 @@ impl<'c> Walker<'c> {
         let safe_options = entry.model.is_none();
         let mut after_dashes = false;
         let mut open = false;
-        for (w, ex) in words.iter().zip(expanded).skip(1) {
+        // A pattern-first program's pattern is not a file it opens.
+        let pattern = entry
+            .is(kind::PATTERN_FIRST)
+            .then(|| words.iter().skip(1).position(|w| !w.text.starts_with('-')))
+            .flatten();
+        for (k, (w, ex)) in words.iter().zip(expanded).skip(1).enumerate() {
             after_dashes |= w.text == "--" && w.expansions.is_empty();
             let Some(u) = ex.as_ref().map(|e| e.unknown).filter(|u| u.any) else {
                 continue;
             };
-            let why = if u.split && (u.shape == Shape::Content || !safe_options) {
+            // `--author=$(…)`: the value of an option, not a file operand.
+            let option_value =
+                w.text.starts_with('-') && w.expansions.first().is_some_and(|e| e.start > 0);
+            let extra_operand_matters =
+                !safe_options && (u.shape >= Shape::Names || entry.writes.is_some());
+            let why = if u.split && (u.shape == Shape::Content || extra_operand_matters) {
                 "is unquoted and its value is not known: it may become several words, options or glob patterns"
             } else if u.lead && !safe_options && !after_dashes {
                 "may start with `-` and become an option"
-            } else if u.escape && entry.is(kind::CONTENT) {
+            } else if u.escape && entry.is(kind::CONTENT) && !option_value && Some(k) != pattern {
                 "may name any file, outside the working directory and credentials included"
             } else {
                 continue;
@@ -1540,7 +1613,10 @@ impl<'c> Walker<'c> {
             && args
                 .iter()
                 .any(|a| !a.text.starts_with('-') && is_protected_root(&a.text))
-            || prog == "find" && find::start_points(args).any(|w| is_protected_root(&w.text));
+            || prog == "find" && find::start_points(args).any(|w| is_protected_root(&w.text))
+            || entry.is(kind::TEXT_ONLY)
+                && crate::expand::text_output(prog, args)
+                    .is_some_and(|t| t.lines().any(|l| is_protected_root(l.trim())));
         info.flow.output = entry.output.map_or(Shape::Content, |f| f(&call));
         match entry.runs {
             Runs::Wrapper(spec) => {
@@ -1588,7 +1664,19 @@ impl<'c> Walker<'c> {
                 }
             }
             Runs::FdExec => {
+                let roots = call.operands().skip(1).any(is_protected_root);
                 for inner_words in programs::fd_commands(args) {
+                    if roots
+                        && inner_words.first().is_some_and(|w| {
+                            programs::lookup(basename(&w.text)).is(kind::DESTRUCTIVE)
+                        })
+                    {
+                        self.builtin(
+                            Decision::Block,
+                            "shell.builtin.recursive_delete_root",
+                            "fd over a system or home root deleting what it finds".into(),
+                        );
+                    }
                     self.inner_argv(inner_words, depth, &mut info);
                 }
             }
@@ -1622,11 +1710,28 @@ impl<'c> Walker<'c> {
             Runs::Nothing => {}
         }
         match prog {
-            "alias" if args.iter().any(|a| a.text.contains('=')) => self.builtin(
-                Decision::Escalate,
-                "shell.builtin.alias",
-                "defining an alias changes what later words run".into(),
-            ),
+            "alias" if args.iter().any(|a| a.text.contains('=')) => {
+                self.builtin(
+                    Decision::Escalate,
+                    "shell.builtin.alias",
+                    "defining an alias changes what later words run".into(),
+                );
+                for a in args {
+                    if let Some((_, body)) = a.text.split_once('=')
+                        && !a.dynamic
+                    {
+                        let (_, class) = self.nested_text(body, depth + 1, "an alias");
+                        self.raise(class);
+                    }
+                }
+            }
+            "at" | "batch" => {
+                match call.opts.value(Some('f'), None) {
+                    Some(f) => self.runs_script(&Word::literal(f)),
+                    None => self.stdin_script(prog, depth, stdin, &mut info, true),
+                }
+                info.flow.stdin_script = matches!(stdin, Stdin::Pipe);
+            }
             "shopt" if args.iter().any(|a| a.text == "expand_aliases") => self.builtin(
                 Decision::Escalate,
                 "shell.builtin.alias",
@@ -1745,7 +1850,7 @@ impl<'c> Walker<'c> {
             target.is_none_or(|t| t.text == "-" || !t.is_static() || outside_working_dir(&t.text));
         self.vars.cwd = match target {
             None => Some("~".into()),
-            Some(t) if t.is_static() && t.text != "-" => {
+            Some(t) if !t.dynamic && !t.glob && !t.brace && t.text != "-" => {
                 let here = self.vars.cwd.as_deref().unwrap_or(".");
                 Some(join_path(here, &t.text)).filter(|d| d != ".")
             }
@@ -2036,13 +2141,25 @@ impl<'c> Walker<'c> {
             Own::LookupOnly => return info,
             Own::WritesFile => info.raise(ShellClass::Mutating),
             Own::SplitString(text) => {
+                // `env -S` splits by its own rules (`\_`, `${VAR}`, `\c`), not the shell's.
+                self.builtin(
+                    Decision::Escalate,
+                    "shell.builtin.dynamic_script",
+                    format!("`{prog} -S` splits `{text}` into a command line by its own rules"),
+                );
                 let (f, c) = self.nested_text(&text, depth + 1, "env -S");
                 info.flow |= f;
-                info.raise(c);
+                info.raise(c.max(ShellClass::Unknown));
                 return info;
             }
             Own::ShellString(w) => {
                 let (f, c) = self.shell_string(w, depth, &format!("{prog} -c"));
+                info.flow |= f;
+                info.raise(c);
+                info.runs_code = true;
+            }
+            Own::Script(text) => {
+                let (f, c) = self.nested_text(&text, depth + 1, &format!("{prog} -c"));
                 info.flow |= f;
                 info.raise(c);
                 info.runs_code = true;
@@ -2480,10 +2597,29 @@ impl<'c> Walker<'c> {
         depth: usize,
         info: &mut Info<'_>,
     ) {
+        if s.decode_eval {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.decode_then_run",
+                format!("inline {prog} code decodes hidden text and runs it"),
+            );
+        }
+        if s.env && s.network {
+            self.exfiltration(&format!(
+                "inline {prog} code reads the environment and hands it to"
+            ));
+        }
         for (start, end) in string_literals(code) {
             let Some(lit) = code.get(start..end) else {
                 continue;
             };
+            if s.write && is_protected_root(lit) {
+                self.builtin(
+                    Decision::Block,
+                    "shell.builtin.recursive_delete_root",
+                    format!("inline {prog} code deletes or writes the system or home root `{lit}`"),
+                );
+            }
             if s.write && is_sensitive_write(lit) {
                 self.builtin(
                     Decision::Block,

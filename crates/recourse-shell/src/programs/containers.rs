@@ -28,9 +28,17 @@ pub(crate) const PROGRAMS: &[Program] = &[
 ];
 
 fn model(call: &Call<'_>) -> Model {
-    match call.first_plain() {
+    let mut plain = call
+        .args
+        .iter()
+        .map(|w| w.text.as_str())
+        .filter(|t| !t.starts_with('-'));
+    match (plain.next(), plain.next()) {
         // (not `inspect`: it prints containers' environment variables)
-        Some("ps" | "images" | "version" | "info" | "logs") => Model::ReadOnly,
+        (Some("ps" | "images" | "version" | "info" | "logs"), _) => Model::ReadOnly,
+        (Some("compose"), Some("ps" | "ls" | "logs" | "images" | "version" | "top")) => {
+            Model::ReadOnly
+        }
         _ => Model::Mutating("not a read-only docker command".into()),
     }
 }

@@ -32,6 +32,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["mv"],
         kind: kind::MUTATING | D,
+        dangers: Some(move_root),
         options: COPY_OPTIONS,
         writes: Some(copy_target),
         ..Program::NONE
@@ -86,10 +87,35 @@ pub(crate) const PROGRAMS: &[Program] = &[
         dangers: Some(shred),
         ..Program::NONE
     },
-    Program::of(
-        &["rmdir", "unlink", "kill", "pkill", "killall"],
-        kind::MUTATING | D,
-    ),
+    Program::of(&["rmdir", "unlink", "pkill", "killall"], kind::MUTATING | D),
+    Program {
+        names: &["kill"],
+        kind: kind::MUTATING | D,
+        dangers: Some(kill),
+        ..Program::NONE
+    },
+    Program {
+        names: &[
+            "shutdown", "reboot", "halt", "poweroff", "init", "telinit", "kexec",
+        ],
+        kind: D,
+        dangers: Some(power),
+        ..Program::NONE
+    },
+    Program {
+        names: &[
+            "iptables",
+            "ip6tables",
+            "nft",
+            "ufw",
+            "setenforce",
+            "auditctl",
+            "aa-teardown",
+        ],
+        kind: kind::MUTATING,
+        dangers: Some(security_off),
+        ..Program::NONE
+    },
     Program::of(
         &["mkdir", "mkfifo", "mknod", "chattr", "setfacl", "patch"],
         kind::MUTATING,
@@ -130,6 +156,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["at", "batch"],
         kind: kind::CODE_CAPABLE,
+        options: OptSpec::new("qfmMtu", &[]),
         flag: Flag::escalate("shell.builtin.scheduled", "schedules commands to run later"),
         ..Program::NONE
     },
@@ -193,6 +220,83 @@ fn permissions(call: &Call<'_>, out: &mut Vec<Reason>) {
             out,
             "shell.builtin.recursive_permissions_root",
             format!("{prog} -R on a system or home root"),
+        );
+    }
+}
+
+/// `mv ~ /dev/null`, `mv /etc /tmp/x`: moving a root away destroys it as surely as `rm -r`.
+fn move_root(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let ops: Vec<&str> = call.operands().collect();
+    if let Some(t) = ops
+        .split_last()
+        .and_then(|(_, sources)| sources.iter().find(|t| is_protected_root(t)))
+    {
+        block(
+            out,
+            "shell.builtin.recursive_delete_root",
+            format!("mv moves the system or home root `{t}` away"),
+        );
+    }
+}
+
+/// `kill -9 -1` signals every process the user may signal.
+fn kill(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if call.args.len() >= 2 && call.args.last().is_some_and(|w| w.text == "-1") {
+        block(
+            out,
+            "shell.builtin.kill_all",
+            "kill -1 signals every process".into(),
+        );
+    }
+}
+
+/// Shutting the machine down or rebooting it.
+fn power(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let init_level = matches!(call.prog, "init" | "telinit")
+        && call
+            .operands()
+            .next()
+            .is_some_and(|l| matches!(l, "0" | "6"));
+    if !matches!(call.prog, "init" | "telinit") || init_level {
+        block(
+            out,
+            "shell.builtin.shutdown",
+            format!("{} shuts the machine down or restarts it", call.prog),
+        );
+    }
+}
+
+/// Turning off a firewall, SELinux, AppArmor or the audit log.
+fn security_off(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let words: Vec<&str> = call.args.iter().map(|w| w.text.as_str()).collect();
+    let off = match call.prog {
+        "iptables" | "ip6tables" => {
+            words
+                .iter()
+                .any(|w| matches!(*w, "-F" | "--flush" | "-X" | "--delete-chain"))
+                || words
+                    .windows(3)
+                    .any(|w| matches!(w[0], "-P" | "--policy") && w[2] == "ACCEPT")
+        }
+        "nft" => words.windows(2).any(|w| w == ["flush", "ruleset"]),
+        "ufw" => words.first() == Some(&"disable") || words.first() == Some(&"reset"),
+        "setenforce" => words
+            .first()
+            .is_some_and(|w| matches!(*w, "0" | "Permissive" | "permissive")),
+        "auditctl" => {
+            words.contains(&"-D") || words.windows(2).any(|w| w == ["-e", "0"])
+        }
+        _ => true,
+    };
+    if off {
+        block(
+            out,
+            "shell.builtin.security_off",
+            format!(
+                "`{} {}` turns off a security control",
+                call.prog,
+                words.join(" ")
+            ),
         );
     }
 }
@@ -315,6 +419,20 @@ pub(crate) fn is_sensitive_write(text: &str) -> bool {
         || t.starts_with("/etc/init.d/")
         || t.starts_with("/boot/")
         || t.starts_with("/etc/ld.so.conf")
+        || t.starts_with("/var/log/audit/")
+        || matches!(
+            t.as_str(),
+            "/etc/resolv.conf"
+                | "/etc/nsswitch.conf"
+                | "/proc/sysrq-trigger"
+                | "/var/log/wtmp"
+                | "/var/log/btmp"
+                | "/var/log/lastlog"
+                | "/var/log/auth.log"
+                | "/var/log/secure"
+                | "/var/log/syslog"
+                | "/var/log/messages"
+        )
         || t.starts_with("/etc/update-motd.d/")
         || t.starts_with("/etc/apt/apt.conf.d/")
         || t.starts_with("/etc/pam.d/")

@@ -10,7 +10,6 @@ pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
         "PATH"
             | "BASH_ENV"
             | "ENV"
-            | "IFS"
             | "PROMPT_COMMAND"
             | "SHELLOPTS"
             | "BASHOPTS"

@@ -242,8 +242,8 @@ fn output(call: &Call<'_>) -> Shape {
             Shape::Token
         }
         "branch" if has("--show-current") => Shape::Token,
-        "ls-files" | "ls-tree" if sub == "ls-files" || has("--name-only") => Shape::Paths,
-        "diff" | "log" | "show" if has("--name-only") => Shape::Paths,
+        "ls-files" | "ls-tree" if sub == "ls-files" || has("--name-only") => Shape::Names,
+        "diff" | "log" | "show" if has("--name-only") => Shape::Names,
         _ => Shape::Content,
     }
 }
@@ -372,7 +372,19 @@ fn model(call: &Call<'_>) -> Model {
                 p.operands.first().map(|w| w.text.as_str()),
                 Some("get" | "list")
             );
-            if reads || get {
+            // `git config user.name`: one key and no value reads it.
+            let writes = p.has_short('e')
+                || [
+                    "unset",
+                    "add",
+                    "replace-all",
+                    "rename-section",
+                    "remove-section",
+                    "edit",
+                ]
+                .iter()
+                .any(|l| p.has_long(l));
+            if reads || get || (p.operands.len() == 1 && !writes) {
                 Model::ReadOnly
             } else if let Some(key) = p
                 .operands

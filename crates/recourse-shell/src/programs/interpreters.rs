@@ -369,6 +369,56 @@ const WRITE_SIGNALS: &[&str] = &[
     "dump value",
 ];
 
+/// Decoding of hidden text (lowercase).
+const DECODE_SIGNALS: &[&str] = &[
+    "b64decode",
+    "base64",
+    "decode_base64",
+    "fromcharcode",
+    "unhexlify",
+    "frombase64string",
+    "pack(\"h",
+    "pack('h",
+    "atob(",
+    "buffer.from",
+    "codecs.decode",
+    "bytes.fromhex",
+    "zlib.decompress",
+    "marshal.loads",
+    "rot13",
+    "rot_13",
+    "str_rot13",
+    "gzinflate",
+    "hex2bin",
+];
+/// Reads of the whole environment (lowercase).
+const ENV_SIGNALS: &[&str] = &[
+    "os.environ",
+    "process.env",
+    "environ",
+    "getenv",
+    "env::vars",
+    "%env",
+    "$env:",
+    "env[",
+    "printenv",
+];
+
+/// Evaluation of text as code (lowercase).
+const EVAL_SIGNALS: &[&str] = &[
+    "eval(",
+    "eval ",
+    "exec(",
+    "compile(",
+    "new function",
+    "function(",
+    "instance_eval",
+    "iex",
+    "invoke-expression",
+    "assert(",
+    "create_function",
+];
+
 /// What inline interpreter code appears to do.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct CodeSignals {
@@ -378,6 +428,10 @@ pub(crate) struct CodeSignals {
     pub(crate) exec: bool,
     /// Writes or deletes files.
     pub(crate) write: bool,
+    /// Decodes hidden text and evaluates or runs what comes out (`exec(b64decode(…))`).
+    pub(crate) decode_eval: bool,
+    /// Reads the environment, where credentials live.
+    pub(crate) env: bool,
 }
 
 /// Scans inline code for what it does. Heuristic and only ever raising: any code is at least
@@ -385,13 +439,22 @@ pub(crate) struct CodeSignals {
 pub(crate) fn code_signals(code: &str) -> CodeSignals {
     static SET: OnceLock<NeedleSet> = OnceLock::new();
     let set = SET.get_or_init(|| {
-        NeedleSet::tagged(&[(NET_SIGNALS, 1), (EXEC_SIGNALS, 2), (WRITE_SIGNALS, 4)])
+        NeedleSet::tagged(&[
+            (NET_SIGNALS, 1),
+            (EXEC_SIGNALS, 2),
+            (WRITE_SIGNALS, 4),
+            (DECODE_SIGNALS, 8),
+            (EVAL_SIGNALS, 16),
+            (ENV_SIGNALS, 32),
+        ])
     });
     let found = set.scan(code);
     CodeSignals {
         network: found & 1 != 0,
         exec: found & 2 != 0,
         write: found & 4 != 0,
+        decode_eval: found & 8 != 0 && found & (16 | 2) != 0,
+        env: found & 32 != 0,
     }
 }
 
@@ -438,6 +501,8 @@ mod tests {
         let s = code_signals("print(sum(range(10)))");
         assert!(!s.network && !s.exec && !s.write);
         assert!(code_signals("open('x','w').write('y')").write);
+        assert!(code_signals("exec(__import__('base64').b64decode('aWQ='))").decode_eval);
+        assert!(!code_signals("print(base64.b64encode(b'x'))").decode_eval);
     }
 
     #[test]

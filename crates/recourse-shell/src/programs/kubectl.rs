@@ -56,7 +56,11 @@ fn reveals_secret(call: &Call<'_>) -> bool {
             )
         })
     });
-    let out = p.value(Some('o'), Some("output")).unwrap_or("");
+    // pflag takes `-o=yaml` as `yaml`.
+    let out = p
+        .value(Some('o'), Some("output"))
+        .unwrap_or("")
+        .trim_start_matches('=');
     secret
         && [
             "yaml",
@@ -88,6 +92,14 @@ fn model(call: &Call<'_>) -> Model {
         "get" => Model::ReadOnly,
         "describe" | "logs" | "explain" | "api-resources" | "api-versions" | "version"
         | "cluster-info" | "top" | "events" => Model::ReadOnly,
+        "auth"
+            if matches!(
+                p.operands.get(1).map(|w| w.text.as_str()),
+                Some("can-i" | "whoami")
+            ) =>
+        {
+            Model::ReadOnly
+        }
         "config" => match p.operands.get(1).map(|w| w.text.as_str()) {
             Some("current-context") | Some("get-contexts") | Some("get-clusters") => {
                 Model::ReadOnly
@@ -99,6 +111,22 @@ fn model(call: &Call<'_>) -> Model {
 }
 
 fn dangers(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let ops: Vec<&str> = call.operands().collect();
+    if ops.first() == Some(&"delete") {
+        let namespace = ops.get(1).is_some_and(|r| {
+            r.split(',')
+                .any(|r| matches!(r.split('/').next(), Some("namespace" | "namespaces" | "ns")))
+        });
+        let everything = call.opts.has_long("all")
+            && (call.opts.has_short('A') || call.opts.has_long("all-namespaces"));
+        if namespace || everything {
+            crate::programs::model::block(
+                out,
+                "shell.builtin.cluster_delete",
+                "kubectl deletes a namespace or everything in every namespace".into(),
+            );
+        }
+    }
     if reveals_secret(call) {
         escalate(
             out,

@@ -260,9 +260,14 @@ pub(crate) fn tokens(_: &Call<'_>) -> Shape {
     Shape::Token
 }
 
-/// Output of relative paths inside the working directory.
+/// Output of paths that cannot start with `-` (absolute, or under a named directory).
 pub(crate) fn paths(_: &Call<'_>) -> Shape {
     Shape::Paths
+}
+
+/// Output of names relative to the working directory (one may start with `-`).
+pub(crate) fn names(_: &Call<'_>) -> Shape {
+    Shape::Names
 }
 
 /// Adds a `block` finding.

@@ -89,6 +89,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ],
         kind: kind::FETCHER,
         options: OptSpec::new("o", &["output"]),
+        dangers: Some(metadata),
         writes: Some(output_file),
         ..Program::NONE
     },
@@ -123,6 +124,8 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["ssh"],
         kind: kind::FETCHER | kind::NETWORK | kind::PAGER | kind::CODE_CAPABLE,
+        options: OptSpec::new("BbcDEeFIiJLlmOopQRSWw", &[]),
+        dangers: Some(ssh),
         ..Program::NONE
     },
     Program::of(&["ftp"], kind::FETCHER | kind::PAGER),
@@ -193,18 +196,63 @@ pub(crate) const PROGRAMS: &[Program] = &[
 ];
 
 fn output_file<'a>(call: &Call<'a>) -> Vec<&'a str> {
-    call.opts.values_of(Some('o'), Some("output"))
+    let mut out = call.opts.values_of(Some('o'), Some("output"));
+    // `curl -O URL` saves under the URL's last path segment.
+    if call.prog == "curl" && (call.opts.has_short('O') || call.opts.has_long("remote-name")) {
+        out.extend(call.operands().filter_map(url_file));
+    }
+    out
 }
 
 fn wget_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
-    call.opts.values_of(Some('O'), Some("output-document"))
+    let named = call.opts.values_of(Some('O'), Some("output-document"));
+    if named.is_empty() {
+        call.operands().filter_map(url_file).collect()
+    } else {
+        named
+    }
+}
+
+/// The file name a download of a URL is saved under: its last path segment.
+fn url_file(url: &str) -> Option<&str> {
+    let path = url.split(['?', '#']).next()?;
+    let (_, name) = path.split_once("://")?.1.rsplit_once('/')?;
+    (!name.is_empty()).then_some(name)
 }
 
 fn last_operand<'a>(call: &Call<'a>) -> Vec<&'a str> {
     call.operands().next_back().into_iter().collect()
 }
 
+/// Instance metadata services hand out the machine's cloud credentials.
+const METADATA: &[&str] = &[
+    "169.254.169.254",
+    "metadata.google.internal",
+    "100.100.100.200",
+    "fd00:ec2::254",
+    "169.254.170.2",
+];
+
+/// A fetch from an instance metadata service.
+fn metadata(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if call
+        .args
+        .iter()
+        .any(|w| METADATA.iter().any(|m| w.text.contains(m)))
+    {
+        block(
+            out,
+            "shell.builtin.cloud_credentials",
+            format!(
+                "{} reads the instance metadata service, which hands out the machine's cloud credentials",
+                call.prog
+            ),
+        );
+    }
+}
+
 fn curl(call: &Call<'_>, out: &mut Vec<Reason>) {
+    metadata(call, out);
     let (p, args) = (&call.opts, call.args);
     let upload = p.has_short('T')
         || p.has_short('F')
@@ -227,6 +275,7 @@ fn curl(call: &Call<'_>, out: &mut Vec<Reason>) {
 }
 
 fn wget(call: &Call<'_>, out: &mut Vec<Reason>) {
+    metadata(call, out);
     if ["post-file", "post-data", "body-file", "body-data", "method"]
         .iter()
         .any(|l| call.opts.has_long(l))
@@ -331,6 +380,29 @@ fn remote_copy(call: &Call<'_>, out: &mut Vec<Reason>) {
     }
 }
 
+/// `ssh -R` opens a port on another host that leads into this machine; `-D` and `-L` turn
+/// this machine into a proxy.
+fn ssh(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let p = &call.opts;
+    if p.has_short('R')
+        || p.values_of(Some('o'), None)
+            .iter()
+            .any(|o| o.to_ascii_lowercase().starts_with("remoteforward"))
+    {
+        block(
+            out,
+            "shell.builtin.tunnel",
+            "ssh -R opens remote access to this machine".into(),
+        );
+    } else if p.has_short('D') || p.has_short('L') {
+        escalate(
+            out,
+            "shell.builtin.tunnel",
+            "ssh -D/-L forwards connections through this machine".into(),
+        );
+    }
+}
+
 fn openssl_decodes(call: &Call<'_>) -> bool {
     call.args
         .iter()
@@ -357,6 +429,13 @@ mod tests {
         let mut out = Vec::new();
         f(&Call::new(prog, &words, &OptSpec::NONE), &mut out);
         out
+    }
+
+    #[test]
+    fn download_names() {
+        assert_eq!(url_file("http://e/x/a.sh?x=1"), Some("a.sh"));
+        assert_eq!(url_file("http://e/"), None);
+        assert_eq!(url_file("a.sh"), None);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use crate::args::{OptSpec, Parsed};
 use crate::credentials::is_credential_ancestor;
 use crate::syntax::Word;
 
-use super::model::{Call, Model, Program, Runs, Shape, always, escalate, kind, paths, tokens};
+use super::model::{
+    Call, Model, Program, Runs, Shape, always, escalate, kind, names, paths, tokens,
+};
 
 const RO: u32 = kind::READONLY;
 
@@ -24,8 +26,6 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program::of(
         &[
             "df",
-            "which",
-            "whereis",
             "sleep",
             "free",
             "locale",
@@ -38,9 +38,29 @@ pub(crate) const PROGRAMS: &[Program] = &[
             "vmstat",
             "getconf",
             "lsb_release",
+            "pgrep",
+            "pidof",
+            "lsof",
+            "iostat",
+            "mpstat",
+            "last",
+            "lastlog",
+            "users",
         ],
         RO,
     ),
+    Program {
+        names: &["which", "whereis", "dirname"],
+        kind: RO,
+        output: Some(paths),
+        ..Program::NONE
+    },
+    Program {
+        names: &["top"],
+        kind: RO | kind::PAGER,
+        model: Some(top),
+        ..Program::NONE
+    },
     Program {
         names: &[
             "whoami",
@@ -59,7 +79,6 @@ pub(crate) const PROGRAMS: &[Program] = &[
             "cksum",
             "b2sum",
             "basename",
-            "dirname",
         ],
         kind: RO,
         output: Some(tokens),
@@ -74,17 +93,23 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["ls"],
         kind: RO | kind::PRINTS_NAMES,
+        output: Some(names),
+        ..Program::NONE
+    },
+    Program::of(&["du", "stat"], RO | kind::PRINTS_NAMES),
+    Program {
+        names: &["realpath", "readlink"],
+        kind: RO | kind::PRINTS_NAMES,
         output: Some(paths),
         ..Program::NONE
     },
-    Program::of(
-        &["du", "realpath", "readlink", "stat"],
-        RO | kind::PRINTS_NAMES,
-    ),
-    Program::of(
-        &["echo", "printf"],
-        RO | kind::TEXT_ONLY | kind::PRINTS_NAMES,
-    ),
+    Program::of(&["echo"], RO | kind::TEXT_ONLY | kind::PRINTS_NAMES),
+    Program {
+        names: &["printf"],
+        kind: RO | kind::TEXT_ONLY | kind::PRINTS_NAMES,
+        decodes: Some(printf_escapes),
+        ..Program::NONE
+    },
     Program {
         names: &["grep", "egrep", "fgrep"],
         kind: RO | kind::PATTERN_FIRST | kind::CONTENT,
@@ -114,7 +139,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         kind: RO | kind::PRINTS_NAMES,
         options: FD_OPTIONS,
         runs: Runs::FdExec,
-        output: Some(paths),
+        output: Some(names),
         ..Program::NONE
     },
     Program {
@@ -192,7 +217,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["printenv"],
         kind: RO,
-        dumps_env: Some(always),
+        dumps_env: Some(printenv_dumps),
         ..Program::NONE
     },
     Program {
@@ -259,6 +284,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         kind: RO | kind::MUTATING | kind::CODE_CAPABLE,
         options: OptSpec::new("HMpPt", &["host", "machine", "property", "type", "state"]),
         model: Some(systemctl),
+        dangers: Some(systemctl_dangers),
         ..Program::NONE
     },
 ];
@@ -433,6 +459,48 @@ fn rg(call: &Call<'_>) -> Model {
     }
 }
 
+/// Units whose stopping turns off a security control.
+const SECURITY_UNITS: &[&str] = &[
+    "firewalld",
+    "ufw",
+    "apparmor",
+    "auditd",
+    "iptables",
+    "nftables",
+    "fail2ban",
+    "crowdsec",
+    "falcon-sensor",
+    "osqueryd",
+    "wazuh-agent",
+    "clamav-daemon",
+    "sshguard",
+];
+
+/// `systemctl reboot`, `systemctl stop firewalld`.
+fn systemctl_dangers(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let mut ops = call.operands();
+    let verb = ops.next().unwrap_or_default();
+    if matches!(
+        verb,
+        "reboot" | "poweroff" | "halt" | "kexec" | "rescue" | "emergency"
+    ) {
+        crate::programs::model::block(
+            out,
+            "shell.builtin.shutdown",
+            format!("systemctl {verb} shuts the machine down or restarts it"),
+        );
+    }
+    if matches!(verb, "stop" | "disable" | "mask" | "kill")
+        && ops.any(|u| SECURITY_UNITS.contains(&u.trim_end_matches(".service")))
+    {
+        crate::programs::model::block(
+            out,
+            "shell.builtin.security_off",
+            format!("systemctl {verb} turns off a security service"),
+        );
+    }
+}
+
 /// `grep -l`, `rg --files`: file names; otherwise matching lines (content).
 fn grep_output(call: &Call<'_>) -> Shape {
     let p = &call.opts;
@@ -441,7 +509,7 @@ fn grep_output(call: &Call<'_>) -> Shape {
         || p.has_long("files-with-matches")
         || p.has_long("files-without-match")
         || (call.prog == "rg" && p.has_long("files"));
-    if names { Shape::Paths } else { Shape::Content }
+    if names { Shape::Names } else { Shape::Content }
 }
 
 /// `id -u`, `id -gn`: numbers and names; plain `id` prints several words with parentheses.
@@ -577,11 +645,34 @@ fn jq_env(call: &Call<'_>) -> bool {
     call.args.iter().any(|w| mentions_env_builtin(&w.text))
 }
 
+/// `printenv` prints the whole environment; `printenv NAME` one variable, a credential when
+/// its name says so.
+fn printenv_dumps(call: &Call<'_>) -> bool {
+    call.opts.operands.is_empty() || call.operands().any(crate::credentials::is_secret_name)
+}
+
+/// `top -b` prints and exits; interactive `top` takes commands (`k`ill, renice, and `W`
+/// writes its configuration).
+fn top(call: &Call<'_>) -> Model {
+    if call.opts.has_short('b') {
+        Model::ReadOnly
+    } else {
+        Model::RunsCode("interactive top takes commands that kill processes and write files".into())
+    }
+}
+
 /// BSD-style `ps e` (no dash) prints every process's environment.
 fn ps_env(call: &Call<'_>) -> bool {
     call.args
         .iter()
         .any(|w| !w.text.starts_with('-') && w.text.contains('e'))
+}
+
+/// `printf '\x72\155'`: hex, octal and unicode escapes hide what the text says.
+fn printf_escapes(call: &Call<'_>) -> bool {
+    call.args
+        .first()
+        .is_some_and(|f| crate::expand::decode_escapes(&f.text, crate::expand::Escapes::Printf).1)
 }
 
 fn base64_decodes(call: &Call<'_>) -> bool {

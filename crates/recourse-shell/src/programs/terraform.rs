@@ -7,8 +7,27 @@ pub(crate) const PROGRAMS: &[Program] = &[Program {
     names: &["terraform"],
     kind: kind::READONLY | kind::MUTATING | kind::CODE_CAPABLE,
     model: Some(model),
+    dangers: Some(dangers),
     ..Program::NONE
 }];
+
+/// `terraform destroy -auto-approve` (or `apply -destroy -auto-approve`) destroys the
+/// infrastructure with no plan for anyone to see.
+fn dangers(call: &Call<'_>, out: &mut Vec<recourse_policy::Reason>) {
+    let has = |f: &str| {
+        call.args
+            .iter()
+            .any(|w| w.text.trim_start_matches('-') == f)
+    };
+    let destroy = call.args.iter().any(|w| w.text == "destroy") || has("destroy");
+    if destroy && has("auto-approve") {
+        super::model::block(
+            out,
+            "shell.builtin.cluster_delete",
+            "terraform destroys the infrastructure without a reviewed plan".into(),
+        );
+    }
+}
 
 fn model(call: &Call<'_>) -> Model {
     let args = call.args;

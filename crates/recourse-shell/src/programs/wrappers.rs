@@ -385,7 +385,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         0,
         false,
     ),
-    wrapper(&["sg"], 0, OptSpec::NONE, 1, true),
+    wrapper(&["sg"], 0, OptSpec::new("c", &[]), 1, true),
     Program {
         names: &["parallel"],
         runs: Runs::Parallel,
@@ -495,6 +495,8 @@ pub(crate) enum Own<'a> {
     /// `flock -c STRING`, `script -c STRING`, `entr -s STRING`: the string runs as a shell
     /// script.
     ShellString(&'a Word),
+    /// A shell script given in the same word as its option (`script -qc'…'`).
+    Script(String),
     /// `capsh -- ARGS`: the arguments are given to a shell (`-c STRING`).
     ShellArgs(&'a [Word]),
 }
@@ -524,17 +526,21 @@ pub(crate) fn own<'a>(prog: &str, own: &'a [Word], inner: &'a [Word]) -> Own<'a>
                 None => Own::Plain,
             }
         }
-        "flock" | "script" | "sg" => match own
-            .iter()
-            .position(|w| w.text == "-c" || w.text == "--command")
-            .and_then(|i| own.get(i + 1))
-            .or_else(|| {
-                own.iter()
-                    .find_map(|w| w.text.strip_prefix("--command=").map(|_| w))
-            }) {
-            Some(w) => Own::ShellString(w),
-            None => Own::Plain,
-        },
+        "flock" | "script" | "sg" => {
+            let spec = match prog {
+                "flock" => OptSpec::new("wEc", &["timeout", "conflict-exit-code", "command"]),
+                _ => OptSpec::new("c", &["command"]),
+            };
+            let p = crate::args::parse(own, &spec);
+            match p.values_of(Some('c'), Some("command")).first() {
+                // The value is a word of its own, or the end of one (`-qc…`, `--command=…`).
+                Some(v) => match own.iter().find(|w| w.text == *v) {
+                    Some(w) => Own::ShellString(w),
+                    None => Own::Script((*v).to_owned()),
+                },
+                None => Own::Plain,
+            }
+        }
         "entr"
             if own
                 .iter()
@@ -545,10 +551,7 @@ pub(crate) fn own<'a>(prog: &str, own: &'a [Word], inner: &'a [Word]) -> Own<'a>
                 None => Own::Plain,
             }
         }
-        "capsh" => match own.iter().position(|w| w.text == "--") {
-            Some(i) => Own::ShellArgs(own.get(i + 1..).unwrap_or_default()),
-            None => Own::Plain,
-        },
+        "capsh" if own.iter().any(|w| w.text == "--") => Own::ShellArgs(inner),
         _ => Own::Plain,
     }
 }
