@@ -113,3 +113,62 @@ impl Classifier {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scripts(cmd: &str) -> Vec<String> {
+        let policy = Policy::default();
+        let c = Classifier::new(&policy.shell).unwrap_or_else(|e| panic!("{e}"));
+        c.classify(cmd).scripts
+    }
+
+    #[test]
+    fn scripts_the_command_runs() {
+        for (cmd, want) in [
+            ("sh x.sh", &["x.sh"][..]),
+            ("bash x", &["x"]),
+            ("./x --flag", &["./x"]),
+            ("bin/run", &["bin/run"]),
+            ("python x.py arg", &["x.py"]),
+            ("python3 -u scripts/gen.py", &["scripts/gen.py"]),
+            ("node x.js", &["x.js"]),
+            ("perl x", &["x"]),
+            ("ruby x", &["x"]),
+            ("source x", &["x"]),
+            (". ./env.sh", &["./env.sh"]),
+            ("bash < x", &["x"]),
+            ("make -f x", &["x"]),
+            ("make --file=build.mk all", &["build.mk"]),
+            ("make", &["GNUmakefile", "makefile", "Makefile"]),
+            (
+                "make -C sub test",
+                &["sub/GNUmakefile", "sub/makefile", "sub/Makefile"],
+            ),
+            ("awk -f prog.awk data", &["prog.awk"]),
+            ("sed -f edit.sed f", &["edit.sed"]),
+            ("bash --rcfile rc -i", &["rc"]),
+            ("sudo bash deploy.sh", &["deploy.sh"]),
+            (
+                "sh -c './setup.sh && ./run.sh'",
+                &["./setup.sh", "./run.sh"],
+            ),
+            ("find . -exec ./fix.sh {} \\;", &["./fix.sh"]),
+        ] {
+            assert_eq!(scripts(cmd), want, "{cmd}");
+        }
+        for cmd in [
+            "python3 -m http.server",
+            "python3 -c 'print(1)'",
+            "bash -c 'ls'",
+            "/usr/bin/ls",
+            "ls -la",
+            "bash $X",
+            "node -e 1",
+            "bash <(curl -s http://x)",
+        ] {
+            assert!(scripts(cmd).is_empty(), "{cmd}: {:?}", scripts(cmd));
+        }
+    }
+}

@@ -1202,7 +1202,7 @@ impl<'c> Walker<'c> {
             && self.vars.cwd.is_some()
             && (programs::lookup(basename(&name.text)).is(kind::DESTRUCTIVE)
                 || basename(&name.text) == "find");
-        if static_name && !joins_cwd && words.iter().all(|w| w.expansions.is_empty()) {
+        if static_name && !joins_cwd && words.iter().all(|w| w.expansions.is_empty() && !w.brace) {
             return self.command_line(words, redirects, depth, stdin);
         }
         self.resolved(words, redirects, depth, stdin)
@@ -1250,6 +1250,22 @@ impl<'c> Walker<'c> {
         let mut argvs: Vec<Vec<Word>> = heads;
         for (w, ex) in args.iter().zip(&expanded[1..]) {
             let ways: Vec<Vec<Word>> = match ex {
+                // `{a,b}` becomes one word per alternative, all in the same command line.
+                None if w.brace => match crate::glob::expand_braces(&w.text, MAX_ALTERNATIVES) {
+                    // An empty alternative (`{a,}`) is a null word, which the shell drops.
+                    Some(alts) => vec![
+                        alts.iter()
+                            .filter(|a| !a.is_empty())
+                            .map(|a| {
+                                let mut f = w.clone();
+                                f.text.clone_from(a);
+                                f.brace = false;
+                                f
+                            })
+                            .collect(),
+                    ],
+                    None => vec![vec![w.clone()]],
+                },
                 None => vec![vec![w.clone()]],
                 Some(ex) => ex
                     .outcomes
@@ -1278,6 +1294,10 @@ impl<'c> Walker<'c> {
         for argv in &mut argvs {
             self.join_cwd(argv);
         }
+        // A glob in command position matches whatever programs exist; what the table's other
+        // matches would do is a guess, so their own blocks only escalate.
+        let guessed = computed && expanded[0].is_none() && name.glob;
+        let mark = self.findings.len();
         for argv in &argvs {
             let Some(first) = argv.first() else {
                 continue;
@@ -1294,6 +1314,18 @@ impl<'c> Walker<'c> {
                         name.text
                     ),
                 );
+            }
+        }
+        if guessed {
+            for f in self.findings.iter_mut().skip(mark) {
+                if f.decision == Decision::Block
+                    && !matches!(
+                        f.rule.as_str(),
+                        "shell.builtin.computed_program" | "shell.builtin.decode_then_run"
+                    )
+                {
+                    f.decision = Decision::Escalate;
+                }
             }
         }
         if computed {
@@ -1389,10 +1421,14 @@ impl<'c> Walker<'c> {
                 for e in &w.expansions {
                     text.push_str(w.text.get(at..e.start).unwrap_or_default());
                     let vals = self.vars.expansion_values(w, e);
+                    let required = matches!(&e.kind, ExpansionKind::Param { op, .. } if op.starts_with(":?") || op.starts_with('?'));
                     if let [v] = vals.as_slice()
                         && v.known
                     {
                         text.push_str(&v.text);
+                    } else if required {
+                        // `${DIR:?}` stops the command when DIR is unset or empty.
+                        text.push('_');
                     }
                     at = e.end;
                 }
@@ -1755,13 +1791,22 @@ impl<'c> Walker<'c> {
                 self.vars.bind_positional(&args[1..]);
             }
             "make" => self.makefiles(&call),
+            "sed" => {
+                for f in call.opts.values_of(Some('f'), Some("file")) {
+                    self.runs_script(&Word::literal(f));
+                }
+            }
             _ => {}
         }
+        // A function defined earlier runs its body (walked where it was defined, and again
+        // here with the call's arguments).
         if let Some(i) = self.functions.iter().position(|(n, _)| n == prog)
-            && !self.calling.iter().any(|c| c == prog)
-            && !args.is_empty()
+            && !name.text.contains('/')
         {
-            self.call_function(i, args, depth, &mut info);
+            if !self.calling.iter().any(|c| c == prog) && !args.is_empty() {
+                self.call_function(i, args, depth, &mut info);
+            }
+            return info;
         }
         let model = if entry.is(kind::READONLY) {
             match entry.model.map_or(Model::ReadOnly, |m| m(&call)) {

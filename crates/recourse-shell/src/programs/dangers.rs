@@ -283,9 +283,7 @@ fn security_off(call: &Call<'_>, out: &mut Vec<Reason>) {
         "setenforce" => words
             .first()
             .is_some_and(|w| matches!(*w, "0" | "Permissive" | "permissive")),
-        "auditctl" => {
-            words.contains(&"-D") || words.windows(2).any(|w| w == ["-e", "0"])
-        }
+        "auditctl" => words.contains(&"-D") || words.windows(2).any(|w| w == ["-e", "0"]),
         _ => true,
     };
     if off {
@@ -537,6 +535,9 @@ const ROOTS: &[&str] = &[
 /// list or glob that can reach one (`/{bin,etc}`, `/e??`, `/*`, `~/.*`), or a relative path
 /// that only climbs (`../..`), which from a project directory reaches home or `/`.
 pub(crate) fn is_protected_root(text: &str) -> bool {
+    if text.is_empty() {
+        return false;
+    }
     if text.contains('{')
         && let Some(alts) = crate::glob::expand_braces(text, 16)
         && alts.len() > 1

@@ -48,6 +48,11 @@ pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
             | "GCONV_PATH"
             | "LOCPATH"
             | "LESS"
+            | "LESSKEY"
+            | "LESSKEYIN"
+            | "LESSKEY_SYSTEM"
+            | "LESSEDIT"
+            | "LESSSECURE"
             | "MANOPT"
             | "EXINIT"
             | "VIMINIT"
@@ -66,7 +71,6 @@ pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
             | "TF_CLI_CONFIG_FILE"
             | "TERMINAL"
     ) || n.starts_with("LD_")
-        || n.starts_with("LESS")
         || n.starts_with("PYTHON")
         || n.starts_with("PERL")
         || n.starts_with("RUBY")
