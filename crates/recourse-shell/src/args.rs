@@ -1,6 +1,8 @@
 //! Argument vectors: option parsing and path normalization shared by the program models and
 //! the policy-pattern matcher.
 
+use std::borrow::Cow;
+
 use crate::syntax::Word;
 
 /// The last path component of a program name: `/usr/bin/rm` → `rm`.
@@ -38,11 +40,45 @@ pub(crate) enum Opt<'w> {
     Long(&'w str),
 }
 
+/// A set of short option letters: ASCII ones as bits (no allocation), others in a list.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Shorts {
+    ascii: u128,
+    other: Vec<char>,
+}
+
+impl Shorts {
+    fn insert(&mut self, c: char) {
+        if c.is_ascii() {
+            self.ascii |= 1u128 << (c as u32);
+        } else if !self.other.contains(&c) {
+            self.other.push(c);
+        }
+    }
+
+    /// Whether `c` is in the set.
+    pub(crate) fn contains(&self, c: char) -> bool {
+        if c.is_ascii() {
+            self.ascii & (1u128 << (c as u32)) != 0
+        } else {
+            self.other.contains(&c)
+        }
+    }
+
+    /// The letters, ASCII first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = char> + '_ {
+        (0u8..128)
+            .filter(|b| self.ascii & (1u128 << b) != 0)
+            .map(char::from)
+            .chain(self.other.iter().copied())
+    }
+}
+
 /// Options and operands of an argument vector (without the program name).
 #[derive(Debug, Default)]
 pub(crate) struct Parsed<'w> {
     /// Every short flag letter, clusters split (`-rf` → `r`, `f`).
-    pub shorts: Vec<char>,
+    pub shorts: Shorts,
     /// Every long option name, without dashes, with its `=value` if attached.
     pub longs: Vec<(&'w str, Option<&'w str>)>,
     /// Option values taken from the next word or the rest of a cluster, keyed by the option.
@@ -61,7 +97,7 @@ fn abbreviates(written: &str, name: &str) -> bool {
 impl<'w> Parsed<'w> {
     /// Whether short flag `c` is present.
     pub(crate) fn has_short(&self, c: char) -> bool {
-        self.shorts.contains(&c)
+        self.shorts.contains(c)
     }
 
     /// Whether a long option abbreviating or equal to `name` is present (`--out` counts as
@@ -132,7 +168,7 @@ pub(crate) fn parse<'w>(words: &'w [Word], spec: &OptSpec) -> Parsed<'w> {
         }
         let cluster = &t[1..];
         for (k, c) in cluster.char_indices() {
-            p.shorts.push(c);
+            p.shorts.insert(c);
             if spec.short_arg.contains(c) {
                 let rest = &cluster[k + c.len_utf8()..];
                 if !rest.is_empty() {
@@ -150,8 +186,11 @@ pub(crate) fn parse<'w>(words: &'w [Word], spec: &OptSpec) -> Parsed<'w> {
 
 /// Normalizes a path operand for comparison: `$HOME`/`${HOME}` become `~`, repeated and
 /// trailing slashes go, `.` segments go and `..` is resolved lexically (`/tmp/../etc` →
-/// `/etc`). Non-path text is returned unchanged.
-pub(crate) fn normalize_path(s: &str) -> String {
+/// `/etc`). Non-path text is returned unchanged (and not copied).
+pub(crate) fn normalize_path(s: &str) -> Cow<'_, str> {
+    if is_normal(s) {
+        return Cow::Borrowed(s);
+    }
     let mut t = s.to_owned();
     for home in ["${HOME}", "$HOME"] {
         if let Some(rest) = t.strip_prefix(home) {
@@ -163,10 +202,10 @@ pub(crate) fn normalize_path(s: &str) -> String {
     } else if t.starts_with('/') {
         ("/", t.as_str())
     } else {
-        return t.trim_end_matches('/').to_owned();
+        return Cow::Owned(t.trim_end_matches('/').to_owned());
     };
     if prefix == "~" && !(rest.is_empty() || rest.starts_with('/')) {
-        return t; // ~user
+        return Cow::Owned(t); // ~user
     }
     let mut segs: Vec<&str> = Vec::new();
     for seg in rest.split('/') {
@@ -178,23 +217,48 @@ pub(crate) fn normalize_path(s: &str) -> String {
             s => segs.push(s),
         }
     }
-    match (prefix, segs.is_empty()) {
+    Cow::Owned(match (prefix, segs.is_empty()) {
         ("~", true) => "~".into(),
         ("~", false) => format!("~/{}", segs.join("/")),
         (_, true) => "/".into(),
         (_, false) => format!("/{}", segs.join("/")),
+    })
+}
+
+/// Whether [`normalize_path`] would leave a text as it is: no `$HOME`, no trailing, doubled
+/// or dotted segments. Most operands are such.
+fn is_normal(s: &str) -> bool {
+    if s.starts_with("$HOME") || s.starts_with("${HOME}") {
+        return false;
     }
+    let rest = if let Some(r) = s.strip_prefix('~') {
+        if r.is_empty() || !r.starts_with('/') {
+            return true; // `~` or `~user`
+        }
+        r
+    } else if s.starts_with('/') {
+        if s == "/" {
+            return true;
+        }
+        s
+    } else {
+        return !s.ends_with('/');
+    };
+    rest.get(1..)
+        .unwrap_or_default()
+        .split('/')
+        .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 /// `rel` seen from the directory `base` (both may be relative to the working directory), with
 /// `.` and `x/..` resolved lexically and leading `..` kept: `("..", "../x")` → `../../x`.
 pub(crate) fn join_path(base: &str, rel: &str) -> String {
     if rel.starts_with(['/', '~']) {
-        return normalize_path(rel);
+        return normalize_path(rel).into_owned();
     }
     let joined = format!("{base}/{rel}");
     if joined.starts_with(['/', '~']) {
-        return normalize_path(&joined);
+        return normalize_path(&joined).into_owned();
     }
     let mut segs: Vec<&str> = Vec::new();
     for seg in joined.split('/') {
@@ -259,6 +323,14 @@ mod tests {
             ("~/./x//y", "~/x/y"),
             ("build/", "build"),
             ("/tmp/build", "/tmp/build"),
+            ("/a/./b", "/a/b"),
+            ("~/x/../y", "~/y"),
+            ("/.", "/"),
+            ("/..", "/"),
+            ("a//b", "a//b"),
+            ("x/", "x"),
+            ("/", "/"),
+            ("~", "~"),
         ] {
             assert_eq!(normalize_path(a), b, "{a}");
         }

@@ -38,6 +38,10 @@ pub fn is_secret_name(name: &str) -> bool {
 /// Whether `hay` contains a fragment every credential path contains, or ends like a memory
 /// device (cheap pre-check).
 pub(crate) fn has_credential_needle(hay: &str) -> bool {
+    // Every needle and memory-device ending is four bytes or more, with a letter.
+    if hay.len() < 4 || !hay.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
     let t = hay.trim_end_matches('/');
     t.ends_with("mem") || t.ends_with("/port") || t.ends_with("kcore") || {
         static SET: OnceLock<NeedleSet> = OnceLock::new();
@@ -261,8 +265,9 @@ pub(crate) fn is_credential_ancestor(text: &str) -> bool {
         return false;
     }
     let n = normalize_path(text);
+    let n: &str = &n;
     matches!(
-        n.as_str(),
+        n,
         "/" | "~"
             | "/root"
             | "/home"

@@ -5,7 +5,7 @@
 //! splitting. What stays unknown is described by what it could do to the command: become
 //! several words, an option, a path outside the working directory.
 
-use std::collections::HashMap;
+use crate::hash::FxHashMap;
 
 use crate::syntax::{ExpansionKind, Script, Word};
 
@@ -159,7 +159,7 @@ enum Binding {
 /// anywhere in it (branches and loop order are not followed, so all count).
 #[derive(Debug, Default)]
 pub(crate) struct Vars {
-    map: HashMap<String, Vec<Binding>>,
+    map: FxHashMap<String, Vec<Binding>>,
     positional: Vec<Binding>,
     /// Names declared integer (`declare -i`): assignments to them are evaluated as arithmetic.
     pub integers: Vec<String>,
@@ -168,7 +168,7 @@ pub(crate) struct Vars {
     /// Inside a function body being walked: positional parameters are its arguments.
     pub in_function: usize,
     /// Output of the command substitutions walked so far, by their source text.
-    pub subs: HashMap<String, SubOutput>,
+    pub subs: FxHashMap<String, SubOutput>,
     /// The working directory after a `cd` to a known place.
     pub cwd: Option<String>,
 }

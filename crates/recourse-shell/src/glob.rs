@@ -9,25 +9,35 @@ pub(crate) fn has_glob(s: &str) -> bool {
 /// Shell glob match of one path component: `*`, `?`, `[...]` (with `!`/`^` negation and
 /// ranges). Conservative about dot files: `*` and `?` match a leading `.` as under `dotglob`.
 pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
+    if pattern.is_ascii() && name.is_ascii() {
+        // Bytes are characters here: no copy.
+        return matches(pattern.as_bytes(), name.as_bytes());
+    }
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
+    matches(&p, &n)
+}
+
+/// The matcher, over bytes or characters.
+fn matches<T: Copy + PartialEq + PartialOrd + From<u8>>(p: &[T], n: &[T]) -> bool {
+    let (star_c, any_c, open_c) = (T::from(b'*'), T::from(b'?'), T::from(b'['));
     // Iterative matcher with single-star backtracking: linear-ish, no recursion.
     let (mut pi, mut ni) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
+    while let Some(&c) = n.get(ni) {
         let step = match p.get(pi) {
-            Some('*') => {
+            Some(&x) if x == star_c => {
                 star = Some((pi, ni));
                 pi += 1;
                 continue;
             }
-            Some('?') => Some(pi + 1),
-            Some('[') => match class_match(&p, pi, n[ni]) {
+            Some(&x) if x == any_c => Some(pi + 1),
+            Some(&x) if x == open_c => match class_match(p, pi, c) {
                 Some((true, next)) => Some(next),
                 Some((false, _)) => None,
-                None => (n[ni] == '[').then_some(pi + 1), // unterminated: a literal `[`
+                None => (c == open_c).then_some(pi + 1), // unterminated: a literal `[`
             },
-            Some(c) => (*c == n[ni]).then_some(pi + 1),
+            Some(&x) => (x == c).then_some(pi + 1),
             None => None,
         };
         match (step, star) {
@@ -43,14 +53,19 @@ pub(crate) fn glob_match(pattern: &str, name: &str) -> bool {
             (None, None) => return false,
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p.get(pi..).unwrap_or_default().iter().all(|c| *c == star_c)
 }
 
 /// Matches `c` against the bracket expression starting at `p[start] == '['`: whether it
 /// matched and the index after `]`, or `None` when the bracket is not closed.
-fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
+fn class_match<T: Copy + PartialEq + PartialOrd + From<u8>>(
+    p: &[T],
+    start: usize,
+    c: T,
+) -> Option<(bool, usize)> {
+    let (close, bang, caret, dash) = (T::from(b']'), T::from(b'!'), T::from(b'^'), T::from(b'-'));
     let mut i = start + 1;
-    let negate = matches!(p.get(i), Some('!' | '^'));
+    let negate = p.get(i).is_some_and(|x| *x == bang || *x == caret);
     if negate {
         i += 1;
     }
@@ -58,12 +73,13 @@ fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
     let mut first = true;
     loop {
         let &ch = p.get(i)?;
-        if ch == ']' && !first {
+        if ch == close && !first {
             return Some((matched != negate, i + 1));
         }
         first = false;
-        if p.get(i + 1) == Some(&'-') && p.get(i + 2).is_some_and(|e| *e != ']') {
-            let hi = p[i + 2];
+        if p.get(i + 1) == Some(&dash)
+            && let Some(&hi) = p.get(i + 2).filter(|e| **e != close)
+        {
             matched |= ch <= c && c <= hi;
             i += 3;
         } else {

@@ -6,6 +6,7 @@ mod arith;
 mod credentials;
 mod expand;
 mod glob;
+mod hash;
 mod needles;
 mod patterns;
 mod programs;

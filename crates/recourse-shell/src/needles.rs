@@ -5,7 +5,8 @@
 /// needle carries a category bit. A bitset of the (lowercased) first two bytes of every needle
 /// lets nearly every position cost one lookup.
 pub(crate) struct NeedleSet {
-    by_first: Vec<Vec<(&'static [u8], u8)>>,
+    /// By lowercased first byte: the second byte, the rest, the category.
+    by_first: Vec<Vec<(u8, &'static [u8], u8)>>,
     pairs: Vec<u64>,
     all: u8,
 }
@@ -28,15 +29,15 @@ impl NeedleSet {
 
     /// Indexes several lists, each with its category bit.
     pub(crate) fn tagged(lists: &[(&[&'static str], u8)]) -> Self {
-        let mut by_first: Vec<Vec<(&'static [u8], u8)>> = vec![Vec::new(); 256];
+        let mut by_first: Vec<Vec<(u8, &'static [u8], u8)>> = vec![Vec::new(); 256];
         let mut pairs = vec![0u64; 1024];
         let mut all = 0;
         for (needles, bit) in lists {
             all |= *bit;
             for n in *needles {
                 let b = n.as_bytes();
-                if let [b0, b1, ..] = b {
-                    by_first[usize::from(*b0)].push((b, *bit));
+                if let [b0, b1, rest @ ..] = b {
+                    by_first[usize::from(*b0)].push((*b1, rest, *bit));
                     let idx = pair_index(*b0, *b1);
                     pairs[idx / 64] |= 1 << (idx % 64);
                 }
@@ -58,10 +59,12 @@ impl NeedleSet {
             if self.pairs[idx / 64] & (1 << (idx % 64)) == 0 {
                 continue;
             }
-            for (n, bit) in &self.by_first[usize::from(w[0].to_ascii_lowercase())] {
-                if found & bit == 0
-                    && h.get(i..i + n.len())
-                        .is_some_and(|x| x.eq_ignore_ascii_case(n))
+            let second = w[1].to_ascii_lowercase();
+            for (b1, rest, bit) in &self.by_first[usize::from(w[0].to_ascii_lowercase())] {
+                if *b1 == second
+                    && found & bit == 0
+                    && h.get(i + 2..i + 2 + rest.len())
+                        .is_some_and(|x| x.eq_ignore_ascii_case(rest))
                 {
                     found |= bit;
                     if found == self.all {
@@ -76,5 +79,20 @@ impl NeedleSet {
     /// Whether any needle occurs in `hay`, ignoring ASCII case.
     pub(crate) fn any_in(&self, hay: &str) -> bool {
         self.scan(hay) != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_needles_by_category_ignoring_case() {
+        let set = NeedleSet::tagged(&[(&["abc", "xy"], 1), (&["abd"], 2)]);
+        assert_eq!(set.scan("zzABCzz"), 1);
+        assert_eq!(set.scan("abd xy"), 3);
+        assert_eq!(set.scan("ab"), 0);
+        assert_eq!(set.scan("a"), 0);
+        assert!(set.any_in("__XY"));
     }
 }

@@ -10,8 +10,6 @@
 //! `/dev/tcp`. Block and escalate patterns match anywhere in the arguments; allow patterns match
 //! the leading operands in order (`git status` is `git` whose first operand is `status`).
 
-use std::collections::HashMap;
-
 use recourse_policy::ShellPolicy;
 
 use crate::args::{self, OptSpec, basename, normalize_path};
@@ -94,14 +92,19 @@ impl Pattern {
 #[derive(Debug, Clone, Default)]
 pub struct PatternSet {
     patterns: Vec<Pattern>,
-    by_prog: HashMap<String, Vec<usize>>,
+    by_prog: crate::hash::FxHashMap<String, Vec<usize>>,
     pipelines: Vec<usize>,
 }
 
 /// Long options known to mean a short flag, per program, so that patterns and commands compare
 /// on one spelling.
 fn canonical_flag(prog: &str, flag: &str) -> String {
-    let map: &[(&str, &str)] = match prog {
+    canonical(prog, flag).to_owned()
+}
+
+/// [`canonical_flag`] without the copy.
+fn canonical<'f>(prog: &str, flag: &'f str) -> &'f str {
+    let map: &[(&str, &'static str)] = match prog {
         "rm" => &[
             ("-R", "-r"),
             ("--recursive", "-r"),
@@ -117,11 +120,28 @@ fn canonical_flag(prog: &str, flag: &str) -> String {
     };
     map.iter()
         .find(|(from, _)| *from == flag)
-        .map_or_else(|| flag.to_owned(), |(_, to)| (*to).to_owned())
+        .map_or(flag, |(_, to)| to)
+}
+
+/// The canonical spelling of a long option for a program, when it maps to another one
+/// (`--recursive` → `-r` for `rm`).
+fn canonical_long(prog: &str, long: &str) -> Option<&'static str> {
+    let map: &[(&str, &'static str)] = match prog {
+        "rm" => &[("recursive", "-r"), ("force", "-f"), ("dir", "-d")],
+        "cp" => &[("recursive", "-r"), ("force", "-f")],
+        "chmod" | "chown" | "chgrp" => &[("recursive", "-R")],
+        "sudo" => &[("login", "-i"), ("shell", "-s"), ("user", "-u")],
+        "nc" | "ncat" | "netcat" => &[("exec", "-e"), ("sh-exec", "-c")],
+        "bash" | "sh" | "zsh" => &[("interactive", "-i"), ("login", "-l")],
+        _ => &[],
+    };
+    map.iter()
+        .find(|(from, _)| *from == long)
+        .map(|(_, to)| *to)
 }
 
 /// Normalizes an operand: paths as in [`normalize_path`], numbers without leading zeros.
-pub(crate) fn normalize_operand(s: &str) -> String {
+pub(crate) fn normalize_operand(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         let t = s.trim_start_matches('0');
         return if t.is_empty() { "0".into() } else { t.into() };
@@ -212,12 +232,12 @@ fn compile_stage(c: &Command) -> Result<CmdPattern, String> {
     let operands = parsed
         .operands
         .iter()
-        .map(|w| normalize_operand(&w.text))
+        .map(|w| normalize_operand(&w.text).into_owned())
         .collect();
     let redirects = sc
         .redirects
         .iter()
-        .map(|r| normalize_path(&r.target.text))
+        .map(|r| normalize_path(&r.target.text).into_owned())
         .collect();
     Ok(CmdPattern {
         prog,
@@ -363,14 +383,24 @@ impl CmdPattern {
         if self.flags.is_empty() {
             return true;
         }
-        let have = flags_of(prog, parsed);
+        // Compared without building the command's flag list: each short as `-c`, each long
+        // as `--name`, canonicalized for the program.
+        let mut buf = [0u8; 8];
         self.flags.iter().all(|f| {
-            have.iter().any(|h| {
-                h == f
-                    || (f.starts_with("--")
-                        && h.starts_with("--")
-                        && h.len() >= 4
-                        && f.starts_with(h.as_str()))
+            parsed.shorts.iter().any(|c| {
+                let short: &str = if c.is_ascii() {
+                    buf[0] = b'-';
+                    buf[1] = c as u8;
+                    std::str::from_utf8(&buf[..2]).unwrap_or_default()
+                } else {
+                    ""
+                };
+                !short.is_empty() && canonical(prog, short) == f
+            }) || parsed.longs.iter().any(|(l, _)| {
+                let dashed = f.strip_prefix("--");
+                let canon_long = canonical_long(prog, l);
+                canon_long == Some(f.as_str())
+                    || dashed.is_some_and(|d| *l == d || (l.len() >= 2 && d.starts_with(l)))
             })
         })
     }

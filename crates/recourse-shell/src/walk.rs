@@ -178,6 +178,9 @@ pub(crate) struct Walker<'c> {
     functions: Vec<(String, Command)>,
     /// Functions being walked for a call (no recursion).
     calling: Vec<String>,
+    /// Whether the pipeline being walked has several stages: only then do its stages' views
+    /// (for the policy's pipeline patterns and piped text) matter.
+    want_views: bool,
 }
 
 /// A path compared loosely: `./x.sh` and `x.sh` are the same file.
@@ -186,21 +189,26 @@ fn file_key(p: &str) -> String {
     while let Some(rest) = t.strip_prefix("./") {
         t = rest;
     }
-    normalize_path(t)
+    normalize_path(t).into_owned()
 }
 
 fn display(words: &[Word]) -> String {
-    let mut s = words
-        .iter()
-        .map(|w| {
-            if w.text.is_empty() || w.text.contains(char::is_whitespace) {
-                format!("'{}'", w.text)
-            } else {
-                w.text.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut s = String::with_capacity(64);
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        if w.text.is_empty() || w.text.contains(char::is_whitespace) {
+            s.push('\'');
+            s.push_str(&w.text);
+            s.push('\'');
+        } else {
+            s.push_str(&w.text);
+        }
+        if s.len() > 80 {
+            break;
+        }
+    }
     if s.len() > 80 {
         let mut cut = 77;
         while !s.is_char_boundary(cut) {
@@ -247,6 +255,22 @@ fn field_word(original: &Word, text: &str, ex: &Expanded, globbed: bool) -> Word
     w
 }
 
+/// Who gets a word, for a finding's message (formatted only when there is a finding).
+#[derive(Clone, Copy)]
+enum Whose<'a> {
+    Program(&'a str),
+    Text(&'static str),
+}
+
+impl std::fmt::Display for Whose<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Whose::Program(p) => write!(f, "`{p}`"),
+            Whose::Text(t) => f.write_str(t),
+        }
+    }
+}
+
 /// A variable name.
 fn is_name(s: &str) -> bool {
     crate::expand::is_name(s)
@@ -286,12 +310,13 @@ impl<'c> Walker<'c> {
             input: None,
             functions: Vec::new(),
             calling: Vec::new(),
+            want_views: false,
         }
     }
 
     /// Blocks running (or making executable) a file that a fetch earlier in the same command
     /// wrote: `curl -o x.sh URL && bash x.sh` is a fetch into an interpreter, one step removed.
-    fn runs_fetched(&mut self, path: &str, how: &str) {
+    fn runs_fetched(&mut self, path: &str, how: impl std::fmt::Display) {
         if !self.fetched.is_empty() && self.fetched.contains(&file_key(path)) {
             self.builtin(
                 Decision::Block,
@@ -360,7 +385,12 @@ impl<'c> Walker<'c> {
     }
 
     /// Parses text that will run as a script (`sh -c`, `eval`, `trap`) and walks it.
-    fn nested_text(&mut self, text: &str, depth: usize, what: &str) -> (Flow, ShellClass) {
+    fn nested_text(
+        &mut self,
+        text: &str,
+        depth: usize,
+        what: impl std::fmt::Display,
+    ) -> (Flow, ShellClass) {
         if depth > MAX_DEPTH {
             self.too_deep();
             return (Flow::default(), ShellClass::Unknown);
@@ -371,7 +401,7 @@ impl<'c> Walker<'c> {
                 let cwd = self.vars.cwd.clone();
                 let flow = self.script(&script, depth);
                 self.vars.cwd = cwd;
-                if self.parts.len() == before && what != "trap" {
+                if self.parts.len() == before && what.to_string() != "trap" {
                     // Same rule as an empty top-level command: nothing to run is not an
                     // answer the gateway can vouch for.
                     self.finding(
@@ -410,9 +440,19 @@ impl<'c> Walker<'c> {
     }
 
     fn pipeline(&mut self, p: &Pipeline, depth: usize) -> Flow {
+        if let [only] = p.commands.as_slice() {
+            // One stage (most commands): no list of stages to build.
+            if !self.budget_ok() {
+                return Flow::default();
+            }
+            let want_views = std::mem::replace(&mut self.want_views, false);
+            let info = self.command(only, depth, Stdin::Inherit);
+            self.want_views = want_views;
+            return self.stages(p, std::slice::from_ref(&info), depth);
+        }
         let mut infos: Vec<Info<'_>> = Vec::with_capacity(p.commands.len());
-        let several = p.commands.len() > 1;
-        let (input, cwd) = (self.input, self.vars.cwd.clone());
+        let (input, cwd, want_views) = (self.input, self.vars.cwd.clone(), self.want_views);
+        self.want_views = true;
         for (i, c) in p.commands.iter().enumerate() {
             if !self.budget_ok() {
                 break;
@@ -426,12 +466,17 @@ impl<'c> Walker<'c> {
             let stdin = if i == 0 { Stdin::Inherit } else { Stdin::Pipe };
             infos.push(self.command(c, depth, stdin));
             // Each stage of a pipeline runs in a subshell: a `cd` there stays there.
-            if several {
-                self.vars.cwd.clone_from(&cwd);
-            }
+            self.vars.cwd.clone_from(&cwd);
+            self.want_views = true;
         }
         self.input = input;
-        self.piped_text(p, &infos, depth);
+        self.want_views = want_views;
+        self.stages(p, &infos, depth)
+    }
+
+    /// What flows between the stages of a pipeline.
+    fn stages(&mut self, p: &Pipeline, infos: &[Info<'_>], depth: usize) -> Flow {
+        self.piped_text(p, infos, depth);
         let mut flow = Flow::default();
         for (j, info) in infos.iter().enumerate() {
             flow |= info.flow;
@@ -491,7 +536,7 @@ impl<'c> Walker<'c> {
         if infos.len() > 1 {
             for pat in self.patterns.pipelines() {
                 let mut k = 0;
-                for info in &infos {
+                for info in infos {
                     if let Some(stage) = pat.stages.get(k)
                         && info.views.iter().any(|v| stage.matches_anywhere(v))
                     {
@@ -546,7 +591,7 @@ impl<'c> Walker<'c> {
             }
             if is_shell(prog) || matches!(prog, "at" | "batch") {
                 let (_, class) =
-                    self.nested_text(&text, depth + 1, &format!("`{prog}` (piped text)"));
+                    self.nested_text(&text, depth + 1, format!("`{prog}` (piped text)"));
                 self.raise(class);
             } else {
                 let s = code_signals(&text);
@@ -585,7 +630,7 @@ impl<'c> Walker<'c> {
                     if self.word_checks(w, depth) {
                         info.raise(ShellClass::Unknown);
                     }
-                    self.scan_word(w, "a loop or case word");
+                    self.scan_word(w, Whose::Text("a loop or case word"));
                 }
                 if words_flow.names_secrets {
                     self.builtin(
@@ -719,8 +764,12 @@ impl<'c> Walker<'c> {
         if matches!(r.op, RedirOp::HereDoc | RedirOp::HereString) {
             return;
         }
-        for v in word_texts(&self.vars, &r.target) {
-            self.redirect_target(r, &v.text, writes);
+        if r.target.expansions.is_empty() {
+            self.redirect_target(r, &r.target.text, writes);
+        } else {
+            for v in word_texts(&self.vars, &r.target) {
+                self.redirect_target(r, &v.text, writes);
+            }
         }
     }
 
@@ -942,7 +991,7 @@ impl<'c> Walker<'c> {
             risky |= self.arith_word(i, depth, "an array subscript");
         }
         for v in &a.value {
-            self.scan_word(v, "an assignment");
+            self.scan_word(v, Whose::Text("an assignment"));
         }
         risky
     }
@@ -1142,7 +1191,7 @@ impl<'c> Walker<'c> {
     }
 
     /// Findings about one argument's text, whatever program gets it.
-    fn scan_word(&mut self, w: &Word, whose: &str) {
+    fn scan_word(&mut self, w: &Word, whose: Whose<'_>) {
         if let Some(p) = w.params.iter().find(|p| is_secret_name(p)) {
             self.builtin(
                 Decision::Escalate,
@@ -1200,8 +1249,18 @@ impl<'c> Walker<'c> {
         let static_name = name.is_static() && !name.text.is_empty();
         let joins_cwd = static_name
             && self.vars.cwd.is_some()
-            && (programs::lookup(basename(&name.text)).is(kind::DESTRUCTIVE)
-                || basename(&name.text) == "find");
+            && matches!(
+                basename(&name.text),
+                "rm" | "rmdir"
+                    | "unlink"
+                    | "shred"
+                    | "mv"
+                    | "find"
+                    | "truncate"
+                    | "chmod"
+                    | "chown"
+                    | "chgrp"
+            );
         if static_name && !joins_cwd && words.iter().all(|w| w.expansions.is_empty() && !w.brace) {
             return self.command_line(words, redirects, depth, stdin);
         }
@@ -1337,13 +1396,13 @@ impl<'c> Walker<'c> {
             if let Some(p) = first.first()
                 && first.iter().all(|f| f == p)
                 && let Some(known) = programs::lookup(p).names.iter().find(|n| *n == p)
-            {
-                info.views.push(View {
-                    prog: known,
-                    args,
-                    redirects,
-                });
-            }
+                && self.want_views {
+                    info.views.push(View {
+                        prog: known,
+                        args,
+                        redirects,
+                    });
+                }
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.dynamic_program",
@@ -1362,11 +1421,13 @@ impl<'c> Walker<'c> {
                 );
             }
         } else {
-            info.views.push(View {
-                prog: basename(&name.text),
-                args,
-                redirects,
-            });
+            if self.want_views {
+                info.views.push(View {
+                    prog: basename(&name.text),
+                    args,
+                    redirects,
+                });
+            }
             let entry = programs::lookup(basename(&name.text));
             if info.class == ShellClass::ReadOnly && self.open_args(entry, words, &expanded) {
                 info.raise(ShellClass::Unknown);
@@ -1391,12 +1452,18 @@ impl<'c> Walker<'c> {
         let Some((name, args)) = argv.split_first_mut() else {
             return;
         };
-        let prog = basename(&name.text);
-        if !programs::lookup(prog).is(kind::DESTRUCTIVE) && prog != "find" {
-            return;
-        }
-        for w in args {
-            if !w.text.starts_with(['-', '/', '~', '$']) && !w.text.is_empty() {
+        // Programs whose operands are paths (for chmod and chown, after the mode or owner).
+        let skip = match basename(&name.text) {
+            "rm" | "rmdir" | "unlink" | "shred" | "mv" | "find" | "truncate" => 0,
+            "chmod" | "chown" | "chgrp" => 1,
+            _ => return,
+        };
+        for w in args
+            .iter_mut()
+            .filter(|w| !w.text.starts_with('-'))
+            .skip(skip)
+        {
+            if !w.text.starts_with(['/', '~', '$']) && !w.text.is_empty() && !w.text.contains('=') {
                 w.text = join_path(cwd, &w.text);
             }
         }
@@ -1607,7 +1674,9 @@ impl<'c> Walker<'c> {
             args,
             redirects,
         };
-        info.views.push(view);
+        if self.want_views {
+            info.views.push(view);
+        }
         let (listed, allow_listed) = self.policy_lists(&view, &call, words);
         self.program_dangers(entry, &call, words);
         self.scan_args(entry, prog, args);
@@ -1651,6 +1720,7 @@ impl<'c> Walker<'c> {
                 .any(|a| !a.text.starts_with('-') && is_protected_root(&a.text))
             || prog == "find" && find::start_points(args).any(|w| is_protected_root(&w.text))
             || entry.is(kind::TEXT_ONLY)
+                && args.iter().any(|a| a.text.contains(['/', '~', '\\']))
                 && crate::expand::text_output(prog, args)
                     .is_some_and(|t| t.lines().any(|l| is_protected_root(l.trim())));
         info.flow.output = entry.output.map_or(Shape::Content, |f| f(&call));
@@ -1737,7 +1807,7 @@ impl<'c> Walker<'c> {
                 info.runs_code = true;
                 info.raise(ShellClass::Unknown);
                 for w in wrappers::scripts(args) {
-                    let (f, c) = self.shell_string(w, depth, &format!("`{prog}`"));
+                    let (f, c) = self.shell_string(w, depth, format!("`{prog}`"));
                     info.flow |= f;
                     info.raise(c);
                 }
@@ -2101,11 +2171,12 @@ impl<'c> Walker<'c> {
             ));
         }
         for d in dangers {
-            self.finding(
-                d.decision,
-                d.rule,
-                format!("`{}`: {}", display(words), d.message),
-            );
+            let mut m = String::with_capacity(96);
+            m.push('`');
+            m.push_str(&display(words));
+            m.push_str("`: ");
+            m.push_str(&d.message);
+            self.finding(d.decision, d.rule, m);
         }
     }
 
@@ -2127,8 +2198,10 @@ impl<'c> Walker<'c> {
                     );
                 }
             } else if !text_only {
-                self.scan_word(a, &format!("`{prog}`"));
-                if a.text.contains("/dev/tcp/") || a.text.contains("/dev/udp/") {
+                self.scan_word(a, Whose::Program(prog));
+                if a.text.contains("/dev/")
+                    && (a.text.contains("/dev/tcp/") || a.text.contains("/dev/udp/"))
+                {
                     self.builtin(
                         Decision::Block,
                         "shell.builtin.raw_tcp",
@@ -2198,13 +2271,13 @@ impl<'c> Walker<'c> {
                 return info;
             }
             Own::ShellString(w) => {
-                let (f, c) = self.shell_string(w, depth, &format!("{prog} -c"));
+                let (f, c) = self.shell_string(w, depth, format!("{prog} -c"));
                 info.flow |= f;
                 info.raise(c);
                 info.runs_code = true;
             }
             Own::Script(text) => {
-                let (f, c) = self.nested_text(&text, depth + 1, &format!("{prog} -c"));
+                let (f, c) = self.nested_text(&text, depth + 1, format!("{prog} -c"));
                 info.flow |= f;
                 info.raise(c);
                 info.runs_code = true;
@@ -2262,7 +2335,12 @@ impl<'c> Walker<'c> {
     }
 
     /// A string that a program runs as a shell script.
-    fn shell_string(&mut self, w: &Word, depth: usize, what: &str) -> (Flow, ShellClass) {
+    fn shell_string(
+        &mut self,
+        w: &Word,
+        depth: usize,
+        what: impl std::fmt::Display,
+    ) -> (Flow, ShellClass) {
         if w.dynamic || w.glob || w.brace {
             if word_fetches(w) {
                 self.builtin(
@@ -2293,7 +2371,7 @@ impl<'c> Walker<'c> {
         match stdin {
             Stdin::Text(w) if parse_as_shell && !w.dynamic => {
                 let (f, c) =
-                    self.nested_text(&w.text, depth + 1, &format!("{prog} (here-document)"));
+                    self.nested_text(&w.text, depth + 1, format!("{prog} (here-document)"));
                 info.flow |= f;
                 info.raise(c);
             }
@@ -2398,7 +2476,7 @@ impl<'c> Walker<'c> {
         if s.command_mode {
             match s.operand {
                 Some(w) => {
-                    let (f, c) = self.shell_string(w, depth, &format!("`{prog} -c`"));
+                    let (f, c) = self.shell_string(w, depth, format_args!("`{prog} -c`"));
                     info.flow |= f;
                     info.raise(c.max(ShellClass::ReadOnly));
                 }
@@ -2421,7 +2499,7 @@ impl<'c> Walker<'c> {
                 }
                 self.substituted_script(prog, w, "script");
                 // A script file the gateway cannot see.
-                self.runs_fetched(&w.text, &format!("`{prog}` runs"));
+                self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
                 if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
                     self.runs_script(w);
                 }
@@ -2489,7 +2567,7 @@ impl<'c> Walker<'c> {
             }
             Source::Module => {}
             Source::File(w) => {
-                self.runs_fetched(&w.text, &format!("`{prog}` runs"));
+                self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
                 self.substituted_script(prog, w, "program");
                 if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
                     self.runs_script(w);
@@ -2584,7 +2662,7 @@ impl<'c> Walker<'c> {
                 // source / .
                 if let Some(w) = args.first() {
                     self.runs_script(w);
-                    self.runs_fetched(&w.text, &format!("`{prog}` runs"));
+                    self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
                     if word_fetches(w) {
                         self.builtin(
                             Decision::Block,
@@ -2642,6 +2720,9 @@ impl<'c> Walker<'c> {
         depth: usize,
         info: &mut Info<'_>,
     ) {
+        if !(s.exec || s.write || s.network || s.decode_eval) {
+            return;
+        }
         if s.decode_eval {
             self.builtin(
                 Decision::Block,
@@ -2677,7 +2758,7 @@ impl<'c> Walker<'c> {
             }
             let first = lit.split_whitespace().next().unwrap_or_default();
             if s.exec && !first.is_empty() && programs::lookup(basename(first)).kind != 0 {
-                let (f, c) = self.nested_text(lit, depth + 1, &format!("inline {prog} code"));
+                let (f, c) = self.nested_text(lit, depth + 1, format!("inline {prog} code"));
                 info.flow |= f;
                 info.raise(c);
             }

@@ -144,6 +144,12 @@ fn roots_reached_relatively() {
         ("cd /; find . -delete", "cd /tmp/x; find . -delete"),
         ("cd $HOME && rm -rf -- *", "cd $HOME/tmp && rm -rf -- *"),
         ("mv ~ /tmp/gone", "mv build /tmp/gone"),
+        ("cd / && chmod -R 700 .", "cd /tmp/x && chmod -R 700 ."),
+        // Found by the property tests: a mode is not a path to see from the new directory.
+        (
+            "cd /tmp && chmod 777 /etc/passwd",
+            "cd /tmp && chmod 755 /etc/passwd",
+        ),
     ]);
 }
 

@@ -393,11 +393,19 @@ const SYSTEM_PROGRAM_DIRS: &[&str] = &[
 
 /// Whether writing to a path plants persistence or changes privileges.
 pub(crate) fn is_sensitive_write(text: &str) -> bool {
+    // A bare file name is sensitive only as a startup or key file (`.bashrc`, `.envrc`).
+    if !text.contains('/') && !text.starts_with(['.', '~', '$']) && !text.ends_with("rc") {
+        return matches!(
+            text,
+            "authorized_keys" | "authorized_keys2" | "sitecustomize.py" | "usercustomize.py"
+        );
+    }
     let t = normalize_path(text);
-    let base = basename(&t);
+    let t: &str = &t;
+    let base = basename(t);
     t.starts_with("/etc/sudoers")
         || matches!(
-            t.as_str(),
+            t,
             "/etc/passwd"
                 | "/etc/shadow"
                 | "/etc/group"
@@ -419,7 +427,7 @@ pub(crate) fn is_sensitive_write(text: &str) -> bool {
         || t.starts_with("/etc/ld.so.conf")
         || t.starts_with("/var/log/audit/")
         || matches!(
-            t.as_str(),
+            t,
             "/etc/resolv.conf"
                 | "/etc/nsswitch.conf"
                 | "/proc/sysrq-trigger"
@@ -535,7 +543,8 @@ const ROOTS: &[&str] = &[
 /// list or glob that can reach one (`/{bin,etc}`, `/e??`, `/*`, `~/.*`), or a relative path
 /// that only climbs (`../..`), which from a project directory reaches home or `/`.
 pub(crate) fn is_protected_root(text: &str) -> bool {
-    if text.is_empty() {
+    // A root is absolute, home-relative, `$HOME`, a climb (`..`), or a brace list of them.
+    if text.is_empty() || !(text.starts_with(['/', '~', '$', '.']) || text.contains('{')) {
         return false;
     }
     if text.contains('{')
@@ -545,12 +554,13 @@ pub(crate) fn is_protected_root(text: &str) -> bool {
         return alts.iter().any(|a| is_protected_root(a));
     }
     let t = normalize_path(text);
+    let t: &str = &t;
     let stripped = t
         .strip_suffix("/*")
         .or_else(|| t.strip_suffix("/.*"))
-        .unwrap_or(&t);
+        .unwrap_or(t);
     let stripped = if stripped.is_empty() { "/" } else { stripped };
-    if ROOTS.contains(&stripped) || matches!(t.as_str(), "/*" | "~/*" | "/.*" | "~/.*") {
+    if ROOTS.contains(&stripped) || matches!(t, "/*" | "~/*" | "/.*" | "~/.*") {
         return true;
     }
     let segs: Vec<&str> = t.split('/').collect();
@@ -558,11 +568,11 @@ pub(crate) fn is_protected_root(text: &str) -> bool {
     if climbs >= 2 && segs[climbs..].iter().all(|s| matches!(*s, "*" | ".*" | "")) {
         return true;
     }
-    crate::glob::has_glob(&t)
+    crate::glob::has_glob(t)
         && (t.starts_with('/') || t.starts_with('~'))
         && ROOTS
             .iter()
-            .any(|r| glob_path_match(&t, r) || glob_path_match(stripped, r))
+            .any(|r| glob_path_match(t, r) || glob_path_match(stripped, r))
 }
 
 /// Whether a glob pattern of a path matches a path, segment by segment.

@@ -320,7 +320,7 @@ fn model(call: &Call<'_>) -> Model {
         s if GIT_READ.contains(&s) => Model::ReadOnly,
         "branch" => {
             let writes = ['d', 'D', 'm', 'M', 'c', 'C', 'f', 'u'];
-            if p.shorts.iter().any(|c| writes.contains(c))
+            if p.shorts.iter().any(|c| writes.contains(&c))
                 || any_long(
                     &p,
                     &[

@@ -27,7 +27,6 @@ pub(crate) mod shells;
 mod terraform;
 pub(crate) mod wrappers;
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::credentials::{
@@ -74,7 +73,8 @@ static UNKNOWN: Program = Program::NONE;
 /// A program's entry, by basename, in one hashed lookup. Names with a version (`python3.12`)
 /// or a type suffix (`mkfs.ext4`) find their family's entry.
 pub(crate) fn lookup(prog: &str) -> &'static Program {
-    static INDEX: OnceLock<HashMap<&'static str, &'static Program>> = OnceLock::new();
+    static INDEX: OnceLock<crate::hash::FxHashMap<&'static str, &'static Program>> =
+        OnceLock::new();
     let index = INDEX.get_or_init(|| {
         PROGRAMS
             .iter()

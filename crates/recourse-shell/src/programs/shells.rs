@@ -238,7 +238,11 @@ pub(crate) fn names_a_shell(text: &str) -> bool {
     {
         return false;
     }
-    let lower = text.to_ascii_lowercase();
+    let lower: std::borrow::Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        text.to_ascii_lowercase().into()
+    } else {
+        text.into()
+    };
     if lower.contains("/bin/sh")
         || lower.contains("/bin/bash")
         || lower.contains("/bin/zsh")

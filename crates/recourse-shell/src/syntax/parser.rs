@@ -127,6 +127,16 @@ fn is_meta(c: u8) -> bool {
     )
 }
 
+/// Bytes with no meaning to the shell anywhere in a word (no quoting, expansion, glob, brace,
+/// tilde or operator meaning).
+fn is_plain(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            b'-' | b'.' | b'/' | b'_' | b':' | b'+' | b'%' | b'^' | b'='
+        )
+}
+
 fn is_name_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
@@ -226,29 +236,14 @@ impl<'a> Parser<'a> {
     /// The reserved word at the current position, if a whole one is there.
     fn peek_reserved(&self) -> Option<&'static str> {
         let rest = self.s.get(self.pos..)?;
-        if !matches!(
-            rest.first(),
-            Some(
-                b'i' | b't'
-                    | b'e'
-                    | b'f'
-                    | b'd'
-                    | b'c'
-                    | b'w'
-                    | b'u'
-                    | b's'
-                    | b'{'
-                    | b'}'
-                    | b'!'
-                    | b'['
-                    | b']'
-            )
-        ) {
-            return None;
-        }
-        RESERVED.iter().copied().find(|w| {
-            rest.starts_with(w.as_bytes()) && rest.get(w.len()).is_none_or(|c| is_meta(*c))
-        })
+        // The word here, up to a metacharacter: no reserved word is longer than 8 bytes.
+        let len = rest
+            .iter()
+            .take(9)
+            .position(|c| is_meta(*c))
+            .unwrap_or(rest.len().min(9));
+        let word = rest.get(..len)?;
+        RESERVED.iter().copied().find(|w| w.as_bytes() == word)
     }
 
     fn expect_reserved(&mut self, word: &'static str) -> Result<(), ParseError> {
@@ -979,8 +974,24 @@ impl<'a> Parser<'a> {
 
     /// Reads one word at the current position; `None` if a metacharacter or the end is there.
     fn read_word(&mut self) -> Result<Option<Word>, ParseError> {
-        let mut wb = WordBuilder::default();
+        let mut wb = WordBuilder {
+            // Most words fit: growing costs more than the spare bytes.
+            text: Vec::with_capacity(24),
+            ..WordBuilder::default()
+        };
         while let Some(c) = self.peek() {
+            // A run of bytes that mean nothing to the shell is copied in one go (inside braces a
+            // `..` makes a sequence).
+            if is_plain(c) && wb.brace_depth == 0 {
+                let start = self.pos;
+                while self.peek().is_some_and(is_plain) {
+                    self.pos += 1;
+                }
+                wb.text
+                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                wb.started = true;
+                continue;
+            }
             match c {
                 b'<' | b'>' if self.peek_at(1) == Some(b'(') => {
                     let kind = if c == b'<' {
