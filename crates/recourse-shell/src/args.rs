@@ -84,7 +84,65 @@ pub(crate) struct Parsed<'w> {
     /// Option values taken from the next word or the rest of a cluster, keyed by the option.
     pub values: Vec<(Opt<'w>, &'w str)>,
     /// Operands (non-option words), in order.
-    pub operands: Vec<&'w Word>,
+    pub operands: Words<'w>,
+}
+
+/// A word that stands in for no word, to fill [`Words`]' inline slots.
+static NO_WORD: Word = Word {
+    text: String::new(),
+    dynamic: false,
+    glob: false,
+    brace: false,
+    quoted: false,
+    tilde: false,
+    params: Vec::new(),
+    subs: Vec::new(),
+    expansions: Vec::new(),
+};
+
+/// A list of words, the first few held inline: most commands have few operands, and this
+/// runs for every one.
+#[derive(Debug, Clone)]
+pub(crate) struct Words<'w> {
+    inline: [&'w Word; 4],
+    len: usize,
+    spill: Vec<&'w Word>,
+}
+
+impl Default for Words<'_> {
+    fn default() -> Self {
+        Words {
+            inline: [&NO_WORD; 4],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl<'w> Words<'w> {
+    fn push(&mut self, w: &'w Word) {
+        if self.spill.is_empty() && self.len < self.inline.len() {
+            self.inline[self.len] = w;
+            self.len += 1;
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.inline[..self.len]);
+            }
+            self.spill.push(w);
+        }
+    }
+}
+
+impl<'w> std::ops::Deref for Words<'w> {
+    type Target = [&'w Word];
+
+    fn deref(&self) -> &[&'w Word] {
+        if self.spill.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
 }
 
 /// Whether a long option as written (`out`) abbreviates or equals `name` (`output`): GNU

@@ -739,11 +739,13 @@ impl Vars {
                     }
                     let at_start = !*open && fields.len() == 1 && fields[0].is_empty();
                     let mut u = v.unknown;
+                    // A value that shows more than its source (`/proc/$PPID` for `$d`) changes
+                    // the word even when part of it stays unknown.
+                    ex.changed |= v.known || v.text != src;
                     if !v.known {
                         u.split = !e.quoted && u.shape != Shape::Token;
                         u.lead = at_start && v.lead;
                     } else {
-                        ex.changed = true;
                         u.any = false;
                     }
                     ex.unknown.join(u);

@@ -83,8 +83,9 @@ impl Classifier {
         }
         let mut walker = walk::Walker::new(&self.patterns);
         match syntax::parse(command) {
-            Ok(script) => {
+            Ok(mut script) => {
                 walker.script(&script, 0);
+                walker.fill_parts(&mut script);
             }
             Err(e) => {
                 walker.finding(

@@ -374,7 +374,7 @@ impl CmdPattern {
             && self
                 .operands
                 .iter()
-                .zip(&parsed.operands)
+                .zip(parsed.operands.iter())
                 .all(|(o, w)| w.is_static() && normalize_operand(&w.text) == *o)
             && self.flags_ok(v.prog, parsed)
     }

@@ -178,6 +178,13 @@ pub(crate) struct Walker<'c> {
     functions: Vec<(String, Command)>,
     /// Functions being walked for a call (no recursion).
     calling: Vec<String>,
+    /// Whether the tree being walked is the command's own (not a script parsed from a string,
+    /// not a function body walked again for a call): its parts take their words from it at
+    /// the end instead of copying them now.
+    own_tree: bool,
+    /// Parts whose words are still in the command's own tree, by the address of their simple
+    /// command.
+    pending: Vec<(usize, usize)>,
     /// Whether the pipeline being walked has several stages: only then do its stages' views
     /// (for the policy's pipeline patterns and piped text) matter.
     want_views: bool,
@@ -192,6 +199,8 @@ fn file_key(p: &str) -> String {
     normalize_path(t).into_owned()
 }
 
+/// A command line as a finding shows it: words quoted when they hold blanks, cut at 80
+/// characters.
 fn display(words: &[Word]) -> String {
     let mut s = String::with_capacity(64);
     for (i, w) in words.iter().enumerate() {
@@ -311,7 +320,25 @@ impl<'c> Walker<'c> {
             functions: Vec::new(),
             calling: Vec::new(),
             want_views: false,
+            own_tree: true,
+            pending: Vec::new(),
         }
+    }
+
+    /// Moves the words of the command's own tree into the parts that show them (copying each
+    /// word while walking costs an allocation apiece).
+    pub(crate) fn fill_parts(&mut self, script: &mut Script) {
+        if self.pending.is_empty() {
+            return;
+        }
+        script.each_simple_mut(&mut |sc| {
+            let key = std::ptr::from_ref::<SimpleCommand>(sc) as usize;
+            if let Some(&(_, i)) = self.pending.iter().find(|(k, _)| *k == key)
+                && let Some(part) = self.parts.get_mut(i)
+            {
+                part.argv = sc.words.iter_mut().map(|w| std::mem::take(&mut w.text)).collect();
+            }
+        });
     }
 
     /// Blocks running (or making executable) a file that a fetch earlier in the same command
@@ -399,7 +426,9 @@ impl<'c> Walker<'c> {
             Ok(script) => {
                 let before = self.parts.len();
                 let cwd = self.vars.cwd.clone();
+                let own = std::mem::replace(&mut self.own_tree, false);
                 let flow = self.script(&script, depth);
+                self.own_tree = own;
                 self.vars.cwd = cwd;
                 if self.parts.len() == before && what.to_string() != "trap" {
                     // Same rule as an empty top-level command: nothing to run is not an
@@ -932,6 +961,7 @@ impl<'c> Walker<'c> {
                 ),
             );
         }
+        let key = std::ptr::from_ref::<SimpleCommand>(sc) as usize;
         let argv = if sc.words.is_empty() {
             sc.assignments
                 .iter()
@@ -940,6 +970,9 @@ impl<'c> Walker<'c> {
                     format!("{}={}", a.name, v.join(" "))
                 })
                 .collect()
+        } else if self.own_tree && !self.pending.iter().any(|(k, _)| *k == key) {
+            self.pending.push((key, self.parts.len()));
+            Vec::new()
         } else {
             sc.words.iter().map(|w| w.text.clone()).collect()
         };
@@ -1286,6 +1319,27 @@ impl<'c> Walker<'c> {
             .map(|w| (!w.expansions.is_empty()).then(|| self.vars.expand(w)))
             .collect();
         let computed = !name.is_static() || name.text.is_empty();
+        // Nothing known to substitute, split or join: the words stand as they are, and only
+        // what their unknown parts could do is judged.
+        if !computed
+            && self.vars.cwd.is_none()
+            && !args.iter().any(|w| w.brace)
+            && expanded.iter().flatten().all(|e| !e.changed)
+        {
+            let mut info = self.command_line(words, redirects, depth, stdin);
+            let entry = programs::lookup(basename(&name.text));
+            if info.class == ShellClass::ReadOnly && self.open_args(entry, words, &expanded) {
+                info.raise(ShellClass::Unknown);
+            }
+            if entry.is(kind::DESTRUCTIVE) {
+                self.collapsed(entry, words);
+            }
+            let sends = entry.is(kind::FETCHER) || entry.is(kind::NETWORK) || entry.is(kind::SENDS);
+            if sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
+                self.exfiltration("a value derived from credentials is given to");
+            }
+            return info;
+        }
         // The first words each way the program name may come out.
         let heads: Vec<Vec<Word>> = match &expanded[0] {
             Some(ex) if ex.unknown.any => Vec::new(),
@@ -2063,7 +2117,9 @@ impl<'c> Walker<'c> {
         self.vars.bind_positional(args);
         self.calling.push(name);
         self.vars.in_function += 1;
+        let own = std::mem::replace(&mut self.own_tree, false);
         let inner = self.command(&body, depth + 1, Stdin::Inherit);
+        self.own_tree = own;
         self.vars.in_function -= 1;
         self.calling.pop();
         info.raise(inner.class);
@@ -2171,12 +2227,11 @@ impl<'c> Walker<'c> {
             ));
         }
         for d in dangers {
-            let mut m = String::with_capacity(96);
-            m.push('`');
-            m.push_str(&display(words));
-            m.push_str("`: ");
-            m.push_str(&d.message);
-            self.finding(d.decision, d.rule, m);
+            self.finding(
+                d.decision,
+                d.rule,
+                format!("`{}`: {}", display(words), d.message),
+            );
         }
     }
 

@@ -638,7 +638,7 @@ pub(crate) fn scripts(args: &[Word]) -> Vec<&Word> {
         ],
     );
     let p = crate::args::parse(args, &spec);
-    let mut out: Vec<&Word> = p.operands.clone();
+    let mut out: Vec<&Word> = p.operands.to_vec();
     for (k, w) in args.iter().enumerate() {
         let t = w.text.as_str();
         let takes = matches!(

@@ -261,3 +261,66 @@ impl Word {
         !self.dynamic && !self.glob && !self.brace && !self.tilde
     }
 }
+
+impl Script {
+    /// Calls `f` on every simple command in the tree, nested ones included (in compounds,
+    /// functions, and the substitutions of words, assignments and redirections).
+    pub(crate) fn each_simple_mut(&mut self, f: &mut impl FnMut(&mut SimpleCommand)) {
+        for ao in &mut self.items {
+            for p in &mut ao.pipelines {
+                for c in &mut p.commands {
+                    c.each_simple_mut(f);
+                }
+            }
+        }
+    }
+}
+
+impl Command {
+    fn each_simple_mut(&mut self, f: &mut impl FnMut(&mut SimpleCommand)) {
+        match self {
+            Command::Simple(sc) => {
+                for w in sc
+                    .words
+                    .iter_mut()
+                    .chain(sc.assignments.iter_mut().flat_map(|a| a.value.iter_mut().chain(&mut a.index)))
+                {
+                    w.each_simple_mut(f);
+                }
+                for r in &mut sc.redirects {
+                    r.each_simple_mut(f);
+                }
+                f(sc);
+            }
+            Command::Compound(cc) => {
+                for w in &mut cc.words {
+                    w.each_simple_mut(f);
+                }
+                for s in &mut cc.scripts {
+                    s.each_simple_mut(f);
+                }
+                for r in &mut cc.redirects {
+                    r.each_simple_mut(f);
+                }
+            }
+            Command::Function { body, .. } => body.each_simple_mut(f),
+        }
+    }
+}
+
+impl Redirect {
+    fn each_simple_mut(&mut self, f: &mut impl FnMut(&mut SimpleCommand)) {
+        self.target.each_simple_mut(f);
+        if let Some(h) = &mut self.heredoc {
+            h.body.each_simple_mut(f);
+        }
+    }
+}
+
+impl Word {
+    fn each_simple_mut(&mut self, f: &mut impl FnMut(&mut SimpleCommand)) {
+        for s in &mut self.subs {
+            s.script.each_simple_mut(f);
+        }
+    }
+}

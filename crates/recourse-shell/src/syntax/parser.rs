@@ -50,11 +50,6 @@ pub(crate) fn parse_nested(src: &str, depth: usize) -> Result<Script, ParseError
     Ok(script)
 }
 
-const RESERVED: &[&str] = &[
-    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
-    "in", "function", "select", "{", "}", "!", "[[", "]]",
-];
-
 const LIST_END_WORDS: &[&str] = &["then", "elif", "else", "fi", "do", "done", "esac", "}"];
 
 struct Parser<'a> {
@@ -242,8 +237,29 @@ impl<'a> Parser<'a> {
             .take(9)
             .position(|c| is_meta(*c))
             .unwrap_or(rest.len().min(9));
-        let word = rest.get(..len)?;
-        RESERVED.iter().copied().find(|w| w.as_bytes() == word)
+        Some(match rest.get(..len)? {
+            b"if" => "if",
+            b"then" => "then",
+            b"else" => "else",
+            b"elif" => "elif",
+            b"fi" => "fi",
+            b"do" => "do",
+            b"done" => "done",
+            b"case" => "case",
+            b"esac" => "esac",
+            b"while" => "while",
+            b"until" => "until",
+            b"for" => "for",
+            b"in" => "in",
+            b"function" => "function",
+            b"select" => "select",
+            b"{" => "{",
+            b"}" => "}",
+            b"!" => "!",
+            b"[[" => "[[",
+            b"]]" => "]]",
+            _ => return None,
+        })
     }
 
     fn expect_reserved(&mut self, word: &'static str) -> Result<(), ParseError> {
@@ -976,7 +992,7 @@ impl<'a> Parser<'a> {
     fn read_word(&mut self) -> Result<Option<Word>, ParseError> {
         let mut wb = WordBuilder {
             // Most words fit: growing costs more than the spare bytes.
-            text: Vec::with_capacity(24),
+            text: Vec::with_capacity(self.s.len().saturating_sub(self.pos).min(48)),
             ..WordBuilder::default()
         };
         while let Some(c) = self.peek() {
