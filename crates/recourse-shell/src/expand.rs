@@ -956,10 +956,10 @@ pub(crate) fn printf_output(format: &str, args: &[&str]) -> Option<(String, bool
 /// `pwd`, `basename`/`dirname` of a literal, optionally piped through `rev`, `tr`, `base64
 /// -d` or `xxd -r -p`. Also whether decoding or de-obfuscation produced it.
 pub(crate) fn fixed_output(script: &Script, cwd: Option<&str>) -> Option<(String, bool)> {
-    let [item] = script.items.as_slice() else {
+    let [item] = &script.items[..] else {
         return None;
     };
-    let [pipeline] = item.pipelines.as_slice() else {
+    let [pipeline] = &item.pipelines[..] else {
         return None;
     };
     fixed_stages(&pipeline.commands, cwd)

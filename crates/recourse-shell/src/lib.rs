@@ -104,7 +104,11 @@ impl Classifier {
                 "the command runs nothing".into(),
             );
         }
-        findings.append(&mut walker.findings);
+        if findings.is_empty() {
+            findings = std::mem::take(&mut walker.findings);
+        } else {
+            findings.append(&mut walker.findings);
+        }
         Assessment {
             facts: ShellFacts {
                 class: walker.class,

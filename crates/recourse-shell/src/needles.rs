@@ -7,7 +7,8 @@
 pub(crate) struct NeedleSet {
     /// By lowercased first byte: the second byte, the rest, the category.
     by_first: Vec<Vec<(u8, &'static [u8], u8)>>,
-    pairs: Vec<u64>,
+    /// One bit per (lowercased) pair of first bytes.
+    pairs: Box<[u64; 1024]>,
     all: u8,
 }
 
@@ -30,7 +31,7 @@ impl NeedleSet {
     /// Indexes several lists, each with its category bit.
     pub(crate) fn tagged(lists: &[(&[&'static str], u8)]) -> Self {
         let mut by_first: Vec<Vec<(u8, &'static [u8], u8)>> = vec![Vec::new(); 256];
-        let mut pairs = vec![0u64; 1024];
+        let mut pairs = Box::new([0u64; 1024]);
         let mut all = 0;
         for (needles, bit) in lists {
             all |= *bit;
@@ -53,18 +54,25 @@ impl NeedleSet {
     /// The categories of the needles that occur in `hay`, ignoring ASCII case.
     pub(crate) fn scan(&self, hay: &str) -> u8 {
         let h = hay.as_bytes();
+        let Some((&first, rest)) = h.split_first() else {
+            return 0;
+        };
         let mut found = 0u8;
-        for (i, w) in h.windows(2).enumerate() {
-            let idx = pair_index(w[0], w[1]);
-            if self.pairs[idx / 64] & (1 << (idx % 64)) == 0 {
+        let mut prev = first.to_ascii_lowercase();
+        for (i, &b) in rest.iter().enumerate() {
+            let cur = b.to_ascii_lowercase();
+            let idx = (usize::from(prev) << 8) | usize::from(cur);
+            let (first, second) = (prev, cur);
+            prev = cur;
+            // `idx` is below 65536: the index is in bounds by construction.
+            if self.pairs[(idx >> 6) & 1023] & (1 << (idx & 63)) == 0 {
                 continue;
             }
-            let second = w[1].to_ascii_lowercase();
-            for (b1, rest, bit) in &self.by_first[usize::from(w[0].to_ascii_lowercase())] {
+            for (b1, tail, bit) in &self.by_first[usize::from(first)] {
                 if *b1 == second
                     && found & bit == 0
-                    && h.get(i + 2..i + 2 + rest.len())
-                        .is_some_and(|x| x.eq_ignore_ascii_case(rest))
+                    && h.get(i + 2..i + 2 + tail.len())
+                        .is_some_and(|x| x.eq_ignore_ascii_case(tail))
                 {
                     found |= bit;
                     if found == self.all {

@@ -256,10 +256,10 @@ fn compile(list: PolicyList, index: usize, entry: &str) -> Result<Pattern, Patte
         reason,
     };
     let script = syntax::parse(entry).map_err(|e| fail(e.to_string()))?;
-    let [item] = script.items.as_slice() else {
+    let [item] = &script.items[..] else {
         return Err(fail("a pattern must be one command or one pipeline".into()));
     };
-    let [pipeline] = item.pipelines.as_slice() else {
+    let [pipeline] = &item.pipelines[..] else {
         return Err(fail("a pattern cannot contain && or ||".into()));
     };
     if item.background {

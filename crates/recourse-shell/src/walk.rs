@@ -336,7 +336,11 @@ impl<'c> Walker<'c> {
             if let Some(&(_, i)) = self.pending.iter().find(|(k, _)| *k == key)
                 && let Some(part) = self.parts.get_mut(i)
             {
-                part.argv = sc.words.iter_mut().map(|w| std::mem::take(&mut w.text)).collect();
+                part.argv = sc
+                    .words
+                    .iter_mut()
+                    .map(|w| std::mem::take(&mut w.text))
+                    .collect();
             }
         });
     }
@@ -469,7 +473,7 @@ impl<'c> Walker<'c> {
     }
 
     fn pipeline(&mut self, p: &Pipeline, depth: usize) -> Flow {
-        if let [only] = p.commands.as_slice() {
+        if let [only] = &p.commands[..] {
             // One stage (most commands): no list of stages to build.
             if !self.budget_ok() {
                 return Flow::default();
@@ -1450,13 +1454,14 @@ impl<'c> Walker<'c> {
             if let Some(p) = first.first()
                 && first.iter().all(|f| f == p)
                 && let Some(known) = programs::lookup(p).names.iter().find(|n| *n == p)
-                && self.want_views {
-                    info.views.push(View {
-                        prog: known,
-                        args,
-                        redirects,
-                    });
-                }
+                && self.want_views
+            {
+                info.views.push(View {
+                    prog: known,
+                    args,
+                    redirects,
+                });
+            }
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.dynamic_program",

@@ -19,7 +19,7 @@ mod ast;
 mod parser;
 
 pub use ast::{
-    AndOr, Assignment, Command, Compound, CompoundKind, Expansion, ExpansionKind, HereDoc,
+    AndOr, Assignment, Command, Compound, CompoundKind, Expansion, ExpansionKind, HereDoc, List,
     Pipeline, RedirOp, Redirect, Script, SimpleCommand, SubKind, Substitution, Word,
 };
 pub(crate) use parser::parse_nested;

@@ -50,6 +50,33 @@ pub(crate) fn parse_nested(src: &str, depth: usize) -> Result<Script, ParseError
     Ok(script)
 }
 
+/// Packs a word of at most 8 bytes into an integer, first byte lowest.
+const fn pack(w: &str) -> u64 {
+    let b = w.as_bytes();
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < b.len() {
+        k |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    k
+}
+
+/// The reserved words, packed.
+const RESERVED: [(u64, &str); 20] = {
+    const WORDS: [&str; 20] = [
+        "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
+        "in", "function", "select", "{", "}", "!", "[[", "]]",
+    ];
+    let mut out = [(0u64, ""); 20];
+    let mut i = 0;
+    while i < WORDS.len() {
+        out[i] = (pack(WORDS[i]), WORDS[i]);
+        i += 1;
+    }
+    out
+};
+
 const LIST_END_WORDS: &[&str] = &["then", "elif", "else", "fi", "do", "done", "esac", "}"];
 
 struct Parser<'a> {
@@ -231,35 +258,21 @@ impl<'a> Parser<'a> {
     /// The reserved word at the current position, if a whole one is there.
     fn peek_reserved(&self) -> Option<&'static str> {
         let rest = self.s.get(self.pos..)?;
-        // The word here, up to a metacharacter: no reserved word is longer than 8 bytes.
-        let len = rest
-            .iter()
-            .take(9)
-            .position(|c| is_meta(*c))
-            .unwrap_or(rest.len().min(9));
-        Some(match rest.get(..len)? {
-            b"if" => "if",
-            b"then" => "then",
-            b"else" => "else",
-            b"elif" => "elif",
-            b"fi" => "fi",
-            b"do" => "do",
-            b"done" => "done",
-            b"case" => "case",
-            b"esac" => "esac",
-            b"while" => "while",
-            b"until" => "until",
-            b"for" => "for",
-            b"in" => "in",
-            b"function" => "function",
-            b"select" => "select",
-            b"{" => "{",
-            b"}" => "}",
-            b"!" => "!",
-            b"[[" => "[[",
-            b"]]" => "]]",
-            _ => return None,
-        })
+        // The word here, up to a metacharacter, packed into an integer: no reserved word is
+        // longer than 8 bytes, so one comparison per candidate.
+        let mut key = 0u64;
+        let mut len = 0;
+        for &c in rest {
+            if is_meta(c) {
+                break;
+            }
+            if len == 8 {
+                return None;
+            }
+            key |= u64::from(c) << (8 * len);
+            len += 1;
+        }
+        RESERVED.iter().find(|(k, _)| *k == key).map(|(_, w)| *w)
     }
 
     fn expect_reserved(&mut self, word: &'static str) -> Result<(), ParseError> {
@@ -288,7 +301,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_list(&mut self) -> Result<Script, ParseError> {
-        let mut items = Vec::new();
+        let mut items = List::new();
         loop {
             self.skip_ws_newlines()?;
             if self.at_list_end() {
@@ -314,7 +327,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_and_or(&mut self) -> Result<AndOr, ParseError> {
-        let mut pipelines = vec![self.parse_pipeline()?];
+        let mut pipelines = List::one(self.parse_pipeline()?);
         loop {
             self.skip_blanks();
             if self.starts_with(b"&&") || self.starts_with(b"||") {
@@ -343,7 +356,7 @@ impl<'a> Parser<'a> {
             }
             self.skip_blanks();
         }
-        let mut commands = vec![self.parse_command()?];
+        let mut commands = List::one(self.parse_command()?);
         loop {
             self.skip_blanks();
             if self.peek() == Some(b'|') && self.peek_at(1) != Some(b'|') {
