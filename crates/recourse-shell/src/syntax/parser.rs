@@ -261,8 +261,7 @@ impl<'a> Parser<'a> {
         // The word here, up to a metacharacter, packed into an integer: no reserved word is
         // longer than 8 bytes, so one comparison per candidate.
         let mut key = 0u64;
-        let mut len = 0;
-        for &c in rest {
+        for (len, &c) in rest.iter().enumerate() {
             if is_meta(c) {
                 break;
             }
@@ -270,7 +269,6 @@ impl<'a> Parser<'a> {
                 return None;
             }
             key |= u64::from(c) << (8 * len);
-            len += 1;
         }
         RESERVED.iter().find(|(k, _)| *k == key).map(|(_, w)| *w)
     }
