@@ -39,7 +39,7 @@ fn model(call: &Call<'_>) -> Model {
         (Some("compose"), Some("ps" | "ls" | "logs" | "images" | "version" | "top")) => {
             Model::ReadOnly
         }
-        _ => Model::Mutating("not a read-only docker command".into()),
+        _ => Model::Mutating("not a read-only docker command"),
     }
 }
 

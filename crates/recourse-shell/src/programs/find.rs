@@ -36,7 +36,7 @@ fn output(call: &Call<'_>) -> Shape {
 fn model(call: &Call<'_>) -> Model {
     let bad = ["-delete", "-fprint", "-fprint0", "-fprintf", "-fls"];
     match call.args.iter().find(|w| bad.contains(&w.text.as_str())) {
-        Some(w) => Model::Mutating(format!("find {} deletes or writes files", w.text)),
+        Some(_) => Model::Mutating("find deletes or writes files"),
         None => Model::ReadOnly,
     }
 }

@@ -342,7 +342,7 @@ fn model(call: &Call<'_>) -> Model {
                     && !p.has_long("no-merged")
                     && !p.has_long("points-at"))
             {
-                Model::Mutating("git branch changes branches".into())
+                Model::Mutating("git branch changes branches")
             } else {
                 Model::ReadOnly
             }
@@ -351,16 +351,16 @@ fn model(call: &Call<'_>) -> Model {
             if p.operands.is_empty() || p.has_short('l') || p.has_long("list") {
                 Model::ReadOnly
             } else {
-                Model::Mutating("git tag creates or deletes tags".into())
+                Model::Mutating("git tag creates or deletes tags")
             }
         }
         "remote" => match p.operands.first().map(|w| w.text.as_str()) {
             None | Some("show") | Some("get-url") => Model::ReadOnly,
-            _ => Model::Mutating("git remote changes remotes".into()),
+            _ => Model::Mutating("git remote changes remotes"),
         },
         "stash" => match p.operands.first().map(|w| w.text.as_str()) {
             Some("list") | Some("show") => Model::ReadOnly,
-            _ => Model::Mutating("git stash changes the working tree".into()),
+            _ => Model::Mutating("git stash changes the working tree"),
         },
         "config" => {
             let reads = p.has_long("get")
@@ -394,11 +394,11 @@ fn model(call: &Call<'_>) -> Model {
             {
                 Model::RunsCode(format!("git config `{key}` makes git run a program"))
             } else {
-                Model::Mutating("git config changes configuration".into())
+                Model::Mutating("git config changes configuration")
             }
         }
         "help" => Model::RunsCode("git help opens a pager or browser".into()),
-        _ => Model::Mutating(format!("git {sub} is not a read-only git command")),
+        _ => Model::Mutating("not a read-only git command"),
     }
 }
 

@@ -87,7 +87,7 @@ fn model(call: &Call<'_>) -> Model {
     };
     match sub.text.as_str() {
         "get" if reveals_secret(call) => {
-            Model::Mutating("kubectl get secret with -o yaml/json prints secret data".into())
+            Model::Mutating("kubectl get secret with -o yaml/json prints secret data")
         }
         "get" => Model::ReadOnly,
         "describe" | "logs" | "explain" | "api-resources" | "api-versions" | "version"
@@ -104,9 +104,9 @@ fn model(call: &Call<'_>) -> Model {
             Some("current-context") | Some("get-contexts") | Some("get-clusters") => {
                 Model::ReadOnly
             }
-            _ => Model::Mutating("kubectl config reads or changes credentials".into()),
+            _ => Model::Mutating("kubectl config reads or changes credentials"),
         },
-        s => Model::Mutating(format!("kubectl {s} is not a read-only kubectl command")),
+        _ => Model::Mutating("not a read-only kubectl command"),
     }
 }
 

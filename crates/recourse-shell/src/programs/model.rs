@@ -12,8 +12,8 @@ use crate::syntax::Word;
 pub(crate) enum Model {
     /// Positively read-only with these arguments.
     ReadOnly,
-    /// Changes state (why).
-    Mutating(String),
+    /// Changes state (why; the class is what counts, so the reason is fixed text).
+    Mutating(&'static str),
     /// Can run arbitrary code (why).
     RunsCode(String),
     /// The model does not know this invocation.

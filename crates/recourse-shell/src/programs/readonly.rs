@@ -405,7 +405,7 @@ fn generic<'a>(call: &Call<'a>) -> Parsed<'a> {
 fn sort(call: &Call<'_>) -> Model {
     let p = generic(call);
     if p.has_short('o') || p.has_long("output") {
-        Model::Mutating("sort -o writes a file".into())
+        Model::Mutating("sort -o writes a file")
     } else if p.has_long("compress-program") {
         Model::RunsCode("sort --compress-program runs a program".into())
     } else {
@@ -424,10 +424,7 @@ fn second_operand<'a>(call: &Call<'a>) -> Vec<&'a str> {
 
 fn second_operand_written(call: &Call<'_>) -> Model {
     if call.opts.operands.len() >= 2 {
-        Model::Mutating(format!(
-            "{} with two file operands writes the second",
-            call.prog
-        ))
+        Model::Mutating("with two file operands, writes the second")
     } else {
         Model::ReadOnly
     }
@@ -436,9 +433,9 @@ fn second_operand_written(call: &Call<'_>) -> Model {
 fn tree(call: &Call<'_>) -> Model {
     let p = generic(call);
     if p.has_short('o') {
-        Model::Mutating("tree -o writes a file".into())
+        Model::Mutating("tree -o writes a file")
     } else if p.has_short('R') {
-        Model::Mutating("tree -R writes an index file in every directory".into())
+        Model::Mutating("tree -R writes an index file in every directory")
     } else {
         Model::ReadOnly
     }
@@ -525,7 +522,7 @@ fn id_output(call: &Call<'_>) -> Shape {
 /// `ss -K` kills the sockets it lists.
 fn sockets(call: &Call<'_>) -> Model {
     if call.prog == "ss" && (call.opts.has_short('K') || call.opts.has_long("kill")) {
-        Model::Mutating("ss -K kills sockets".into())
+        Model::Mutating("ss -K kills sockets")
     } else {
         Model::ReadOnly
     }
@@ -540,7 +537,7 @@ fn ip(call: &Call<'_>) -> Model {
         [object, ..] if object.starts_with("netns") => {
             Model::RunsCode("ip netns can run commands in another namespace".into())
         }
-        _ => Model::Mutating("ip changes network configuration".into()),
+        _ => Model::Mutating("ip changes network configuration"),
     }
 }
 
@@ -564,7 +561,7 @@ fn base64(call: &Call<'_>) -> Model {
     if base64_output(call).is_empty() {
         Model::ReadOnly
     } else {
-        Model::Mutating("base64 -o writes a file".into())
+        Model::Mutating("base64 -o writes a file")
     }
 }
 
@@ -575,7 +572,7 @@ fn base64_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
 fn file(call: &Call<'_>) -> Model {
     let p = generic(call);
     if p.has_short('C') || p.has_long("compile") {
-        Model::Mutating("file -C writes a compiled magic file".into())
+        Model::Mutating("file -C writes a compiled magic file")
     } else {
         Model::ReadOnly
     }
@@ -584,7 +581,7 @@ fn file(call: &Call<'_>) -> Model {
 fn date(call: &Call<'_>) -> Model {
     let p = generic(call);
     if p.has_short('s') || p.has_long("set") {
-        Model::Mutating("date -s sets the clock".into())
+        Model::Mutating("date -s sets the clock")
     } else {
         Model::ReadOnly
     }
@@ -594,7 +591,7 @@ fn hostname(call: &Call<'_>) -> Model {
     let p = generic(call);
     if call.args.iter().any(|w| !w.text.starts_with('-')) || p.has_short('F') || p.has_long("file")
     {
-        Model::Mutating("hostname NAME sets the host name".into())
+        Model::Mutating("hostname NAME sets the host name")
     } else {
         Model::ReadOnly
     }
@@ -603,7 +600,7 @@ fn hostname(call: &Call<'_>) -> Model {
 fn jq(call: &Call<'_>) -> Model {
     let p = &call.opts;
     if p.has_short('i') || p.has_long("inplace") || p.has_long("in-place") {
-        return Model::Mutating(format!("{} -i edits files in place", call.prog));
+        return Model::Mutating("edits files in place");
     }
     Model::ReadOnly
 }
@@ -617,7 +614,7 @@ fn helm(call: &Call<'_>) -> Model {
             "list" | "ls" | "status" | "history" | "get" | "show" | "search" | "version"
             | "template" | "lint",
         ) => Model::ReadOnly,
-        _ => Model::Mutating("not a read-only helm command".into()),
+        _ => Model::Mutating("not a read-only helm command"),
     }
 }
 
@@ -637,7 +634,7 @@ fn systemctl(call: &Call<'_>) -> Model {
             }
         }
         Some("edit") => Model::RunsCode("systemctl edit runs an editor".into()),
-        Some(s) => Model::Mutating(format!("systemctl {s} changes services")),
+        Some(_) => Model::Mutating("changes services"),
     }
 }
 

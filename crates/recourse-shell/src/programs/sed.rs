@@ -132,7 +132,7 @@ fn scripts<'a>(call: &Call<'a>) -> Vec<&'a str> {
 fn model(call: &Call<'_>) -> Model {
     let p = &call.opts;
     if p.has_short('i') || p.has_long("in-place") {
-        return Model::Mutating("sed -i edits files in place".into());
+        return Model::Mutating("sed -i edits files in place");
     }
     if p.has_short('f') || p.has_long("file") {
         return Model::RunsCode("sed -f runs a script file the gateway cannot see".into());

@@ -182,7 +182,7 @@ fn history(call: &Call<'_>) -> Model {
         .iter()
         .any(|c| call.opts.has_short(*c))
     {
-        Model::Mutating("history writes the history list or file".into())
+        Model::Mutating("history writes the history list or file")
     } else {
         Model::ReadOnly
     }

@@ -44,9 +44,7 @@ fn model(call: &Call<'_>) -> Model {
                 t == "json" || t == "raw" || t.starts_with("json=") || t.starts_with("raw=")
             }) =>
         {
-            Model::Mutating(
-                "terraform show/output -json/-raw prints sensitive values in clear".into(),
-            )
+            Model::Mutating("terraform show/output -json/-raw prints sensitive values in clear")
         }
         None | Some("version") | Some("validate") | Some("show") | Some("providers")
         | Some("output") | Some("graph") => Model::ReadOnly,
@@ -57,15 +55,13 @@ fn model(call: &Call<'_>) -> Model {
             if check {
                 Model::ReadOnly
             } else {
-                Model::Mutating("terraform fmt rewrites files (use -check)".into())
+                Model::Mutating("terraform fmt rewrites files (use -check)")
             }
         }
         Some("state") if matches!(ops.get(1).copied(), Some("list") | Some("show")) => {
             Model::ReadOnly
         }
-        Some(s) => Model::Mutating(format!(
-            "terraform {s} is not a read-only terraform command"
-        )),
+        Some(_) => Model::Mutating("not a read-only terraform command"),
     }
 }
 
