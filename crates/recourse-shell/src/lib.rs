@@ -5,6 +5,7 @@ mod args;
 mod arith;
 mod credentials;
 mod expand;
+mod fixed;
 mod glob;
 mod hash;
 mod needles;
@@ -12,6 +13,7 @@ mod patterns;
 mod programs;
 mod screen;
 pub mod syntax;
+mod value;
 mod walk;
 
 use recourse_policy::{

@@ -15,10 +15,8 @@ use crate::args::{self, OptSpec, basename, join_path, normalize_path, outside_wo
 use crate::credentials::{
     has_credential_needle, is_credential_path, is_secret_name, pattern_may_name_credentials,
 };
-use crate::expand::{
-    Expanded, MAX_ALTERNATIVES, Shape, SubOutput, Value, Vars, fixed_output, fixed_stages,
-    subscript, word_tail,
-};
+use crate::expand::{Expanded, Vars, subscript, word_tail};
+use crate::fixed::{fixed_output, fixed_stages};
 use crate::patterns::{PatternSet, PolicyList, View, script_programs};
 use crate::programs::dangers::{is_disk_device, is_protected_root, is_sensitive_write};
 use crate::programs::environment::is_dangerous_assignment;
@@ -30,6 +28,7 @@ use crate::syntax::{
     Command, CompoundKind, ExpansionKind, MAX_DEPTH, Pipeline, RedirOp, Redirect, Script,
     SimpleCommand, SubKind, Word, parse_nested,
 };
+use crate::value::{MAX_ALTERNATIVES, Shape, SubOutput, Value};
 
 /// Most simple commands classified in one command string; beyond it, escalate.
 pub const MAX_PARTS: usize = 512;
@@ -1780,7 +1779,7 @@ impl<'c> Walker<'c> {
             || prog == "find" && find::start_points(args).any(|w| is_protected_root(&w.text))
             || entry.is(kind::TEXT_ONLY)
                 && args.iter().any(|a| a.text.contains(['/', '~', '\\']))
-                && crate::expand::text_output(prog, args)
+                && crate::fixed::text_output(prog, args)
                     .is_some_and(|t| t.lines().any(|l| is_protected_root(l.trim())));
         info.flow.output = entry.output.map_or(Shape::Content, |f| f(&call));
         match entry.runs {

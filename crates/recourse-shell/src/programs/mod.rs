@@ -114,7 +114,7 @@ pub(crate) fn matching(pattern: &str) -> Vec<&'static str> {
         .filter(|n| crate::glob::glob_match(base, n))
         .collect();
     out.sort_unstable();
-    out.truncate(crate::expand::MAX_ALTERNATIVES);
+    out.truncate(crate::value::MAX_ALTERNATIVES);
     out
 }
 

@@ -4,8 +4,8 @@
 use recourse_policy::{Decision, Reason};
 
 use crate::args::{self, OptSpec, Parsed};
-pub(crate) use crate::expand::Shape;
 use crate::syntax::Word;
+pub(crate) use crate::value::Shape;
 
 /// A read-only verdict from a per-program model.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -669,7 +669,7 @@ fn ps_env(call: &Call<'_>) -> bool {
 fn printf_escapes(call: &Call<'_>) -> bool {
     call.args
         .first()
-        .is_some_and(|f| crate::expand::decode_escapes(&f.text, crate::expand::Escapes::Printf).1)
+        .is_some_and(|f| crate::fixed::decode_escapes(&f.text, crate::fixed::Escapes::Printf).1)
 }
 
 fn base64_decodes(call: &Call<'_>) -> bool {
