@@ -5,7 +5,9 @@
 //! splitting. What stays unknown is described by what it could do to the command: become
 //! several words, an option, a path outside the working directory.
 
-use crate::hash::FxHashMap;
+// The keys here are names and texts from the input, so the standard hasher, which resists
+// crafted collisions, is kept (the crate's tables with fixed keys use the faster one).
+use std::collections::HashMap;
 
 use crate::syntax::{ExpansionKind, Word};
 use crate::value::{MAX_ALTERNATIVES, Shape, SubOutput, Unknown, Value, apply_op, product};
@@ -29,7 +31,7 @@ enum Binding {
 /// anywhere in it (branches and loop order are not followed, so all count).
 #[derive(Debug, Default)]
 pub(crate) struct Vars {
-    map: FxHashMap<String, Vec<Binding>>,
+    map: HashMap<String, Vec<Binding>>,
     positional: Vec<Binding>,
     /// Names declared integer (`declare -i`): assignments to them are evaluated as arithmetic.
     pub integers: Vec<String>,
@@ -38,7 +40,7 @@ pub(crate) struct Vars {
     /// Inside a function body being walked: positional parameters are its arguments.
     pub in_function: usize,
     /// Output of the command substitutions walked so far, by their source text.
-    pub subs: FxHashMap<String, SubOutput>,
+    pub subs: HashMap<String, SubOutput>,
     /// The working directory after a `cd` to a known place.
     pub cwd: Option<String>,
 }
