@@ -78,7 +78,7 @@ impl Redactor {
     pub fn from_env(vars: impl IntoIterator<Item = (String, String)>) -> Self {
         Self::with_literals(
             vars.into_iter()
-                .filter(|(k, _)| recourse_shell::programs::is_secret_param(k))
+                .filter(|(k, _)| recourse_shell::is_secret_name(k))
                 .map(|(_, v)| v),
         )
     }

@@ -10,13 +10,10 @@
 //! `/dev/tcp`. Block and escalate patterns match anywhere in the arguments; allow patterns match
 //! the leading operands in order (`git status` is `git` whose first operand is `status`).
 
-use std::collections::HashMap;
-
 use recourse_policy::ShellPolicy;
 
-use crate::args::{self, basename, normalize_path};
-use crate::ast::{Command, Redirect, Script, SubKind, Word};
-use crate::parser;
+use crate::args::{self, OptSpec, basename, normalize_path};
+use crate::syntax::{self, Command, Redirect, Script, SubKind, Word};
 
 /// Which policy list a pattern came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,51 +53,58 @@ pub struct PatternError {
 
 /// One stage of a pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CmdPattern {
+pub(crate) struct CmdPattern {
     /// Program basename.
-    pub prog: String,
+    pub(crate) prog: String,
     /// Canonical flags (`-r`, `--force` → `-f` where known).
-    pub flags: Vec<String>,
+    pub(crate) flags: Vec<String>,
     /// Normalized operands.
-    pub operands: Vec<String>,
+    pub(crate) operands: Vec<String>,
     /// Programs that must run inside a substitution argument, with its kind.
-    pub subs: Vec<(SubKind, Vec<String>)>,
+    pub(crate) subs: Vec<(SubKind, Vec<String>)>,
     /// Normalized redirection target prefixes.
-    pub redirects: Vec<String>,
+    pub(crate) redirects: Vec<String>,
 }
 
 /// A compiled policy entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     /// Its list.
-    pub list: PolicyList,
+    pub(crate) list: PolicyList,
     /// Its index in the list.
-    pub index: usize,
+    pub(crate) index: usize,
     /// The entry as written.
-    pub source: String,
+    pub(crate) source: String,
     /// One stage, or a pipeline of stages.
-    pub stages: Vec<CmdPattern>,
+    pub(crate) stages: Vec<CmdPattern>,
 }
 
 impl Pattern {
     /// The rule id, e.g. `shell.always_block[3]`.
-    pub fn rule(&self) -> String {
+    pub(crate) fn rule(&self) -> String {
         format!("shell.{}[{}]", self.list.key(), self.index)
     }
 }
 
-/// All of a policy's patterns, indexed by program for fast lookup.
+/// A shell policy's lists compiled into structural patterns, indexed by program for fast
+/// lookup. [`Classifier::new`](crate::Classifier::new) compiles them; compiling on its own checks
+/// a policy file's shell lists (`recourse policy validate`) and names the first bad entry.
 #[derive(Debug, Clone, Default)]
 pub struct PatternSet {
     patterns: Vec<Pattern>,
-    by_prog: HashMap<String, Vec<usize>>,
+    by_prog: crate::hash::FxHashMap<String, Vec<usize>>,
     pipelines: Vec<usize>,
 }
 
 /// Long options known to mean a short flag, per program, so that patterns and commands compare
 /// on one spelling.
 fn canonical_flag(prog: &str, flag: &str) -> String {
-    let map: &[(&str, &str)] = match prog {
+    canonical(prog, flag).to_owned()
+}
+
+/// [`canonical_flag`] without the copy.
+fn canonical<'f>(prog: &str, flag: &'f str) -> &'f str {
+    let map: &[(&str, &'static str)] = match prog {
         "rm" => &[
             ("-R", "-r"),
             ("--recursive", "-r"),
@@ -116,11 +120,28 @@ fn canonical_flag(prog: &str, flag: &str) -> String {
     };
     map.iter()
         .find(|(from, _)| *from == flag)
-        .map_or_else(|| flag.to_owned(), |(_, to)| (*to).to_owned())
+        .map_or(flag, |(_, to)| to)
+}
+
+/// The canonical spelling of a long option for a program, when it maps to another one
+/// (`--recursive` → `-r` for `rm`).
+fn canonical_long(prog: &str, long: &str) -> Option<&'static str> {
+    let map: &[(&str, &'static str)] = match prog {
+        "rm" => &[("recursive", "-r"), ("force", "-f"), ("dir", "-d")],
+        "cp" => &[("recursive", "-r"), ("force", "-f")],
+        "chmod" | "chown" | "chgrp" => &[("recursive", "-R")],
+        "sudo" => &[("login", "-i"), ("shell", "-s"), ("user", "-u")],
+        "nc" | "ncat" | "netcat" => &[("exec", "-e"), ("sh-exec", "-c")],
+        "bash" | "sh" | "zsh" => &[("interactive", "-i"), ("login", "-l")],
+        _ => &[],
+    };
+    map.iter()
+        .find(|(from, _)| *from == long)
+        .map(|(_, to)| *to)
 }
 
 /// Normalizes an operand: paths as in [`normalize_path`], numbers without leading zeros.
-pub fn normalize_operand(s: &str) -> String {
+pub(crate) fn normalize_operand(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         let t = s.trim_start_matches('0');
         return if t.is_empty() { "0".into() } else { t.into() };
@@ -145,7 +166,7 @@ fn flags_of(prog: &str, parsed: &args::Parsed<'_>) -> Vec<String> {
 }
 
 /// Every program (argv0 basename) run anywhere in a script, nested scripts included.
-pub fn script_programs(script: &Script, out: &mut Vec<String>) {
+pub(crate) fn script_programs(script: &Script, out: &mut Vec<String>) {
     for ao in &script.items {
         for p in &ao.pipelines {
             for c in &p.commands {
@@ -206,17 +227,17 @@ fn compile_stage(c: &Command) -> Result<CmdPattern, String> {
             plain.push(w.clone());
         }
     }
-    let parsed = args::parse(&plain, "", &[]);
+    let parsed = args::parse(&plain, &OptSpec::NONE);
     let flags = flags_of(&prog, &parsed);
     let operands = parsed
         .operands
         .iter()
-        .map(|w| normalize_operand(&w.text))
+        .map(|w| normalize_operand(&w.text).into_owned())
         .collect();
     let redirects = sc
         .redirects
         .iter()
-        .map(|r| normalize_path(&r.target.text))
+        .map(|r| normalize_path(&r.target.text).into_owned())
         .collect();
     Ok(CmdPattern {
         prog,
@@ -234,11 +255,11 @@ fn compile(list: PolicyList, index: usize, entry: &str) -> Result<Pattern, Patte
         entry: entry.to_owned(),
         reason,
     };
-    let script = parser::parse(entry).map_err(|e| fail(e.to_string()))?;
-    let [item] = script.items.as_slice() else {
+    let script = syntax::parse(entry).map_err(|e| fail(e.to_string()))?;
+    let [item] = &script.items[..] else {
         return Err(fail("a pattern must be one command or one pipeline".into()));
     };
-    let [pipeline] = item.pipelines.as_slice() else {
+    let [pipeline] = &item.pipelines[..] else {
         return Err(fail("a pattern cannot contain && or ||".into()));
     };
     if item.background {
@@ -264,7 +285,8 @@ fn compile(list: PolicyList, index: usize, entry: &str) -> Result<Pattern, Patte
 }
 
 impl PatternSet {
-    /// Compiles the three lists of a shell policy.
+    /// Compiles the three lists of a shell policy; fails on the first entry that is not a single
+    /// command or pipeline of literal words.
     pub fn compile(policy: &ShellPolicy) -> Result<PatternSet, PatternError> {
         let mut set = PatternSet::default();
         for (list, entries) in [
@@ -287,7 +309,7 @@ impl PatternSet {
     }
 
     /// Single-command patterns for a program.
-    pub fn for_prog(&self, prog: &str) -> impl Iterator<Item = &Pattern> {
+    pub(crate) fn for_prog(&self, prog: &str) -> impl Iterator<Item = &Pattern> {
         self.by_prog
             .get(prog)
             .into_iter()
@@ -296,20 +318,20 @@ impl PatternSet {
     }
 
     /// Pipeline patterns.
-    pub fn pipelines(&self) -> impl Iterator<Item = &Pattern> {
+    pub(crate) fn pipelines(&self) -> impl Iterator<Item = &Pattern> {
         self.pipelines.iter().filter_map(|i| self.patterns.get(*i))
     }
 }
 
 /// A command as the matcher sees it: program basename, arguments, redirections.
 #[derive(Debug, Clone, Copy)]
-pub struct View<'a> {
+pub(crate) struct View<'a> {
     /// Program basename.
-    pub prog: &'a str,
+    pub(crate) prog: &'a str,
     /// Arguments after the program name.
-    pub args: &'a [Word],
+    pub(crate) args: &'a [Word],
     /// Redirections of the command.
-    pub redirects: &'a [Redirect],
+    pub(crate) redirects: &'a [Redirect],
 }
 
 fn path_prefix(prefix: &str, path: &str) -> bool {
@@ -320,12 +342,12 @@ fn path_prefix(prefix: &str, path: &str) -> bool {
 
 impl CmdPattern {
     /// Block/escalate semantics: flags are a subset, each operand appears somewhere.
-    pub fn matches_anywhere(&self, v: &View<'_>) -> bool {
-        self.prog == v.prog && self.matches_anywhere_parsed(v, &args::parse(v.args, "", &[]))
+    pub(crate) fn matches_anywhere(&self, v: &View<'_>) -> bool {
+        self.prog == v.prog && self.matches_anywhere_parsed(v, &args::parse(v.args, &OptSpec::NONE))
     }
 
     /// [`Self::matches_anywhere`] with the view's arguments already parsed generically.
-    pub fn matches_anywhere_parsed(&self, v: &View<'_>, parsed: &args::Parsed<'_>) -> bool {
+    pub(crate) fn matches_anywhere_parsed(&self, v: &View<'_>, parsed: &args::Parsed<'_>) -> bool {
         self.prog == v.prog
             && self.flags_ok(v.prog, parsed)
             && self.operands.iter().all(|o| {
@@ -344,7 +366,7 @@ impl CmdPattern {
 
     /// Allow semantics: flags are a subset and the operands are the command's leading operands,
     /// in order. `parsed` is the view's arguments parsed with the program's option spec.
-    pub fn matches_prefix(&self, v: &View<'_>, parsed: &args::Parsed<'_>) -> bool {
+    pub(crate) fn matches_prefix(&self, v: &View<'_>, parsed: &args::Parsed<'_>) -> bool {
         if self.prog != v.prog || !self.subs.is_empty() || !self.redirects.is_empty() {
             return false;
         }
@@ -352,7 +374,7 @@ impl CmdPattern {
             && self
                 .operands
                 .iter()
-                .zip(&parsed.operands)
+                .zip(parsed.operands.iter())
                 .all(|(o, w)| w.is_static() && normalize_operand(&w.text) == *o)
             && self.flags_ok(v.prog, parsed)
     }
@@ -361,14 +383,24 @@ impl CmdPattern {
         if self.flags.is_empty() {
             return true;
         }
-        let have = flags_of(prog, parsed);
+        // Compared without building the command's flag list: each short as `-c`, each long
+        // as `--name`, canonicalized for the program.
+        let mut buf = [0u8; 8];
         self.flags.iter().all(|f| {
-            have.iter().any(|h| {
-                h == f
-                    || (f.starts_with("--")
-                        && h.starts_with("--")
-                        && h.len() >= 4
-                        && f.starts_with(h.as_str()))
+            parsed.shorts.iter().any(|c| {
+                let short: &str = if c.is_ascii() {
+                    buf[0] = b'-';
+                    buf[1] = c as u8;
+                    std::str::from_utf8(&buf[..2]).unwrap_or_default()
+                } else {
+                    ""
+                };
+                !short.is_empty() && canonical(prog, short) == f
+            }) || parsed.longs.iter().any(|(l, _)| {
+                let dashed = f.strip_prefix("--");
+                let canon_long = canonical_long(prog, l);
+                canon_long == Some(f.as_str())
+                    || dashed.is_some_and(|d| *l == d || (l.len() >= 2 && d.starts_with(l)))
             })
         })
     }

@@ -41,8 +41,32 @@ fn suspicious(c: char) -> Option<&'static str> {
     }
 }
 
+/// Whether every byte is printable ASCII, a tab or a newline: eight bytes at a time, since
+/// nearly every command is.
+fn plain_ascii(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        // A byte at or above 0x80, below 0x20, or equal to 0x7f sets its high bit here.
+        let low = x.wrapping_sub(ONES * 0x20) & !x;
+        let del = (x ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(x ^ (ONES * 0x7f));
+        if (x | low | del) & HIGH != 0 && !c.iter().all(|b| plain_byte(*b)) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|b| plain_byte(*b))
+}
+
+fn plain_byte(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) || b == b'\t' || b == b'\n'
+}
+
 /// Findings about the raw text, before any parsing.
-pub fn screen(cmd: &str) -> Vec<Reason> {
+pub(crate) fn screen(cmd: &str) -> Vec<Reason> {
     let mut out = Vec::new();
     if cmd.len() > MAX_INPUT_BYTES {
         out.push(Reason::new(
@@ -63,10 +87,7 @@ pub fn screen(cmd: &str) -> Vec<Reason> {
         ));
     }
     // Fast path: printable ASCII, tabs and newlines cannot hide anything.
-    if cmd
-        .bytes()
-        .all(|b| (0x20..0x7f).contains(&b) || b == b'\t' || b == b'\n')
-    {
+    if plain_ascii(cmd.as_bytes()) {
         return out;
     }
     let mut seen: Vec<&'static str> = Vec::new();
@@ -129,6 +150,18 @@ mod tests {
     fn displays_escapes() {
         assert_eq!(escape_for_display("a\u{200b}b\rc"), "a\\u{200B}b\\u{000D}c");
         assert_eq!(escape_for_display("héllo\n"), "héllo\n");
+    }
+
+    #[test]
+    fn plain_text_is_recognized_eight_bytes_at_a_time() {
+        assert!(plain_ascii(b"ls -la && git status\n\tgrep x ~/y | z"));
+        for bad in [
+            &b"ls -la && git\x7f status"[..],
+            b"ls -la &&\x1b[2K status",
+            b"ls -la && \xc3\xa9tat",
+        ] {
+            assert!(!plain_ascii(bad));
+        }
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! The parser: every construct yields the simple commands bash would run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use recourse_shell::ast::*;
-use recourse_shell::parser::{MAX_DEPTH, ParseError, parse};
+use recourse_shell::syntax::*;
 
 /// Every simple command's words, depth-first, including nested scripts.
 fn commands(src: &str) -> Vec<Vec<String>> {
@@ -250,4 +249,111 @@ fn depth_is_capped() {
     assert!(parse(&deep_bt).is_err());
     let ok = "( ".repeat(10) + "a" + &" )".repeat(10);
     assert!(parse(&ok).is_ok());
+}
+
+fn first_simple(src: &str) -> SimpleCommand {
+    let s = parse(src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
+    let Command::Simple(sc) = &s.items[0].pipelines[0].commands[0] else {
+        panic!("{src:?} is not a simple command")
+    };
+    sc.clone()
+}
+
+/// Every expansion's source is located in the word's text, with its kind and quoting.
+#[test]
+fn expansions_are_located() {
+    let sc = first_simple(r#"echo pre$x"${y:-d}"$(id)'$z'${!v}${#w}$((1+2))<(ls)${v@P}"#);
+    let w = &sc.words[1];
+    let found: Vec<(&str, bool)> = w
+        .expansions
+        .iter()
+        .map(|e| (&w.text[e.start..e.end], e.quoted))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("$x", false),
+            ("${y:-d}", true),
+            ("$(id)", false),
+            ("${!v}", false),
+            ("${#w}", false),
+            ("$((1+2))", false),
+            ("<(ls)", false),
+            ("${v@P}", false),
+        ]
+    );
+    let kinds: Vec<String> = w
+        .expansions
+        .iter()
+        .map(|e| match &e.kind {
+            ExpansionKind::Param {
+                name,
+                indirect,
+                length,
+                op,
+            } => format!(
+                "{name}{}{}{op}",
+                if *indirect { "!" } else { "" },
+                if *length { "#" } else { "" }
+            ),
+            ExpansionKind::Command(i) => format!("cmd{i}"),
+            ExpansionKind::Arith => "arith".into(),
+            ExpansionKind::Process(i) => format!("proc{i}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["x", "y:-d", "cmd0", "v!", "w#", "arith", "proc1", "v@P"]
+    );
+    // A single-quoted `$z` is text, not an expansion.
+    assert!(w.text.contains("$z"));
+    let sc = first_simple("echo $1 ${#} $@ ${10}");
+    let names: Vec<String> = sc.words[1..]
+        .iter()
+        .flat_map(|w| &w.expansions)
+        .filter_map(|e| match &e.kind {
+            ExpansionKind::Param { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["1", "#", "@", "10"]);
+}
+
+/// `a[$(cmd)]=v` and `a['$(cmd)']=v` are assignments whose subscript bash evaluates.
+#[test]
+fn assignment_subscripts_are_kept() {
+    let sc = first_simple("a[$(rm x)]=1 b['$(id)']+=2 c=3");
+    let idx: Vec<Option<String>> = sc
+        .assignments
+        .iter()
+        .map(|a| a.index.as_ref().map(|w| w.text.clone()))
+        .collect();
+    assert_eq!(idx, [Some("$(rm x)".into()), Some("$(id)".into()), None]);
+    assert_eq!(sc.assignments[0].index.as_ref().unwrap().subs.len(), 1);
+    assert!(sc.words.is_empty());
+}
+
+/// `time { …; }` and `coproc { …; }` run the compound; before a simple command the word stays
+/// a program name.
+#[test]
+fn time_and_coproc_keywords() {
+    assert_eq!(argv0s("time { rm -rf x; }"), ["rm"]);
+    assert_eq!(argv0s("time -p ( rm x )"), ["rm"]);
+    assert_eq!(argv0s("! time ! { a; }"), ["a"]);
+    assert_eq!(argv0s("coproc { rm x; }"), ["rm"]);
+    assert_eq!(argv0s("coproc NAME { rm x; }"), ["rm"]);
+    assert_eq!(argv0s("coproc NAME while a; do b; done"), ["a", "b"]);
+    assert_eq!(argv0s("time ls"), ["time"]);
+    assert_eq!(argv0s("coproc cat"), ["coproc"]);
+}
+
+/// The text of `(( … ))` is the expression, so the walker can evaluate what it references.
+#[test]
+fn arithmetic_commands_keep_their_text() {
+    let s = parse("(( x = y + 1 ))").unwrap();
+    let Command::Compound(cc) = &s.items[0].pipelines[0].commands[0] else {
+        panic!()
+    };
+    assert_eq!(cc.words[0].text.trim(), "x = y + 1");
+    assert_eq!(commands(r"echo $'\x' $'\x41'"), [vec!["echo", "\\x", "A"]]);
 }

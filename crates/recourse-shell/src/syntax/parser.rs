@@ -9,7 +9,7 @@
 //! [`MAX_DEPTH`] so hostile input cannot exhaust the stack; every failure is a [`ParseError`],
 //! never a panic.
 
-use crate::ast::*;
+use super::ast::*;
 
 /// Deepest nesting of compound commands and substitutions accepted.
 pub const MAX_DEPTH: usize = 32;
@@ -37,7 +37,7 @@ pub fn parse(src: &str) -> Result<Script, ParseError> {
 
 /// Parses text found nested in another command (a `bash -c` string, an `eval`), counting the
 /// nesting it already sits at.
-pub fn parse_nested(src: &str, depth: usize) -> Result<Script, ParseError> {
+pub(crate) fn parse_nested(src: &str, depth: usize) -> Result<Script, ParseError> {
     if depth > MAX_DEPTH {
         return Err(ParseError::TooDeep);
     }
@@ -50,10 +50,32 @@ pub fn parse_nested(src: &str, depth: usize) -> Result<Script, ParseError> {
     Ok(script)
 }
 
-const RESERVED: &[&str] = &[
-    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
-    "in", "function", "select", "{", "}", "!", "[[", "]]",
-];
+/// Packs a word of at most 8 bytes into an integer, first byte lowest.
+const fn pack(w: &str) -> u64 {
+    let b = w.as_bytes();
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < b.len() {
+        k |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    k
+}
+
+/// The reserved words, packed.
+const RESERVED: [(u64, &str); 20] = {
+    const WORDS: [&str; 20] = [
+        "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
+        "in", "function", "select", "{", "}", "!", "[[", "]]",
+    ];
+    let mut out = [(0u64, ""); 20];
+    let mut i = 0;
+    while i < WORDS.len() {
+        out[i] = (pack(WORDS[i]), WORDS[i]);
+        i += 1;
+    }
+    out
+};
 
 const LIST_END_WORDS: &[&str] = &["then", "elif", "else", "fi", "do", "done", "esac", "}"];
 
@@ -76,6 +98,7 @@ struct WordBuilder {
     tilde: bool,
     params: Vec<String>,
     subs: Vec<Substitution>,
+    expansions: Vec<Expansion>,
     brace_depth: u32,
     bracket_open: bool,
     started: bool,
@@ -95,7 +118,18 @@ impl WordBuilder {
             tilde: self.tilde,
             params: self.params,
             subs: self.subs,
+            expansions: self.expansions,
         }
+    }
+
+    /// Records an expansion whose source was just appended from byte `start` of the text.
+    fn expansion(&mut self, start: usize, quoted: bool, kind: ExpansionKind) {
+        self.expansions.push(Expansion {
+            start,
+            end: self.text.len(),
+            quoted,
+            kind,
+        });
     }
     fn absorb(&mut self, other: WordBuilder) {
         self.dynamic |= other.dynamic;
@@ -113,6 +147,16 @@ fn is_meta(c: u8) -> bool {
         c,
         b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')'
     )
+}
+
+/// Bytes with no meaning to the shell anywhere in a word (no quoting, expansion, glob, brace,
+/// tilde or operator meaning).
+fn is_plain(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            b'-' | b'.' | b'/' | b'_' | b':' | b'+' | b'%' | b'^' | b'='
+        )
 }
 
 fn is_name_start(c: u8) -> bool {
@@ -214,29 +258,19 @@ impl<'a> Parser<'a> {
     /// The reserved word at the current position, if a whole one is there.
     fn peek_reserved(&self) -> Option<&'static str> {
         let rest = self.s.get(self.pos..)?;
-        if !matches!(
-            rest.first(),
-            Some(
-                b'i' | b't'
-                    | b'e'
-                    | b'f'
-                    | b'd'
-                    | b'c'
-                    | b'w'
-                    | b'u'
-                    | b's'
-                    | b'{'
-                    | b'}'
-                    | b'!'
-                    | b'['
-                    | b']'
-            )
-        ) {
-            return None;
+        // The word here, up to a metacharacter, packed into an integer: no reserved word is
+        // longer than 8 bytes, so one comparison per candidate.
+        let mut key = 0u64;
+        for (len, &c) in rest.iter().enumerate() {
+            if is_meta(c) {
+                break;
+            }
+            if len == 8 {
+                return None;
+            }
+            key |= u64::from(c) << (8 * len);
         }
-        RESERVED.iter().copied().find(|w| {
-            rest.starts_with(w.as_bytes()) && rest.get(w.len()).is_none_or(|c| is_meta(*c))
-        })
+        RESERVED.iter().find(|(k, _)| *k == key).map(|(_, w)| *w)
     }
 
     fn expect_reserved(&mut self, word: &'static str) -> Result<(), ParseError> {
@@ -265,7 +299,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_list(&mut self) -> Result<Script, ParseError> {
-        let mut items = Vec::new();
+        let mut items = List::new();
         loop {
             self.skip_ws_newlines()?;
             if self.at_list_end() {
@@ -291,7 +325,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_and_or(&mut self) -> Result<AndOr, ParseError> {
-        let mut pipelines = vec![self.parse_pipeline()?];
+        let mut pipelines = List::one(self.parse_pipeline()?);
         loop {
             self.skip_blanks();
             if self.starts_with(b"&&") || self.starts_with(b"||") {
@@ -311,12 +345,16 @@ impl<'a> Parser<'a> {
     fn parse_pipeline(&mut self) -> Result<Pipeline, ParseError> {
         self.skip_blanks();
         let mut negated = false;
-        while self.peek_reserved() == Some("!") {
-            self.pos += 1;
-            negated = !negated;
+        loop {
+            if self.peek_reserved() == Some("!") {
+                self.pos += 1;
+                negated = !negated;
+            } else if !self.keyword_before_compound(b"time") {
+                break;
+            }
             self.skip_blanks();
         }
-        let mut commands = vec![self.parse_command()?];
+        let mut commands = List::one(self.parse_command()?);
         loop {
             self.skip_blanks();
             if self.peek() == Some(b'|') && self.peek_at(1) != Some(b'|') {
@@ -332,6 +370,22 @@ impl<'a> Parser<'a> {
 
     fn parse_command(&mut self) -> Result<Command, ParseError> {
         self.skip_blanks();
+        if self.starts_with(b"coproc") && self.peek_at(6).is_some_and(is_blank) {
+            // `coproc { …; }` or `coproc NAME { …; }`: the name is only a name when a compound
+            // command follows it.
+            let save = self.pos;
+            self.pos += 6;
+            self.skip_blanks();
+            if !self.keyword_follows_compound() {
+                while self.peek().is_some_and(is_name_char) {
+                    self.pos += 1;
+                }
+                if !self.keyword_follows_compound() {
+                    self.pos = save;
+                }
+            }
+            self.skip_blanks();
+        }
         if let Some(word) = self.peek_reserved() {
             return self.nested(|p| p.parse_reserved(word));
         }
@@ -353,6 +407,45 @@ impl<'a> Parser<'a> {
             }
             _ => self.parse_simple(),
         }
+    }
+
+    /// Consumes `time` (with `-p`) or `coproc` when a compound command follows it: bash runs the
+    /// compound, so it is parsed as one. Before a simple command the word stays a program name
+    /// (`time ls`, `coproc cat`), which the walker unwraps like any wrapper.
+    fn keyword_before_compound(&mut self, kw: &[u8]) -> bool {
+        if !self.starts_with(kw)
+            || !self
+                .s
+                .get(self.pos + kw.len())
+                .is_some_and(|c| is_blank(*c))
+        {
+            return false;
+        }
+        let save = self.pos;
+        self.pos += kw.len();
+        self.skip_blanks();
+        if kw == b"time" && self.starts_with(b"-p") && self.peek_at(2).is_none_or(is_meta) {
+            self.pos += 2;
+            self.skip_blanks();
+        }
+        if self.keyword_follows_compound() {
+            true
+        } else {
+            self.pos = save;
+            false
+        }
+    }
+
+    /// Whether a compound command (or `!`) starts at the position, after blanks.
+    fn keyword_follows_compound(&mut self) -> bool {
+        let save = self.pos;
+        self.skip_blanks();
+        let found = self.peek() == Some(b'(')
+            || self
+                .peek_reserved()
+                .is_some_and(|w| !LIST_END_WORDS.contains(&w) && w != "in" && w != "]]");
+        self.pos = save;
+        found
     }
 
     fn expect_byte(&mut self, b: u8, what: &str) -> Result<(), ParseError> {
@@ -730,13 +823,34 @@ impl<'a> Parser<'a> {
         }
         let name_end = i;
         if s.get(i) == Some(&b'[') {
-            while let Some(&c) = s.get(i) {
+            // The subscript may hold quotes and substitutions (`a[$(id)]=1`); an unquoted
+            // blank or operator outside parentheses ends the word, so it is no assignment.
+            let (mut brackets, mut parens) = (0u32, 0u32);
+            loop {
+                let c = *s.get(i)?;
                 i += 1;
-                if c == b']' {
-                    break;
-                }
-                if is_meta(c) {
-                    return None;
+                match c {
+                    b'[' => brackets += 1,
+                    b']' => {
+                        brackets -= 1;
+                        if brackets == 0 {
+                            break;
+                        }
+                    }
+                    b'(' => parens += 1,
+                    b')' => parens = parens.checked_sub(1)?,
+                    b'\\' => i += 1,
+                    b'\'' => i += s.get(i..)?.iter().position(|&q| q == b'\'')? + 1,
+                    b'"' => {
+                        while let Some(&q) = s.get(i) {
+                            i += if q == b'\\' { 2 } else { 1 };
+                            if q == b'"' {
+                                break;
+                            }
+                        }
+                    }
+                    c if is_meta(c) && parens == 0 => return None,
+                    _ => {}
                 }
             }
         }
@@ -770,9 +884,13 @@ impl<'a> Parser<'a> {
             if cmd.words.is_empty()
                 && let Some((name_end, value_start)) = self.assignment_ahead()
             {
-                let name =
-                    String::from_utf8_lossy(self.s.get(self.pos..name_end).unwrap_or_default())
-                        .into_owned();
+                let name = self.lossy(self.pos, name_end);
+                let index = if self.s.get(name_end) == Some(&b'[') {
+                    self.pos = name_end + 1;
+                    Some(self.read_subscript()?)
+                } else {
+                    None
+                };
                 self.pos = value_start;
                 let value = if self.peek() == Some(b'(') {
                     self.pos += 1;
@@ -792,7 +910,7 @@ impl<'a> Parser<'a> {
                 } else {
                     vec![self.read_word()?.unwrap_or_default()]
                 };
-                cmd.assignments.push(Assignment { name, value });
+                cmd.assignments.push(Assignment { name, index, value });
                 continue;
             }
             match self.read_word()? {
@@ -801,6 +919,63 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Command::Simple(cmd))
+    }
+
+    /// `'…'` (the opening quote at the position): literal text.
+    fn read_single_quoted(&mut self, wb: &mut WordBuilder) -> Result<(), ParseError> {
+        self.pos += 1;
+        let start = self.pos;
+        while self.peek().is_some_and(|c| c != b'\'') {
+            self.pos += 1;
+        }
+        if self.peek().is_none() {
+            return Err(self.err("unterminated single quote"));
+        }
+        wb.text
+            .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+        self.pos += 1;
+        wb.quoted = true;
+        Ok(())
+    }
+
+    /// An assignment's subscript, after `[` up to the matching `]` (consumed).
+    fn read_subscript(&mut self) -> Result<Word, ParseError> {
+        let mut wb = WordBuilder::default();
+        let mut depth = 1u32;
+        loop {
+            match self.peek() {
+                None => return Err(self.err("unterminated subscript")),
+                Some(b']') if depth == 1 => {
+                    self.pos += 1;
+                    return Ok(wb.finish());
+                }
+                Some(b'$') => self.read_dollar(&mut wb, false)?,
+                Some(b'`') => self.read_backtick(&mut wb, false)?,
+                Some(b'"') => {
+                    self.pos += 1;
+                    self.read_dq(&mut wb, Some(b'"'))?;
+                    wb.quoted = true;
+                }
+                Some(b'\'') => {
+                    self.read_single_quoted(&mut wb)?;
+                }
+                Some(b'\\') => {
+                    if let Some(n) = self.peek_at(1) {
+                        wb.text.push(n);
+                    }
+                    self.pos += 2;
+                }
+                Some(c) => {
+                    match c {
+                        b'[' => depth += 1,
+                        b']' => depth -= 1,
+                        _ => {}
+                    }
+                    wb.text.push(c);
+                    self.pos += 1;
+                }
+            }
+        }
     }
 
     fn parse_function_def(&mut self, cmd: SimpleCommand) -> Result<Command, ParseError> {
@@ -826,8 +1001,24 @@ impl<'a> Parser<'a> {
 
     /// Reads one word at the current position; `None` if a metacharacter or the end is there.
     fn read_word(&mut self) -> Result<Option<Word>, ParseError> {
-        let mut wb = WordBuilder::default();
+        let mut wb = WordBuilder {
+            // Most words fit: growing costs more than the spare bytes.
+            text: Vec::with_capacity(self.s.len().saturating_sub(self.pos).min(48)),
+            ..WordBuilder::default()
+        };
         while let Some(c) = self.peek() {
+            // A run of bytes that mean nothing to the shell is copied in one go (inside braces a
+            // `..` makes a sequence).
+            if is_plain(c) && wb.brace_depth == 0 {
+                let start = self.pos;
+                while self.peek().is_some_and(is_plain) {
+                    self.pos += 1;
+                }
+                wb.text
+                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                wb.started = true;
+                continue;
+            }
             match c {
                 b'<' | b'>' if self.peek_at(1) == Some(b'(') => {
                     let kind = if c == b'<' {
@@ -842,7 +1033,7 @@ impl<'a> Parser<'a> {
                         p.expect_byte(b')', "`)` closing a process substitution")?;
                         Ok(s)
                     })?;
-                    self.push_sub(&mut wb, kind, script, start);
+                    self.push_sub(&mut wb, kind, script, start, false);
                     wb.started = true;
                 }
                 b'@' | b'!' | b'+' | b'*' | b'?' if self.peek_at(1) == Some(b'(') => {
@@ -882,18 +1073,7 @@ impl<'a> Parser<'a> {
                     self.pos += 2;
                 }
                 b'\'' => {
-                    self.pos += 1;
-                    let start = self.pos;
-                    while self.peek().is_some_and(|c| c != b'\'') {
-                        self.pos += 1;
-                    }
-                    if self.peek().is_none() {
-                        return Err(self.err("unterminated single quote"));
-                    }
-                    wb.text
-                        .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                    self.pos += 1;
-                    wb.quoted = true;
+                    self.read_single_quoted(&mut wb)?;
                     wb.started = true;
                 }
                 b'"' => {
@@ -990,9 +1170,11 @@ impl<'a> Parser<'a> {
                     let mut inner = WordBuilder::default();
                     if self.nested(|p| p.scan_arith(&mut inner, 2))? {
                         wb.absorb(inner);
+                        let at = wb.text.len();
                         wb.text
                             .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                         wb.dynamic = true;
+                        wb.expansion(at, in_dq, ExpansionKind::Arith);
                         return Ok(());
                     }
                     self.pos = start;
@@ -1003,12 +1185,12 @@ impl<'a> Parser<'a> {
                     p.expect_byte(b')', "`)` closing a command substitution")?;
                     Ok(s)
                 })?;
-                self.push_sub(wb, SubKind::Command, script, start);
+                self.push_sub(wb, SubKind::Command, script, start, in_dq);
             }
             Some(b'{') => {
                 self.pos += 2;
                 let mut inner = WordBuilder::default();
-                let name_start = self.pos;
+                let prefix = self.pos;
                 while self.peek().is_some_and(|c| matches!(c, b'!' | b'#')) {
                     self.pos += 1;
                 }
@@ -1016,18 +1198,46 @@ impl<'a> Parser<'a> {
                 while self.peek().is_some_and(is_name_char) {
                     self.pos += 1;
                 }
-                if self.pos > n0 {
-                    inner.params.push(
-                        String::from_utf8_lossy(self.s.get(n0..self.pos).unwrap_or_default())
-                            .into_owned(),
-                    );
+                let (mut indirect, mut length) = (
+                    n0 > prefix && self.s.get(prefix) == Some(&b'!'),
+                    n0 > prefix && self.s.get(prefix) == Some(&b'#'),
+                );
+                let mut name = self.lossy(n0, self.pos);
+                if name.is_empty() {
+                    match self.peek() {
+                        // `${#}`, `${!}`: the special parameter, not a prefix.
+                        Some(b'}') if n0 > prefix => {
+                            name = self.lossy(n0 - 1, n0);
+                            (indirect, length) = (false, false);
+                        }
+                        Some(c) if b"@*?-$!".contains(&c) => {
+                            name = (c as char).to_string();
+                            self.pos += 1;
+                        }
+                        _ => {}
+                    }
                 }
-                let _ = name_start;
+                if !name.is_empty() {
+                    inner.params.push(name.clone());
+                }
+                let op_start = self.pos;
                 self.nested(|p| p.scan_braced(&mut inner))?;
+                let op = self.lossy(op_start, self.pos.saturating_sub(1));
                 wb.absorb(inner);
+                let at = wb.text.len();
                 wb.text
                     .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                 wb.dynamic = true;
+                wb.expansion(
+                    at,
+                    in_dq,
+                    ExpansionKind::Param {
+                        name,
+                        indirect,
+                        length,
+                        op,
+                    },
+                );
             }
             Some(b'[') => {
                 self.pos += 2;
@@ -1042,29 +1252,37 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1;
                 wb.absorb(inner);
+                let at = wb.text.len();
                 wb.text
                     .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
                 wb.dynamic = true;
+                wb.expansion(at, in_dq, ExpansionKind::Arith);
             }
-            Some(c) if is_name_start(c) => {
+            Some(c) if is_name_start(c) || c.is_ascii_digit() || b"@*#?-$!".contains(&c) => {
                 self.pos += 1;
-                while self.peek().is_some_and(is_name_char) {
+                if is_name_start(c) {
+                    while self.peek().is_some_and(is_name_char) {
+                        self.pos += 1;
+                    }
+                } else {
                     self.pos += 1;
                 }
-                wb.params.push(
-                    String::from_utf8_lossy(self.s.get(start + 1..self.pos).unwrap_or_default())
-                        .into_owned(),
+                let name = self.lossy(start + 1, self.pos);
+                wb.params.push(name.clone());
+                let at = wb.text.len();
+                wb.text
+                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+                wb.dynamic = true;
+                wb.expansion(
+                    at,
+                    in_dq,
+                    ExpansionKind::Param {
+                        name,
+                        indirect: false,
+                        length: false,
+                        op: String::new(),
+                    },
                 );
-                wb.text
-                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                wb.dynamic = true;
-            }
-            Some(c) if c.is_ascii_digit() || b"@*#?-$!".contains(&c) => {
-                self.pos += 2;
-                wb.params.push((c as char).to_string());
-                wb.text
-                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                wb.dynamic = true;
             }
             _ => {
                 wb.text.push(b'$');
@@ -1117,6 +1335,7 @@ impl<'a> Parser<'a> {
                 Some(b'(') => {
                     depth += 1;
                     self.pos += 1;
+                    wb.text.push(b'(');
                 }
                 Some(b')') => {
                     depth -= 1;
@@ -1128,6 +1347,7 @@ impl<'a> Parser<'a> {
                         }
                         return Ok(false);
                     }
+                    wb.text.push(b')');
                 }
                 Some(b'$') => self.read_dollar(wb, true)?,
                 Some(b'`') => self.read_backtick(wb, true)?,
@@ -1135,7 +1355,10 @@ impl<'a> Parser<'a> {
                     // Quotes are not arithmetic; treat as a nested subshell instead.
                     return Ok(false);
                 }
-                Some(_) => self.pos += 1,
+                Some(c) => {
+                    wb.text.push(c);
+                    self.pos += 1;
+                }
             }
         }
     }
@@ -1177,17 +1400,39 @@ impl<'a> Parser<'a> {
                 message: format!("in backquoted command: {message}"),
             },
         })?;
-        self.push_sub(wb, SubKind::Command, script, start);
+        self.push_sub(wb, SubKind::Command, script, start, in_dq);
         Ok(())
     }
 
     /// Adds a substitution just parsed (its source ran from `start` to here) to the word: the
     /// word shows the source text and its value is decided at run time.
-    fn push_sub(&self, wb: &mut WordBuilder, kind: SubKind, script: Script, start: usize) {
+    fn push_sub(
+        &self,
+        wb: &mut WordBuilder,
+        kind: SubKind,
+        script: Script,
+        start: usize,
+        quoted: bool,
+    ) {
+        let at = wb.text.len();
         wb.text
             .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+        let index = wb.subs.len();
         wb.subs.push(Substitution { kind, script });
         wb.dynamic = true;
+        wb.expansion(
+            at,
+            quoted,
+            match kind {
+                SubKind::Command => ExpansionKind::Command(index),
+                SubKind::ProcessIn | SubKind::ProcessOut => ExpansionKind::Process(index),
+            },
+        );
+    }
+
+    /// The source bytes `from..to` as text.
+    fn lossy(&self, from: usize, to: usize) -> String {
+        String::from_utf8_lossy(self.s.get(from..to).unwrap_or_default()).into_owned()
     }
 
     /// `$'…'`: decodes ANSI-C escapes into literal bytes.
@@ -1226,10 +1471,11 @@ impl<'a> Parser<'a> {
                             }
                             wb.text.push((v & 0xff) as u8);
                         }
-                        b'x' => {
-                            let v = self.read_hex(2);
-                            wb.text.push((v.unwrap_or(0) & 0xff) as u8);
-                        }
+                        b'x' => match self.read_hex(2) {
+                            Some(v) => wb.text.push((v & 0xff) as u8),
+                            // bash keeps `\x` with no hex digit as it is.
+                            None => wb.text.extend_from_slice(b"\\x"),
+                        },
                         b'u' | b'U' => {
                             let v = self.read_hex(if e == b'u' { 4 } else { 8 });
                             let ch = v.and_then(char::from_u32).unwrap_or('\u{FFFD}');

@@ -1,0 +1,509 @@
+//! What a word may expand to, modelled rather than ignored: the values of variables assigned
+//! earlier in the same command (assignments, `for`, `read`, `export`, function arguments),
+//! parameter-expansion operators (`${v:-d}`, `${v#p}`, `${v/a/b}`, `${v:1:2}`, `${!v}`,
+//! `${v@P}`), substitutions whose output is fixed (`$(echo rm)`, `$(printf '\x72')`), and `$IFS`
+//! splitting. What stays unknown is described by what it could do to the command: become
+//! several words, an option, a path outside the working directory.
+
+// The keys here are names and texts from the input, so the standard hasher, which resists
+// crafted collisions, is kept (the crate's tables with fixed keys use the faster one).
+use std::collections::HashMap;
+
+use crate::syntax::{ExpansionKind, Word};
+use crate::value::{MAX_ALTERNATIVES, Shape, SubOutput, Unknown, Value, apply_op, product};
+
+/// Deepest chain of variables referring to variables that is followed.
+const MAX_CHAIN: usize = 8;
+
+/// The default field separators.
+const DEFAULT_IFS: &str = " \t\n";
+
+/// Where a variable's value comes from.
+#[derive(Debug, Clone)]
+enum Binding {
+    /// A word assigned to it (evaluated when looked up, so that it sees every other binding).
+    Word(Word),
+    /// A value already known.
+    Value(Value),
+}
+
+/// The variables of one command string: every value each may hold, from every assignment
+/// anywhere in it (branches and loop order are not followed, so all count).
+#[derive(Debug, Default)]
+pub(crate) struct Vars {
+    map: HashMap<String, Vec<Binding>>,
+    positional: Vec<Binding>,
+    /// Names declared integer (`declare -i`): assignments to them are evaluated as arithmetic.
+    pub integers: Vec<String>,
+    /// Names declared associative arrays (`declare -A`): their subscripts are not arithmetic.
+    pub assoc: Vec<String>,
+    /// Inside a function body being walked: positional parameters are its arguments.
+    pub in_function: usize,
+    /// Output of the command substitutions walked so far, by their source text.
+    pub subs: HashMap<String, SubOutput>,
+    /// The working directory after a `cd` to a known place.
+    pub cwd: Option<String>,
+}
+
+/// A word made of the text of `w` from byte `from` on (the value of `NAME=value`), with the
+/// expansions that lie there.
+pub(crate) fn word_tail(w: &Word, from: usize) -> Word {
+    let mut t = w.clone();
+    t.text = w.text.get(from..).unwrap_or_default().to_owned();
+    t.expansions = w
+        .expansions
+        .iter()
+        .filter(|e| e.start >= from)
+        .map(|e| crate::syntax::Expansion {
+            start: e.start - from,
+            end: e.end - from,
+            ..e.clone()
+        })
+        .collect();
+    t
+}
+
+impl Vars {
+    /// Binds a word to a variable.
+    pub(crate) fn bind_word(&mut self, name: &str, w: &Word) {
+        self.push(name, Binding::Word(w.clone()));
+    }
+
+    /// Binds a value to a variable.
+    pub(crate) fn bind_value(&mut self, name: &str, v: Value) {
+        self.push(name, Binding::Value(v));
+    }
+
+    fn push(&mut self, name: &str, b: Binding) {
+        let list = self.map.entry(name.to_owned()).or_default();
+        if list.len() < MAX_ALTERNATIVES * 2 {
+            list.push(b);
+        }
+    }
+
+    /// Binds words to the positional parameters (a function's arguments, `set --`).
+    pub(crate) fn bind_positional(&mut self, words: &[Word]) {
+        for w in words {
+            if self.positional.len() < MAX_ALTERNATIVES * 2 {
+                self.positional.push(Binding::Word(w.clone()));
+            }
+        }
+        if words.is_empty() {
+            self.positional.push(Binding::Value(Value::known("")));
+        }
+    }
+
+    /// Every value a parameter may hold.
+    pub(crate) fn lookup(&self, name: &str, depth: usize) -> Vec<Value> {
+        let bindings = if name.bytes().all(|b| b.is_ascii_digit()) || name == "@" || name == "*" {
+            if name == "0" {
+                return vec![symbolic("sh")];
+            }
+            if self.positional.is_empty() {
+                // The gateway runs `bash -c COMMAND` with no arguments; in a function, they are
+                // whatever a call passes.
+                return vec![if self.in_function > 0 {
+                    Value::unknown(format!("${name}"), Shape::Content)
+                } else {
+                    Value::known("")
+                }];
+            }
+            &self.positional
+        } else {
+            match self.map.get(name) {
+                Some(b) => b,
+                None => return vec![environment(name, self.cwd.as_deref())],
+            }
+        };
+        let mut out = Vec::new();
+        for b in bindings {
+            match b {
+                Binding::Value(v) => out.push(v.clone()),
+                Binding::Word(w) => {
+                    if depth >= MAX_CHAIN {
+                        out.push(Value::unknown(w.text.clone(), Shape::Content));
+                    } else {
+                        // An assigned value is not split or globbed: one field.
+                        out.extend(self.values(w, depth + 1));
+                    }
+                }
+            }
+            if out.len() >= MAX_ALTERNATIVES {
+                out.truncate(MAX_ALTERNATIVES);
+                break;
+            }
+        }
+        out
+    }
+
+    /// The values a word may take as one string (no splitting): an assignment's value.
+    pub(crate) fn values(&self, w: &Word, depth: usize) -> Vec<Value> {
+        let mut alts = vec![Value::known("")];
+        let mut at = 0;
+        for e in &w.expansions {
+            let (Some(lit), Some(src)) = (w.text.get(at..e.start), w.text.get(e.start..e.end))
+            else {
+                return vec![Value::unknown(w.text.clone(), Shape::Content)];
+            };
+            for a in &mut alts {
+                a.text.push_str(lit);
+            }
+            let vals = self.expansion(&e.kind, src, depth);
+            alts = product(&alts, &vals);
+            at = e.end;
+        }
+        let rest = w.text.get(at..).unwrap_or_default();
+        for a in &mut alts {
+            a.text.push_str(rest);
+        }
+        alts
+    }
+
+    /// The values one expansion of a word may take.
+    pub(crate) fn expansion_values(&self, w: &Word, e: &crate::syntax::Expansion) -> Vec<Value> {
+        let src = w.text.get(e.start..e.end).unwrap_or_default();
+        self.expansion(&e.kind, src, 0)
+    }
+
+    /// The values one expansion may take.
+    fn expansion(&self, kind: &ExpansionKind, src: &str, depth: usize) -> Vec<Value> {
+        match kind {
+            ExpansionKind::Param {
+                name,
+                indirect,
+                length,
+                op,
+            } => self.param(name, *indirect, *length, op, src, depth),
+            ExpansionKind::Command(_) => {
+                let out = self.subs.get(src);
+                match out {
+                    Some(SubOutput {
+                        text: Some(t),
+                        decoded,
+                        secret,
+                        ..
+                    }) => {
+                        // Command substitution drops trailing newlines.
+                        let mut v = Value::known(t.trim_end_matches('\n'));
+                        v.unknown.decoded = *decoded;
+                        v.unknown.secret = *secret;
+                        vec![v]
+                    }
+                    Some(o) => {
+                        let mut v = Value::unknown(src, o.shape);
+                        v.unknown.secret = o.secret;
+                        v.unknown.decoded = o.decoded;
+                        vec![v]
+                    }
+                    None => vec![Value::unknown(src, Shape::Content)],
+                }
+            }
+            ExpansionKind::Arith => vec![Value::unknown(src, Shape::Token)],
+            // `/dev/fd/63`: a path the shell makes, readable or writable once.
+            ExpansionKind::Process(_) => vec![Value::known(src)],
+        }
+    }
+
+    fn param(
+        &self,
+        name: &str,
+        indirect: bool,
+        length: bool,
+        op: &str,
+        src: &str,
+        depth: usize,
+    ) -> Vec<Value> {
+        if length {
+            return vec![Value::unknown(src, Shape::Token)];
+        }
+        let mut base = self.lookup(name, depth);
+        if indirect {
+            if op.ends_with('*') || op.ends_with('@') || op.starts_with('[') {
+                // Names of variables or keys of an array.
+                return vec![Value::unknown(src, Shape::Token)];
+            }
+            let mut out = Vec::new();
+            for b in &base {
+                if b.known && is_name(&b.text) && depth < MAX_CHAIN {
+                    out.extend(self.lookup(&b.text, depth + 1));
+                } else {
+                    out.push(Value::unknown(src, Shape::Content));
+                }
+            }
+            base = out;
+        }
+        // An element's value is one of the array's values, which `base` already holds; the
+        // subscript itself is evaluated apart (arithmetic).
+        let (op, _) = split_subscript(op);
+        apply_op(base, op, src)
+    }
+}
+
+/// Splits a leading `[index]` off an operator.
+fn split_subscript(op: &str) -> (&str, &str) {
+    if let Some(rest) = op.strip_prefix('[') {
+        let mut depth = 1usize;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return (
+                            rest.get(i + 1..).unwrap_or_default(),
+                            rest.get(..i).unwrap_or_default(),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        return ("", rest);
+    }
+    (op, "")
+}
+
+/// The subscript of a parameter expansion (`${a[i]}` → `i`), if it has one.
+pub(crate) fn subscript(op: &str) -> Option<&str> {
+    let (_, index) = split_subscript(op);
+    (!index.is_empty()).then_some(index)
+}
+
+pub(crate) fn is_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// A parameter's value from the environment, when nothing in the command assigns it. The
+/// gateway's runner sets a few; the rest may hold anything, or be empty.
+fn environment(name: &str, cwd: Option<&str>) -> Value {
+    match name {
+        "HOME" => symbolic("~"),
+        "PWD" => symbolic(cwd.unwrap_or(".")),
+        "TMPDIR" => symbolic("/tmp"),
+        "SHELL" | "0" => symbolic("sh"),
+        "BASH" => symbolic("bash"),
+        "IFS" => Value::known(DEFAULT_IFS),
+        "$" | "?" | "#" | "!" | "-" | "PPID" | "UID" | "EUID" | "RANDOM" | "SRANDOM"
+        | "SECONDS" | "LINENO" | "BASHPID" | "COLUMNS" | "LINES" | "OPTIND" | "SHLVL"
+        | "HISTCMD" | "EPOCHSECONDS" | "EPOCHREALTIME" | "USER" | "LOGNAME" | "HOSTNAME"
+        | "HOSTTYPE" | "OSTYPE" | "MACHTYPE" | "TERM" | "LANG" | "BASH_VERSION" | "PATH" => {
+            Value::unknown(format!("${name}"), Shape::Token)
+        }
+        n if crate::credentials::is_secret_name(n) => {
+            Value::unknown(format!("${n}"), Shape::Content).secret()
+        }
+        n => Value::unknown(format!("${n}"), Shape::Content),
+    }
+}
+
+/// A runner-set value's stand-in.
+fn symbolic(text: &str) -> Value {
+    let mut v = Value::known(text);
+    v.symbolic = true;
+    v
+}
+
+/// One way a word may come out: its fields (after splitting) and what its unknown parts could
+/// do.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Outcome {
+    /// The words it becomes.
+    pub fields: Vec<String>,
+    /// Whether a field holds glob characters that came from an unquoted expansion.
+    pub globbed: bool,
+}
+
+/// A word as a command would see it: every way it may come out, and what its unknown parts
+/// could do.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Expanded {
+    /// The ways it may come out (at least one).
+    pub outcomes: Vec<Outcome>,
+    /// Whether any expansion's value is known, so that the outcomes differ from the text.
+    pub changed: bool,
+    /// What the unknown parts could do.
+    pub unknown: Unknown,
+}
+
+impl Vars {
+    /// Expands a word in argument position: values substituted, unquoted results split on
+    /// `$IFS`.
+    pub(crate) fn expand(&self, w: &Word) -> Expanded {
+        let ifs: Vec<Value> = self.lookup("IFS", 0);
+        let ifs = match ifs.as_slice() {
+            [v] if v.known => v.text.clone(),
+            _ => DEFAULT_IFS.to_owned(),
+        };
+        let mut ex = Expanded::default();
+        // Each alternative: the fields so far and whether the last field is still open.
+        let mut alts: Vec<(Vec<String>, bool)> = vec![(vec![String::new()], false)];
+        let mut globbed = false;
+        let mut at = 0;
+        for e in &w.expansions {
+            let (Some(lit), Some(src)) = (w.text.get(at..e.start), w.text.get(e.start..e.end))
+            else {
+                ex.unknown.join(Unknown::of(Shape::Content));
+                break;
+            };
+            for (fields, open) in &mut alts {
+                if let Some(last) = fields.last_mut() {
+                    last.push_str(lit);
+                }
+                *open |= !lit.is_empty();
+            }
+            let vals = self.expansion(&e.kind, src, 0);
+            let mut next = Vec::new();
+            for (fields, open) in &alts {
+                for v in &vals {
+                    if next.len() >= MAX_ALTERNATIVES {
+                        break;
+                    }
+                    let at_start = !*open && fields.len() == 1 && fields[0].is_empty();
+                    let mut u = v.unknown;
+                    // A value that shows more than its source (`/proc/$PPID` for `$d`) changes
+                    // the word even when part of it stays unknown.
+                    ex.changed |= v.known || v.text != src;
+                    if !v.known {
+                        u.split = !e.quoted && u.shape != Shape::Token;
+                        u.lead = at_start && v.lead;
+                    } else {
+                        u.any = false;
+                    }
+                    ex.unknown.join(u);
+                    globbed |= v.pattern;
+                    let mut f = fields.clone();
+                    let mut o = *open;
+                    if e.quoted || !v.known {
+                        if let Some(last) = f.last_mut() {
+                            last.push_str(&v.text);
+                        }
+                        o |= e.quoted || !v.text.is_empty();
+                    } else {
+                        globbed |= v.text.contains(['*', '?', '[']);
+                        split_into(&mut f, &mut o, &v.text, &ifs);
+                    }
+                    next.push((f, o));
+                }
+            }
+            alts = next;
+            at = e.end;
+        }
+        let rest = w.text.get(at..).unwrap_or_default();
+        for (mut fields, open) in alts {
+            if let Some(last) = fields.last_mut() {
+                last.push_str(rest);
+            }
+            let open = open || !rest.is_empty() || w.quoted;
+            if !open && fields.last().is_some_and(String::is_empty) {
+                fields.pop();
+            }
+            ex.outcomes.push(Outcome { fields, globbed });
+        }
+        ex
+    }
+}
+
+/// Appends unquoted expanded text to the fields, splitting on `ifs`.
+fn split_into(fields: &mut Vec<String>, open: &mut bool, text: &str, ifs: &str) {
+    for (i, piece) in text.split(|c| ifs.contains(c)).enumerate() {
+        if i > 0 {
+            if *open || fields.last().is_some_and(|f| !f.is_empty()) {
+                fields.push(String::new());
+            }
+            *open = false;
+        }
+        if let Some(last) = fields.last_mut() {
+            last.push_str(piece);
+        }
+        *open |= !piece.is_empty();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{Command, parse};
+
+    fn word(src: &str) -> Word {
+        let s = parse(&format!("x {src}")).unwrap_or_default();
+        match s
+            .items
+            .first()
+            .and_then(|i| i.pipelines[0].commands.first())
+        {
+            Some(Command::Simple(sc)) => sc.words.get(1).cloned().unwrap_or_default(),
+            _ => Word::default(),
+        }
+    }
+
+    fn vars(binds: &[(&str, &str)]) -> Vars {
+        let mut v = Vars::default();
+        for (n, w) in binds {
+            v.bind_word(n, &word(w));
+        }
+        v
+    }
+
+    fn fields(v: &Vars, src: &str) -> Vec<Vec<String>> {
+        v.expand(&word(src))
+            .outcomes
+            .into_iter()
+            .map(|o| o.fields)
+            .collect()
+    }
+
+    #[test]
+    fn variables_flow_into_words() {
+        let v = vars(&[("d", "/proc/$PPID"), ("x", "rm"), ("y", "a"), ("y", "b")]);
+        assert_eq!(fields(&v, "$d/environ"), [["/proc/$PPID/environ"]]);
+        assert_eq!(fields(&v, "$x"), [["rm"]]);
+        assert_eq!(fields(&v, "${y}1"), [["a1"], ["b1"]]);
+        assert_eq!(fields(&v, "$HOME/.ssh"), [["~/.ssh"]]);
+        let e = v.expand(&word("$FOO"));
+        assert!(e.unknown.split && e.unknown.lead && e.unknown.escape);
+        let e = v.expand(&word("\"$FOO\""));
+        assert!(!e.unknown.split && e.unknown.lead);
+        let e = v.expand(&word("./\"$FOO\""));
+        assert!(!e.unknown.lead && e.unknown.escape);
+        assert_eq!(fields(&v, "$UNSET_THING"), [["$UNSET_THING"]]);
+    }
+
+    #[test]
+    fn ifs_splits_unquoted_values() {
+        let v = vars(&[("o", "'-o out'"), ("IFS", ",")]);
+        assert_eq!(fields(&v, "$o"), [["-o out"]]);
+        let v = vars(&[("o", "'-o out'")]);
+        assert_eq!(fields(&v, "$o"), [["-o", "out"]]);
+        assert_eq!(fields(&v, "\"$o\""), [["-o out"]]);
+        assert_eq!(fields(&v, "cat${IFS}/etc/passwd"), [["cat", "/etc/passwd"]]);
+        let v = vars(&[("e", "''")]);
+        assert_eq!(fields(&v, "$e"), [Vec::<String>::new()]);
+        assert_eq!(fields(&v, "\"$e\""), [[""]]);
+    }
+
+    #[test]
+    fn operators() {
+        let v = vars(&[("p", "/usr/bin/rm"), ("s", "abrmcd"), ("n", "p")]);
+        for (src, want) in [
+            ("${p##*/}", "rm"),
+            ("${p#/usr}", "/bin/rm"),
+            ("${p%/*}", "/usr/bin"),
+            ("${s:2:2}", "rm"),
+            ("${s: -2}", "cd"),
+            ("${p/usr/opt}", "/opt/bin/rm"),
+            ("${s^^}", "ABRMCD"),
+            ("${!n}", "/usr/bin/rm"),
+            ("${unset:-/}", "/"),
+            ("${p:+x}", "x"),
+        ] {
+            let f = fields(&v, src);
+            assert!(f.iter().any(|o| o == &[want]), "{src}: {f:?}");
+        }
+        let v = vars(&[("c", "'$(id)'")]);
+        assert!(v.expand(&word("${c@P}")).unknown.prompt_code);
+        assert!(!v.expand(&word("${c@Q}")).unknown.prompt_code);
+    }
+}

@@ -1,0 +1,116 @@
+//! Variables that change what programs run or load: assigning one ahead of a read-only
+//! program (`PAGER=… git log`, `LD_PRELOAD=… ls`) makes it run other code.
+
+/// Whether assigning or exporting a variable changes which programs later commands run or what
+/// they load.
+pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    matches!(
+        n.as_str(),
+        "PATH"
+            | "BASH_ENV"
+            | "ENV"
+            | "PROMPT_COMMAND"
+            | "SHELLOPTS"
+            | "BASHOPTS"
+            | "PS4"
+            | "EDITOR"
+            | "VISUAL"
+            | "PAGER"
+            | "LESSOPEN"
+            | "LESSCLOSE"
+            | "MANPAGER"
+            | "BROWSER"
+            | "SHELL"
+            | "PERL5OPT"
+            | "PERL5LIB"
+            | "PERL5DB"
+            | "PYTHONPATH"
+            | "PYTHONSTARTUP"
+            | "NODE_OPTIONS"
+            | "KUBECONFIG"
+            | "RUBYOPT"
+            | "RUBYLIB"
+            | "HOME"
+            | "ZDOTDIR"
+            | "GIT_DIR"
+            | "PS0"
+            | "PS1"
+            | "HISTFILE"
+            | "INPUTRC"
+            | "CDPATH"
+            | "FPATH"
+            | "FCEDIT"
+            | "BASH_XTRACEFD"
+            | "BASH_LOADABLES_PATH"
+            | "XDG_CONFIG_HOME"
+            | "RIPGREP_CONFIG_PATH"
+            | "GCONV_PATH"
+            | "LOCPATH"
+            | "LESS"
+            | "LESSKEY"
+            | "LESSKEYIN"
+            | "LESSKEY_SYSTEM"
+            | "LESSEDIT"
+            | "LESSSECURE"
+            | "MANOPT"
+            | "EXINIT"
+            | "VIMINIT"
+            | "MYVIMRC"
+            | "CLASSPATH"
+            | "GOFLAGS"
+            | "RUSTC_WRAPPER"
+            | "RUSTC"
+            | "CC"
+            | "CXX"
+            | "MAKEFLAGS"
+            | "TAR_OPTIONS"
+            | "DOCKER_HOST"
+            | "DOCKER_CONFIG"
+            | "GNUPGHOME"
+            | "TF_CLI_CONFIG_FILE"
+            | "TERMINAL"
+    ) || n.starts_with("LD_")
+        || n.starts_with("PYTHON")
+        || n.starts_with("PERL")
+        || n.starts_with("RUBY")
+        || n.starts_with("NODE_")
+        || n.starts_with("LUA_")
+        || n.starts_with("JAVA_")
+        || n.starts_with("_JAVA")
+        || n.starts_with("JDK_JAVA")
+        || n.starts_with("GEM_")
+        || n.starts_with("BUNDLE_")
+        || n.starts_with("NPM_CONFIG_")
+        || n.starts_with("GIT_")
+        || n.starts_with("DYLD_")
+        || n.ends_with("PAGER")
+        || n.ends_with("EDITOR")
+        || n.ends_with("_COMMAND")
+        || n.ends_with("_PROGRAM")
+        || n.ends_with("_BIN_PATH")
+        || n.contains("ASKPASS")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_that_run_code() {
+        for v in [
+            "PAGER",
+            "GIT_PAGER",
+            "LD_PRELOAD",
+            "BASH_ENV",
+            "PROMPT_COMMAND",
+            "SSH_ASKPASS",
+            "git_dir",
+        ] {
+            assert!(is_dangerous_assignment(v), "{v}");
+        }
+        for v in ["FOO", "LANG", "TZ", "COLUMNS"] {
+            assert!(!is_dangerous_assignment(v), "{v}");
+        }
+    }
+}

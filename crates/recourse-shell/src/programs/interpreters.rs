@@ -1,0 +1,529 @@
+//! Interpreters (python, perl, node, …) and awk: the flags that take inline code, where the
+//! program comes from, and what inline code appears to do.
+
+use std::sync::OnceLock;
+
+use crate::args::OptSpec;
+use crate::needles::NeedleSet;
+use crate::syntax::Word;
+
+use super::model::{Call, Program, Runs, kind};
+
+/// The room's entries.
+pub(crate) const PROGRAMS: &[Program] = &[
+    interpreter(&["python", "python2", "python3", "pypy", "pypy3"], &["-c"]),
+    Program {
+        writes: Some(edits_in_place),
+        ..interpreter(&["perl"], &["-e", "-E"])
+    },
+    Program {
+        writes: Some(edits_in_place),
+        ..interpreter(&["ruby"], &["-e"])
+    },
+    interpreter(
+        &["irb", "tclsh", "wish", "ghci", "jshell", "java", "bc"],
+        &[],
+    ),
+    interpreter(&["node", "nodejs"], &["-e", "--eval", "-p", "--print"]),
+    interpreter(&["deno"], &["eval"]),
+    interpreter(&["bun"], &["-e", "--eval"]),
+    interpreter(&["php"], &["-r"]),
+    interpreter(
+        &[
+            "lua",
+            "luajit",
+            "R",
+            "Rscript",
+            "osascript",
+            "jrunscript",
+            "ghc",
+            "gnuplot",
+            "slsh",
+            "scala",
+            "groovy",
+            "dc",
+        ],
+        &["-e"],
+    ),
+    interpreter(&["julia"], &["-e", "-E"]),
+    interpreter(&["expect", "guile"], &["-c"]),
+    interpreter(&["clisp"], &["-x"]),
+    interpreter(&["sbcl", "octave", "octave-cli"], &["--eval"]),
+    Program {
+        names: &["awk", "gawk", "mawk", "nawk", "busybox-awk"],
+        kind: kind::AWK | kind::PATTERN_FIRST,
+        options: OptSpec::new("Fvf", &["field-separator", "assign", "file"]),
+        runs: Runs::Awk,
+        writes: Some(awk_writes),
+        ..Program::NONE
+    },
+];
+
+const fn interpreter(names: &'static [&'static str], inline: &'static [&'static str]) -> Program {
+    Program {
+        names,
+        runs: Runs::Interpreter(inline),
+        ..Program::NONE
+    }
+}
+
+/// Interpreters that carry their version in their name (`python3.12`, `perl5.36`, `ruby3.2`):
+/// the name they are filed under.
+pub(crate) fn versioned(name: &str) -> Option<&'static str> {
+    ["python", "perl", "ruby"].into_iter().find(|base| {
+        name.strip_prefix(base).is_some_and(|rest| {
+            !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        })
+    })
+}
+
+/// Where an interpreter's program comes from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source<'a> {
+    /// Inline code given with one of its flags.
+    Code(&'a Word),
+    /// A module run with `-m` (python): not a file.
+    Module,
+    /// A program file (the first operand).
+    File(&'a Word),
+    /// No program given: it reads one from standard input.
+    Stdin,
+}
+
+/// An interpreter's command line, read for where its program comes from.
+#[derive(Debug)]
+pub(crate) struct Invocation<'a> {
+    /// The program's source.
+    pub source: Source<'a>,
+    /// Why it starts a network server, when it does (`python3 -m http.server`, `php -S`).
+    pub server: Option<String>,
+}
+
+/// Reads an interpreter's arguments up to its program.
+pub(crate) fn invocation<'a>(prog: &str, inline: &[&str], args: &'a [Word]) -> Invocation<'a> {
+    let mut server = None;
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        i += 1;
+        let t = w.text.as_str();
+        // The code is the next word; with none, it is read from stdin.
+        let next = |server| Invocation {
+            source: args.get(i).map_or(Source::Stdin, Source::Code),
+            server,
+        };
+        if inline.contains(&t) {
+            return next(server);
+        }
+        if inline
+            .iter()
+            .any(|f| f.starts_with("--") && t.strip_prefix(f).is_some_and(|r| r.starts_with('=')))
+        {
+            return Invocation {
+                source: Source::Code(w),
+                server,
+            };
+        }
+        if t.starts_with('-') && !t.starts_with("--") && t.len() > 2 {
+            // Clusters such as -ne / -lpe (perl, ruby), or an attached -c'code'.
+            let cluster = &t[1..];
+            if let Some(flag) = inline.iter().find(|f| f.len() == 2 && !f.starts_with("--")) {
+                let c = flag.chars().nth(1).unwrap_or('\0');
+                if cluster.ends_with(c) && cluster.len() <= 4 {
+                    return next(server);
+                }
+                if cluster.starts_with(c) {
+                    return Invocation {
+                        source: Source::Code(w),
+                        server,
+                    };
+                }
+            }
+            continue;
+        }
+        if t == "-m" {
+            let module = args.get(i);
+            if let Some(m) = module
+                && (m.text.starts_with("http.server")
+                    || m.text == "SimpleHTTPServer"
+                    || m.text == "smtpd")
+            {
+                server = Some(format!(
+                    "`{prog} -m {}` serves files over the network",
+                    m.text
+                ));
+            }
+            return Invocation {
+                source: Source::Module,
+                server,
+            };
+        }
+        if t.starts_with('-') && t != "-" {
+            if matches!(t, "-S" | "-t") && prog == "php" {
+                server = Some(format!("`{prog} {t}` starts a server"));
+            }
+            continue;
+        }
+        if t == "-" {
+            break;
+        }
+        return Invocation {
+            source: Source::File(w),
+            server,
+        };
+    }
+    Invocation {
+        source: Source::Stdin,
+        server,
+    }
+}
+
+/// `perl -i -pe CODE FILES`, `ruby -i -pe CODE FILES`: the files it rewrites.
+fn edits_in_place<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    let in_place = call
+        .args
+        .iter()
+        .any(|w| w.text.starts_with('-') && !w.text.starts_with("--") && w.text.contains('i'));
+    if !in_place {
+        return Vec::new();
+    }
+    let (Source::Code(code) | Source::File(code)) =
+        invocation(call.prog, &["-e", "-E"], call.args).source
+    else {
+        return Vec::new();
+    };
+    call.args
+        .iter()
+        .skip_while(|w| !std::ptr::eq(*w, code))
+        .skip(1)
+        .filter(|w| !w.text.starts_with('-'))
+        .map(|w| w.text.as_str())
+        .collect()
+}
+
+/// The files an awk program writes with `print > "file"` or `>> "file"`.
+fn awk_writes<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    let AwkProgram::Text(w) = awk_program(call) else {
+        return Vec::new();
+    };
+    let code = w.text.as_str();
+    string_literals(code)
+        .into_iter()
+        .filter(|&(start, _)| {
+            code.get(..start.saturating_sub(1))
+                .is_some_and(|before| before.trim_end().ends_with('>'))
+        })
+        .filter_map(|(start, end)| code.get(start..end))
+        .collect()
+}
+
+/// The byte ranges of the string literals (`'…'`, `"…"`, `` `…` ``) in a program's text,
+/// without their quotes.
+pub(crate) fn string_literals(code: &str) -> Vec<(usize, usize)> {
+    let b = code.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let q = b[i];
+        if !matches!(q, b'\'' | b'"' | b'`') {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let mut j = start;
+        while j < b.len() && b[j] != q {
+            j += if b[j] == b'\\' { 2 } else { 1 };
+        }
+        let end = j.min(b.len());
+        if code.is_char_boundary(start) && code.is_char_boundary(end) {
+            out.push((start, end));
+        }
+        i = end + 1;
+    }
+    out
+}
+
+/// Where an awk's program comes from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AwkProgram<'a> {
+    /// `-f FILE`.
+    File(&'a str),
+    /// The first operand.
+    Text(&'a Word),
+    /// None given.
+    Missing,
+}
+
+/// An awk's program.
+pub(crate) fn awk_program<'a>(call: &Call<'a>) -> AwkProgram<'a> {
+    if let Some(f) = call.opts.value(Some('f'), Some("file")) {
+        return AwkProgram::File(f);
+    }
+    match call.opts.operands.first() {
+        Some(w) => AwkProgram::Text(w),
+        None => AwkProgram::Missing,
+    }
+}
+
+/// Inline code signals, lowercase.
+const NET_SIGNALS: &[&str] = &[
+    "/inet/",
+    "socket",
+    "fsockopen",
+    "tcpsocket",
+    "io::socket",
+    "net::",
+    "urllib",
+    "requests.",
+    "http.client",
+    "httplib",
+    "http.get",
+    "http.request",
+    "require(\"http",
+    "require('http",
+    "require(\"net",
+    "require('net",
+    "net.connect",
+    "createconnection",
+    "/dev/tcp",
+    "uri.open",
+    "open-uri",
+    "download(",
+    "file_get_contents(\"http",
+    "file_get_contents('http",
+    "fetch(",
+    "websocket",
+    "sockets",
+    "ztcp",
+    "lwp::",
+    "connect(",
+];
+const EXEC_SIGNALS: &[&str] = &[
+    "system(",
+    "system \"",
+    "system '",
+    "exec(",
+    "exec \"",
+    "exec '",
+    "execl",
+    "execv",
+    "popen",
+    "spawn",
+    "subprocess",
+    "os.system",
+    "child_process",
+    "pty.",
+    "shell_exec",
+    "passthru",
+    "proc_open",
+    "pcntl_exec",
+    "io.popen",
+    "run(`",
+    "callcommand",
+    "os.execute",
+    "/bin/sh",
+    "/bin/bash",
+    "runtime.getruntime",
+    "processbuilder",
+    "%x(",
+    "qx(",
+    "qx{",
+    "run-shell-command",
+    "esyscmd",
+    "getline",
+    "| \"",
+    "|&",
+    "fork",
+    "dup2",
+    "run(",
+    "system ",
+    "exec ",
+];
+const WRITE_SIGNALS: &[&str] = &[
+    "writefile",
+    "file_put_contents",
+    "fopen",
+    "fputs",
+    "fwrite",
+    "unlink",
+    "rmtree",
+    "remove(",
+    "rename(",
+    "io.open",
+    "file.open",
+    "file.write",
+    "copyfile",
+    "shutil",
+    "\"w\"",
+    "'w'",
+    "\"w+\"",
+    "'w+'",
+    "\"wb\"",
+    "'wb'",
+    "\"a\"",
+    "'a'",
+    "> \"",
+    ">> \"",
+    "out-file",
+    "openout",
+    "write18",
+    "dump value",
+];
+
+/// Decoding of hidden text (lowercase).
+const DECODE_SIGNALS: &[&str] = &[
+    "b64decode",
+    "base64",
+    "decode_base64",
+    "fromcharcode",
+    "unhexlify",
+    "frombase64string",
+    "pack(\"h",
+    "pack('h",
+    "atob(",
+    "buffer.from",
+    "codecs.decode",
+    "bytes.fromhex",
+    "zlib.decompress",
+    "marshal.loads",
+    "rot13",
+    "rot_13",
+    "str_rot13",
+    "gzinflate",
+    "hex2bin",
+];
+/// Reads of the whole environment (lowercase).
+const ENV_SIGNALS: &[&str] = &[
+    "os.environ",
+    "process.env",
+    "environ",
+    "getenv",
+    "env::vars",
+    "%env",
+    "$env:",
+    "env[",
+    "printenv",
+];
+
+/// Evaluation of text as code (lowercase).
+const EVAL_SIGNALS: &[&str] = &[
+    "eval(",
+    "eval ",
+    "exec(",
+    "compile(",
+    "new function",
+    "function(",
+    "instance_eval",
+    "iex",
+    "invoke-expression",
+    "assert(",
+    "create_function",
+];
+
+/// What inline interpreter code appears to do.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct CodeSignals {
+    /// Opens network connections.
+    pub(crate) network: bool,
+    /// Runs other programs.
+    pub(crate) exec: bool,
+    /// Writes or deletes files.
+    pub(crate) write: bool,
+    /// Decodes hidden text and evaluates or runs what comes out (`exec(b64decode(…))`).
+    pub(crate) decode_eval: bool,
+    /// Reads the environment, where credentials live.
+    pub(crate) env: bool,
+}
+
+/// Scans inline code for what it does. Heuristic and only ever raising: any code is at least
+/// not read-only.
+pub(crate) fn code_signals(code: &str) -> CodeSignals {
+    static SET: OnceLock<NeedleSet> = OnceLock::new();
+    let set = SET.get_or_init(|| {
+        NeedleSet::tagged(&[
+            (NET_SIGNALS, 1),
+            (EXEC_SIGNALS, 2),
+            (WRITE_SIGNALS, 4),
+            (DECODE_SIGNALS, 8),
+            (EVAL_SIGNALS, 16),
+            (ENV_SIGNALS, 32),
+        ])
+    });
+    let found = set.scan(code);
+    CodeSignals {
+        network: found & 1 != 0,
+        exec: found & 2 != 0,
+        write: found & 4 != 0,
+        decode_eval: found & 8 != 0 && found & (16 | 2) != 0,
+        env: found & 32 != 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source_of(prog: &str, inline: &[&str], cmd: &str) -> String {
+        let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
+        match invocation(prog, inline, &words).source {
+            Source::Code(w) => format!("code {}", w.text),
+            Source::Module => "module".into(),
+            Source::File(w) => format!("file {}", w.text),
+            Source::Stdin => "stdin".into(),
+        }
+    }
+
+    #[test]
+    fn where_the_program_comes_from() {
+        assert_eq!(
+            source_of("python3", &["-c"], "-c print(1)"),
+            "code print(1)"
+        );
+        assert_eq!(source_of("python3", &["-c"], "-u x.py a"), "file x.py");
+        assert_eq!(source_of("python3", &["-c"], "-m http.server"), "module");
+        assert_eq!(source_of("python3", &["-c"], "-"), "stdin");
+        assert_eq!(
+            source_of("perl", &["-e", "-E"], "-ne print f"),
+            "code print"
+        );
+        assert_eq!(
+            source_of("node", &["-e", "--eval"], "--eval=x()"),
+            "code --eval=x()"
+        );
+        assert_eq!(source_of("ruby", &["-e"], ""), "stdin");
+        assert_eq!(versioned("python3.12"), Some("python"));
+        assert_eq!(versioned("pythonista"), None);
+    }
+
+    #[test]
+    fn code_signals_are_heuristic_but_only_raise() {
+        let s = code_signals("import socket,os;s=socket.socket();os.dup2(1,2)");
+        assert!(s.network && s.exec);
+        let s = code_signals("print(sum(range(10)))");
+        assert!(!s.network && !s.exec && !s.write);
+        assert!(code_signals("open('x','w').write('y')").write);
+        assert!(code_signals("exec(__import__('base64').b64decode('aWQ='))").decode_eval);
+        assert!(!code_signals("print(base64.b64encode(b'x'))").decode_eval);
+    }
+
+    #[test]
+    fn literals_and_awk_redirections() {
+        let code = r#"print "a" > "/root/.bashrc"; system("id")"#;
+        let lits: Vec<&str> = string_literals(code)
+            .into_iter()
+            .map(|(s, e)| &code[s..e])
+            .collect();
+        assert_eq!(lits, ["a", "/root/.bashrc", "id"]);
+        let words: Vec<Word> = ["-F:", code].map(Word::literal).to_vec();
+        let call = Call::new(
+            "awk",
+            &words,
+            &PROGRAMS.last().map_or(OptSpec::NONE, |p| p.options),
+        );
+        assert_eq!(awk_writes(&call), ["/root/.bashrc"]);
+        let words: Vec<Word> = ["-pi", "-e", "s/a/b/", "~/.bashrc"]
+            .map(Word::literal)
+            .to_vec();
+        let call = Call::new("perl", &words, &OptSpec::NONE);
+        assert_eq!(edits_in_place(&call), ["~/.bashrc"]);
+    }
+}

@@ -1,0 +1,754 @@
+//! Programs read-only in every invocation their model allows, with the one-screen models (sort,
+//! uniq, date, jq, helm, systemctl, …), the decoders, and the reads that reach credentials
+//! (recursive grep over a home, `printenv`).
+
+use recourse_policy::Reason;
+
+use crate::args::{OptSpec, Parsed};
+use crate::credentials::is_credential_ancestor;
+use crate::syntax::Word;
+
+use super::model::{
+    Call, Model, Program, Runs, Shape, always, escalate, kind, names, paths, tokens,
+};
+
+const RO: u32 = kind::READONLY;
+
+/// The room's entries.
+pub(crate) const PROGRAMS: &[Program] = &[
+    Program::of(
+        &[
+            "cat", "head", "tail", "cut", "nl", "tac", "column", "fold", "fmt", "expand",
+            "unexpand", "paste", "join", "comm", "od", "hexdump", "strings", "cmp",
+        ],
+        RO | kind::CONTENT,
+    ),
+    Program::of(
+        &[
+            "df",
+            "sleep",
+            "free",
+            "locale",
+            "lsblk",
+            "lscpu",
+            "cal",
+            "numfmt",
+            "w",
+            "who",
+            "vmstat",
+            "getconf",
+            "lsb_release",
+            "pgrep",
+            "pidof",
+            "lsof",
+            "iostat",
+            "mpstat",
+            "last",
+            "lastlog",
+            "users",
+        ],
+        RO,
+    ),
+    Program {
+        names: &["which", "whereis", "dirname"],
+        kind: RO,
+        output: Some(paths),
+        ..Program::NONE
+    },
+    Program {
+        names: &["top"],
+        kind: RO | kind::PAGER,
+        model: Some(top),
+        ..Program::NONE
+    },
+    Program {
+        names: &[
+            "whoami",
+            "uname",
+            "nproc",
+            "arch",
+            "tty",
+            "seq",
+            "groups",
+            "uptime",
+            "wc",
+            "md5sum",
+            "sha1sum",
+            "sha256sum",
+            "sha512sum",
+            "cksum",
+            "b2sum",
+            "basename",
+        ],
+        kind: RO,
+        output: Some(tokens),
+        ..Program::NONE
+    },
+    Program {
+        names: &["id"],
+        kind: RO,
+        output: Some(id_output),
+        ..Program::NONE
+    },
+    Program {
+        names: &["ls"],
+        kind: RO | kind::PRINTS_NAMES,
+        output: Some(names),
+        ..Program::NONE
+    },
+    Program::of(&["du", "stat"], RO | kind::PRINTS_NAMES),
+    Program {
+        names: &["realpath", "readlink"],
+        kind: RO | kind::PRINTS_NAMES,
+        output: Some(paths),
+        ..Program::NONE
+    },
+    Program::of(&["echo"], RO | kind::TEXT_ONLY | kind::PRINTS_NAMES),
+    Program {
+        names: &["printf"],
+        kind: RO | kind::TEXT_ONLY | kind::PRINTS_NAMES,
+        decodes: Some(printf_escapes),
+        ..Program::NONE
+    },
+    Program {
+        names: &["grep", "egrep", "fgrep"],
+        kind: RO | kind::PATTERN_FIRST | kind::CONTENT,
+        options: GREP_OPTIONS,
+        dangers: Some(recursive_read),
+        output: Some(grep_output),
+        ..Program::NONE
+    },
+    Program {
+        names: &["zgrep"],
+        kind: kind::CONTENT,
+        options: GREP_OPTIONS,
+        dangers: Some(recursive_read),
+        ..Program::NONE
+    },
+    Program {
+        names: &["rg"],
+        kind: RO | kind::PATTERN_FIRST | kind::CONTENT,
+        options: RG_OPTIONS,
+        model: Some(rg),
+        dangers: Some(recursive_read),
+        output: Some(grep_output),
+        ..Program::NONE
+    },
+    Program {
+        names: &["fd", "fdfind"],
+        kind: RO | kind::PRINTS_NAMES,
+        options: FD_OPTIONS,
+        runs: Runs::FdExec,
+        output: Some(names),
+        ..Program::NONE
+    },
+    Program {
+        names: &["diff"],
+        kind: RO | kind::CONTENT,
+        options: OptSpec::new("xXSIFL", &["exclude", "exclude-from"]),
+        dangers: Some(recursive_read),
+        ..Program::NONE
+    },
+    Program {
+        names: &["sort"],
+        kind: RO | kind::CONTENT,
+        model: Some(sort),
+        writes: Some(sort_output),
+        ..Program::NONE
+    },
+    Program {
+        names: &["uniq"],
+        kind: RO | kind::CONTENT,
+        options: OptSpec::new("fsw", &[]),
+        model: Some(second_operand_written),
+        writes: Some(second_operand),
+        ..Program::NONE
+    },
+    Program {
+        names: &["xxd"],
+        kind: RO | kind::CONTENT,
+        options: OptSpec::new("lcsgon", &[]),
+        model: Some(second_operand_written),
+        writes: Some(second_operand),
+        decodes: Some(xxd_reverts),
+        ..Program::NONE
+    },
+    Program {
+        names: &["tree"],
+        kind: RO | kind::PRINTS_NAMES,
+        options: OptSpec::new("LPIoHT", &["filelimit", "timefmt", "charset", "sort"]),
+        model: Some(tree),
+        writes: Some(tree_output),
+        ..Program::NONE
+    },
+    Program {
+        names: &["file"],
+        kind: RO,
+        model: Some(file),
+        ..Program::NONE
+    },
+    Program {
+        names: &["date"],
+        kind: RO | kind::CONTENT,
+        model: Some(date),
+        output: Some(tokens),
+        ..Program::NONE
+    },
+    Program {
+        names: &["hostname"],
+        kind: RO,
+        model: Some(hostname),
+        output: Some(tokens),
+        ..Program::NONE
+    },
+    Program {
+        names: &["jq", "yq"],
+        kind: RO | kind::PATTERN_FIRST | kind::CONTENT,
+        model: Some(jq),
+        dumps_env: Some(jq_env),
+        ..Program::NONE
+    },
+    Program {
+        names: &["gojq", "jaq"],
+        kind: kind::PATTERN_FIRST | kind::CONTENT,
+        dumps_env: Some(jq_env),
+        ..Program::NONE
+    },
+    Program {
+        names: &["printenv"],
+        kind: RO,
+        dumps_env: Some(printenv_dumps),
+        ..Program::NONE
+    },
+    Program {
+        names: &["ps"],
+        kind: RO,
+        dumps_env: Some(ps_env),
+        ..Program::NONE
+    },
+    Program {
+        names: &["getent"],
+        kind: RO,
+        dangers: Some(getent),
+        ..Program::NONE
+    },
+    Program {
+        names: &["ss", "netstat"],
+        kind: RO,
+        model: Some(sockets),
+        ..Program::NONE
+    },
+    Program {
+        names: &["ip"],
+        kind: RO | kind::MUTATING,
+        model: Some(ip),
+        ..Program::NONE
+    },
+    Program {
+        names: &["base64"],
+        kind: RO | kind::CONTENT,
+        options: OptSpec::new("iow", &["input", "output", "wrap"]),
+        model: Some(base64),
+        writes: Some(base64_output),
+        decodes: Some(base64_decodes),
+        ..Program::NONE
+    },
+    Program {
+        names: &["base32", "basenc"],
+        kind: kind::CONTENT,
+        decodes: Some(base64_decodes),
+        ..Program::NONE
+    },
+    Program {
+        // Text transformers: harmless on their own, de-obfuscation when their output runs.
+        names: &["rev", "tr"],
+        kind: RO | kind::CONTENT,
+        decodes: Some(always),
+        ..Program::NONE
+    },
+    Program {
+        names: &["zcat"],
+        kind: RO | kind::CONTENT,
+        decodes: Some(always),
+        ..Program::NONE
+    },
+    Program {
+        names: &["helm"],
+        kind: RO | kind::MUTATING | kind::CODE_CAPABLE,
+        options: OptSpec::new("n", &["namespace", "kube-context", "post-renderer"]),
+        model: Some(helm),
+        ..Program::NONE
+    },
+    Program {
+        names: &["systemctl"],
+        kind: RO | kind::MUTATING | kind::CODE_CAPABLE,
+        options: OptSpec::new("HMpPt", &["host", "machine", "property", "type", "state"]),
+        model: Some(systemctl),
+        dangers: Some(systemctl_dangers),
+        ..Program::NONE
+    },
+];
+
+/// The commands `fd -x CMD…` / `fd -X CMD…` run (up to a `;`).
+pub(crate) fn fd_commands(args: &[Word]) -> Vec<&[Word]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        i += 1;
+        if matches!(w.text.as_str(), "-x" | "-X" | "--exec" | "--exec-batch") {
+            let from = i;
+            while args.get(i).is_some_and(|w| w.text != ";") {
+                i += 1;
+            }
+            out.push(args.get(from..i).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// rg's options that take a value.
+const RG_OPTIONS: OptSpec = OptSpec::new(
+    "ABCefgEjmMtTr",
+    &[
+        "regexp",
+        "file",
+        "glob",
+        "iglob",
+        "type",
+        "type-not",
+        "type-add",
+        "max-count",
+        "max-depth",
+        "pre",
+        "pre-glob",
+        "hostname-bin",
+        "replace",
+        "encoding",
+        "sort",
+        "sortr",
+        "context",
+        "after-context",
+        "before-context",
+        "threads",
+        "max-filesize",
+        "ignore-file",
+        "colors",
+        "path-separator",
+    ],
+);
+
+/// fd's options that take a value (`-x`/`-X` take the rest of the line).
+const FD_OPTIONS: OptSpec = OptSpec::new(
+    "edEtSjcd",
+    &[
+        "extension",
+        "exclude",
+        "type",
+        "size",
+        "threads",
+        "max-depth",
+        "min-depth",
+        "exact-depth",
+        "changed-within",
+        "changed-before",
+        "owner",
+        "ignore-file",
+        "color",
+        "base-directory",
+        "search-path",
+        "path-separator",
+        "max-results",
+    ],
+);
+
+const GREP_OPTIONS: OptSpec = OptSpec::new(
+    "efmABCdDX",
+    &["regexp", "file", "directories", "devices", "max-count"],
+);
+
+/// `grep -r x ~`, `diff -r ~ /tmp/empty`: reading every file under a home or system root reads
+/// the credentials too.
+fn recursive_read(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let (prog, g) = (call.prog, &call.opts);
+    let grep = prog != "diff";
+    let recursive = if grep {
+        g.has_short('r')
+            || g.has_short('R')
+            || g.has_long("recursive")
+            || g.has_long("dereference-recursive")
+            || g.value(Some('d'), Some("directories")) == Some("recurse")
+    } else {
+        g.has_short('r') || g.has_long("recursive")
+    };
+    // grep's first operand is the pattern unless one came with -e/-f.
+    let pattern_given =
+        g.value(Some('e'), Some("regexp")).is_some() || g.value(Some('f'), Some("file")).is_some();
+    let skip = usize::from(grep && !pattern_given);
+    if recursive
+        && let Some(t) = call
+            .operands()
+            .skip(skip)
+            .find(|t| is_credential_ancestor(t))
+    {
+        escalate(
+            out,
+            "shell.builtin.credential_read",
+            format!("{prog} -r reads every file under `{t}`, credentials included"),
+        );
+    }
+}
+
+fn generic<'a>(call: &Call<'a>) -> Parsed<'a> {
+    crate::args::parse(call.args, &OptSpec::NONE)
+}
+
+fn sort(call: &Call<'_>) -> Model {
+    let p = generic(call);
+    if p.has_short('o') || p.has_long("output") {
+        Model::Mutating("sort -o writes a file")
+    } else if p.has_long("compress-program") {
+        Model::RunsCode("sort --compress-program runs a program".into())
+    } else {
+        Model::ReadOnly
+    }
+}
+
+fn sort_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    let p = crate::args::parse(call.args, &OptSpec::new("ko", &["key", "output"]));
+    p.values_of(Some('o'), Some("output"))
+}
+
+fn second_operand<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.operands().skip(1).take(1).collect()
+}
+
+fn second_operand_written(call: &Call<'_>) -> Model {
+    if call.opts.operands.len() >= 2 {
+        Model::Mutating("with two file operands, writes the second")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+fn tree(call: &Call<'_>) -> Model {
+    let p = generic(call);
+    if p.has_short('o') {
+        Model::Mutating("tree -o writes a file")
+    } else if p.has_short('R') {
+        Model::Mutating("tree -R writes an index file in every directory")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+fn tree_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.opts.values_of(Some('o'), None)
+}
+
+/// `rg --pre CMD` runs a program on every file; `--hostname-bin` runs one for hyperlinks.
+fn rg(call: &Call<'_>) -> Model {
+    match ["pre", "hostname-bin"]
+        .iter()
+        .find(|l| call.opts.has_long(l))
+    {
+        Some(l) => Model::RunsCode(format!("rg --{l} runs a program")),
+        None => Model::ReadOnly,
+    }
+}
+
+/// Units whose stopping turns off a security control.
+const SECURITY_UNITS: &[&str] = &[
+    "firewalld",
+    "ufw",
+    "apparmor",
+    "auditd",
+    "iptables",
+    "nftables",
+    "fail2ban",
+    "crowdsec",
+    "falcon-sensor",
+    "osqueryd",
+    "wazuh-agent",
+    "clamav-daemon",
+    "sshguard",
+];
+
+/// `systemctl reboot`, `systemctl stop firewalld`.
+fn systemctl_dangers(call: &Call<'_>, out: &mut Vec<Reason>) {
+    let mut ops = call.operands();
+    let verb = ops.next().unwrap_or_default();
+    if matches!(
+        verb,
+        "reboot" | "poweroff" | "halt" | "kexec" | "rescue" | "emergency"
+    ) {
+        crate::programs::model::block(
+            out,
+            "shell.builtin.shutdown",
+            format!("systemctl {verb} shuts the machine down or restarts it"),
+        );
+    }
+    if matches!(verb, "stop" | "disable" | "mask" | "kill")
+        && ops.any(|u| SECURITY_UNITS.contains(&u.trim_end_matches(".service")))
+    {
+        crate::programs::model::block(
+            out,
+            "shell.builtin.security_off",
+            format!("systemctl {verb} turns off a security service"),
+        );
+    }
+}
+
+/// `grep -l`, `rg --files`: file names; otherwise matching lines (content).
+fn grep_output(call: &Call<'_>) -> Shape {
+    let p = &call.opts;
+    let names = p.has_short('l')
+        || p.has_short('L')
+        || p.has_long("files-with-matches")
+        || p.has_long("files-without-match")
+        || (call.prog == "rg" && p.has_long("files"));
+    if names { Shape::Names } else { Shape::Content }
+}
+
+/// `id -u`, `id -gn`: numbers and names; plain `id` prints several words with parentheses.
+fn id_output(call: &Call<'_>) -> Shape {
+    let p = &call.opts;
+    if ['u', 'g', 'G'].iter().any(|c| p.has_short(*c)) {
+        Shape::Token
+    } else {
+        Shape::Content
+    }
+}
+
+/// `ss -K` kills the sockets it lists.
+fn sockets(call: &Call<'_>) -> Model {
+    if call.prog == "ss" && (call.opts.has_short('K') || call.opts.has_long("kill")) {
+        Model::Mutating("ss -K kills sockets")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `ip addr`, `ip route show`, `ip -j link`: reads; `ip link set`, `ip netns exec`: not.
+fn ip(call: &Call<'_>) -> Model {
+    let words: Vec<&str> = call.operands().collect();
+    match words.as_slice() {
+        [_] | [] => Model::ReadOnly,
+        [_, verb, ..] if matches!(*verb, "show" | "list" | "ls" | "lst" | "get") => Model::ReadOnly,
+        [object, ..] if object.starts_with("netns") => {
+            Model::RunsCode("ip netns can run commands in another namespace".into())
+        }
+        _ => Model::Mutating("ip changes network configuration"),
+    }
+}
+
+/// `getent shadow` prints password hashes.
+fn getent(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if call
+        .operands()
+        .next()
+        .is_some_and(|db| matches!(db, "shadow" | "gshadow"))
+    {
+        escalate(
+            out,
+            "shell.builtin.credential_read",
+            "getent shadow prints password hashes".into(),
+        );
+    }
+}
+
+/// BSD `base64 -o FILE` writes its output to a file.
+fn base64(call: &Call<'_>) -> Model {
+    if base64_output(call).is_empty() {
+        Model::ReadOnly
+    } else {
+        Model::Mutating("base64 -o writes a file")
+    }
+}
+
+fn base64_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.opts.values_of(Some('o'), Some("output"))
+}
+
+fn file(call: &Call<'_>) -> Model {
+    let p = generic(call);
+    if p.has_short('C') || p.has_long("compile") {
+        Model::Mutating("file -C writes a compiled magic file")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+fn date(call: &Call<'_>) -> Model {
+    let p = generic(call);
+    if p.has_short('s') || p.has_long("set") {
+        Model::Mutating("date -s sets the clock")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+fn hostname(call: &Call<'_>) -> Model {
+    let p = generic(call);
+    if call.args.iter().any(|w| !w.text.starts_with('-')) || p.has_short('F') || p.has_long("file")
+    {
+        Model::Mutating("hostname NAME sets the host name")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+fn jq(call: &Call<'_>) -> Model {
+    let p = &call.opts;
+    if p.has_short('i') || p.has_long("inplace") || p.has_long("in-place") {
+        return Model::Mutating("edits files in place");
+    }
+    Model::ReadOnly
+}
+
+fn helm(call: &Call<'_>) -> Model {
+    if call.opts.has_long("post-renderer") {
+        return Model::RunsCode("helm --post-renderer runs a program".into());
+    }
+    match call.opts.operands.first().map(|w| w.text.as_str()) {
+        Some(
+            "list" | "ls" | "status" | "history" | "get" | "show" | "search" | "version"
+            | "template" | "lint",
+        ) => Model::ReadOnly,
+        _ => Model::Mutating("not a read-only helm command"),
+    }
+}
+
+fn systemctl(call: &Call<'_>) -> Model {
+    if call.opts.has_short('H') || call.opts.has_long("host") {
+        return Model::RunsCode("systemctl -H runs ssh to reach another host".into());
+    }
+    match call.opts.operands.first().map(|w| w.text.as_str()) {
+        Some("is-active" | "is-enabled" | "is-failed") => Model::ReadOnly,
+        // These page their output through `less` (shell escapes) unless told not to.
+        None
+        | Some("status" | "show" | "list-units" | "list-unit-files" | "list-timers" | "cat") => {
+            if call.args.iter().any(|w| w.text == "--no-pager") {
+                Model::ReadOnly
+            } else {
+                Model::RunsCode("systemctl pages its output through less, which has shell escapes (use --no-pager)".into())
+            }
+        }
+        Some("edit") => Model::RunsCode("systemctl edit runs an editor".into()),
+        Some(_) => Model::Mutating("changes services"),
+    }
+}
+
+fn jq_env(call: &Call<'_>) -> bool {
+    call.args.iter().any(|w| mentions_env_builtin(&w.text))
+}
+
+/// `printenv` prints the whole environment; `printenv NAME` one variable, a credential when
+/// its name says so.
+fn printenv_dumps(call: &Call<'_>) -> bool {
+    call.opts.operands.is_empty() || call.operands().any(crate::credentials::is_secret_name)
+}
+
+/// `top -b` prints and exits; interactive `top` takes commands (`k`ill, renice, and `W`
+/// writes its configuration).
+fn top(call: &Call<'_>) -> Model {
+    if call.opts.has_short('b') {
+        Model::ReadOnly
+    } else {
+        Model::RunsCode("interactive top takes commands that kill processes and write files".into())
+    }
+}
+
+/// BSD-style `ps e` (no dash) prints every process's environment.
+fn ps_env(call: &Call<'_>) -> bool {
+    call.args
+        .iter()
+        .any(|w| !w.text.starts_with('-') && w.text.contains('e'))
+}
+
+/// `printf '\x72\155'`: hex, octal and unicode escapes hide what the text says.
+fn printf_escapes(call: &Call<'_>) -> bool {
+    call.args
+        .first()
+        .is_some_and(|f| crate::fixed::decode_escapes(&f.text, crate::fixed::Escapes::Printf).1)
+}
+
+fn base64_decodes(call: &Call<'_>) -> bool {
+    let p = generic(call);
+    p.has_short('d') || p.has_short('D') || p.has_long("decode")
+}
+
+fn xxd_reverts(call: &Call<'_>) -> bool {
+    let p = generic(call);
+    p.has_short('r') || p.has_long("revert")
+}
+
+/// Whether a jq/yq filter uses the `env`/`$ENV`/`strenv` builtins (field accesses like `.env`
+/// do not count).
+fn mentions_env_builtin(filter: &str) -> bool {
+    if filter.contains("$ENV") || filter.contains("strenv(") {
+        return true;
+    }
+    let b = filter.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    filter.match_indices("env").any(|(i, _)| {
+        let before = i.checked_sub(1).and_then(|j| b.get(j)).copied();
+        let after = b.get(i + 3).copied();
+        before.is_none_or(|c| !word(c) && c != b'.' && c != b'$') && after.is_none_or(|c| !word(c))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model_of(prog: &str, f: fn(&Call<'_>) -> Model, spec: OptSpec, cmd: &str) -> Model {
+        let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
+        f(&Call::new(prog, &words, &spec))
+    }
+
+    #[test]
+    fn one_screen_models() {
+        let none = OptSpec::NONE;
+        assert_eq!(model_of("sort", sort, none, "-rn x"), Model::ReadOnly);
+        assert!(matches!(
+            model_of("sort", sort, none, "-o out in"),
+            Model::Mutating(_)
+        ));
+        assert!(matches!(
+            model_of("sort", sort, none, "--compress-prog=sh in"),
+            Model::RunsCode(_)
+        ));
+        let uniq = OptSpec::new("fsw", &[]);
+        assert_eq!(
+            model_of("uniq", second_operand_written, uniq, "-c in"),
+            Model::ReadOnly
+        );
+        assert!(matches!(
+            model_of("uniq", second_operand_written, uniq, "in out"),
+            Model::Mutating(_)
+        ));
+        assert!(matches!(
+            model_of("date", date, none, "-s 2020"),
+            Model::Mutating(_)
+        ));
+        assert!(matches!(
+            model_of("hostname", hostname, none, "evil"),
+            Model::Mutating(_)
+        ));
+        assert_eq!(model_of("helm", helm, none, "list -A"), Model::ReadOnly);
+        assert!(matches!(
+            model_of("systemctl", systemctl, none, "status x"),
+            Model::RunsCode(_)
+        ));
+    }
+
+    #[test]
+    fn env_builtins_in_filters() {
+        for f in ["env", "$ENV.HOME", "strenv(X)", "env | keys"] {
+            assert!(mentions_env_builtin(f), "{f}");
+        }
+        for f in [".env", ".environment", "$env", ".a.env_x"] {
+            assert!(!mentions_env_builtin(f), "{f}");
+        }
+    }
+}

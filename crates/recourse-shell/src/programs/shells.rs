@@ -1,0 +1,297 @@
+//! Shells and the shell's own builtins: where a `-c` string, a script file or a script on
+//! standard input starts; which builtins only read; which print the environment.
+
+use recourse_policy::Reason;
+
+use crate::args::basename;
+use crate::syntax::Word;
+
+use super::model::{Call, Flag, Model, Program, Runs, block, kind};
+
+/// Shells: `-c STRING` runs a script; with neither `-c` nor a file they read commands from stdin.
+const SHELLS: &[&str] = &[
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "mksh",
+    "ash",
+    "yash",
+    "csh",
+    "tcsh",
+    "fish",
+    "rc",
+    "elvish",
+    "posh",
+    "sash",
+    "pwsh",
+    "powershell",
+    "ksh93",
+    "oksh",
+    "loksh",
+    "rbash",
+];
+
+/// The room's entries.
+pub(crate) const PROGRAMS: &[Program] = &[
+    Program {
+        names: SHELLS,
+        kind: kind::SHELL,
+        runs: Runs::Shell,
+        ..Program::NONE
+    },
+    Program {
+        names: &["eval"],
+        runs: Runs::Eval,
+        ..Program::NONE
+    },
+    Program {
+        names: &["trap"],
+        runs: Runs::Trap,
+        ..Program::NONE
+    },
+    Program {
+        names: &["source", "."],
+        runs: Runs::Source,
+        ..Program::NONE
+    },
+    Program::of(
+        &[
+            "cd", "pushd", "popd", "dirs", ":", "shopt", "unset", "local", "exit", "return",
+            "break", "continue", "shift", "wait", "getopts", "hash", "umask", "ulimit", "true",
+            "false", "test", "[", "type", "pwd", "let",
+        ],
+        kind::READONLY,
+    ),
+    Program {
+        names: &["read"],
+        kind: kind::READONLY | kind::TAKES_NAMES,
+        ..Program::NONE
+    },
+    Program::of(&["mapfile", "readarray"], kind::TAKES_NAMES),
+    Program {
+        names: &["set"],
+        kind: kind::READONLY,
+        dumps_env: Some(set_dumps),
+        ..Program::NONE
+    },
+    Program {
+        names: &["export", "declare", "typeset", "readonly"],
+        kind: kind::READONLY,
+        dumps_env: Some(declare_dumps),
+        ..Program::NONE
+    },
+    Program {
+        names: &["compgen"],
+        dumps_env: Some(compgen_dumps),
+        ..Program::NONE
+    },
+    Program {
+        names: &["history"],
+        kind: kind::READONLY,
+        model: Some(history),
+        writes: Some(history_file),
+        ..Program::NONE
+    },
+    Program {
+        names: &["zmodload"],
+        dangers: Some(zmodload),
+        ..Program::NONE
+    },
+    Program {
+        names: &["ztcp", "zsocket"],
+        flag: Flag::block(
+            "shell.builtin.raw_tcp",
+            "opens raw network sockets from the shell",
+        ),
+        ..Program::NONE
+    },
+];
+
+/// A shell's command line, read for where its script comes from.
+#[derive(Debug, Default)]
+pub(crate) struct ShellArgs<'a> {
+    /// `-c`: the operand is a script.
+    pub command_mode: bool,
+    /// `-s` or `-`: commands come from standard input.
+    pub read_stdin: bool,
+    /// The first operand: the `-c` script or a script file.
+    pub operand: Option<&'a Word>,
+    /// `--rcfile FILE` / `--init-file FILE`: the option, and the file it runs first.
+    pub startup: Option<(&'a str, Option<&'a Word>)>,
+    /// `-i`: interactive.
+    pub interactive: bool,
+    /// `-l`, `--login`: reads the login profiles first.
+    pub login: bool,
+}
+
+/// Reads a shell's arguments up to its script.
+pub(crate) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
+    let mut s = ShellArgs::default();
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        i += 1;
+        let t = w.text.as_str();
+        if t == "--" || t == "-" {
+            s.read_stdin |= t == "-";
+            s.operand = args.get(i);
+            break;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            if matches!(long, "rcfile" | "init-file") {
+                s.startup = Some((long, args.get(i)));
+                i += 1;
+            }
+            s.login |= long == "login";
+            continue;
+        }
+        if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+            let cluster = &t[1..];
+            if t.starts_with('-') {
+                s.command_mode |= cluster.contains('c');
+                s.read_stdin |= cluster.contains('s');
+                s.interactive |= cluster.contains('i');
+                s.login |= cluster.contains('l');
+            }
+            if cluster.ends_with('o') || cluster.ends_with('O') {
+                i += 1;
+            }
+            continue;
+        }
+        s.operand = Some(w);
+        break;
+    }
+    s
+}
+
+/// Whether a program is a shell.
+pub(crate) fn is_shell(prog: &str) -> bool {
+    SHELLS.contains(&prog)
+}
+
+/// The directory `cd`/`pushd` goes to: `None` for a bare `cd` (home).
+pub(crate) fn cd_target(args: &[Word]) -> Option<&Word> {
+    args.iter()
+        .find(|a| !a.text.starts_with('-') || a.text == "-")
+}
+
+/// `history -a`, `-w`, `-c`, `-d`, `-s`, `-r`, `-n` write the history file or list.
+fn history(call: &Call<'_>) -> Model {
+    if ['a', 'w', 'c', 'd', 's', 'r', 'n']
+        .iter()
+        .any(|c| call.opts.has_short(*c))
+    {
+        Model::Mutating("history writes the history list or file")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `history -a FILE`, `history -w FILE`: the file it appends or writes the history to.
+fn history_file<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    if call.opts.has_short('a') || call.opts.has_short('w') {
+        call.operands().collect()
+    } else {
+        Vec::new()
+    }
+}
+
+fn set_dumps(call: &Call<'_>) -> bool {
+    let args = call.args;
+    args.is_empty() || args.iter().any(|w| w.text == "-o" && args.len() == 1)
+}
+
+fn declare_dumps(call: &Call<'_>) -> bool {
+    let args = call.args;
+    args.is_empty()
+        || args
+            .iter()
+            .any(|w| w.text == "-p" || w.text == "-x" && args.len() == 1)
+}
+
+fn compgen_dumps(call: &Call<'_>) -> bool {
+    call.args.iter().any(|w| w.text == "-v" || w.text == "-e")
+}
+
+fn zmodload(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if call
+        .operands()
+        .any(|t| t.contains("net/tcp") || t.contains("net/socket"))
+    {
+        block(
+            out,
+            "shell.builtin.raw_tcp",
+            "zmodload zsh/net/tcp opens raw network sockets from the shell".into(),
+        );
+    }
+}
+
+/// Whether an argument names a shell to another program (`/bin/sh`, `exec=/bin/bash`,
+/// `'sh -c …'`): the classic way to get a shell out of an innocent-looking program.
+pub(crate) fn names_a_shell(text: &str) -> bool {
+    // Every shell name this looks for contains "sh".
+    if !text
+        .as_bytes()
+        .windows(2)
+        .any(|w| w.eq_ignore_ascii_case(b"sh"))
+    {
+        return false;
+    }
+    let lower: std::borrow::Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        text.to_ascii_lowercase().into()
+    } else {
+        text.into()
+    };
+    if lower.contains("/bin/sh")
+        || lower.contains("/bin/bash")
+        || lower.contains("/bin/zsh")
+        || lower.contains("/bin/dash")
+    {
+        return true;
+    }
+    lower
+        .split(|c: char| {
+            !(c.is_ascii_alphanumeric() || c == '/' || c == '.' || c == '_' || c == '-')
+        })
+        .any(|tok| {
+            let b = basename(tok);
+            is_shell(b) && b != "rc" && b != "fish" && b != "posh"
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<Word> {
+        s.split_whitespace().map(Word::literal).collect()
+    }
+
+    #[test]
+    fn where_the_script_starts() {
+        let w = words("-lc x y");
+        let s = shell_args(&w);
+        assert!(s.command_mode && s.operand.is_some_and(|w| w.text == "x"));
+        let w = words("-o pipefail script.sh");
+        assert_eq!(
+            shell_args(&w).operand.map(|w| w.text.as_str()),
+            Some("script.sh")
+        );
+        let w = words("-s -- --flag");
+        assert!(shell_args(&w).read_stdin);
+        let w = words("--rcfile evil -i");
+        let s = shell_args(&w);
+        assert!(s.interactive && s.startup.is_some_and(|(o, f)| o == "rcfile" && f.is_some()));
+    }
+
+    #[test]
+    fn shells_named_to_other_programs() {
+        for t in ["/bin/sh", "exec=/bin/bash", "sh -c id", "--shell=zsh"] {
+            assert!(names_a_shell(t), "{t}");
+        }
+        for t in ["fish.txt", "share", "rc", "x.sh.bak"] {
+            assert!(!names_a_shell(t), "{t}");
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Word expansion, variables, arithmetic, environment and options, modelled rather than
+//! ignored. Each class has both sides: the bypass is not allowed, and a near-identical harmless
+//! form stays allowed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use recourse_policy::{Decision, Environment, Policy};
+use recourse_shell::Classifier;
+
+fn decide(cmd: &str, env: Environment) -> Decision {
+    let p = Policy::default();
+    let c = Classifier::new(&p.shell).unwrap();
+    c.classify(cmd).verdict(&p, env).decision()
+}
+
+fn explain(cmd: &str) -> String {
+    let p = Policy::default();
+    let c = Classifier::new(&p.shell).unwrap();
+    let a = c.classify(cmd);
+    format!("{cmd:?}: {:#?}", a.verdict(&p, Environment::Prod).reasons())
+}
+
+/// The bypass is at least escalated everywhere; the harmless twin is allowed everywhere.
+fn sides(pairs: &[(&str, &str)]) {
+    for (bad, good) in pairs {
+        for env in Environment::ALL {
+            assert_ne!(decide(bad, env), Decision::Allow, "{}", explain(bad));
+            assert_eq!(decide(good, env), Decision::Allow, "{}", explain(good));
+        }
+    }
+}
+
+/// Brace expansion that yields an option or a second operand.
+#[test]
+fn brace_expansion_in_arguments() {
+    sides(&[
+        ("sort {-o,out} in", "sort {-r,-n} in"),
+        ("uniq {in,out}", "uniq -c {in,}"),
+        ("cat {README.md,/etc/shadow}", "cat {README.md,LICENSE}"),
+    ]);
+}
+
+/// Parameter expansion forms: defaults, substrings, replacement, indirection and prompt
+/// expansion, which runs the command substitutions a value holds.
+#[test]
+fn parameter_expansion_forms() {
+    sides(&[
+        ("f=; cat ${f:-/etc/shadow}", "f=a.txt; cat ${f:-README.md}"),
+        ("x=XX/etc/shadow; cat ${x:2}", "x=XXREADME.md; cat ${x:2}"),
+        (
+            "p=/etc/passwd; cat ${p/passwd/shadow}",
+            "p=a.txt; cat ${p/a/b}",
+        ),
+        (
+            "s=/etc/shadow; n=s; cat ${!n}",
+            "s=README.md; n=s; cat ${!n}",
+        ),
+        ("v='$(id)'; echo \"${v@P}\"", "v='plain'; echo \"${v@Q}\""),
+        (
+            "cat ${HOME:0:1}etc${HOME:0:1}shadow",
+            "cat \"$HOME/notes.txt\"",
+        ),
+    ]);
+}
+
+/// `$'…'` strings are decoded before anything looks at them.
+#[test]
+fn ansi_c_strings() {
+    sides(&[
+        ("cat $'\\x2fetc\\x2fshadow'", "cat $'README\\x2emd'"),
+        ("sed -n $'\\x31e id' f", "sed -n $'\\x31p' f"),
+    ]);
+}
+
+/// `$IFS` splits unquoted values into words (and `cat${IFS}x` hides a space).
+#[test]
+fn ifs_splitting() {
+    sides(&[
+        ("o='-o out'; sort $o in", "o='-r -n'; sort $o in"),
+        ("cat${IFS}/etc/passwd", "cat /etc/passwd"),
+        ("IFS=,; o=-o,out; sort $o in", "IFS=,; o=-r,-n; sort $o in"),
+    ]);
+}
+
+/// An unquoted expansion of unknown value may become several words, options or globs; a
+/// quoted one of a known shape may not.
+#[test]
+fn unknown_values() {
+    sides(&[
+        ("cat $FOO", "cat README.md"),
+        ("cat \"$FOO\"", "wc -l \"$FOO\""),
+        ("echo $(id)", "echo \"$(id)\""),
+        ("sort $(cat args.txt) in", "sort -k $(nproc) in"),
+        (
+            "cat $(cat list.txt)",
+            "cat $(git rev-parse --show-toplevel)/README.md",
+        ),
+    ]);
+}
+
+/// Variables assigned earlier in the same command flow into later words and command names.
+#[test]
+fn variables_flow_into_later_words() {
+    sides(&[
+        (
+            "d=/proc/$PPID; cat $d/environ",
+            "d=/proc/$PPID; cat $d/status",
+        ),
+        ("f=~/.ssh/id_rsa; cat \"$f\"", "f=~/notes.md; cat \"$f\""),
+        (
+            "for f in ~/.aws/credentials; do cat $f; done",
+            "for f in *.md; do cat \"$f\"; done",
+        ),
+        (
+            "read x <<< /etc/shadow; cat $x",
+            "read x <<< README.md; cat $x",
+        ),
+        ("export X=/etc/shadow; cat $X", "export X=README.md; cat $X"),
+        ("x=sort; $x -o out in", "x=sort; sort -n in"),
+        (
+            "f() { cat \"$1\"; }; f ~/.aws/credentials",
+            "f() { wc -l \"$1\"; }; f README.md",
+        ),
+    ]);
+}
+
+/// Arithmetic evaluates the values it names, and a subscript in them runs its substitution.
+#[test]
+fn arithmetic_contexts_evaluate_code() {
+    sides(&[
+        ("x='a[$(id)]'; (( x ))", "x=3; (( x ))"),
+        ("let 'y=a[$(id)]'", "let 'y=1+2'"),
+        ("declare -i z; z='c[$(id)]'", "declare -i z; z=4"),
+        ("y='b[$(id)]'; [[ $y -eq 0 ]]", "y=7; [[ $y -eq 0 ]]"),
+        ("[[ -v 'e[$(id)]' ]] && echo set", "[[ -v e ]] && echo set"),
+        ("a['$(id)']=1", "a[1]=1"),
+        ("n='a[$(id)]'; echo $(( n + 1 ))", "n=1; echo $(( n + 1 ))"),
+        (
+            "read n; (( n > 2 ))",
+            "for ((i=0;i<3;i++)); do echo $i; done",
+        ),
+    ]);
+    // What the substitution runs counts too.
+    assert_eq!(
+        decide("x='a[$(rm -rf ~)]'; (( x > 0 ))", Environment::Dev),
+        Decision::Block
+    );
+}
+
+/// Assigning or exporting a variable that changes what a program runs makes the program not
+/// read-only; `bash -l` reads the login profiles.
+#[test]
+fn environment_that_changes_programs() {
+    sides(&[
+        ("export PAGER='sh -c id'; git log", "export NAME=x; git log"),
+        ("GIT_EXTERNAL_DIFF=x git diff", "LC_ALL=C git diff"),
+        (
+            "declare -x LESSOPEN='|id'; cat f",
+            "declare -x LESSCHARSET=x; cat f",
+        ),
+        ("LD_PRELOAD=/tmp/x.so ls", "TZ=UTC ls"),
+        ("env BASH_ENV=/tmp/x bash -c ls", "env TERM=dumb bash -c ls"),
+        ("PROMPT_COMMAND=id; ls", "PROMPT=id; ls"),
+        ("PS4='$(id)'; set -x; ls", "PS9='$(id)'; ls"),
+        (
+            "XDG_CONFIG_HOME=/tmp/e git status",
+            "GITHUB_REF=x; git status",
+        ),
+        ("bash -lc 'ls'", "bash -c 'ls'"),
+        ("bash --login -c ls", "bash --norc -c ls"),
+    ]);
+}
+
+/// Long options with `=`, GNU abbreviations and bundled short options are read as the program
+/// reads them.
+#[test]
+fn options_as_programs_read_them() {
+    sides(&[
+        (
+            "sed -n --expression='1e id' f",
+            "sed -n --expression='1p' f",
+        ),
+        ("sed -n --expr='1e id' f", "sed -n --expr='1p' f"),
+        ("sed -ni p f", "sed -n p f"),
+        ("sed --in-pl=.bak s/a/b/ f", "sed --posix s/a/b/ f"),
+        ("env -iS 'sh -c id'", "env -i sh -c id"),
+        ("env -0vS 'ls'", "env -0v ls"),
+        ("base64 -o out in", "base64 -d in"),
+        ("base64 -i in -o ~/.bashrc", "base64 -i in"),
+        ("sort --out=x in", "sort --unique in"),
+        ("sort -uoout in", "sort -un in"),
+        ("git log --out=x", "git log --oneline"),
+        (
+            "kubectl get secret db -o=yaml",
+            "kubectl get pod db -o=yaml",
+        ),
+        ("tree -R", "tree -L 2"),
+        ("rg --pre ./x foo", "rg --pretty foo"),
+    ]);
+}
+
+/// What agents run all day stays allowed: read-only models, `--version`/`--help`, and
+/// read-only substitutions inside a read-only command.
+#[test]
+fn everyday_read_only_commands_stay_allowed() {
+    for cmd in [
+        "rg -n 'fn main' --type rust",
+        "rg --files | head",
+        "fd -e rs",
+        "fd main src",
+        "tree -L 2",
+        "du -sh .",
+        "df -h",
+        "stat Cargo.toml",
+        "file README.md",
+        "uname -a",
+        "id -u",
+        "ps aux",
+        "numfmt --to=iec 123456",
+        "cargo --version",
+        "python3 --version",
+        "node -v",
+        "go version",
+        "gcc --version",
+        "kubectl --help",
+        "rustc -V",
+        "terraform -version",
+        "java -version",
+        "ls $(pwd)",
+        "git log $(git merge-base HEAD main)..HEAD",
+        "wc -l $(git ls-files)",
+        "diff <(sort a.txt) <(sort b.txt)",
+        "grep -n foo $(find . -name '*.rs')",
+        "echo \"Current dir: $(pwd)\"",
+        "x=$(git rev-parse HEAD); echo $x",
+        "for i in $(seq 1 5); do echo $i; done",
+        "while IFS= read -r line; do echo \"$line\"; done < notes.txt",
+        "find . -name '*.md' | while read f; do cat \"$f\"; done",
+        "git config user.name",
+        "git log --author=\"$(git config user.name)\" --oneline",
+        "printenv HOME",
+        "pip list",
+        "npm ls",
+        "docker compose ps",
+        "top -bn1 | head -20",
+        "ls -l $(which python3)",
+        "cat \"$HOME/.gitconfig\"",
+        "time ls",
+    ] {
+        for env in Environment::ALL {
+            assert_eq!(decide(cmd, env), Decision::Allow, "{}", explain(cmd));
+        }
+    }
+    // `--help` that opens a pager is not read-only.
+    for cmd in ["git --help", "man --help", "aws --help"] {
+        assert_ne!(decide(cmd, Environment::Prod), Decision::Allow, "{cmd}");
+    }
+}
