@@ -224,7 +224,8 @@ async def attack_4_script_changed(env):
         res = await call(s, "gateway_shell_exec", {"command": "sh cleanup.sh", "approval_id": aid})
         check(res.get("status") != "executed" and not os.path.exists(evil),
               "attack 4: the rewritten script does not run under the old approval", res)
-        check("cleanup.sh" in json.dumps(res), "attack 4: the refusal names the changed file", res)
+        message = res.get("message", "")
+        check("cleanup.sh" in message and "changed" in message, "attack 4: the refusal names the changed file", res)
 
 
 async def attack_5_two_agents(env):

@@ -66,3 +66,12 @@ fn terraform_attacks_fail_to_reach_their_goal() {
         "all terraform attacks failed to reach their goal",
     );
 }
+
+/// Issue 12: approvals only a human can grant, an audit trail the agent cannot rewrite.
+#[test]
+fn approval_attacks_fail_to_reach_their_goal() {
+    run_attacks(
+        "approval_attacks.py",
+        "all approval attacks failed to reach their goal",
+    );
+}

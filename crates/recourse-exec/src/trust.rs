@@ -146,7 +146,7 @@ fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<(), TrustErr
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    let tmp = path.with_extension("tmp");
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)

@@ -365,3 +365,76 @@ fn planted_git_config_does_not_run_programs() {
     );
     assert!(!marker.exists(), "the planted fsmonitor hook ran: {r:#?}");
 }
+
+#[test]
+fn an_approval_is_bound_to_the_scripts_the_command_runs() {
+    let h = harness(Environment::Prod);
+    std::fs::write(h.work().join("cleanup.sh"), "echo cleaning\n").unwrap();
+    recourse_testkit::give_to_sandbox(&h.work());
+    let r = h.shell("sh cleanup.sh");
+    assert_eq!(r.status, Status::PendingApproval, "{r:#?}");
+    let id = r.approval_id.unwrap();
+    let shown = h.control().approval(id).unwrap();
+    assert_eq!(
+        shown.summary["details"]["scripts"][0]["content"],
+        "echo cleaning\n"
+    );
+    h.approve(id);
+    let marker = h.work().join("evil");
+    std::fs::write(
+        h.work().join("cleanup.sh"),
+        format!("touch {}\n", marker.display()),
+    )
+    .unwrap();
+    let r = h.shell_approved("sh cleanup.sh", id);
+    assert_eq!(r.status, Status::Refused, "{r:#?}");
+    assert!(
+        r.message.contains("cleanup.sh") && r.message.contains("changed"),
+        "{}",
+        r.message
+    );
+    assert!(!exists(&marker));
+    // Put back, the approved content runs.
+    std::fs::write(h.work().join("cleanup.sh"), "echo cleaning\n").unwrap();
+    let r = h.shell_approved("sh cleanup.sh", id);
+    assert_executed(&r);
+    assert_eq!(stdout(&r), "cleaning\n");
+}
+
+#[test]
+fn a_pinned_script_cannot_be_rewritten_while_the_command_runs() {
+    let h = harness(Environment::Dev);
+    std::fs::write(h.work().join("x.sh"), "echo original\n").unwrap();
+    recourse_testkit::give_to_sandbox(&h.work());
+    // The command itself tries to change the script before running it: the sandbox sees a
+    // read-only copy of the bytes that were hashed.
+    let r = h.shell("echo 'echo replaced' > x.sh; sh x.sh; bash ./x.sh");
+    assert_executed(&r);
+    assert_eq!(stdout(&r), "original\noriginal\n", "{r:#?}");
+    assert_eq!(
+        std::fs::read_to_string(h.work().join("x.sh")).unwrap(),
+        "echo original\n"
+    );
+    // The copies are gone afterwards.
+    let pins = h.state().join("runners/pins");
+    assert!(
+        std::fs::read_dir(&pins).map_or(true, |mut d| d.next().is_none()),
+        "pinned copies left behind"
+    );
+}
+
+#[test]
+fn a_fifo_as_a_script_is_refused() {
+    let h = harness(Environment::Dev);
+    let fifo = h.work().join("p.sh");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let r = h.shell("sh p.sh");
+    assert_eq!(r.status, Status::RejectedInput, "{r:#?}");
+    assert!(r.message.contains("p.sh"), "{}", r.message);
+}

@@ -408,6 +408,12 @@ pub enum ApprovalRefusal {
         /// Digest of the presented request.
         presented: Digest,
     },
+    /// The scripts the command runs changed since the approval was granted.
+    #[error(
+        "the approval was granted for other content of {}: changed since it was approved; ask for a new approval",
+        .0.join(", ")
+    )]
+    ScriptsChanged(Vec<String>),
     /// Not decided yet.
     #[error("the approval is still pending: {have} of {need} approvals so far")]
     Pending {

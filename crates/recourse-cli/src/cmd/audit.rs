@@ -84,9 +84,11 @@ pub fn run(cmd: AuditCommand) -> Result<(), CliError> {
                     .map_err(|e| CliError::Config(format!("--public-key: {e}")))?;
                 let mut notes = checkpoint::stored(&dir)?;
                 for f in &checkpoints {
-                    notes.push(checkpoint::Stored::note(std::fs::read_to_string(f).map_err(
-                        |e| CliError::Config(format!("--checkpoint {}: {e}", f.display())),
-                    )?));
+                    notes.push(checkpoint::Stored::note(
+                        std::fs::read_to_string(f).map_err(|e| {
+                            CliError::Config(format!("--checkpoint {}: {e}", f.display()))
+                        })?,
+                    ));
                 }
                 let c = checkpoint::verify(log.path(), &notes, &key)
                     .map_err(|e| CliError::AuditBroken(e.to_string()))?;

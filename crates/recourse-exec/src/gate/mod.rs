@@ -520,7 +520,18 @@ impl Gateway {
             );
         }
         let before = approval.clone();
-        let grant = approval.consume(digest, now, &trust).map_err(refused)?;
+        let grant = match approval.consume(digest, now, &trust) {
+            Ok(g) => g,
+            Err(e @ ApprovalRefusal::ForAnotherAction { .. }) => {
+                let changed = crate::tools::scripts::changed(&approval.summary, p.summary.as_ref());
+                return Err(refused(if changed.is_empty() {
+                    e
+                } else {
+                    ApprovalRefusal::ScriptsChanged(changed)
+                }));
+            }
+            Err(e) => return Err(refused(e)),
+        };
         // A block is never approvable; only a human's break-glass grant can lift it.
         if decision == Decision::Block && !grant.break_glass {
             return Err(blocked());
@@ -667,7 +678,7 @@ impl Gateway {
         }
         match job {
             Job::Shell(job) => {
-                let c = run::run_shell(Permit::mint(decided, job), &self.sandbox, &self.redactor)?;
+                let c = run::run_shell(Permit::mint(decided, *job), &self.sandbox, &self.redactor)?;
                 Ok(self.confined(caller, r, c, json!({})))
             }
             Job::Kubectl(job) => {

@@ -35,6 +35,11 @@ pub(crate) struct ShellJob {
     pub(crate) net: bool,
     pub(crate) timeout: Duration,
     pub(crate) max_output: usize,
+    /// The scripts the command runs, as bound (canonical path, the exact bytes hashed): the
+    /// sandbox sees a read-only copy of these bytes at that path.
+    pub(crate) pinned: Vec<(PathBuf, Vec<u8>)>,
+    /// Where the copies are made (gateway-owned, never visible to sandboxed code).
+    pub(crate) pin_dir: PathBuf,
 }
 
 /// A kubectl invocation a permit allows (arguments after the gateway's own flags).
@@ -127,8 +132,10 @@ pub(crate) fn run_shell(
     redactor: &Redactor,
 ) -> Result<Confined, RunError> {
     let job = permit.into_permitted();
+    let pins = Pins::make(&job.pin_dir, &job.pinned)?;
     let jail = Jail {
         rw: job.writable.iter().cloned().map(Bind::same).collect(),
+        pinned: pins.binds.clone(),
         deny: job.deny,
         protect: PROTECTED.to_vec(),
         home: PathBuf::from(SHELL_HOME),
@@ -150,6 +157,69 @@ pub(crate) fn run_shell(
         },
         redactor,
     )
+}
+
+/// Read-only copies of the scripts a shell command runs, which the sandbox sees in their
+/// place: the bytes that were hashed are the bytes that run. Removed when dropped.
+struct Pins {
+    dir: Option<PathBuf>,
+    binds: Vec<Bind>,
+}
+
+impl Pins {
+    fn make(base: &std::path::Path, pinned: &[(PathBuf, Vec<u8>)]) -> Result<Pins, Unavailable> {
+        use std::io::Write;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        let mut pins = Pins {
+            dir: None,
+            binds: Vec::new(),
+        };
+        if pinned.is_empty() {
+            return Ok(pins);
+        }
+        let fail = |e: std::io::Error| {
+            Unavailable(format!("cannot pin the scripts the command runs: {e}"))
+        };
+        let id = crate::clock::new_id_bytes()
+            .map_err(|e| Unavailable(format!("cannot pin the scripts the command runs: {e}")))?;
+        let name: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(base)
+            .map_err(fail)?;
+        let dir = base.join(name);
+        std::fs::DirBuilder::new()
+            .mode(0o711)
+            .create(&dir)
+            .map_err(fail)?;
+        pins.dir = Some(dir.clone());
+        for (i, (path, content)) in pinned.iter().enumerate() {
+            let copy = dir.join(i.to_string());
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o444)
+                .open(&copy)
+                .map_err(fail)?;
+            f.write_all(content).map_err(fail)?;
+            pins.binds.push(Bind {
+                src: copy,
+                dst: path.clone(),
+            });
+        }
+        Ok(pins)
+    }
+}
+
+impl Drop for Pins {
+    fn drop(&mut self) {
+        if let Some(d) = &self.dir
+            && let Err(e) = std::fs::remove_dir_all(d)
+        {
+            tracing::warn!(path = %d.display(), error = %e, "pinned script copies left in place");
+        }
+    }
 }
 
 /// Runs a permitted kubectl invocation with the gateway's kubeconfig and kubectl's own HOME

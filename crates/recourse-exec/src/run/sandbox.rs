@@ -133,6 +133,9 @@ pub(crate) struct Jail {
     pub(crate) ro: Vec<Bind>,
     /// Read-write binds (allowed paths, the runner's own data directories).
     pub(crate) rw: Vec<Bind>,
+    /// Read-only files mounted over paths inside the read-write binds (the pinned copies of
+    /// the scripts a shell command runs); their sources are the gateway's own.
+    pub(crate) pinned: Vec<Bind>,
     /// Paths that must not be readable even where a bind would include them.
     pub(crate) deny: Vec<PathBuf>,
     /// Relative paths kept read-only inside every read-write bind, whether or not they exist.
@@ -287,7 +290,8 @@ impl Sandbox {
     pub(crate) fn own_file(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        let tmp = path.with_extension("tmp");
+        // A name of this process's own: two gateways on one state directory start together.
+        let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
@@ -420,6 +424,9 @@ impl Sandbox {
                     );
                 }
             }
+        }
+        for b in &jail.pinned {
+            push(&mut a, &["--ro-bind", &path_arg(&b.src), &path_arg(&b.dst)]);
         }
         self.masks(&mut a, jail);
         push(

@@ -6,6 +6,7 @@
 pub(crate) mod kubectl;
 pub(crate) mod kubectl_args;
 pub(crate) mod lookups;
+pub(crate) mod scripts;
 pub(crate) mod shell;
 pub(crate) mod terraform;
 pub(crate) mod terraform_config;
@@ -167,7 +168,7 @@ impl Binding {
 /// The job a permit will allow.
 #[derive(Debug)]
 pub(crate) enum Job {
-    Shell(ShellJob),
+    Shell(Box<ShellJob>),
     Kubectl(KubectlJob),
     Plan(PlanJob),
     Apply(ApplyJob),

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::call::SHELL_EXEC;
 use crate::refusal::Refusal;
 use crate::run::{SHELL_HOME, ShellJob, env};
+use crate::tools::scripts::{self, Script};
 use crate::tools::{Binding, Job, Prepared, ToolCtx, presented};
 
 /// Prepares a shell command.
@@ -51,7 +52,22 @@ pub(crate) fn exec(
             ),
         ));
     }
-    let arguments = json!({"command": command, "cwd": cwd, "timeout": timeout_s});
+    let scripts = scripts::read(&cwd, ctx.allowed, &assessment.scripts)?;
+    let mut arguments = json!({"command": command, "cwd": cwd, "timeout": timeout_s});
+    let mut summary = None;
+    if !scripts.is_empty() {
+        arguments["scripts"] = scripts.iter().map(Script::binding).collect();
+        summary = Some(
+            json!({"scripts": scripts.iter().map(Script::shown_to_approver).collect::<Vec<_>>()}),
+        );
+    }
+    let pinned = scripts
+        .into_iter()
+        .filter_map(|s| match s {
+            Script::Bound { path, content, .. } => Some((path, content)),
+            _ => None,
+        })
+        .collect();
     let job = ShellJob {
         command: command.to_owned(),
         cwd,
@@ -61,15 +77,17 @@ pub(crate) fn exec(
         net: policy.shell.network == NetworkAccess::Allow,
         timeout: Duration::from_secs(timeout_s),
         max_output: usize::try_from(policy.shell.max_output_bytes.get()).unwrap_or(usize::MAX),
+        pinned,
+        pin_dir: crate::state::runners_dir(&ctx.cfg.state_dir).join("pins"),
     };
     Ok(Prepared {
         spec: &SHELL_EXEC,
         binding: Binding::new(SHELL_EXEC.name, arguments),
         verdict,
         approval,
-        job: Job::Shell(job),
+        job: Job::Shell(Box::new(job)),
         data: Some(json!({"parts": assessment.parts})),
         audit: Default::default(),
-        summary: None,
+        summary,
     })
 }

@@ -15,8 +15,8 @@ pub(crate) const SUITE: Suite = Suite {
     ],
 };
 
-/// An escalated call's approval id. `printenv` escalates under every policy (it can print
-/// credentials).
+/// An escalated call's approval id. Printing the whole environment (or a credential's
+/// variable) escalates under every policy.
 fn escalate(f: &Fixture, command: &str) -> String {
     f.shell(command)
         .get("approval_id")
@@ -26,7 +26,7 @@ fn escalate(f: &Fixture, command: &str) -> String {
 }
 
 fn self_approval(f: &Fixture) -> Outcome {
-    let aid = escalate(f, "printenv PATH");
+    let aid = escalate(f, "printenv AWS_SECRET_ACCESS_KEY");
     let refused = f.decide_with(true, &aid, true).is_err();
     Outcome::new(
         refused,
@@ -38,11 +38,11 @@ fn self_approval(f: &Fixture) -> Outcome {
 }
 
 fn another_action(f: &Fixture) -> Outcome {
-    let aid = escalate(f, "printenv LANG");
+    let aid = escalate(f, "printenv");
     let granted = f.human(&aid, true);
     let other = f.call(
         "gateway_shell_exec",
-        json!({"command": "printenv HOME", "approval_id": aid}),
+        json!({"command": "env", "approval_id": aid}),
     );
     Outcome::new(
         granted.is_ok() && status(&other) == "refused",
@@ -51,12 +51,12 @@ fn another_action(f: &Fixture) -> Outcome {
 }
 
 fn reuse(f: &Fixture) -> Outcome {
-    let aid = escalate(f, "printenv TERM");
+    let aid = escalate(f, "env");
     let granted = f.human(&aid, true);
     let call = || {
         f.call(
             "gateway_shell_exec",
-            json!({"command": "printenv TERM", "approval_id": aid}),
+            json!({"command": "env", "approval_id": aid}),
         )
     };
     let used = call();

@@ -1,0 +1,297 @@
+//! The scripts a shell command runs or sources (`sh x.sh`, `./x`, `python x.py`, `source x`,
+//! `make -f x` …, as the classifier lists them). Reading a script is the only way to know what
+//! an approved `bash deploy.sh` does, so each one inside the allowed paths is:
+//!
+//! - bound: its sha256 is part of the request digest, so an approval granted for one content
+//!   does not apply to another;
+//! - shown: the approver reads its text (`approvals show`);
+//! - pinned: the sandbox sees, at that path, a read-only copy of exactly the bytes that were
+//!   hashed (see `run::run_shell`), so a script rewritten between the check and the run does
+//!   not run either.
+//!
+//! A script that does not exist yet is bound as missing (one created later changes the
+//! digest). Anything that is not a regular file (a FIFO whose writer decides the content at
+//! run time, a directory, a device) or larger than [`MAX_SCRIPT_BYTES`] is refused: its
+//! content cannot be bound.
+
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Component, Path, PathBuf};
+
+use recourse_policy::Digest;
+use serde_json::{Value, json};
+
+use crate::refusal::Refusal;
+
+/// The largest script the gateway binds (and copies for the sandbox).
+pub(crate) const MAX_SCRIPT_BYTES: u64 = 1 << 20;
+
+/// How much of a script the approver is shown inline.
+const SHOWN_BYTES: usize = 64 * 1024;
+
+/// One script a command runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Script {
+    /// A regular file inside the allowed paths: bound, shown and pinned.
+    Bound {
+        /// As the command names it.
+        shown: String,
+        /// Where it is (canonical: what the sandbox resolves the name to).
+        path: PathBuf,
+        sha256: Digest,
+        content: Vec<u8>,
+    },
+    /// Not there when the call was made.
+    Missing {
+        /// As the command names it.
+        shown: String,
+    },
+    /// Outside the allowed paths: a system file the sandbox shows read-only, which no agent
+    /// can have written.
+    Outside {
+        /// As the command names it.
+        shown: String,
+        /// Where it is.
+        path: PathBuf,
+    },
+}
+
+impl Script {
+    fn shown(&self) -> &str {
+        match self {
+            Script::Bound { shown, .. }
+            | Script::Missing { shown }
+            | Script::Outside { shown, .. } => shown,
+        }
+    }
+
+    /// What the request digest binds.
+    pub(crate) fn binding(&self) -> Value {
+        match self {
+            Script::Bound { shown, sha256, .. } => json!({"path": shown, "sha256": sha256}),
+            Script::Missing { shown } => json!({"path": shown, "missing": true}),
+            Script::Outside { shown, path } => json!({"path": shown, "outside": path}),
+        }
+    }
+
+    /// What the approver is shown.
+    pub(crate) fn shown_to_approver(&self) -> Value {
+        match self {
+            Script::Bound {
+                shown,
+                sha256,
+                content,
+                ..
+            } => {
+                let cut = content.len() > SHOWN_BYTES;
+                let text = String::from_utf8_lossy(&content[..content.len().min(SHOWN_BYTES)]);
+                json!({"path": shown, "sha256": sha256, "bytes": content.len(), "content": text, "truncated": cut})
+            }
+            Script::Missing { shown } => {
+                json!({"path": shown, "sha256": "-", "content": "(no such file when the call was made)"})
+            }
+            Script::Outside { shown, path } => {
+                json!({"path": shown, "sha256": "-", "content": format!("(outside the allowed paths: {})", path.display())})
+            }
+        }
+    }
+}
+
+/// `cwd.join(name)` with `.` and `..` taken lexically (as the shell resolves `./x`).
+fn lexical(cwd: &Path, name: &str) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in cwd.join(name).components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Reads the scripts `names` (relative to `cwd`) for binding. `writable` are the allowed
+/// paths (canonical).
+pub(crate) fn read(
+    cwd: &Path,
+    writable: &[PathBuf],
+    names: &[String],
+) -> Result<Vec<Script>, Refusal> {
+    let mut out: Vec<Script> = Vec::new();
+    for name in names {
+        if out.iter().any(|s| s.shown() == name) {
+            continue;
+        }
+        out.push(read_one(cwd, writable, name)?);
+    }
+    Ok(out)
+}
+
+fn read_one(cwd: &Path, writable: &[PathBuf], name: &str) -> Result<Script, Refusal> {
+    let refuse = |why: String| Refusal::InvalidInput(format!("script {name}: {why}"));
+    let path = match lexical(cwd, name).canonicalize() {
+        Ok(p) => p,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Script::Missing {
+                shown: name.to_owned(),
+            });
+        }
+        Err(e) => return Err(refuse(e.to_string())),
+    };
+    if !writable.iter().any(|w| path.starts_with(w)) {
+        return Ok(Script::Outside {
+            shown: name.to_owned(),
+            path,
+        });
+    }
+    // O_NOFOLLOW: the canonical path has no symlink left; one swapped in since is refused.
+    // O_NONBLOCK: opening a FIFO does not wait for a writer (it is refused below).
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(&path)
+        .map_err(|e| refuse(format!("cannot be read: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| refuse(format!("cannot be read: {e}")))?;
+    if !meta.is_file() {
+        return Err(refuse(
+            "is not a regular file, so the content an approval is granted for cannot be bound"
+                .into(),
+        ));
+    }
+    if meta.len() > MAX_SCRIPT_BYTES {
+        return Err(refuse(format!(
+            "is {} bytes; the gateway binds scripts of at most {MAX_SCRIPT_BYTES} bytes",
+            meta.len()
+        )));
+    }
+    let mut content = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_SCRIPT_BYTES + 1)
+        .read_to_end(&mut content)
+        .map_err(|e| refuse(format!("cannot be read: {e}")))?;
+    if content.len() as u64 > MAX_SCRIPT_BYTES {
+        return Err(refuse(format!(
+            "grew past {MAX_SCRIPT_BYTES} bytes while it was read"
+        )));
+    }
+    Ok(Script::Bound {
+        shown: name.to_owned(),
+        sha256: Digest::of(&content),
+        path,
+        content,
+    })
+}
+
+/// The scripts whose content differs between what an approval was granted for (its
+/// summary's `details.scripts`) and what the command would run now (`details.scripts` of the
+/// current call, as [`Script::shown_to_approver`] makes them).
+pub(crate) fn changed(approved_summary: &Value, details_now: Option<&Value>) -> Vec<String> {
+    let list = |v: Option<&Value>| -> Vec<(String, String)> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|s| {
+                        let f = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+                        (f("path"), f("sha256"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before = list(approved_summary.pointer("/details/scripts"));
+    let now = list(details_now.and_then(|d| d.get("scripts")));
+    now.into_iter()
+        .filter(|(path, hash)| before.iter().any(|(p, h)| p == path && h != hash))
+        .map(|(path, _)| path)
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (tempfile::TempDir, PathBuf) {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().canonicalize().unwrap();
+        (d, root)
+    }
+
+    #[test]
+    fn a_script_is_bound_by_content_and_a_missing_one_as_missing() {
+        let (_d, root) = setup();
+        std::fs::write(root.join("x.sh"), "echo hi\n").unwrap();
+        let got = read(
+            &root,
+            std::slice::from_ref(&root),
+            &["x.sh".into(), "./x.sh".into(), "gone.sh".into()],
+        )
+        .unwrap();
+        assert!(matches!(&got[0], Script::Bound { content, .. } if content == b"echo hi\n"));
+        assert!(matches!(&got[1], Script::Bound { .. }), "{got:?}");
+        assert_eq!(
+            got[2],
+            Script::Missing {
+                shown: "gone.sh".into()
+            }
+        );
+        let before = got[0].binding();
+        std::fs::write(root.join("x.sh"), "echo bye\n").unwrap();
+        let again = read(&root, std::slice::from_ref(&root), &["x.sh".into()]).unwrap();
+        assert_ne!(again[0].binding(), before);
+        let summary = json!({"details": {"scripts": [got[0].shown_to_approver()]}});
+        let now = |s: &[Script]| json!({"scripts": s.iter().map(Script::shown_to_approver).collect::<Vec<_>>()});
+        assert_eq!(
+            changed(&summary, Some(&now(&again))),
+            vec!["x.sh".to_owned()]
+        );
+        assert!(changed(&summary, Some(&now(&got))).is_empty());
+    }
+
+    #[test]
+    fn fifos_directories_and_oversized_scripts_are_refused() {
+        let (_d, root) = setup();
+        let fifo = root.join("pipe");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::fs::create_dir(root.join("dir")).unwrap();
+        std::fs::write(
+            root.join("big"),
+            vec![b'#'; usize::try_from(MAX_SCRIPT_BYTES).unwrap() + 1],
+        )
+        .unwrap();
+        for name in ["pipe", "dir", "big"] {
+            let e = read(&root, std::slice::from_ref(&root), &[name.into()]).unwrap_err();
+            assert!(e.to_string().contains(name), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_symlink_is_bound_to_its_target_and_outside_files_are_not_read() {
+        let (_d, root) = setup();
+        let work = root.join("work");
+        std::fs::create_dir(&work).unwrap();
+        std::fs::write(work.join("real.sh"), "echo real\n").unwrap();
+        std::os::unix::fs::symlink(work.join("real.sh"), work.join("link.sh")).unwrap();
+        std::fs::write(root.join("elsewhere.sh"), "echo out\n").unwrap();
+        let got = read(
+            &work,
+            std::slice::from_ref(&work),
+            &["link.sh".into(), "../elsewhere.sh".into()],
+        )
+        .unwrap();
+        assert!(
+            matches!(&got[0], Script::Bound { path, .. } if *path == work.join("real.sh")),
+            "{got:?}"
+        );
+        assert!(matches!(&got[1], Script::Outside { .. }), "{got:?}");
+    }
+}
