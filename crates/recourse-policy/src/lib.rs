@@ -42,8 +42,8 @@ mod schema;
 mod terraform;
 
 pub use action::{
-    Action, KubectlAction, KubectlRead, ObjectFacts, PlanChange, PlanFacts, RecoverabilityTier,
-    ShellClass, ShellFacts,
+    Action, CRD_GROUP, KubectlAction, KubectlRead, ObjectFacts, PlanChange, PlanFacts,
+    RecoverabilityTier, ResourceFacts, Scope, ShellClass, ShellFacts,
 };
 pub use canonical::Digest;
 pub use decision::{Decision, Reason, RuleId, UnknownDecision, Verdict};
