@@ -116,6 +116,7 @@ pub enum ToolCall {
         workspace: String,
         #[serde(default)]
         args: Vec<String>,
+        approval_id: Option<String>,
     },
     #[serde(rename = "gateway_terraform_apply")]
     TerraformApply {
@@ -123,7 +124,11 @@ pub enum ToolCall {
         approval_id: Option<String>,
     },
     #[serde(rename = "gateway_terraform_destroy")]
-    TerraformDestroy { cwd: String, workspace: String },
+    TerraformDestroy {
+        cwd: String,
+        workspace: String,
+        approval_id: Option<String>,
+    },
     #[serde(rename = "gateway_kubectl_get")]
     KubectlGet {
         resource: String,

@@ -140,6 +140,9 @@ pub struct GatewayConfig {
     pub terraform_plugin_dirs: Vec<PathBuf>,
     /// Registry hosts terraform may download providers from (e.g. `registry.terraform.io`).
     pub terraform_registries: Vec<String>,
+    /// Directories terraform tools may run in (their `cwd` must lie inside one); empty: the
+    /// shell's allowed paths.
+    pub terraform_roots: Vec<PathBuf>,
     /// kubectl binary.
     pub kubectl_bin: PathBuf,
     /// `--kubeconfig` for kubectl (never from the agent).
@@ -193,6 +196,7 @@ impl GatewayConfig {
             terraform_bin: PathBuf::from("terraform"),
             terraform_plugin_dirs: Vec::new(),
             terraform_registries: Vec::new(),
+            terraform_roots: Vec::new(),
             kubectl_bin: PathBuf::from("kubectl"),
             kubeconfig: None,
             kube_context: None,

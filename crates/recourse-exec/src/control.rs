@@ -138,7 +138,9 @@ impl ControlPlane {
             .store
             .plan(plan_id)?
             .ok_or_else(|| ControlError::NotFound(format!("no plan {plan_id}")))?;
-        let digest = recourse_plan::apply_binding(&rec, environment, rec.policy_hash);
+        // Bound to the agent that made the plan: only it can use the grant.
+        let digest =
+            recourse_plan::apply_binding(&rec, environment, rec.policy_hash, &rec.requester);
         let mut a = Approval::new(
             NewApproval {
                 id: ApprovalId::from_bytes(new_id_bytes()?),

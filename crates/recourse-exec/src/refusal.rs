@@ -113,6 +113,9 @@ pub(crate) enum NotApplied {
         /// Now.
         current: String,
     },
+    /// A file terraform loads, or a provider binary, changed since planning.
+    #[error("what the plan was made from changed since planning: {}; plan again", .0.join("; "))]
+    ConfigChanged(Vec<String>),
     /// Another apply claimed the plan first.
     #[error("the plan is already being applied or already applied")]
     Claimed,
@@ -136,6 +139,8 @@ pub(crate) struct Escalation {
     pub verdict: Verdict,
     /// Appended to the agent's message.
     pub note: Option<&'static str>,
+    /// What the approver sees besides the arguments (a plan's changes, findings, providers).
+    pub details: Option<Value>,
 }
 
 impl Refusal {

@@ -29,6 +29,7 @@ fn config(dir: &Path, tf_wrapper: &Path) -> GatewayConfig {
         },
     );
     cfg.terraform_bin = tf_wrapper.to_owned();
+    cfg.terraform_roots = vec![dir.join("infra")];
     cfg.base_env = vec![];
     cfg
 }
@@ -82,6 +83,7 @@ fn kill_9_during_apply() {
                 cwd: d.join("infra").display().to_string(),
                 workspace: "default".into(),
                 args: vec![],
+                approval_id: None,
             },
             &Caller::agent("agent"),
         );

@@ -20,6 +20,8 @@ fn tf_harness(env: Environment) -> Option<Harness> {
     Some(harness_with(env, Policy::default(), |cfg| {
         cfg.terraform_bin = tf.bin.clone();
         cfg.terraform_plugin_dirs = vec![tf.plugin_dir.clone()];
+        // The test's working directories live beside the shell's allowed path.
+        cfg.terraform_roots = vec![cfg.state_dir.parent().unwrap().to_owned()];
     }))
 }
 
@@ -40,6 +42,7 @@ fn plan(h: &Harness, cwd: &Path) -> Response {
         cwd: cwd.display().to_string(),
         workspace: "default".into(),
         args: vec![],
+        approval_id: None,
     })
 }
 
@@ -91,12 +94,18 @@ fn prod_plan_escalates_then_applies_the_stored_plan_once_after_approval() {
             .is_err()
     );
     h.approve(approval);
-    // Changing the config after planning does not matter: the stored plan file is applied.
+    // Changing the configuration after planning: apply loads it too, so the plan no longer
+    // applies, and the refusal says what changed (the approval is not used up).
+    let original = std::fs::read_to_string(cwd.join("main.tf")).unwrap();
     std::fs::write(
         cwd.join("main.tf"),
         "output \"greeting\" { value = \"changed-after-plan\" }\n",
     )
     .unwrap();
+    let r = apply(&h, plan_id, Some(approval));
+    assert_eq!(r.status, Status::Refused, "{r:#?}");
+    assert!(r.message.contains("main.tf changed"), "{}", r.message);
+    std::fs::write(cwd.join("main.tf"), original).unwrap();
     let r = apply(&h, plan_id, Some(approval));
     assert_executed(&r);
     assert_eq!(r.output.as_ref().unwrap().exit_code, Some(0), "{r:#?}");
@@ -208,6 +217,7 @@ fn unknown_and_malformed_plan_ids() {
         cwd: "/tmp".into(),
         workspace: "default".into(),
         args: vec!["-chdir=/".into()],
+        approval_id: None,
     });
     assert_eq!(r.status, Status::RejectedInput);
     assert!(r.message.contains("not allowed"), "{}", r.message);
@@ -262,6 +272,7 @@ fn a_block_plan_cannot_be_approved_only_break_glass() {
         cwd: cwd.display().to_string(),
         workspace: "default".into(),
         args: vec!["-refresh=false".into()],
+        approval_id: None,
     });
     assert_eq!(p.decision, Decision::Block, "{p:#?}");
     assert_eq!(p.status, Status::Blocked);
@@ -311,7 +322,9 @@ fn a_block_plan_cannot_be_approved_only_break_glass() {
         workspace: Some("default"),
         plan_digest: Some(rec.plan_digest),
         policy_hash: rec.policy_hash,
+        requester: "agent-7",
     });
+    assert_eq!(rec.requester, "agent-7");
     let req = recourse_plan::ApplyRequest {
         plan_file_sha256: rec.plan_file_sha256,
         workspace: "default",
@@ -336,6 +349,7 @@ fn destroy_blocks_in_prod_before_planning() {
     let r = h.call(ToolCall::TerraformDestroy {
         cwd: cwd.display().to_string(),
         workspace: "default".into(),
+        approval_id: None,
     });
     assert_eq!(r.status, Status::Blocked);
     assert!(r.plan_id.is_none());

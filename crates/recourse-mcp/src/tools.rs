@@ -58,14 +58,14 @@ pub fn all() -> Vec<Tool> {
 /// Description, input properties and required properties of one tool.
 fn describe(name: &str) -> (String, Value, &'static [&'static str]) {
     match name {
-        "gateway_terraform_plan" => (format!("Run `terraform plan` in cwd on a workspace and store the plan. Returns plan_id, each change with its recoverability tier, and the verdict. Apply later with gateway_terraform_apply(plan_id) — the stored plan is applied exactly, never re-planned. {FLOW}"),
-            json!({"cwd": s("Absolute path of the Terraform configuration."), "workspace": s("Terraform workspace, e.g. default."), "args": {"type": "array", "items": s("-var=K=V, -var-file=F (inside cwd), -target=ADDR, -replace=ADDR, -refresh=false, -destroy"), "maxItems": 64}}),
+        "gateway_terraform_plan" => (format!("Run `terraform plan` in cwd on a workspace and store the plan. The configuration is screened first (planning runs its code): findings such as provisioners or file reads may escalate or block planning itself. Returns plan_id, each change with its recoverability tier, and the verdict. Apply later with gateway_terraform_apply(plan_id) — the stored plan is applied exactly, never re-planned. {FLOW}"),
+            json!({"cwd": s("Absolute path of the Terraform configuration."), "workspace": s("Terraform workspace, e.g. default."), "args": {"type": "array", "items": s("-var=K=V, -var-file=F (inside cwd), -target=ADDR, -replace=ADDR, -refresh=false, -destroy"), "maxItems": 64}, "approval_id": approval()}),
             &["cwd", "workspace"]),
         "gateway_terraform_apply" => (format!("Apply a stored plan by plan_id. Refused if the plan expired, its file changed, the workspace, environment, state or policy changed, or it was already applied. {FLOW}"),
             json!({"plan_id": s("Id returned by gateway_terraform_plan or gateway_terraform_destroy."), "approval_id": approval()}),
             &["plan_id"]),
         "gateway_terraform_destroy" => (format!("Plan destroying everything in a workspace (a -destroy plan). Blocked in prod by default. Returns a plan_id to apply with gateway_terraform_apply. {FLOW}"),
-            json!({"cwd": s("Absolute path of the Terraform configuration."), "workspace": s("Terraform workspace.")}),
+            json!({"cwd": s("Absolute path of the Terraform configuration."), "workspace": s("Terraform workspace."), "approval_id": approval()}),
             &["cwd", "workspace"]),
         "gateway_kubectl_get" => (format!("kubectl get. Secrets are never returned in clear (-o yaml/json on secrets is blocked). {FLOW}"),
             json!({"resource": s("Resource type: pods, deployments, services, …"), "name": s("Object name."), "namespace": s("Namespace (default: the gateway's)."), "selector": s("Label selector, e.g. app=web."), "output": {"type": "string", "enum": ["wide", "yaml", "json", "name"]}}),

@@ -187,10 +187,14 @@ pub struct RequestBinding<'a> {
     pub plan_digest: Option<Digest>,
     /// Hash of the policy in force.
     pub policy_hash: Digest,
+    /// Who asks (the principal): an approval granted for one agent's request cannot be used
+    /// by another agent repeating the same call.
+    pub requester: &'a str,
 }
 
 /// SHA-256 over the canonical JSON of tool, normalized arguments, environment, workspace, plan
-/// digest and policy hash. Any difference in what would run changes it.
+/// digest, policy hash and requester. Any difference in what would run, or who asks, changes
+/// it.
 pub fn request_digest(b: RequestBinding<'_>) -> Digest {
     let mut arguments = b.arguments.clone();
     if let Some(obj) = arguments.as_object_mut() {
@@ -203,6 +207,7 @@ pub fn request_digest(b: RequestBinding<'_>) -> Digest {
         "workspace": b.workspace,
         "plan_digest": b.plan_digest,
         "policy_hash": b.policy_hash,
+        "requester": b.requester,
     }))
 }
 
@@ -224,11 +229,18 @@ pub fn request_digest(b: RequestBinding<'_>) -> Digest {
 /// #     lineage: None, serial: None, policy_hash: Digest::of(b"policy"),
 /// #     created_at: Timestamp(0), expires_at: Timestamp(3600),
 /// #     verdict: Verdict::from_reasons(vec![]), status: PlanStatus::Planned,
+/// #     requester: "agent-a".into(), config: Default::default(), findings: vec![],
 /// # };
-/// let d = apply_binding(&record, Environment::Prod, record.policy_hash);
-/// assert_ne!(d, apply_binding(&record, Environment::Dev, record.policy_hash));
+/// let d = apply_binding(&record, Environment::Prod, record.policy_hash, "agent-a");
+/// assert_ne!(d, apply_binding(&record, Environment::Dev, record.policy_hash, "agent-a"));
+/// assert_ne!(d, apply_binding(&record, Environment::Prod, record.policy_hash, "agent-b"));
 /// ```
-pub fn apply_binding(record: &PlanRecord, environment: Environment, policy_hash: Digest) -> Digest {
+pub fn apply_binding(
+    record: &PlanRecord,
+    environment: Environment,
+    policy_hash: Digest,
+    requester: &str,
+) -> Digest {
     let arguments = json!({"plan_id": record.id.to_string()});
     request_digest(RequestBinding {
         tool: APPLY_TOOL,
@@ -237,6 +249,7 @@ pub fn apply_binding(record: &PlanRecord, environment: Environment, policy_hash:
         workspace: Some(&record.workspace),
         plan_digest: Some(record.plan_digest),
         policy_hash,
+        requester,
     })
 }
 

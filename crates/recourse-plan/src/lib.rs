@@ -31,6 +31,7 @@
 mod analyze;
 mod approval;
 mod attrs;
+mod bound;
 mod digest;
 mod ids;
 mod lifecycle;
@@ -43,6 +44,7 @@ pub use approval::{
     APPLY_TOOL, Approval, ApprovalRefusal, ApprovalState, ApprovalStatus, Channel, NewApproval,
     RequestBinding, Resolution, ResolveError, apply_binding, request_digest,
 };
+pub use bound::{ConfigBinding, ProviderBinary};
 pub use digest::plan_digest;
 pub use ids::{ApprovalId, InvalidId, PlanId, Timestamp};
 pub use lifecycle::{

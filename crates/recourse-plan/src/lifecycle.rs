@@ -11,6 +11,7 @@ use recourse_policy::{Decision, Digest, Environment, Verdict};
 use serde::{Deserialize, Serialize};
 
 use crate::approval::{Approval, ApprovalRefusal, Channel};
+use crate::bound::ConfigBinding;
 use crate::ids::{ApprovalId, PlanId, Timestamp};
 
 /// Where a plan is in its life.
@@ -75,6 +76,16 @@ pub struct PlanRecord {
     pub verdict: Verdict,
     /// Status.
     pub status: PlanStatus,
+    /// Who asked for the plan (the principal).
+    #[serde(default)]
+    pub requester: String,
+    /// The configuration files, lock file and provider binaries the plan was made from: apply
+    /// refuses if any of them changed.
+    #[serde(default)]
+    pub config: ConfigBinding,
+    /// What config screening found (shown to the approver, decided in the verdict).
+    #[serde(default)]
+    pub findings: Vec<recourse_policy::ConfigFinding>,
 }
 
 /// What the caller presents when asking to apply, freshly computed.

@@ -28,6 +28,9 @@ fn record(d: Decision) -> PlanRecord {
         expires_at: NOW.plus(3600),
         verdict: verdict(d),
         status: PlanStatus::Planned,
+        requester: String::new(),
+        config: Default::default(),
+        findings: Vec::new(),
     }
 }
 
@@ -39,6 +42,7 @@ fn binding_digest(plan_id: &str) -> Digest {
         workspace: Some("default"),
         plan_digest: Some(Digest::of(b"plan json")),
         policy_hash: Digest::of(b"policy"),
+        requester: "agent-7",
     })
 }
 
@@ -316,6 +320,7 @@ fn request_digest_binds_every_field() {
         workspace: None,
         plan_digest: None,
         policy_hash: Digest::of(b"p"),
+        requester: "agent-a",
     };
     let d = request_digest(base);
     let reordered = json!({"cwd": "/srv", "command": "rm -rf build", "approval_id": "abc"});
@@ -369,6 +374,13 @@ fn request_digest_binds_every_field() {
         }),
         d
     );
+    assert_ne!(
+        request_digest(RequestBinding {
+            requester: "agent-b",
+            ..base
+        }),
+        d
+    );
 }
 
 #[test]
@@ -406,18 +418,28 @@ fn apply_binding_equals_the_hand_built_request_digest() {
         workspace: Some(&rec.workspace),
         plan_digest: Some(rec.plan_digest),
         policy_hash: rec.policy_hash,
+        requester: "agent-7",
     });
     assert_eq!(
-        apply_binding(&rec, Environment::Prod, rec.policy_hash),
+        apply_binding(&rec, Environment::Prod, rec.policy_hash, "agent-7"),
         by_hand
     );
     assert_eq!(binding_digest(&rec.id.to_string()), by_hand);
     assert_ne!(
-        apply_binding(&rec, Environment::Staging, rec.policy_hash),
+        apply_binding(&rec, Environment::Staging, rec.policy_hash, "agent-7"),
         by_hand
     );
     assert_ne!(
-        apply_binding(&rec, Environment::Prod, Digest::of(b"other policy")),
+        apply_binding(
+            &rec,
+            Environment::Prod,
+            Digest::of(b"other policy"),
+            "agent-7"
+        ),
+        by_hand
+    );
+    assert_ne!(
+        apply_binding(&rec, Environment::Prod, rec.policy_hash, "agent-8"),
         by_hand
     );
 }

@@ -54,6 +54,10 @@ pub struct ServeArgs {
     /// registry.terraform.io.
     #[arg(long = "terraform-registry", value_name = "HOST")]
     pub terraform_registries: Vec<String>,
+    /// Directory terraform tools may run in (repeatable; `cwd` must lie inside one). Default:
+    /// the shell's allowed paths.
+    #[arg(long = "terraform-root", value_name = "DIR")]
+    pub terraform_roots: Vec<PathBuf>,
     /// kubectl binary.
     #[arg(long, default_value = "kubectl", env = "RECOURSE_KUBECTL")]
     pub kubectl: PathBuf,
@@ -160,6 +164,14 @@ pub fn config(args: &ServeArgs) -> Result<GatewayConfig, CliError> {
         })
         .collect::<Result<_, _>>()?;
     cfg.terraform_registries = args.terraform_registries.clone();
+    cfg.terraform_roots = args
+        .terraform_roots
+        .iter()
+        .map(|d| {
+            d.canonicalize()
+                .map_err(|e| CliError::Config(format!("--terraform-root {}: {e}", d.display())))
+        })
+        .collect::<Result<_, _>>()?;
     cfg.kubectl_bin = args.kubectl.clone();
     cfg.kubeconfig = kubeconfig(args)?;
     cfg.kube_context = args.kube_context.clone();

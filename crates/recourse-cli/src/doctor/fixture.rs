@@ -153,6 +153,9 @@ impl Fixture {
             },
             verdict: Verdict::from_reasons(vec![Reason::new(d, "doctor", "seeded verdict")]),
             status,
+            requester: AGENT.into(),
+            config: Default::default(),
+            findings: Vec::new(),
         };
         Store::open(&recourse_exec::db_path(&self.state()))
             .and_then(|s| s.insert_plan(&rec))
@@ -224,6 +227,7 @@ fn open_gateway(
         terraform: dir.join("fake-terraform"),
         terraform_plugin_dirs: Vec::new(),
         terraform_registries: Vec::new(),
+        terraform_roots: vec![dir.join("infra")],
         kubectl: dir.join("fake-kubectl"),
         kubeconfig: Some(dir.join("kubeconfig")),
         kubectl_tools: KubectlTools::On,

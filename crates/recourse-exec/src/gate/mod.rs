@@ -188,14 +188,16 @@ impl Gateway {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn ctx(&self) -> ToolCtx<'_> {
+    fn ctx<'a>(&'a self, caller: &'a Caller) -> ToolCtx<'a> {
         ToolCtx {
             cfg: &self.cfg,
+            requester: &caller.agent_id,
             policy_hash: self.policy_hash,
             classifier: &self.classifier,
             allowed: &self.allowed,
             deny: &self.deny,
             kubectl: self.kubectl.is_some(),
+            providers: self.terraform.available(),
             files: &Disk,
         }
     }
@@ -209,7 +211,7 @@ impl Gateway {
             return self.answer(tool, caller, Refusal::ShuttingDown);
         }
         // 1–3: normalize, assess, decide (per tool; nothing runs, nothing is written).
-        let prepared = match self.prepare(call) {
+        let prepared = match self.prepare(call, caller) {
             Ok(Step::Decided(p)) => p,
             Ok(Step::Answered(a)) => return self.answered(a),
             Err(refusal) => return self.answer(tool, caller, refusal),
@@ -219,9 +221,10 @@ impl Gateway {
             return self.answer(tool, caller, Refusal::Sandbox(e.clone()));
         }
         // 4–5: bind an escalation to a pending approval, or use up the one presented.
-        let digest = prepared
-            .binding
-            .digest(self.cfg.environment, self.policy_hash);
+        let digest =
+            prepared
+                .binding
+                .digest(self.cfg.environment, self.policy_hash, &caller.agent_id);
         let used = match self.authorize(caller, &prepared, digest) {
             Ok(used) => used,
             Err(refusal) => return self.answer(tool, caller, refusal),
@@ -282,8 +285,8 @@ impl Gateway {
 
     // ------------------------------------------------------------------ 1–3
 
-    fn prepare(&self, call: ToolCall) -> Result<Step, Refusal> {
-        let ctx = self.ctx();
+    fn prepare(&self, call: ToolCall, caller: &Caller) -> Result<Step, Refusal> {
+        let ctx = self.ctx(caller);
         let decided = Step::Decided;
         match &call {
             ToolCall::ShellExec {
@@ -303,17 +306,33 @@ impl Gateway {
                 cwd,
                 workspace,
                 args,
-            } => {
-                tools::terraform::plan(&ctx, cwd, workspace, args, self.new_plan_id()?).map(decided)
-            }
-            ToolCall::TerraformDestroy { cwd, workspace } => {
-                tools::terraform::destroy(&ctx, cwd, workspace, self.new_plan_id()?).map(decided)
-            }
+                approval_id,
+            } => tools::terraform::plan(
+                &ctx,
+                cwd,
+                workspace,
+                args,
+                presented(approval_id.as_deref())?,
+                self.new_plan_id()?,
+            )
+            .map(decided),
+            ToolCall::TerraformDestroy {
+                cwd,
+                workspace,
+                approval_id,
+            } => tools::terraform::destroy(
+                &ctx,
+                cwd,
+                workspace,
+                presented(approval_id.as_deref())?,
+                self.new_plan_id()?,
+            )
+            .map(decided),
             ToolCall::TerraformApply {
                 plan_id,
                 approval_id,
             } => {
-                let facts = self.apply_facts(plan_id, approval_id.as_deref())?;
+                let facts = self.apply_facts(&ctx, plan_id, approval_id.as_deref())?;
                 tools::terraform::apply(&ctx, plan_id, facts, self.now()).map(decided)
             }
             ToolCall::CheckApproval { approval_id } => {
@@ -364,7 +383,12 @@ impl Gateway {
 
     /// What an apply is checked against: the stored record, the plan file as it is now, the
     /// workspace and state as they are now, and the presented approval.
-    fn apply_facts(&self, plan_id: &str, approval_id: Option<&str>) -> Result<ApplyFacts, Refusal> {
+    fn apply_facts(
+        &self,
+        ctx: &ToolCtx<'_>,
+        plan_id: &str,
+        approval_id: Option<&str>,
+    ) -> Result<ApplyFacts, Refusal> {
         let id = parse_id::<PlanId>(plan_id)?;
         let presented = presented(approval_id)?;
         let record = self.store().plan(id)?;
@@ -372,12 +396,17 @@ impl Gateway {
         let plan_file_sha256 = std::fs::read(&plan_file)
             .map(|b| Digest::of(&b))
             .unwrap_or_else(|_| Digest::of(b"missing plan file"));
-        let (workspace, lineage) = match &record {
+        let (workspace, lineage, config) = match &record {
             Some(rec) if self.sandbox_status.is_ok() => {
-                self.terraform
-                    .current(&self.sandbox, &PathBuf::from(&rec.cwd), &rec.workspace)
+                let cwd = PathBuf::from(&rec.cwd);
+                let (ws, lineage, providers) =
+                    self.terraform.current(&self.sandbox, &cwd, &rec.workspace);
+                let config = crate::tools::terraform_config::read(ctx, &cwd)
+                    .ok()
+                    .map(|c| c.binding(providers));
+                (ws, lineage, config)
             }
-            _ => (String::new(), (None, None)),
+            _ => (String::new(), (None, None), None),
         };
         let approval = match presented {
             Some(a) => Some((a, self.store().approval(a)?)),
@@ -390,6 +419,7 @@ impl Gateway {
             workspace,
             lineage,
             approval,
+            config,
         })
     }
 
@@ -420,6 +450,7 @@ impl Gateway {
                     plan_id: p.binding.plan_id,
                     verdict: p.verdict.clone(),
                     note: None,
+                    details: p.summary.clone(),
                 })),
                 Decision::Allow | Decision::Warn => Ok(None),
             };
@@ -494,7 +525,11 @@ impl Gateway {
         if let Some(a) = existing {
             return Ok(a);
         }
-        let summary = self.redactor.redact_json(json!({"tool": e.tool, "arguments": e.arguments, "environment": self.cfg.environment, "reasons": e.verdict.reasons()}));
+        let mut summary = json!({"tool": e.tool, "arguments": e.arguments, "environment": self.cfg.environment, "reasons": e.verdict.reasons()});
+        if let Some(d) = &e.details {
+            summary["details"] = d.clone();
+        }
+        let summary = self.redactor.redact_json(summary);
         let a = Approval::new(
             NewApproval {
                 id: ApprovalId::from_bytes(new_id_bytes()?),
@@ -595,11 +630,12 @@ impl Gateway {
                 Ok(self.confined(caller, r, c, json!({})))
             }
             Job::Plan(job) => {
-                let (id, cwd, ws, args) = (
+                let (id, cwd, ws, args, config) = (
                     job.id,
                     job.cwd.clone(),
                     job.workspace.clone(),
                     job.args.clone(),
+                    job.config.clone(),
                 );
                 let planned = self
                     .terraform
@@ -612,7 +648,15 @@ impl Gateway {
                             detail,
                         },
                     })?;
-                self.planned(caller, tool, id, (&cwd, &ws, &args), planned)
+                let job = crate::tools::terraform::PlannedJob {
+                    id,
+                    cwd: &cwd,
+                    workspace: &ws,
+                    args: &args,
+                    config: &config,
+                    requester: &caller.agent_id,
+                };
+                self.planned(caller, tool, job, planned)
             }
             Job::Apply(job) => {
                 let id = claimed.ok_or_else(|| Refusal::Internal("apply without a plan".into()))?;
@@ -682,13 +726,13 @@ impl Gateway {
         &self,
         caller: &Caller,
         tool: &'static str,
-        id: PlanId,
-        job: (&std::path::Path, &str, &[String]),
+        job: crate::tools::terraform::PlannedJob<'_>,
         planned: run::terraform::Planned,
     ) -> Result<Response, Refusal> {
-        let ctx = self.ctx();
+        let ctx = self.ctx(caller);
+        let id = job.id;
         let tools::terraform::Analyzed { record, analysis } =
-            tools::terraform::analyzed(&ctx, id, job, planned, self.now())?;
+            tools::terraform::analyzed(&ctx, job, planned, self.now())?;
         self.store().insert_plan(&record)?;
         let verdict = record.verdict.clone();
         let (workspace, destroy) = (record.workspace.clone(), record.destroy);
@@ -718,7 +762,12 @@ impl Gateway {
                 let pending = self.escalate(
                     crate::call::TERRAFORM_APPLY.name,
                     caller,
-                    apply_escalation(&ctx, &record, verdict.clone()),
+                    apply_escalation(
+                        &ctx,
+                        &record,
+                        verdict.clone(),
+                        Some(tools::terraform::plan_summary(&record, &analysis)),
+                    ),
                 )?;
                 r.approval_id = pending.approval_id;
                 r.message = format!(

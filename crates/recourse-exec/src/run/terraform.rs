@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use recourse_plan::PlanId;
+use recourse_plan::{PlanId, ProviderBinary};
 use recourse_policy::Digest;
 use serde_json::Value;
 
@@ -41,6 +41,8 @@ pub(crate) struct PlanJob {
     pub(crate) args: Vec<String>,
     /// Where the gateway keeps the plan file once made.
     pub(crate) plan_file: PathBuf,
+    /// The configuration as screened (bound into the record once planned).
+    pub(crate) config: Box<crate::tools::terraform_config::Config>,
 }
 
 /// A permitted `terraform apply` of exactly one stored plan file.
@@ -63,6 +65,8 @@ pub(crate) struct Planned {
     /// State lineage and serial before planning.
     pub(crate) lineage: Option<String>,
     pub(crate) serial: Option<u64>,
+    /// The provider binaries `init` installed.
+    pub(crate) providers: Vec<ProviderBinary>,
 }
 
 /// Why planning failed.
@@ -98,14 +102,63 @@ pub(crate) struct Terraform {
     plugin_dirs: Vec<PathBuf>,
     dir: PathBuf,
     env: Vec<(String, String)>,
+    /// What the plugin directories hold (scanned once at startup).
+    available: Vec<recourse_plan::AvailableProvider>,
+    /// Redacts the gateway's own secret values from every diagnostic.
+    redactor: Redactor,
+}
+
+/// The providers in the operator's plugin directories, in either mirror layout:
+/// `HOST/NS/TYPE/terraform-provider-TYPE_VERSION_OS_ARCH.zip` (packed) or
+/// `HOST/NS/TYPE/VERSION/OS_ARCH/` (unpacked).
+fn available_providers(dirs: &[PathBuf]) -> Vec<recourse_plan::AvailableProvider> {
+    let names = |p: &Path| -> Vec<String> {
+        std::fs::read_dir(p)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let mut out: Vec<recourse_plan::AvailableProvider> = Vec::new();
+    for dir in dirs {
+        for host in names(dir) {
+            for ns in names(&dir.join(&host)) {
+                for ty in names(&dir.join(&host).join(&ns)) {
+                    let base = dir.join(&host).join(&ns).join(&ty);
+                    let mut versions = Vec::new();
+                    for entry in names(&base) {
+                        let packed = entry
+                            .strip_prefix(&format!("terraform-provider-{ty}_"))
+                            .and_then(|r| r.strip_suffix(".zip"))
+                            .and_then(|r| r.split('_').next());
+                        match packed {
+                            Some(v) => versions.push(v.to_owned()),
+                            None if base.join(&entry).is_dir() => versions.push(entry),
+                            None => {}
+                        }
+                    }
+                    if !versions.is_empty() {
+                        versions.sort();
+                        versions.dedup();
+                        out.push(recourse_plan::AvailableProvider {
+                            source: format!("{host}/{ns}/{ty}"),
+                            versions,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The CLI configuration: providers from the operator's plugin directories (mounted at
 /// `/run/recourse/plugins/N`) and registry hosts only.
 fn cli_config(plugin_dirs: usize, registries: &[String]) -> String {
-    let mut s = format!(
-        "plugin_cache_dir = \"{HOME_INSIDE}/plugin-cache\"\ndisable_checkpoint = true\nprovider_installation {{\n"
-    );
+    // No plugin cache: its symlinks would point at sandbox paths; each data directory holds
+    // its own copy of the providers, installed once.
+    let mut s = "disable_checkpoint = true\nprovider_installation {\n".to_owned();
     for i in 0..plugin_dirs {
         s.push_str(&format!(
             "  filesystem_mirror {{\n    path = \"/run/recourse/plugins/{i}\"\n  }}\n"
@@ -137,7 +190,6 @@ impl Terraform {
         for d in [
             dir.clone(),
             dir.join("home"),
-            dir.join("home/plugin-cache"),
             dir.join("data"),
             dir.join("calls"),
         ] {
@@ -154,9 +206,16 @@ impl Terraform {
             // A missing binary is reported when terraform is first run.
             binary: resolve(&cfg.terraform_bin).unwrap_or_else(|| cfg.terraform_bin.clone()),
             plugin_dirs: cfg.terraform_plugin_dirs.clone(),
+            available: available_providers(&cfg.terraform_plugin_dirs),
+            redactor: Redactor::from_env(cfg.base_env.clone()),
             dir,
             env,
         })
+    }
+
+    /// The providers the operator's plugin directories hold.
+    pub(crate) fn available(&self) -> &[recourse_plan::AvailableProvider] {
+        &self.available
     }
 
     /// The data directory of one working directory and workspace.
@@ -277,20 +336,20 @@ impl Terraform {
         } else {
             Err(format!(
                 "terraform {} failed: {}",
-                args.join(" "),
-                c.outcome.stderr.trim()
+                args.first().map_or("", String::as_str),
+                sanitize(&c.outcome.stderr, &self.redactor)
             ))
         }
     }
 
-    /// The selected workspace and the state's lineage and serial, for an apply check (`None`s
-    /// when they cannot be read).
+    /// The selected workspace, the state's lineage and serial, and the installed provider
+    /// binaries, for an apply check (empty or `None` when they cannot be read).
     pub(crate) fn current(
         &self,
         sandbox: &Sandbox,
         cwd: &Path,
         workspace: &str,
-    ) -> (String, (Option<String>, Option<u64>)) {
+    ) -> (String, (Option<String>, Option<u64>), Vec<ProviderBinary>) {
         let data = self.data_dir(cwd, workspace);
         if let Err(e) = sandbox.own_dir(&data) {
             tracing::warn!(error = %e, "terraform data directory not prepared");
@@ -300,7 +359,7 @@ impl Terraform {
             .inspect_in(sandbox, &jail, Inspect::WorkspaceShow)
             .map(|o| o.stdout.trim().to_owned())
             .unwrap_or_default();
-        (ws, self.lineage(sandbox, &jail))
+        (ws, self.lineage(sandbox, &jail), providers(&data))
     }
 
     fn lineage(&self, sandbox: &Sandbox, jail: &Jail) -> (Option<String>, Option<u64>) {
@@ -381,7 +440,7 @@ impl Terraform {
             args.extend(job.args.iter().cloned());
             let c = self.run(sandbox, &jail, &args, Duration::from_secs(1800), redactor)?;
             if c.outcome.exit_code != Some(0) {
-                return Err(PlanError::Terraform(c.outcome.stderr.trim().to_owned()));
+                return Err(PlanError::Terraform(sanitize(&c.outcome.stderr, redactor)));
             }
             let json = self
                 .inspect_in(sandbox, &jail, Inspect::ShowJson)
@@ -396,6 +455,7 @@ impl Terraform {
                 file_sha256: Digest::of(&bytes),
                 lineage,
                 serial,
+                providers: providers(&data),
             })
         })();
         remove_call_dir(&out);
@@ -449,11 +509,163 @@ impl Terraform {
                 "-no-color".into(),
                 PLAN_INSIDE.into(),
             ];
-            self.run(sandbox, &jail, &args, Duration::from_secs(3600), redactor)
+            let mut c = self.run(sandbox, &jail, &args, Duration::from_secs(3600), redactor)?;
+            let (out, err) = sanitize_apply(&c.outcome.stdout, &c.outcome.stderr, redactor);
+            c.outcome.stdout = out;
+            c.outcome.stderr = err;
+            Ok(c)
         })();
         remove_call_dir(&call);
         result
     }
+}
+
+/// The provider binaries installed in a data directory
+/// (`providers/HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/terraform-provider-*`). Sandboxed code wrote
+/// that directory: symlinks and anything but regular files are not followed.
+fn providers(data: &Path) -> Vec<ProviderBinary> {
+    fn entries(p: &Path) -> Vec<(String, PathBuf)> {
+        std::fs::read_dir(p)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir() || t.is_file()))
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+            .collect()
+    }
+    let mut out = Vec::new();
+    for (host, h) in entries(&data.join("providers")) {
+        for (ns, n) in entries(&h) {
+            for (ty, t) in entries(&n) {
+                for (version, v) in entries(&t) {
+                    for (_, platform) in entries(&v) {
+                        for (name, file) in entries(&platform) {
+                            if !name.starts_with("terraform-provider-") {
+                                continue;
+                            }
+                            if let Ok(bytes) = read_regular(&file) {
+                                out.push(ProviderBinary {
+                                    source: format!("{host}/{ns}/{ty}"),
+                                    version: version.clone(),
+                                    sha256: Digest::of(&bytes),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Terraform's diagnostics as the agent (and the audit log) may see them: each error's or
+/// warning's summary, location and detail lines, without source snippets or the values
+/// terraform quotes (`│ local.x is "…"`), long opaque runs (base64, hex) elided, known secret
+/// shapes redacted, bounded in length. Raw terraform output never leaves the gateway: a
+/// configuration can make terraform quote any file it can read in an error message.
+pub(crate) fn sanitize(text: &str, redactor: &Redactor) -> String {
+    const MAX: usize = 4096;
+    let mut out = Vec::new();
+    let mut in_diag = false;
+    for raw in text.lines() {
+        let line = raw.trim_start_matches(['│', '╷', '╵', ' ']).trim_end();
+        if line.starts_with("Error: ") || line.starts_with("Warning: ") {
+            in_diag = true;
+            out.push(line.to_owned());
+            continue;
+        }
+        if !in_diag || line.is_empty() {
+            continue;
+        }
+        let snippet = raw.contains('├')
+            || raw.contains("│ ") && line.contains(" is ")
+            || line.split_once(':').is_some_and(|(n, _)| {
+                !n.is_empty() && n.trim().bytes().all(|b| b.is_ascii_digit())
+            });
+        if snippet {
+            continue;
+        }
+        // A provider's own stdout, quoted back by terraform: whatever the binary printed.
+        match line.split_once("Unrecognized remote plugin message:") {
+            Some((head, _)) => out.push(format!(
+                "{head}Unrecognized remote plugin message: [withheld]"
+            )),
+            None => out.push(line.to_owned()),
+        }
+    }
+    let mut s = if out.is_empty() {
+        "terraform failed; its output is withheld (no diagnostics to show)".to_owned()
+    } else {
+        elide_opaque(&out.join("\n"))
+    };
+    s = redactor.redact(&s);
+    if s.len() > MAX {
+        let mut cut = MAX;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str(" […]");
+    }
+    s
+}
+
+/// Replaces runs of 24 or more base64 or hex characters (an encoded file, a key) with a note.
+fn elide_opaque(text: &str) -> String {
+    let opaque = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-');
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let has_digit = run.bytes().any(|b| b.is_ascii_digit());
+        if run.len() >= 24 && (has_digit || run.len() >= 48) {
+            out.push_str(&format!("[{} opaque characters elided]", run.len()));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if opaque(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// What `terraform apply` printed, as the agent may see it: progress and summary lines, and
+/// diagnostics; never output values.
+pub(crate) fn sanitize_apply(stdout: &str, stderr: &str, redactor: &Redactor) -> (String, String) {
+    let keep = |l: &str| {
+        let l = l.trim();
+        l.starts_with("Apply complete!")
+            || l.starts_with("Destroy complete!")
+            || l.ends_with("Creating...")
+            || l.ends_with("Destroying...")
+            || l.ends_with("Modifying...")
+            || l.contains(": Creation complete")
+            || l.contains(": Destruction complete")
+            || l.contains(": Modifications complete")
+    };
+    let mut out: Vec<String> = stdout
+        .lines()
+        .filter(|l| keep(l))
+        .map(elide_opaque)
+        .collect();
+    if stdout.contains("\nOutputs:") {
+        out.push("Outputs: (values are not shown)".into());
+    }
+    let err = if stderr.trim().is_empty() {
+        String::new()
+    } else {
+        sanitize(stderr, redactor)
+    };
+    (redactor.redact(&out.join("\n")), err)
 }
 
 /// A file's bytes, refusing symlinks and anything but a regular file (sandboxed code wrote
@@ -482,6 +694,32 @@ fn remove_call_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diagnostics_keep_summary_and_detail_and_drop_quoted_values() {
+        let stderr = "\nError: Invalid function argument\n\n  on main.tf line 2, in locals:\n   2:   x = tonumber(base64encode(file(\"/proc/self/environ\")))\n    ├────────────────\n    │ local.x is \"QVdTX1NFQ1JFVF9BQ0NFU1NfS0VZPWh1bnRlcjI=\"\n\nInvalid value for \"v\" parameter: cannot convert \"QVdTX1NFQ1JFVF9BQ0NFU1NfS0VZPWh1bnRlcjIxMjM0NTY3ODkw\" to number.\n";
+        let s = sanitize(stderr, &Redactor::default());
+        assert!(s.contains("Error: Invalid function argument"), "{s}");
+        assert!(s.contains("on main.tf line 2"), "{s}");
+        assert!(s.contains("cannot convert"), "{s}");
+        assert!(!s.contains("QVdT"), "{s}");
+        assert!(!s.contains("local.x is"), "{s}");
+        assert!(s.contains("opaque characters elided"), "{s}");
+        let raw = "Unrecognized remote plugin message: hello";
+        assert!(!sanitize(raw, &Redactor::default()).contains("hello"));
+    }
+
+    #[test]
+    fn apply_output_never_shows_output_values() {
+        let (out, err) = sanitize_apply(
+            "\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.\n\nOutputs:\n\ngreeting = \"s3cr3t-value\"\n",
+            "",
+            &Redactor::default(),
+        );
+        assert!(out.contains("Apply complete!"), "{out}");
+        assert!(!out.contains("s3cr3t"), "{out}");
+        assert!(err.is_empty());
+    }
 
     #[test]
     fn the_cli_config_admits_only_the_operators_sources() {

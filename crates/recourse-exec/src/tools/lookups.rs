@@ -127,7 +127,7 @@ pub(crate) fn request_approval(ctx: &ToolCtx<'_>, req: Request<'_>) -> Refusal {
                 "approval.requested",
                 format!("the agent asks: {}", req.reason),
             ));
-            Refusal::NeedsApproval(apply_escalation(ctx, &rec, v))
+            Refusal::NeedsApproval(apply_escalation(ctx, &rec, v, None))
         }
         None => {
             let binding = Binding::new(
@@ -136,7 +136,7 @@ pub(crate) fn request_approval(ctx: &ToolCtx<'_>, req: Request<'_>) -> Refusal {
             );
             Refusal::NeedsApproval(Escalation {
                 tool: call::REQUEST_APPROVAL.name,
-                digest: binding.digest(ctx.env(), ctx.policy_hash),
+                digest: binding.digest(ctx.env(), ctx.policy_hash, ctx.requester),
                 arguments: binding.arguments,
                 plan_id: None,
                 verdict: Verdict::from_reasons(vec![Reason::new(
@@ -147,6 +147,7 @@ pub(crate) fn request_approval(ctx: &ToolCtx<'_>, req: Request<'_>) -> Refusal {
                         req.operation, req.target, req.reason
                     ),
                 )]),
+                details: None,
                 note: Some(
                     "Note: an approval is bound to one exact call; to run something, call its tool — an escalated call returns an approval_id bound to it",
                 ),

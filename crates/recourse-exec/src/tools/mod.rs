@@ -7,6 +7,7 @@ pub(crate) mod kubectl;
 pub(crate) mod lookups;
 pub(crate) mod shell;
 pub(crate) mod terraform;
+pub(crate) mod terraform_config;
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,8 @@ pub(crate) trait Files {
     fn is_dir(&self, path: &Path) -> bool;
     /// A file's text.
     fn read_to_string(&self, path: &Path) -> std::io::Result<String>;
+    /// The names of a directory's regular files (not following symlinks).
+    fn list_files(&self, path: &Path) -> std::io::Result<Vec<String>>;
 }
 
 /// The real file system.
@@ -48,11 +51,24 @@ impl Files for Disk {
     fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
         std::fs::read_to_string(path)
     }
+    fn list_files(&self, path: &Path) -> std::io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(path)? {
+            let e = e?;
+            if e.file_type()?.is_file() {
+                out.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
 }
 
 /// What every preparer may read.
 pub(crate) struct ToolCtx<'a> {
     pub(crate) cfg: &'a GatewayConfig,
+    /// Who calls (bound into every request digest).
+    pub(crate) requester: &'a str,
     pub(crate) policy_hash: Digest,
     pub(crate) classifier: &'a Classifier,
     /// The policy's allowed paths, canonical.
@@ -61,6 +77,8 @@ pub(crate) struct ToolCtx<'a> {
     pub(crate) deny: &'a [PathBuf],
     /// Whether kubectl is configured (a kubeconfig was given).
     pub(crate) kubectl: bool,
+    /// The providers the operator's plugin directories hold.
+    pub(crate) providers: &'a [recourse_plan::AvailableProvider],
     pub(crate) files: &'a dyn Files,
 }
 
@@ -113,11 +131,17 @@ impl Binding {
         }
     }
 
-    pub(crate) fn digest(&self, environment: Environment, policy_hash: Digest) -> Digest {
+    pub(crate) fn digest(
+        &self,
+        environment: Environment,
+        policy_hash: Digest,
+        requester: &str,
+    ) -> Digest {
         if let Some(d) = self.fixed {
             return d;
         }
         request_digest(RequestBinding {
+            requester,
             tool: self.tool,
             arguments: &self.arguments,
             environment,
@@ -150,6 +174,8 @@ pub(crate) struct Prepared {
     pub(crate) data: Option<Value>,
     /// Recorded with the "decided" event besides the generic fields.
     pub(crate) audit: Map<String, Value>,
+    /// What the approver sees besides the arguments, should the call escalate.
+    pub(crate) summary: Option<Value>,
 }
 
 /// A call that runs nothing: the answer and its record.
@@ -207,6 +233,9 @@ pub(crate) mod tests_support {
                 path.display().to_string(),
             ))
         }
+        fn list_files(&self, _: &Path) -> std::io::Result<Vec<String>> {
+            Ok(Vec::new())
+        }
     }
 
     pub(crate) struct Fixture {
@@ -240,11 +269,13 @@ pub(crate) mod tests_support {
         pub(crate) fn ctx(&self) -> ToolCtx<'_> {
             ToolCtx {
                 cfg: &self.cfg,
+                requester: "agent-7",
                 policy_hash: self.cfg.policy.hash(),
                 classifier: &self.classifier,
                 allowed: &self.allowed,
                 deny: &[],
                 kubectl: true,
+                providers: &[],
                 files: &NoDisk,
             }
         }

@@ -70,5 +70,6 @@ pub(crate) fn exec(
         job: Job::Shell(job),
         data: Some(json!({"parts": assessment.parts})),
         audit: Default::default(),
+        summary: None,
     })
 }

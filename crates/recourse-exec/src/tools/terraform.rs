@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use recourse_plan::{
-    Approval, ApprovalRefusal, PlanAnalysis, PlanId, PlanRecord, PlanStatus, Timestamp, analyze,
-    plan_digest, verify_apply,
+    Approval, ApprovalId, ApprovalRefusal, PlanAnalysis, PlanId, PlanRecord, PlanStatus, Timestamp,
+    analyze, plan_digest, verify_apply,
 };
 use recourse_policy::{Action, Decision, Digest, Verdict};
 use serde_json::{Map, json};
@@ -15,6 +15,7 @@ use serde_json::{Map, json};
 use crate::call::{self, ToolSpec};
 use crate::refusal::{Escalation, NotApplied, Refusal};
 use crate::run::terraform::{ApplyJob, PlanJob, Planned};
+use crate::tools::terraform_config::{self, Config};
 use crate::tools::{Binding, Job, Prepared, ToolCtx};
 
 const FLAGS: &[&str] = &[
@@ -28,11 +29,12 @@ const FLAGS: &[&str] = &[
 const VALUE_FLAGS: &[&str] = &["-var", "-var-file", "-target", "-replace", "-parallelism"];
 
 /// The arguments agents may pass to `terraform plan`, normalized to `-flag=value`; and whether
-/// they ask for a destroy plan.
+/// they ask for a destroy plan. (`cwd` is `None` for the first pass, before the working
+/// directory is checked: only the flags are.)
 fn plan_args(
     ctx: &ToolCtx<'_>,
     args: &[String],
-    cwd: &Path,
+    cwd: Option<&Path>,
 ) -> Result<(Vec<String>, bool), String> {
     let mut out = Vec::new();
     let mut destroy = false;
@@ -61,7 +63,7 @@ fn plan_args(
                 ));
             }
         };
-        if flag == "-var-file" {
+        if let (Some(cwd), "-var-file") = (cwd, flag.as_str()) {
             let canon = ctx
                 .files
                 .canonicalize(&cwd.join(&value))
@@ -117,7 +119,38 @@ fn working_dir(ctx: &ToolCtx<'_>, cwd: &str) -> Result<PathBuf, Refusal> {
             "cwd may not be inside the gateway's state directory".into()
         ));
     }
+    // Terraform runs only in the operator's project roots (default: the shell's allowed paths).
+    let roots: Vec<PathBuf> = if ctx.cfg.terraform_roots.is_empty() {
+        ctx.allowed.to_vec()
+    } else {
+        ctx.cfg
+            .terraform_roots
+            .iter()
+            .map(|r| ctx.files.canonicalize(r).unwrap_or_else(|_| r.to_owned()))
+            .collect()
+    };
+    if !roots.iter().any(|r| canon.starts_with(r)) {
+        return Err(bad(format!(
+            "cwd {} is outside the terraform roots ({})",
+            canon.display(),
+            roots
+                .iter()
+                .map(|r| r.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     Ok(canon)
+}
+
+/// What the approver sees about a configuration: every finding with its location and text.
+fn findings_summary(findings: &[recourse_policy::ConfigFinding]) -> serde_json::Value {
+    json!(
+        findings
+            .iter()
+            .map(|f| json!({"rule": f.rule, "at": f.location(), "text": f.text, "why": f.message}))
+            .collect::<Vec<_>>()
+    )
 }
 
 /// A destroy the policy blocks outright in this environment is refused before anything runs
@@ -142,6 +175,7 @@ pub(crate) fn destroy(
     ctx: &ToolCtx<'_>,
     cwd: &str,
     ws: &str,
+    approval: Option<ApprovalId>,
     id: PlanId,
 ) -> Result<Prepared, Refusal> {
     workspace(ws)?;
@@ -149,9 +183,8 @@ pub(crate) fn destroy(
     prepare_plan(
         ctx,
         &call::TERRAFORM_DESTROY,
-        cwd,
-        ws,
-        &["-destroy".to_owned()],
+        (cwd, ws, &["-destroy".to_owned()]),
+        approval,
         id,
     )
 }
@@ -162,40 +195,64 @@ pub(crate) fn plan(
     cwd: &str,
     ws: &str,
     args: &[String],
+    approval: Option<ApprovalId>,
     id: PlanId,
 ) -> Result<Prepared, Refusal> {
-    prepare_plan(ctx, &call::TERRAFORM_PLAN, cwd, ws, args, id)
+    prepare_plan(ctx, &call::TERRAFORM_PLAN, (cwd, ws, args), approval, id)
 }
 
+/// A plan the configuration's findings escalate needs an approval before anything runs; it is
+/// bound to the configuration's digest.
 fn prepare_plan(
     ctx: &ToolCtx<'_>,
     spec: &'static ToolSpec,
-    cwd: &str,
-    ws: &str,
-    args: &[String],
+    (cwd, ws, args): (&str, &str, &[String]),
+    approval: Option<ApprovalId>,
     id: PlanId,
 ) -> Result<Prepared, Refusal> {
     workspace(ws)?;
+    plan_args(ctx, args, None).map_err(Refusal::InvalidInput)?;
     let cwd = working_dir(ctx, cwd)?;
-    let (args, destroy) = plan_args(ctx, args, &cwd).map_err(Refusal::InvalidInput)?;
+    let (args, destroy) = plan_args(ctx, args, Some(&cwd)).map_err(Refusal::InvalidInput)?;
     if destroy && spec.name != call::TERRAFORM_DESTROY.name {
         destroy_blocked(ctx, &cwd.display().to_string(), ws)?;
     }
-    let arguments = json!({"cwd": cwd, "workspace": ws, "args": args});
+    // Planning runs the configuration's code: screen it first and decide on what it does.
+    let config = terraform_config::read(ctx, &cwd).map_err(|e| {
+        Refusal::InvalidInput(format!(
+            "the configuration in {} cannot be read: {e}",
+            cwd.display()
+        ))
+    })?;
+    let findings = config.screening.findings.clone();
+    let verdict = ctx.policy().evaluate(
+        ctx.env(),
+        Action::TerraformConfig {
+            workspace: ws,
+            findings: &findings,
+        },
+    );
+    let config_sha256 = config.binding(Vec::new()).digest();
+    let arguments =
+        json!({"cwd": cwd, "workspace": ws, "args": args, "config_sha256": config_sha256});
     let mut audit = Map::new();
     audit.insert("plan_id".into(), json!(id));
+    audit.insert("findings".into(), findings_summary(&findings));
     Ok(Prepared {
         spec,
         binding: Binding::new(spec.name, arguments),
-        // Planning itself changes no infrastructure; the plan's own verdict decides its apply.
-        verdict: Verdict::from_reasons(Vec::new()),
-        approval: None,
+        verdict,
+        approval,
+        summary: Some(
+            json!({"cwd": cwd, "workspace": ws, "findings": findings_summary(&findings)}),
+        ),
         job: Job::Plan(PlanJob {
             id,
             cwd,
             workspace: ws.to_owned(),
             args,
             plan_file: crate::state::plan_file(&ctx.cfg.state_dir, id),
+            config: Box::new(config),
         }),
         data: None,
         audit,
@@ -212,22 +269,44 @@ pub(crate) struct Analyzed {
 /// Turns what planning produced into the stored record and the verdict that decides its apply.
 pub(crate) fn analyzed(
     ctx: &ToolCtx<'_>,
-    id: PlanId,
-    job: (&Path, &str, &[String]),
+    job: PlannedJob<'_>,
     planned: Planned,
     now: Timestamp,
 ) -> Result<Analyzed, Refusal> {
-    let (cwd, ws, args) = job;
+    let PlannedJob {
+        id,
+        cwd,
+        workspace: ws,
+        args,
+        config: before,
+        requester,
+    } = job;
     let fail = |detail: String| Refusal::Failed {
         rule: "terraform.failed",
         what: "planning",
         detail,
     };
+    // What terraform read must be what was screened: read it again and compare.
+    let after = terraform_config::read(ctx, cwd).map_err(fail)?;
+    let changed = after
+        .binding(Vec::new())
+        .changes_since(&before.binding(Vec::new()));
+    let changed: Vec<String> = changed
+        .into_iter()
+        .filter(|c| !c.starts_with(terraform_config::LOCK_FILE))
+        .collect();
+    if !changed.is_empty() {
+        return Err(fail(format!(
+            "the configuration changed while it was being planned ({}); plan again",
+            changed.join("; ")
+        )));
+    }
     let destroy = args.iter().any(|a| a == "-destroy");
     let plan = recourse_plan::Plan::from_json(&planned.json).map_err(|e| fail(e.to_string()))?;
     let digest = plan_digest(&planned.json).map_err(|e| fail(e.to_string()))?;
     let analysis = analyze(&plan);
-    let facts = analysis.facts(ws, destroy);
+    let mut facts = analysis.facts(ws, destroy);
+    facts.config_findings = after.screening.findings.clone();
     let verdict = ctx
         .policy()
         .evaluate(ctx.env(), Action::TerraformPlan(&facts));
@@ -247,8 +326,45 @@ pub(crate) fn analyzed(
         expires_at: now.plus(ctx.policy().plan_ttl_seconds.get()),
         verdict,
         status: PlanStatus::Planned,
+        requester: requester.to_owned(),
+        config: after.binding(planned.providers),
+        findings: after.screening.findings,
     };
     Ok(Analyzed { record, analysis })
+}
+
+/// The job a finished plan came from.
+#[derive(Debug)]
+pub(crate) struct PlannedJob<'a> {
+    pub(crate) id: PlanId,
+    pub(crate) cwd: &'a Path,
+    pub(crate) workspace: &'a str,
+    pub(crate) args: &'a [String],
+    pub(crate) config: &'a Config,
+    pub(crate) requester: &'a str,
+}
+
+/// What the approver of an apply sees: every change with its tier, every finding, the
+/// providers and their hashes, workspace and state.
+pub(crate) fn plan_summary(record: &PlanRecord, analysis: &PlanAnalysis) -> serde_json::Value {
+    json!({
+        "plan_id": record.id.to_string(),
+        "cwd": record.cwd,
+        "workspace": record.workspace,
+        "lineage": record.lineage,
+        "serial": record.serial,
+        "destroy": record.destroy,
+        "changes": analysis.changes.iter().map(|c| json!({
+            "address": c.address,
+            "type": c.resource_type,
+            "actions": c.action.as_str(),
+            "tier": c.tier,
+            "why": c.why,
+        })).collect::<Vec<_>>(),
+        "findings": findings_summary(&record.findings),
+        "providers": record.config.providers,
+        "config_files": record.config.files.len(),
+    })
 }
 
 /// The binding of "apply plan X": the same for the apply call, the escalation made at planning
@@ -264,6 +380,7 @@ fn apply_binding(ctx: &ToolCtx<'_>, record: &PlanRecord) -> Binding {
             record,
             ctx.env(),
             ctx.policy_hash,
+            ctx.requester,
         )),
     }
 }
@@ -273,15 +390,17 @@ pub(crate) fn apply_escalation(
     ctx: &ToolCtx<'_>,
     record: &PlanRecord,
     verdict: Verdict,
+    details: Option<serde_json::Value>,
 ) -> Escalation {
     let binding = apply_binding(ctx, record);
     Escalation {
         tool: call::TERRAFORM_APPLY.name,
-        digest: binding.digest(ctx.env(), ctx.policy_hash),
+        digest: binding.digest(ctx.env(), ctx.policy_hash, ctx.requester),
         arguments: binding.arguments,
         plan_id: Some(record.id),
         verdict,
         note: None,
+        details,
     }
 }
 
@@ -298,6 +417,8 @@ pub(crate) struct ApplyFacts {
     pub(crate) lineage: (Option<String>, Option<u64>),
     /// The approval presented, if any, and whether it exists.
     pub(crate) approval: Option<(recourse_plan::ApprovalId, Option<Approval>)>,
+    /// The configuration, lock file and provider binaries as they are now.
+    pub(crate) config: Option<recourse_plan::ConfigBinding>,
 }
 
 /// `gateway_terraform_apply`: checks, in order, that the plan exists, the policy is the one it
@@ -334,7 +455,7 @@ pub(crate) fn apply(
         }
     };
     let binding = apply_binding(ctx, &rec);
-    let digest = binding.digest(ctx.env(), ctx.policy_hash);
+    let digest = binding.digest(ctx.env(), ctx.policy_hash, ctx.requester);
     let req = recourse_plan::ApplyRequest {
         plan_file_sha256: facts.plan_file_sha256,
         workspace: &facts.workspace,
@@ -349,10 +470,21 @@ pub(crate) fn apply(
                 ctx,
                 &rec,
                 rec.verdict.clone(),
+                None,
             )));
         }
         Err(refusal) => return Err(not_applied(refusal.into(), Some(&rec.verdict))),
     };
+    let changed = match &facts.config {
+        Some(now) => now.changes_since(&rec.config),
+        None => vec!["the configuration could not be read".to_owned()],
+    };
+    if !changed.is_empty() {
+        return Err(not_applied(
+            NotApplied::ConfigChanged(changed),
+            Some(&rec.verdict),
+        ));
+    }
     if facts.lineage != (rec.lineage.clone(), rec.serial) {
         return Err(not_applied(
             NotApplied::StateChanged {
@@ -370,6 +502,7 @@ pub(crate) fn apply(
         binding,
         verdict: rec.verdict.clone(),
         approval: permission.approval(),
+        summary: None,
         job: Job::Apply(ApplyJob {
             id: rec.id,
             cwd: PathBuf::from(&rec.cwd),
@@ -401,7 +534,7 @@ mod tests {
             vec!["-var".to_owned()],
             vec!["-parallelism=many".to_owned()],
         ] {
-            let r = plan(&f.ctx(), "/work", "default", &bad, id());
+            let r = plan(&f.ctx(), "/work", "default", &bad, None, id());
             assert!(matches!(r, Err(Refusal::InvalidInput(_))), "{bad:?}");
         }
         let ok = plan(
@@ -409,6 +542,7 @@ mod tests {
             "/work",
             "default",
             &["-var".into(), "a=b".into(), "-refresh=false".into()],
+            None,
             id(),
         )
         .unwrap();
@@ -422,15 +556,22 @@ mod tests {
     fn workspace_and_cwd_are_validated() {
         let f = Fixture::new(Environment::Dev);
         assert!(matches!(
-            plan(&f.ctx(), "/work", "../prod", &[], id()),
+            plan(&f.ctx(), "/work", "../prod", &[], None, id()),
             Err(Refusal::InvalidInput(_))
         ));
         assert!(matches!(
-            plan(&f.ctx(), "relative", "default", &[], id()),
+            plan(&f.ctx(), "relative", "default", &[], None, id()),
             Err(Refusal::InvalidInput(_))
         ));
         assert!(matches!(
-            plan(&f.ctx(), "/var/lib/recourse/plans", "default", &[], id()),
+            plan(
+                &f.ctx(),
+                "/var/lib/recourse/plans",
+                "default",
+                &[],
+                None,
+                id()
+            ),
             Err(Refusal::InvalidInput(_))
         ));
     }
@@ -439,15 +580,22 @@ mod tests {
     fn a_destroy_blocked_in_prod_is_refused_before_planning() {
         let f = Fixture::new(Environment::Prod);
         assert!(matches!(
-            destroy(&f.ctx(), "/work", "default", id()),
+            destroy(&f.ctx(), "/work", "default", None, id()),
             Err(Refusal::Blocked { .. })
         ));
         assert!(matches!(
-            plan(&f.ctx(), "/work", "default", &["-destroy".into()], id()),
+            plan(
+                &f.ctx(),
+                "/work",
+                "default",
+                &["-destroy".into()],
+                None,
+                id()
+            ),
             Err(Refusal::Blocked { .. })
         ));
         let dev = Fixture::new(Environment::Dev);
-        assert!(destroy(&dev.ctx(), "/work", "default", id()).is_ok());
+        assert!(destroy(&dev.ctx(), "/work", "default", None, id()).is_ok());
     }
 
     #[test]
@@ -460,6 +608,7 @@ mod tests {
             workspace: "default".into(),
             lineage: (None, None),
             approval: None,
+            config: None,
         };
         let r = apply(&f.ctx(), "p", facts, Timestamp(0));
         assert!(matches!(r, Err(Refusal::Apply { .. })));

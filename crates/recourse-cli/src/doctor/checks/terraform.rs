@@ -14,6 +14,18 @@ pub(crate) const ENFORCEMENT: Suite = Suite {
         critical("Terraform apply requires plan_id", apply_needs_plan_id),
         critical("Terraform apply with unknown plan_id fails", unknown_plan),
         critical("Terraform destroy blocks in prod", destroy_blocks_in_prod),
+        critical(
+            "Terraform config reading /proc or credentials blocks before planning",
+            screening_blocks_reads,
+        ),
+        critical(
+            "Terraform provider not from the operator's plugin dirs refused",
+            foreign_provider_refused,
+        ),
+        critical(
+            "Terraform cwd outside the terraform roots rejected",
+            outside_roots,
+        ),
     ],
 };
 
@@ -161,4 +173,46 @@ fn applied_twice(f: &Fixture) -> Outcome {
         }
         Err(e) => Outcome::setup_failed(e),
     }
+}
+
+/// Plans a configuration written into `infra/<name>` and returns the answer.
+fn plan_config(f: &Fixture, name: &str, main_tf: &str) -> Result<Value, String> {
+    let dir = f.dir.join("infra").join(name);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("main.tf"), main_tf).map_err(|e| e.to_string())?;
+    Ok(f.call(
+        "gateway_terraform_plan",
+        json!({"cwd": dir.display().to_string(), "workspace": "default"}),
+    ))
+}
+
+fn screening_blocks_reads(f: &Fixture) -> Outcome {
+    let tf = "locals { x = file(\"/proc/self/environ\") }\noutput \"o\" { value = tonumber(base64encode(local.x)) }\n";
+    match plan_config(f, "reads", tf) {
+        Ok(r) => Outcome::new(status(&r) == "blocked", brief(&r)),
+        Err(e) => Outcome::setup_failed(e),
+    }
+}
+
+fn foreign_provider_refused(f: &Fixture) -> Outcome {
+    let tf = "terraform {\n  required_providers {\n    evil = { source = \"example/evil\" }\n  }\n}\nprovider \"evil\" {}\n";
+    match plan_config(f, "foreign-provider", tf) {
+        Ok(r) => Outcome::new(
+            matches!(status(&r), "blocked" | "pending_approval"),
+            brief(&r),
+        ),
+        Err(e) => Outcome::setup_failed(e),
+    }
+}
+
+fn outside_roots(f: &Fixture) -> Outcome {
+    let work = f.dir.join("work").display().to_string();
+    let r = f.call(
+        "gateway_terraform_plan",
+        json!({"cwd": work, "workspace": "default"}),
+    );
+    Outcome::new(
+        status(&r) == "rejected_input" && brief(&r).contains("terraform roots"),
+        brief(&r),
+    )
 }

@@ -233,6 +233,8 @@ fn finish(
         job: Job::Kubectl(job),
         data: None,
         audit: planned.audit,
+        // What the approver must see is in the bound arguments (objects, resolved types).
+        summary: None,
     })
 }
 

@@ -1,14 +1,13 @@
-//! The sandbox attacks of issue 10, through the real MCP server: `recourse gateway serve`
+//! The attacks of the security issues, through the real MCP server: `recourse gateway serve`
 //! driven by the official Python MCP client (installed by the project's test command into
 //! `.tools/venv`), with real bubblewrap, terraform and kubectl, judged by effect (canary
-//! secrets, marker files, dead processes, grants no human made). The script is
-//! `tests/e2e/sandbox_attacks.py`; each attack is one function there.
+//! secrets, marker files, dead processes, what approvers are shown, grants no human made).
+//! Each script in `tests/e2e/` holds one issue's attacks, one function per attack.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 
-#[test]
-fn sandbox_attacks_fail_to_reach_their_goal() {
+fn run_attacks(script: &str, done: &str) {
     let Some(python) = recourse_testkit::tool("venv/bin/python") else {
         return;
     };
@@ -19,7 +18,9 @@ fn sandbox_attacks_fail_to_reach_their_goal() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let script = recourse_testkit::workspace_root().join("tests/e2e/sandbox_attacks.py");
+    let script = recourse_testkit::workspace_root()
+        .join("tests/e2e")
+        .join(script);
     let path = format!(
         "{}:{}",
         kubectl.parent().unwrap().display(),
@@ -40,17 +41,28 @@ fn sandbox_attacks_fail_to_reach_their_goal() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "sandbox attacks:\n{stdout}\n{}",
-        stderr
-            .chars()
-            .rev()
-            .take(4000)
-            .collect::<String>()
-            .chars()
-            .rev()
-            .collect::<String>()
+    let tail: String = {
+        let chars: Vec<char> = stderr.chars().collect();
+        chars[chars.len().saturating_sub(4000)..].iter().collect()
+    };
+    assert!(out.status.success(), "{stdout}\n{tail}");
+    assert!(stdout.contains(done), "{stdout}");
+}
+
+/// Issue 10: agent-influenced code runs in a real sandbox.
+#[test]
+fn sandbox_attacks_fail_to_reach_their_goal() {
+    run_attacks(
+        "sandbox_attacks.py",
+        "all sandbox attacks failed to reach their goal",
     );
-    assert!(stdout.contains("all sandbox attacks failed to reach their goal"));
+}
+
+/// Issue 11: terraform plans are code execution.
+#[test]
+fn terraform_attacks_fail_to_reach_their_goal() {
+    run_attacks(
+        "terraform_attacks.py",
+        "all terraform attacks failed to reach their goal",
+    );
 }
