@@ -73,11 +73,23 @@ fn groups(c: Cluster) -> Vec<(&'static str, Vec<Value>)> {
         ),
         (
             "apps",
-            vec![resource("deployments", "Deployment", true, &["deploy"], &["all"])],
+            vec![resource(
+                "deployments",
+                "Deployment",
+                true,
+                &["deploy"],
+                &["all"],
+            )],
         ),
         (
             "rbac.authorization.k8s.io",
-            vec![resource("clusterrolebindings", "ClusterRoleBinding", false, &[], &[])],
+            vec![resource(
+                "clusterrolebindings",
+                "ClusterRoleBinding",
+                false,
+                &[],
+                &[],
+            )],
         ),
         (
             "apiextensions.k8s.io",
@@ -495,7 +507,8 @@ fn a_listed_cluster_scoped_object_escalates_and_the_approver_sees_it() {
     assert!(
         r.reasons
             .iter()
-            .any(|x| x.rule.as_str() == "kubectl.cluster_scoped" && x.message.contains("ClusterRoleBinding")),
+            .any(|x| x.rule.as_str() == "kubectl.cluster_scoped"
+                && x.message.contains("ClusterRoleBinding")),
         "{r:#?}"
     );
     assert!(fx.mutations().is_empty(), "{:?}", fx.mutations());
@@ -586,7 +599,11 @@ fn attack_a_poisoned_short_name_returns_no_secret_value() {
     assert!(stdout(&r).contains("bytes"), "{r:#?}");
     // Templates select values the gateway cannot check: refused before kubectl runs.
     let before = fx.requests().len();
-    for output in ["jsonpath={.data.conn}", "go-template={{.data}}", "custom-columns=D:.data"] {
+    for output in [
+        "jsonpath={.data.conn}",
+        "go-template={{.data}}",
+        "custom-columns=D:.data",
+    ] {
         let r = h.call(get("cfgs", Some("db"), output));
         assert_eq!(r.status, Status::RejectedInput, "{r:#?}");
     }
@@ -618,14 +635,22 @@ fn attack_cluster_scoped_deletes_and_applies_escalate_and_say_so() {
         };
         for (resource, name) in targets {
             let r = h.call(delete_call(resource, name, None));
-            assert_eq!(r.status, Status::PendingApproval, "{env} {resource}: {r:#?}");
+            assert_eq!(
+                r.status,
+                Status::PendingApproval,
+                "{env} {resource}: {r:#?}"
+            );
             assert!(
                 r.reasons
                     .iter()
                     .any(|x| x.rule.as_str() == "kubectl.cluster_scoped"),
                 "{r:#?}"
             );
-            let summary = h.control().approval(r.approval_id.unwrap()).unwrap().summary;
+            let summary = h
+                .control()
+                .approval(r.approval_id.unwrap())
+                .unwrap()
+                .summary;
             let text = summary.to_string();
             assert!(!text.contains("in default"), "{text}");
             assert_eq!(summary["arguments"]["resolved"]["scope"], "cluster-scoped");
@@ -696,9 +721,17 @@ fn discovery_is_asked_once_and_cached_by_the_gateway() {
     // every fetch replaces the file.
     let cache = h.state().join("runners/kubectl/discovery.json");
     let fetched = std::fs::metadata(&cache).unwrap().ino();
-    assert!(!h.state().join("runners/kubectl/home/discovery.json").exists());
+    assert!(
+        !h.state()
+            .join("runners/kubectl/home/discovery.json")
+            .exists()
+    );
     assert_executed(&get("deploy"));
-    assert_eq!(std::fs::metadata(&cache).unwrap().ino(), fetched, "not fetched again");
+    assert_eq!(
+        std::fs::metadata(&cache).unwrap().ino(),
+        fetched,
+        "not fetched again"
+    );
     // A name the cached answer does not know may ask again — not more often than every few
     // seconds, so made-up names cannot make every call run kubectl twice — and escalates.
     let r = get("frobs");

@@ -28,7 +28,25 @@ pub enum GatewayCommand {
         json: bool,
         #[command(flatten)]
         sandbox: SandboxArgs,
+        #[command(flatten)]
+        kube: KubeIdentityArgs,
     },
+}
+
+/// The kube identity `doctor` checks: the one `serve` would run kubectl with (the agent
+/// inherits whatever it may do).
+#[derive(Debug, Clone, Args)]
+pub struct KubeIdentityArgs {
+    /// kubectl binary, as for `serve`.
+    #[arg(long, default_value = "kubectl", env = "RECOURSE_KUBECTL")]
+    pub kubectl: PathBuf,
+    /// kubeconfig whose identity is checked. Default as for `serve`: the first file of
+    /// $KUBECONFIG, else ~/.kube/config if it exists.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kube context, as for `serve`.
+    #[arg(long, value_name = "NAME")]
+    pub kube_context: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +207,7 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
             policy,
             json,
             sandbox,
+            kube,
         } => {
             let source = policy
                 .policy
@@ -196,7 +215,7 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
                 .map_or_else(|| "built-in default".into(), |p| p.display().to_string());
             let file = policy.policy.clone();
             let policy = load_policy(file.as_deref())?;
-            return crate::doctor::run(env, policy, file, source, sandbox, json);
+            return crate::doctor::run(env, policy, file, source, sandbox, kube, json);
         }
     };
     tracing_subscriber::fmt()

@@ -17,7 +17,7 @@ use recourse_policy::{Environment, Policy};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cmd::gateway::SandboxArgs;
+use crate::cmd::gateway::{KubeIdentityArgs, SandboxArgs};
 use crate::error::CliError;
 use fixture::Fixture;
 
@@ -27,6 +27,8 @@ pub struct CheckResult {
     pub suite: &'static str,
     pub passed: bool,
     pub critical: bool,
+    /// Passed, with something the operator should fix (reported, not a failure).
+    pub warning: bool,
     pub message: String,
 }
 
@@ -37,10 +39,11 @@ pub fn run(
     policy_file: Option<PathBuf>,
     source: String,
     sandbox: SandboxArgs,
+    kube: KubeIdentityArgs,
     json_out: bool,
 ) -> Result<(), CliError> {
     let started = std::time::Instant::now();
-    let fixture = Fixture::new(env, policy, policy_file, source.clone(), sandbox)
+    let fixture = Fixture::new(env, policy, policy_file, source.clone(), sandbox, kube)
         .map_err(CliError::Config)?;
     let mut results = Vec::new();
     for suite in checks::SUITES {
@@ -51,6 +54,7 @@ pub fn run(
                 suite: suite.name,
                 passed: outcome.passed,
                 critical: check.critical,
+                warning: outcome.warning,
                 message: outcome.message,
             });
         }
@@ -91,7 +95,11 @@ fn report(
             writeln!(
                 out,
                 "  [{}] {}{} — {}",
-                if r.passed { "pass" } else { "FAIL" },
+                match (r.passed, r.warning) {
+                    (true, false) => "pass",
+                    (true, true) => "warn",
+                    (false, _) => "FAIL",
+                },
                 r.name,
                 if r.critical { "" } else { " (advisory)" },
                 r.message
