@@ -18,7 +18,7 @@ use serde_yaml_ng::Value;
 
 use crate::config::{ConfigError, GatewayConfig};
 use crate::redact::Redactor;
-use crate::run::sandbox::{Bind, Jail, Sandbox};
+use crate::run::sandbox::{Bind, Jail, Sandbox, write_atomically};
 use crate::run::{Run, confined, env};
 use crate::tools::kubectl::discovery::ApiResources;
 
@@ -205,7 +205,8 @@ impl Kubectl {
         };
         match serde_json::to_vec(&file) {
             Ok(bytes) => {
-                if let Err(e) = write_private(&self.discovery_file(), &bytes) {
+                // Owned by the gateway's user, not the sandbox's.
+                if let Err(e) = write_atomically(&self.discovery_file(), &bytes, |_| Ok(())) {
                     tracing::warn!(error = %e, "discovery cache not written");
                 }
             }
@@ -289,21 +290,6 @@ impl Kubectl {
     pub(crate) fn env(&self) -> Vec<(String, String)> {
         self.env.clone()
     }
-}
-
-/// Writes a file only the gateway's user can read (0600), atomically.
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(contents)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// A program path as given, or found on PATH, canonical.

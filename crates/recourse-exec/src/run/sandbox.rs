@@ -285,19 +285,7 @@ impl Sandbox {
 
     /// Writes a file (0600) that sandboxed code of the runner may read.
     pub(crate) fn own_file(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let tmp = path.with_extension("tmp");
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        self.chown(&tmp)?;
-        std::fs::rename(&tmp, path)
+        write_atomically(path, contents, |tmp| self.chown(tmp))
     }
 
     fn chown(&self, path: &Path) -> std::io::Result<()> {
@@ -887,4 +875,26 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     let err = cmd.exec();
     eprintln!("{STATUS_PREFIX}cannot run {program}: {err}");
     127
+}
+
+/// Writes `contents` to `path` through a 0600 temporary file renamed over it, so a reader
+/// never sees half a file; `prepare` runs on the temporary file before the rename.
+pub(crate) fn write_atomically(
+    path: &Path,
+    contents: &[u8],
+    prepare: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(contents)?;
+    f.sync_all()?;
+    prepare(&tmp)?;
+    std::fs::rename(&tmp, path)
 }

@@ -33,6 +33,12 @@ pub(crate) const SUITE: Suite = Suite {
     ],
 };
 
+fn has_rule(r: &Value, rule: &str) -> bool {
+    r.get("reasons")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|x| x["rule"] == rule))
+}
+
 fn gated(r: &Value) -> bool {
     matches!(status(r), "pending_approval" | "blocked")
 }
@@ -95,11 +101,10 @@ fn manifest_namespace(f: &Fixture) -> Outcome {
         "gateway_kubectl_apply",
         json!({"manifest": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: kube-system}\n", "namespace": "doctor-apps"}),
     );
-    let honoured = r
-        .get("reasons")
-        .and_then(Value::as_array)
-        .is_some_and(|a| a.iter().any(|x| x["rule"] == "protected_namespaces"));
-    Outcome::new(honoured && status(&r) != "executed", brief(&r))
+    Outcome::new(
+        has_rule(&r, "protected_namespaces") && status(&r) != "executed",
+        brief(&r),
+    )
 }
 
 /// A Secret read through the stand-in (whose value sits under a key no name-based redaction
@@ -140,11 +145,10 @@ fn cluster_scoped_delete(f: &Fixture) -> Outcome {
         "gateway_kubectl_delete",
         json!({"resource": "crd", "name": "certificates.cert-manager.io"}),
     );
-    let said = r
-        .get("reasons")
-        .and_then(Value::as_array)
-        .is_some_and(|a| a.iter().any(|x| x["rule"] == "kubectl.cluster_scoped"));
-    Outcome::new(gated(&r) && said, brief(&r))
+    Outcome::new(
+        gated(&r) && has_rule(&r, "kubectl.cluster_scoped"),
+        brief(&r),
+    )
 }
 
 /// The agent inherits what the gateway's kube identity may do. `*` on `*` fails in prod and is
@@ -159,18 +163,18 @@ fn kube_identity(f: &Fixture) -> Outcome {
         ),
         Err(e) => ("the kubeconfig `serve` would use", Err(e)),
     };
-    let prod = f.env == Environment::Prod;
-    match identity {
-        Ok(id) if id.is_unrestricted() => {
-            let m = format!(
-                "{whose}: the gateway's identity may do anything (`*` on `*`), and the agent inherits it; give the gateway a scoped identity"
-            );
-            if prod {
-                Outcome::new(false, m)
-            } else {
-                Outcome::warn(m)
-            }
+    // Fails in prod, a warning elsewhere.
+    let serious = |m: String| {
+        if f.env == Environment::Prod {
+            Outcome::new(false, m)
+        } else {
+            Outcome::warn(m)
         }
+    };
+    match identity {
+        Ok(id) if id.is_unrestricted() => serious(format!(
+            "{whose}: the gateway's identity may do anything (`*` on `*`), and the agent inherits it; give the gateway a scoped identity"
+        )),
         Ok(id) => Outcome::new(
             true,
             format!(
@@ -178,13 +182,6 @@ fn kube_identity(f: &Fixture) -> Outcome {
                 id.rules.len()
             ),
         ),
-        Err(e) => {
-            let m = format!("{whose}: its permissions could not be read ({e})");
-            if prod {
-                Outcome::new(false, m)
-            } else {
-                Outcome::warn(m)
-            }
-        }
+        Err(e) => serious(format!("{whose}: its permissions could not be read ({e})")),
     }
 }

@@ -257,67 +257,73 @@ fn container(c: &str) -> Result<String, Refusal> {
         .map_err(|e| Refusal::InvalidInput(e.to_string().replace("namespace", "container")))
 }
 
-/// A resource type the agent named, resolved through the cluster's discovery. A name the
-/// cluster does not know (or a cluster that cannot be asked) resolves to an unresolved type,
-/// which the policy treats as cluster-scoped; `categories` says whether a category such as
-/// `all` may stand for several types (only `get` lists several).
-struct Resolution {
+/// The resource type a call names, resolved through the cluster's discovery, and where the
+/// call acts. A name the cluster does not know (or a cluster that cannot be asked) resolves to
+/// an unresolved type, which the policy treats as cluster-scoped.
+struct Target {
     facts: Vec<ResourceFacts>,
+    /// The namespace the call acts in: none when every type is cluster-scoped (kubectl would
+    /// ignore it, and the approver must not read "in default" for a cluster-wide object).
+    acts_in: Option<String>,
+    /// The effective namespace the agent named (or the gateway's default).
+    namespace: String,
     /// Why discovery could not be used, if it could not.
     error: Option<String>,
 }
 
-fn resolve(
+/// Validates the type and namespace a call names, then resolves the type; `categories` says
+/// whether a category such as `all` may stand for several types (only `get` lists several).
+fn target(
     ctx: &ToolCtx<'_>,
     cluster: &dyn Discovery,
-    requested: &str,
+    resource: &str,
+    ns: Option<&str>,
     categories: bool,
-) -> Result<Resolution, Refusal> {
+) -> Result<Target, Refusal> {
+    let requested = args::resource(resource)?;
+    let namespace = namespace(ctx, ns)?;
     configured(ctx)?;
-    let unresolved = |error| Resolution {
-        facts: vec![ResourceFacts::unresolved(requested)],
+    let (found, error) = match cluster.resources(false) {
+        Ok(api) => {
+            let mut found = api.resolve(&requested);
+            if found == Resolved::Unknown
+                && let Ok(fresh) = cluster.resources(true)
+            {
+                found = fresh.resolve(&requested);
+            }
+            (found, None)
+        }
+        Err(e) => (Resolved::Unknown, Some(e)),
+    };
+    let facts = match found {
+        Resolved::One(f) => vec![f],
+        Resolved::Category(members) if categories => members,
+        Resolved::Category(_) => {
+            return Err(Refusal::InvalidInput(format!(
+                "`{requested}` is a category of several resource types here; name one type"
+            )));
+        }
+        Resolved::Ambiguous(candidates) => {
+            return Err(Refusal::InvalidInput(format!(
+                "resource `{requested}` names several types in this cluster ({}); name it with its group",
+                candidates.join(", ")
+            )));
+        }
+        Resolved::Unknown => vec![ResourceFacts::unresolved(requested)],
+    };
+    let acts_in = facts
+        .iter()
+        .any(|f| f.scope != Scope::Cluster)
+        .then(|| namespace.clone());
+    Ok(Target {
+        facts,
+        acts_in,
+        namespace,
         error,
-    };
-    let api = match cluster.resources(false) {
-        Ok(api) => api,
-        Err(e) => return Ok(unresolved(Some(e))),
-    };
-    let mut found = api.resolve(requested);
-    if found == Resolved::Unknown
-        && let Ok(fresh) = cluster.resources(true)
-    {
-        found = fresh.resolve(requested);
-    }
-    match found {
-        Resolved::One(f) => Ok(Resolution {
-            facts: vec![f],
-            error: None,
-        }),
-        Resolved::Category(members) if categories => Ok(Resolution {
-            facts: members,
-            error: None,
-        }),
-        Resolved::Category(_) => Err(Refusal::InvalidInput(format!(
-            "`{requested}` is a category of several resource types here; name one type"
-        ))),
-        Resolved::Ambiguous(candidates) => Err(Refusal::InvalidInput(format!(
-            "resource `{requested}` names several types in this cluster ({}); name it with its group",
-            candidates.join(", ")
-        ))),
-        Resolved::Unknown => Ok(unresolved(None)),
-    }
+    })
 }
 
-impl Resolution {
-    /// The namespace the call acts in: none when every type is cluster-scoped (kubectl would
-    /// ignore it, and the approver must not read "in default" for a cluster-wide object).
-    fn namespace(&self, ns: &str) -> Option<String> {
-        self.facts
-            .iter()
-            .any(|f| f.scope != Scope::Cluster)
-            .then(|| ns.to_owned())
-    }
-
+impl Target {
     /// The types as kubectl gets them, comma-separated.
     fn argument(&self) -> String {
         self.facts
@@ -327,27 +333,40 @@ impl Resolution {
             .join(",")
     }
 
+    /// `--namespace=…`, unless the call acts on cluster-scoped types only.
+    fn namespace_flag(&self) -> Option<String> {
+        self.acts_in.as_ref().map(|n| format!("--namespace={n}"))
+    }
+
+    /// The one type of a call that acts on one (delete, scale, describe).
+    fn one(&self) -> Result<ResourceFacts, Refusal> {
+        self.facts
+            .first()
+            .cloned()
+            .ok_or_else(|| Refusal::Internal("a resource resolved to nothing".into()))
+    }
+
     fn is_secret(&self) -> bool {
         self.facts
             .iter()
             .any(|f| f.is("", "Secret") || f.scope == Scope::Unresolved)
     }
+}
 
-    /// What the approver sees and the approval is bound to.
-    fn shown(&self, namespace: Option<&str>) -> Value {
-        json!({
-            "resources": self.facts.iter().map(|f| json!({"resource": qualified(f), "kind": f.kind, "scope": f.scope})).collect::<Vec<_>>(),
-            "namespace": namespace,
-            "scope": if namespace.is_some() { "namespaced" } else { "cluster-scoped" },
-        })
-    }
-
-    fn audit(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        if let Some(e) = &self.error {
-            m.insert("discovery_error".into(), Value::String(e.clone()));
+impl Planned {
+    /// Shows the approver (and binds) what the type resolved to and where the call acts, and
+    /// records why discovery could not be used.
+    fn on(mut self, t: &Target) -> Planned {
+        self.resolved = json!({
+            "resources": t.facts.iter().map(|f| json!({"resource": qualified(f), "kind": f.kind, "scope": f.scope})).collect::<Vec<_>>(),
+            "namespace": t.acts_in,
+            "scope": if t.acts_in.is_some() { "namespaced" } else { "cluster-scoped" },
+        });
+        if let Some(e) = &t.error {
+            self.audit
+                .insert("discovery_error".into(), Value::String(e.clone()));
         }
-        m
+        self
     }
 }
 
@@ -360,39 +379,39 @@ fn get(
     selector: Option<&str>,
     output: Option<&str>,
 ) -> Result<Planned, Refusal> {
-    let r = args::resource(resource)?;
     let name = name.map(|n| args::name("name", n)).transpose()?;
-    let ns = namespace(ctx, ns)?;
     let selector = selector.map(args::selector).transpose()?;
     let out = output.map(args::output).transpose()?;
-    let res = resolve(ctx, cluster, &r, true)?;
-    let acts_in = res.namespace(&ns);
-    let mut argv = vec!["get".into(), res.argument()];
+    let t = target(ctx, cluster, resource, ns, true)?;
+    let mut argv = vec!["get".into(), t.argument()];
     argv.extend(name);
-    argv.extend(acts_in.as_ref().map(|n| format!("--namespace={n}")));
+    argv.extend(t.namespace_flag());
     argv.extend(selector.map(|s| format!("--selector={s}")));
-    let structured = matches!(out.as_deref(), Some("yaml" | "json"));
+    // Structured output is always parsed: whatever the name, the objects printed may be
+    // Secrets, and that is only known from the objects.
+    let check = match out.as_deref() {
+        Some("yaml" | "json") => OutputCheck::Structured,
+        _ => OutputCheck::Text,
+    };
     argv.extend(out.map(|o| format!("--output={o}")));
+    Ok(read(KubectlRead::Get, &t, argv, check))
+}
+
+/// A read of the target's types; `output` says how kubectl's stdout is checked. Secret values
+/// are replaced in whatever kubectl prints, so a read never reveals them.
+fn read(read: KubectlRead, t: &Target, argv: Vec<String>, output: OutputCheck) -> Planned {
     let mut p = Planned::new(
         argv,
         KubectlAction::Read {
-            read: KubectlRead::Get,
-            resources: res.facts.clone(),
-            namespace: ns,
-            // Secret values are replaced in whatever kubectl prints (`output`).
+            read,
+            resources: t.facts.clone(),
+            namespace: t.namespace.clone(),
             reveals_secret_data: false,
         },
-    );
-    p.resolved = res.shown(acts_in.as_deref());
-    p.audit = res.audit();
-    // Structured output is always parsed: whatever the name, the objects printed may be
-    // Secrets, and that is only known from the objects.
-    p.output = if structured {
-        OutputCheck::Structured
-    } else {
-        OutputCheck::Text
-    };
-    Ok(p)
+    )
+    .on(t);
+    p.output = output;
+    p
 }
 
 fn logs(
@@ -440,30 +459,16 @@ fn describe(
     name: &str,
     ns: Option<&str>,
 ) -> Result<Planned, Refusal> {
-    let r = args::resource(resource)?;
     let n = args::name("name", name)?;
-    let ns = namespace(ctx, ns)?;
-    let res = resolve(ctx, cluster, &r, false)?;
-    let acts_in = res.namespace(&ns);
-    let mut argv = vec!["describe".into(), res.argument(), n];
-    argv.extend(acts_in.as_ref().map(|n| format!("--namespace={n}")));
-    let mut p = Planned::new(
-        argv,
-        KubectlAction::Read {
-            read: KubectlRead::Describe,
-            resources: res.facts.clone(),
-            namespace: ns,
-            reveals_secret_data: false,
-        },
-    );
-    p.resolved = res.shown(acts_in.as_deref());
-    p.audit = res.audit();
-    p.output = if res.is_secret() {
+    let t = target(ctx, cluster, resource, ns, false)?;
+    let mut argv = vec!["describe".into(), t.argument(), n];
+    argv.extend(t.namespace_flag());
+    let check = if t.is_secret() {
         OutputCheck::Describe
     } else {
         OutputCheck::Text
     };
-    Ok(p)
+    Ok(read(KubectlRead::Describe, &t, argv, check))
 }
 
 fn manifest_text(
@@ -564,23 +569,6 @@ fn apply(
     Ok(p)
 }
 
-/// The namespace a delete or scale acts in (`None` for a cluster-scoped type) with its facts.
-fn one_type(
-    ctx: &ToolCtx<'_>,
-    cluster: &dyn Discovery,
-    resource: &str,
-    ns: &str,
-) -> Result<(Resolution, ResourceFacts, Option<String>), Refusal> {
-    let res = resolve(ctx, cluster, resource, false)?;
-    let facts = res
-        .facts
-        .first()
-        .cloned()
-        .ok_or_else(|| Refusal::Internal(format!("`{resource}` resolved to nothing")))?;
-    let acts_in = res.namespace(ns);
-    Ok((res, facts, acts_in))
-}
-
 fn delete(
     ctx: &ToolCtx<'_>,
     cluster: &dyn Discovery,
@@ -589,22 +577,19 @@ fn delete(
     ns: Option<&str>,
     approval_id: &Option<String>,
 ) -> Result<Planned, Refusal> {
-    let r = args::resource(resource)?;
     let n = args::name("name", name)?;
-    let ns = namespace(ctx, ns)?;
-    let (res, facts, acts_in) = one_type(ctx, cluster, &r, &ns)?;
-    let mut argv = vec!["delete".into(), res.argument(), n.clone()];
-    argv.extend(acts_in.as_ref().map(|n| format!("--namespace={n}")));
+    let t = target(ctx, cluster, resource, ns, false)?;
+    let mut argv = vec!["delete".into(), t.argument(), n.clone()];
+    argv.extend(t.namespace_flag());
     let mut p = Planned::new(
         argv,
         KubectlAction::Delete {
-            resource: facts,
+            resource: t.one()?,
             name: n,
-            namespace: acts_in.clone(),
+            namespace: t.acts_in.clone(),
         },
-    );
-    p.resolved = res.shown(acts_in.as_deref());
-    p.audit = res.audit();
+    )
+    .on(&t);
     p.approval_id = approval_id.clone();
     Ok(p)
 }
@@ -618,27 +603,24 @@ fn scale(
     ns: Option<&str>,
     approval_id: &Option<String>,
 ) -> Result<Planned, Refusal> {
-    let r = args::resource(resource)?;
     let n = args::name("name", name)?;
-    let ns = namespace(ctx, ns)?;
-    let (res, facts, acts_in) = one_type(ctx, cluster, &r, &ns)?;
+    let t = target(ctx, cluster, resource, ns, false)?;
     let mut argv = vec![
         "scale".into(),
-        format!("{}/{n}", res.argument()),
+        format!("{}/{n}", t.argument()),
         format!("--replicas={replicas}"),
     ];
-    argv.extend(acts_in.as_ref().map(|n| format!("--namespace={n}")));
+    argv.extend(t.namespace_flag());
     let mut p = Planned::new(
         argv,
         KubectlAction::Scale {
-            resource: facts,
+            resource: t.one()?,
             name: n,
-            namespace: acts_in.clone(),
+            namespace: t.acts_in.clone(),
             replicas,
         },
-    );
-    p.resolved = res.shown(acts_in.as_deref());
-    p.audit = res.audit();
+    )
+    .on(&t);
     p.approval_id = approval_id.clone();
     Ok(p)
 }
