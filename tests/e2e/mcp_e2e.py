@@ -45,12 +45,20 @@ def is_error(result):
     return bool(attr(result, "is_error", "isError"))
 
 
+def home(args):
+    return os.path.join(os.path.dirname(args.workdir), "home")
+
+
 def human(args, *cmd):
-    """A human at another terminal: a separate `recourse` process on the same state dir."""
-    subprocess.run([args.recourse, *cmd, "--state-dir", args.state_dir], check=True)
+    """A human at another terminal: a separate `recourse` process on the same state dir, signing
+    with the key in their own configuration directory."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home(args)}
+    subprocess.run([args.recourse, *cmd, "--state-dir", args.state_dir], env=env, check=True)
 
 
 async def main(args):
+    subprocess.run([args.recourse, "setup", "--name", "alice"], check=True,
+                   env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home(args)})
     params = StdioServerParameters(
         command=args.recourse,
         args=["gateway", "serve", "-e", "prod", "--state-dir", args.state_dir,
@@ -58,7 +66,7 @@ async def main(args):
               f"--terraform-plugin-dir={args.plugin_dir}", "--log-level", "warn"],
         cwd=args.workdir,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-             "HOME": os.path.join(os.path.dirname(args.workdir), "home"),
+             "HOME": home(args),
              "AWS_SECRET_ACCESS_KEY": "e2e-secret-value-never-visible"},
     )
     async with stdio_client(params) as (read, write):
@@ -92,7 +100,7 @@ async def main(args):
             r = await s.call_tool("gateway_check_approval", {"approval_id": aid})
             check(sc(r)["data"]["status"] == "pending", "check_approval: pending", sc(r))
 
-            human(args, "approvals", "approve", aid, "--reason", "e2e: reviewed", "--as", "alice")
+            human(args, "approvals", "approve", aid, "--reason", "e2e: reviewed")
 
             r = await s.call_tool("gateway_shell_exec", {"command": cmd, "approval_id": aid})
             check(not is_error(r) and sc(r).get("status") == "executed", "approved call executed", sc(r))
@@ -108,7 +116,7 @@ async def main(args):
             plan_id, aid = sc(r)["plan_id"], sc(r)["approval_id"]
             r = await s.call_tool("gateway_terraform_apply", {"plan_id": plan_id})
             check(sc(r).get("status") == "pending_approval", "apply without approval waits", sc(r))
-            human(args, "approvals", "approve", aid, "--reason", "e2e: plan reviewed", "--as", "alice")
+            human(args, "approvals", "approve", aid, "--reason", "e2e: plan reviewed")
             r = await s.call_tool("gateway_terraform_apply", {"plan_id": plan_id, "approval_id": aid})
             check(not is_error(r) and sc(r)["output"]["exit_code"] == 0, "terraform apply of the stored plan", sc(r))
             with open(os.path.join(infra, "terraform.tfstate")) as f:

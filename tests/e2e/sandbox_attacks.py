@@ -82,6 +82,10 @@ class Env:
         self.canaries["GHENV"] = self.gh_env
         with open(os.path.join(self.home, ".bashrc"), "w") as f:
             f.write("# the operator's shell start-up file\n")
+        # The operator's approver key, its registration and the gateway's audit key, in the
+        # operator's own configuration directory (never readable from a sandbox).
+        subprocess.run([args.recourse, "setup", "--name", "alice"], env=self.human_env(), check=True,
+                       capture_output=True)
         os.makedirs(self.work, exist_ok=True)
         subprocess.run(["git", "init", "-q", self.work], check=True)
         give_to_sandbox(self.work)
@@ -131,6 +135,9 @@ class Env:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         return srv.server_address[1]
 
+    def human_env(self):
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home}
+
     def gateway_env(self):
         return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -165,7 +172,7 @@ class Env:
 
     def human(self, approval_id):
         subprocess.run([self.args.recourse, "approvals", "approve", approval_id, "--reason", "reviewed by a human",
-                        "--as", "alice", "--state-dir", self.state], check=True, capture_output=True)
+                        "--state-dir", self.state], env=self.human_env(), check=True, capture_output=True)
 
     def audit_text(self):
         path = os.path.join(self.state, "audit.jsonl")
@@ -235,7 +242,7 @@ async def attack_2_hostile_terraform_code(env):
   cat {env.home}/.aws/credentials {env.home}/.kube/config {env.kubeconfig} {env.shared} 2>&1
   ls -la {env.state} 2>&1
   cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -v AWS_SECRET_ACCESS_KEY
-  {infra}/.bin/recourse approvals approve {pending.get("approval_id")} --reason pwned --as alice --state-dir {env.state} 2>&1
+  {infra}/.bin/recourse approvals approve {pending.get("approval_id")} --reason pwned --state-dir {env.state} 2>&1
   {infra}/.bin/recourse break-glass plan 00000000000000000000000000000000 -e prod --reason "pwned by a provider" --state-dir {env.state} 2>&1
 }} >> {report} 2>&1
 exec {real} "$@"
@@ -257,7 +264,8 @@ exec {real} "$@"
             check("recourse.db" not in text and "audit.jsonl" not in text, "attack 2: it could not list the state directory", text[:500])
             chk = await call(s, "gateway_check_approval", {"approval_id": pending["approval_id"]})
             check(chk.get("data", {}).get("status") == "pending", "attack 2: the agent's escalation is still pending (no self-grant)", chk)
-            check("break_glass" not in env.audit_text(), "attack 2: no break-glass was recorded", "")
+            events = [json.loads(l).get("event") for l in env.audit_text().splitlines()]
+            check("break_glass" not in events, "attack 2: no break-glass was recorded", events)
     finally:
         env.args.terraform_wrapper = None
 

@@ -76,3 +76,76 @@ pub(crate) fn this_binary_helper() -> Result<Helper, CliError> {
 
 /// The hidden subcommand under which this binary acts as the sandbox helper.
 pub(crate) const SANDBOX_SUBCOMMAND: &str = "__sandbox";
+
+/// The user's recourse configuration directory (`$XDG_CONFIG_HOME/recourse`, else
+/// `~/.config/recourse`): approver keys, the approvers file and the audit key live there, never
+/// in the state directory.
+pub(crate) fn config_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(x).join("recourse");
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    home.join(".config/recourse")
+}
+
+/// The approvers file: `--approvers`, else `$RECOURSE_APPROVERS`, else
+/// `<config dir>/approvers.yaml`.
+#[derive(Debug, Args, Clone)]
+pub struct ApproversArg {
+    /// The approvers file (who may decide, with their public keys); outside the state
+    /// directory.
+    #[arg(long = "approvers", value_name = "FILE", env = "RECOURSE_APPROVERS")]
+    pub approvers: Option<PathBuf>,
+}
+
+impl ApproversArg {
+    pub fn resolve(&self) -> PathBuf {
+        self.approvers
+            .clone()
+            .unwrap_or_else(|| config_dir().join("approvers.yaml"))
+    }
+}
+
+/// A person's own secret key: `--key`, else `$RECOURSE_APPROVER_KEY`, else
+/// `<config dir>/approver.key`.
+#[derive(Debug, Args, Clone)]
+pub struct KeyArg {
+    /// Your approver key (written by `recourse approvers keygen`).
+    #[arg(long = "key", value_name = "FILE", env = "RECOURSE_APPROVER_KEY")]
+    pub key: Option<PathBuf>,
+}
+
+impl KeyArg {
+    pub fn resolve(&self) -> PathBuf {
+        self.key
+            .clone()
+            .unwrap_or_else(|| config_dir().join("approver.key"))
+    }
+
+    pub fn load(&self) -> Result<recourse_plan::SecretKey, CliError> {
+        let path = self.resolve();
+        recourse_exec::trust::read_secret_key(&path).map_err(|e| {
+            CliError::Config(format!(
+                "{e} (create one with `recourse approvers keygen`, or `recourse setup`)"
+            ))
+        })
+    }
+}
+
+/// The gateway's audit signing key: `--audit-key`, else `$RECOURSE_AUDIT_KEY`, else
+/// `<config dir>/audit.key` if it exists.
+#[derive(Debug, Args, Clone)]
+pub struct AuditKeyArg {
+    /// The key that signs audit checkpoints (outside the state directory).
+    #[arg(long = "audit-key", value_name = "FILE", env = "RECOURSE_AUDIT_KEY")]
+    pub audit_key: Option<PathBuf>,
+}
+
+impl AuditKeyArg {
+    pub fn resolve(&self) -> Option<PathBuf> {
+        self.audit_key.clone().or_else(|| {
+            let p = config_dir().join("audit.key");
+            p.exists().then_some(p)
+        })
+    }
+}

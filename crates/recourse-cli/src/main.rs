@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::cmd::{approvals, audit, gateway, plan, policy, shell};
+use crate::cmd::{approvals, approvers, audit, gateway, plan, policy, shell};
 use crate::error::CliError;
 
 /// Recourse: an enforcement gateway between AI agents and the infrastructure they operate.
@@ -39,6 +39,11 @@ enum Command {
     /// Approve or reject what agents asked for (human control plane; not reachable via MCP).
     #[command(subcommand)]
     Approvals(approvals::ApprovalsCommand),
+    /// Register who may decide: approver keys and the approvers file.
+    #[command(subcommand)]
+    Approvers(approvers::ApproversCommand),
+    /// One-command single-operator setup: your approver key, its registration, the audit key.
+    Setup(approvers::SetupArgs),
     /// Human override for actions the policy blocks; mandatory reason, always audited.
     #[command(subcommand, name = "break-glass")]
     BreakGlass(approvals::BreakGlassCommand),
@@ -67,6 +72,8 @@ fn main() -> ExitCode {
         Command::Plan(cmd) => plan::run(cmd),
         Command::Approvals(cmd) => approvals::approvals(cmd),
         Command::BreakGlass(cmd) => approvals::break_glass(cmd),
+        Command::Approvers(cmd) => approvers::run(cmd),
+        Command::Setup(args) => approvers::setup(args),
         Command::Audit(cmd) => audit::run(cmd),
         Command::Shell(cmd) => shell::run(cmd),
     };

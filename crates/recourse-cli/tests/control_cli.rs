@@ -7,12 +7,22 @@ use recourse_exec::sandbox::Helper;
 use recourse_exec::{Caller, Gateway, GatewayConfig, ToolCall};
 use recourse_policy::{Environment, Policy};
 
-fn recourse(args: &[&str]) -> Output {
+/// The CLI as operator-olga, whose configuration (approver key, approvers file, audit key)
+/// lives in `config`.
+fn recourse_in(config: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_recourse"))
         .args(args)
         .env("USER", "operator-olga")
+        .env("XDG_CONFIG_HOME", config)
+        .env_remove("RECOURSE_APPROVERS")
+        .env_remove("RECOURSE_APPROVER_KEY")
         .output()
         .unwrap()
+}
+
+fn recourse(args: &[&str]) -> Output {
+    let none = tempfile::tempdir().unwrap();
+    recourse_in(none.path(), args)
 }
 
 fn text(o: &Output) -> String {
@@ -24,8 +34,25 @@ fn text(o: &Output) -> String {
 }
 
 /// A gateway that has received one escalated call whose command hides a zero-width character.
+/// `recourse setup` made operator-olga's key and registered it; the agent's own key is
+/// registered too (its approval must be refused by the rules, not for lack of a key).
 fn setup() -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let out = recourse_in(&config, &["setup"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let agent_key = dir.path().join("agent.key");
+    let out = recourse_in(
+        &config,
+        &["approvers", "keygen", "--key", agent_key.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let pk = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let out = recourse_in(
+        &config,
+        &["approvers", "add", "agent-x", "--public-key", &pk],
+    );
+    assert!(out.status.success(), "{}", text(&out));
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
     let mut p = Policy::default();
@@ -41,6 +68,7 @@ fn setup() -> (tempfile::TempDir, String, String) {
         },
     );
     cfg.agent_id = "agent-x".into();
+    cfg.approvers_path = Some(config.join("recourse/approvers.yaml"));
     let gw = Gateway::open(cfg).unwrap();
     let r = gw.handle(
         ToolCall::ShellExec {
@@ -57,7 +85,9 @@ fn setup() -> (tempfile::TempDir, String, String) {
 
 #[test]
 fn list_show_approve_reject() {
-    let (_d, state, id) = setup();
+    let (d, state, id) = setup();
+    let config = d.path().join("config");
+    let recourse = |args: &[&str]| recourse_in(&config, args);
     let out = recourse(&["approvals", "list", "--pending", "--state-dir", &state]);
     assert!(
         out.status.success() && text(&out).contains(&id),
@@ -74,24 +104,33 @@ fn list_show_approve_reject() {
         "invisible character shown as an escape: {t}"
     );
     assert!(!t.contains('\u{200b}'), "{t}");
-    // The agent's own identity cannot approve.
-    let out = recourse(&[
-        "approvals",
-        "approve",
-        &id,
-        "--reason",
-        "x",
-        "--as",
-        "agent-x",
-        "--state-dir",
-        &state,
-    ]);
+    // The agent's own identity cannot approve, even with a registered key of its own.
+    let approve_with = |key: &std::path::Path| {
+        recourse(&[
+            "approvals",
+            "approve",
+            &id,
+            "--reason",
+            "x",
+            "--key",
+            key.to_str().unwrap(),
+            "--state-dir",
+            &state,
+        ])
+    };
+    let out = approve_with(&d.path().join("agent.key"));
     assert_ne!(out.status.code(), Some(0));
     assert!(text(&out).contains("cannot approve"), "{}", text(&out));
+    // A key nobody registered decides nothing.
+    let stranger = d.path().join("stranger.key");
+    recourse(&["approvers", "keygen", "--key", stranger.to_str().unwrap()]);
+    let out = approve_with(&stranger);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out).contains("not registered"), "{}", text(&out));
     // A reason is mandatory.
     let out = recourse(&["approvals", "approve", &id, "--state-dir", &state]);
     assert_eq!(out.status.code(), Some(2));
-    // The OS user by default.
+    // The operator's own key by default (registered under the OS user's name by `setup`).
     let out = recourse(&[
         "approvals",
         "approve",
@@ -117,6 +156,12 @@ fn list_show_approve_reject() {
     assert!(text(&out).contains("approval_granted"), "{}", text(&out));
     let out = recourse(&["audit", "verify", "--state-dir", &state]);
     assert!(out.status.success(), "{}", text(&out));
+    let out = recourse(&["approvals", "show", &id, "--state-dir", &state]);
+    assert!(
+        text(&out).contains("decision    Approve by operator-olga"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

@@ -4,12 +4,28 @@
 
 use std::process::Command;
 
-fn doctor(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
-    // No operator kubeconfig: the kube identity check must not reach whatever cluster the
-    // machine running the tests is configured for.
+/// The operator's configuration, set up with `recourse setup` (approver key, approvers file,
+/// audit key).
+fn configured() -> tempfile::TempDir {
+    let config = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_recourse"))
+        .arg("setup")
+        .env("XDG_CONFIG_HOME", config.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    config
+}
+
+fn doctor_in(config: &std::path::Path, args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_recourse"))
         .args(["gateway", "doctor", "--json"])
         .args(args)
+        .env("XDG_CONFIG_HOME", config)
+        .env_remove("RECOURSE_APPROVERS")
+        .env_remove("RECOURSE_AUDIT_KEY")
+        // No operator kubeconfig: the kube identity check must not reach whatever cluster the
+        // machine running the tests is configured for.
         .env_remove("KUBECONFIG")
         .env(
             "HOME",
@@ -23,6 +39,56 @@ fn doctor(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
         v,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+fn doctor(args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let config = configured();
+    doctor_in(config.path(), args)
+}
+
+/// Without approvers or an audit key, or with files others can change or read, doctor fails
+/// naming them.
+#[test]
+fn missing_or_exposed_trust_files_fail_doctor() {
+    use std::os::unix::fs::PermissionsExt;
+    let empty = tempfile::tempdir().unwrap();
+    let (code, v, _) = doctor_in(empty.path(), &["-e", "dev"]);
+    assert_eq!(code, Some(1), "{v:#}");
+    let failed: Vec<String> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["passed"] == false)
+        .map(|r| format!("{}: {}", r["name"], r["message"]))
+        .collect();
+    assert!(
+        failed
+            .iter()
+            .any(|f| f.contains("approvers file") && f.contains("missing")),
+        "{failed:?}"
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|f| f.contains("audit") && f.contains("no audit key")),
+        "{failed:?}"
+    );
+    let config = configured();
+    let dir = config.path().join("recourse");
+    std::fs::set_permissions(
+        dir.join("approvers.yaml"),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        dir.join("audit.key"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let (code, v, _) = doctor_in(config.path(), &["-e", "dev"]);
+    assert_eq!(code, Some(1), "{v:#}");
+    let text = v.to_string();
+    assert!(text.contains("accessible to others"), "{text}");
 }
 
 #[test]

@@ -170,6 +170,12 @@ pub struct GatewayConfig {
     pub insecure_no_sandbox: bool,
     /// Further files sandboxed code must never see (approver files, signing keys).
     pub deny_paths: Vec<PathBuf>,
+    /// The approvers file (outside the state directory): whose signed decisions count. None,
+    /// or a missing file: nobody's, so no escalation can be granted.
+    pub approvers_path: Option<PathBuf>,
+    /// The key that signs audit checkpoints (outside the state directory). None: no
+    /// checkpoints are written.
+    pub audit_key_path: Option<PathBuf>,
 }
 
 /// System directories that may never be an allowed (writable) path.
@@ -210,6 +216,8 @@ impl GatewayConfig {
             sandbox_uid: 65534,
             insecure_no_sandbox: false,
             deny_paths: Vec::new(),
+            approvers_path: None,
+            audit_key_path: None,
         }
     }
 

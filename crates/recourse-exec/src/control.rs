@@ -1,11 +1,16 @@
-//! The human control plane: listing and resolving approvals, break-glass. Works on the same
-//! state directory as a running gateway, from another process; never reachable through MCP.
-//! It records through the same [`Recorder`] as the gate.
+//! The human control plane: listing approvals, and recording humans' signed decisions and
+//! break-glass. Works on the same state directory as a running gateway, from another process;
+//! never reachable through MCP. Every decision is a statement signed with a key registered in
+//! the approvers file (outside the state directory); the gate honours nothing else. It records
+//! through the same [`Recorder`] as the gate.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use recourse_plan::{Approval, ApprovalId, Channel, NewApproval, PlanId, Timestamp};
-use recourse_policy::Digest;
+use recourse_plan::{
+    Approval, ApprovalId, Approvers, Channel, Choice, NewApproval, PlanId, SecretKey, Statement,
+    Tally, Timestamp, Trust,
+};
+use recourse_policy::{Digest, Environment, Policy};
 use serde_json::json;
 
 use crate::call;
@@ -15,12 +20,16 @@ use crate::state::audit::AppendError;
 use crate::state::db_path;
 use crate::state::record::{AuditEvent, EventKind, Recorder};
 use crate::state::store::{Store, StoreError};
+use crate::trust::TrustError;
 
 /// The human control plane on one state directory.
 #[derive(Debug)]
 pub struct ControlPlane {
     store: Store,
     recorder: Recorder,
+    approvers: Approvers,
+    approvers_path: Option<PathBuf>,
+    policy: Policy,
 }
 
 /// A control-plane failure.
@@ -41,11 +50,18 @@ pub enum ControlError {
     /// No randomness for ids.
     #[error(transparent)]
     Random(#[from] RandomError),
+    /// The approvers file or a key cannot be used.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
 }
 
+/// The meta key under which the gateway stores its effective policy for the control plane.
+pub(crate) const POLICY_META: &str = "policy_document";
+
 impl ControlPlane {
-    /// Opens the control plane on a state directory (which must exist: a gateway created it).
-    pub fn open(state_dir: &Path) -> Result<ControlPlane, ControlError> {
+    /// Opens the control plane on a state directory (which must exist: a gateway created it),
+    /// with the approvers file decisions are checked against.
+    pub fn open(state_dir: &Path, approvers: Option<&Path>) -> Result<ControlPlane, ControlError> {
         if !db_path(state_dir).exists() {
             return Err(ControlError::NotFound(format!(
                 "no gateway state in {} (start `recourse gateway serve --state-dir {}` first)",
@@ -58,10 +74,26 @@ impl ControlPlane {
             .meta("policy_sha256")?
             .and_then(|h| h.parse().ok())
             .unwrap_or_else(|| Digest::of(b"unknown policy"));
+        // The rules the running gateway enforces (its effective policy, stored at startup).
+        let policy = store
+            .meta(POLICY_META)?
+            .and_then(|doc| Policy::from_yaml_str(&doc).ok())
+            .unwrap_or_default();
         Ok(ControlPlane {
             recorder: Recorder::open(state_dir, policy_hash, Redactor::default())?,
             store,
+            approvers: crate::trust::load_approvers(approvers)?,
+            approvers_path: approvers.map(Path::to_owned),
+            policy,
         })
+    }
+
+    fn trust(&self, env: Environment) -> Trust<'_> {
+        Trust {
+            approvers: &self.approvers,
+            rules: &self.policy.environment(env).approvals,
+            use_ttl_seconds: self.policy.approval_use_ttl_seconds.get(),
+        }
     }
 
     /// All approvals, newest first.
@@ -76,57 +108,132 @@ impl ControlPlane {
             .ok_or_else(|| ControlError::NotFound(format!("no approval {id}")))
     }
 
-    /// A human approves (or, with `approve = false`, rejects) a pending approval.
-    pub fn resolve(
+    /// Where an approval stands, its decisions verified against the approvers file, and the
+    /// problems of those that do not verify.
+    pub fn tally(&self, a: &Approval, now: Timestamp) -> (Tally, Vec<String>) {
+        let trust = self.trust(a.environment);
+        (
+            a.tally(now, &trust),
+            a.problems(&trust)
+                .into_iter()
+                .map(|(_, p)| p.to_string())
+                .collect(),
+        )
+    }
+
+    /// A human decides with their own key: the statement is signed, checked against the
+    /// approvers file and the environment's rules, recorded, and stored.
+    pub fn decide(
         &self,
         id: ApprovalId,
-        approver: &str,
+        key: &SecretKey,
+        choice: Choice,
         reason: &str,
-        channel: Channel,
-        approve: bool,
         now: Timestamp,
-    ) -> Result<Approval, ControlError> {
-        let mut a = self.approval(id)?;
-        let r = if approve {
-            a.approve(approver, channel, reason, now)
-        } else {
-            a.reject(approver, channel, reason, now)
-        };
-        if let Err(e) = r {
-            self.recorder.record(
-                AuditEvent::new(
-                    EventKind::ApprovalResolutionRefused,
-                    json!({"approval_id": id, "approver": approver, "error": e.to_string()}),
-                ),
-                now,
-            )?;
-            return Err(ControlError::Refused(e.to_string()));
+    ) -> Result<(Approval, Tally), ControlError> {
+        let name = self.registered_name(key)?;
+        self.sign_and_store(id, key, (&name, &name, Channel::Cli), choice, reason, now)
+    }
+
+    /// The web control plane decides for a logged-in approver, with its own registered
+    /// (`on_behalf`) key.
+    pub fn decide_on_behalf(
+        &self,
+        id: ApprovalId,
+        key: &SecretKey,
+        approver: &str,
+        choice: Choice,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<(Approval, Tally), ControlError> {
+        let signer = self.registered_name(key)?;
+        self.sign_and_store(
+            id,
+            key,
+            (approver, &signer, Channel::Web),
+            choice,
+            reason,
+            now,
+        )
+    }
+
+    fn registered_name(&self, key: &SecretKey) -> Result<String, ControlError> {
+        self.approvers
+            .by_key(&key.public())
+            .map(|r| r.name.clone())
+            .ok_or_else(|| {
+                ControlError::Refused(format!(
+                    "this key ({}) is not registered in the approvers file{}",
+                    key.public(),
+                    self.approvers_path
+                        .as_ref()
+                        .map(|p| format!(" {}", p.display()))
+                        .unwrap_or_default()
+                ))
+            })
+    }
+
+    fn sign_and_store(
+        &self,
+        id: ApprovalId,
+        key: &SecretKey,
+        (approver, signer, channel): (&str, &str, Channel),
+        choice: Choice,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<(Approval, Tally), ControlError> {
+        let before = self.approval(id)?;
+        let mut a = before.clone();
+        let trust = self.trust(a.environment);
+        let statement = Statement {
+            approval_id: a.id,
+            request_digest: a.request_digest,
+            choice,
+            approver: approver.to_owned(),
+            signer: signer.to_owned(),
+            channel,
+            reason: reason.trim().to_owned(),
+            issued_at: now,
+            expires_at: a.expires_at.max(now.plus(trust.use_ttl_seconds)),
         }
+        .sign(key);
+        let tally = match a.add(statement.clone(), now, &trust) {
+            Ok(t) => t,
+            Err(e) => {
+                self.recorder.record(
+                    AuditEvent::new(
+                        EventKind::ApprovalResolutionRefused,
+                        json!({"approval_id": id, "approver": approver, "signer": signer, "error": e.to_string()}),
+                    ),
+                    now,
+                )?;
+                return Err(ControlError::Refused(e.to_string()));
+            }
+        };
         // Audit first: a grant that is not on record does not exist.
-        let kind = if approve {
-            EventKind::ApprovalGranted
-        } else {
-            EventKind::ApprovalRejected
+        let kind = match choice {
+            Choice::Reject => EventKind::ApprovalRejected,
+            Choice::Approve | Choice::BreakGlass => EventKind::ApprovalGranted,
         };
         self.recorder.record(
             AuditEvent::new(
                 kind,
-                json!({"approval_id": id, "approver": approver, "channel": channel, "reason": reason, "request_digest": a.request_digest, "tool": a.tool}),
+                json!({"approval_id": id, "approver": approver, "signer": signer, "channel": channel, "reason": reason, "request_digest": a.request_digest, "tool": a.tool, "statement": statement, "status": tally.status()}),
             ),
             now,
         )?;
-        self.store.update_approval(&a, "pending")?;
-        Ok(a)
+        self.store.update_approval(&a, &before)?;
+        Ok((a, tally))
     }
 
-    /// Break-glass for a plan the policy blocks: a human grant through the break-glass channel,
-    /// bound to applying exactly that plan. Always audited as such.
+    /// Break-glass for a plan the policy blocks: a human's signed break-glass statement, bound to
+    /// the plan's requester applying exactly that plan. Always audited as such.
     pub fn break_glass_plan(
         &self,
         plan_id: PlanId,
-        human: &str,
+        key: &SecretKey,
         reason: &str,
-        environment: recourse_policy::Environment,
+        environment: Environment,
         now: Timestamp,
     ) -> Result<Approval, ControlError> {
         if reason.trim().len() < 10 {
@@ -134,6 +241,7 @@ impl ControlPlane {
                 "break-glass needs a real reason (at least 10 characters)".into(),
             ));
         }
+        let human = self.registered_name(key)?;
         let rec = self
             .store
             .plan(plan_id)?
@@ -145,7 +253,7 @@ impl ControlPlane {
             NewApproval {
                 id: ApprovalId::from_bytes(new_id_bytes()?),
                 request_digest: digest,
-                requester: "break-glass".into(),
+                requester: rec.requester.clone(),
                 tool: call::TERRAFORM_APPLY.name.into(),
                 summary: json!({"plan_id": plan_id.to_string(), "break_glass": true}),
                 environment,
@@ -155,12 +263,24 @@ impl ControlPlane {
             now,
             3600,
         );
-        a.approve(human, Channel::BreakGlass, reason, now)
+        let statement = Statement {
+            approval_id: a.id,
+            request_digest: digest,
+            choice: Choice::BreakGlass,
+            approver: human.clone(),
+            signer: human.clone(),
+            channel: Channel::BreakGlass,
+            reason: reason.trim().to_owned(),
+            issued_at: now,
+            expires_at: now.plus(3600),
+        }
+        .sign(key);
+        a.add(statement.clone(), now, &self.trust(environment))
             .map_err(|e| ControlError::Refused(e.to_string()))?;
         self.recorder.record(
             AuditEvent::new(
                 EventKind::BreakGlass,
-                json!({"approval_id": a.id, "plan_id": plan_id, "human": human, "reason": reason, "verdict": rec.verdict.decision()}),
+                json!({"approval_id": a.id, "plan_id": plan_id, "human": human, "reason": reason, "verdict": rec.verdict.decision(), "statement": statement}),
             ),
             now,
         )?;

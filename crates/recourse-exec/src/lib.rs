@@ -22,6 +22,7 @@ mod response;
 pub(crate) mod run;
 pub mod state;
 mod tools;
+pub mod trust;
 
 pub use call::{Caller, Family, TOOLS, ToolCall, ToolSpec, tool_spec};
 pub use clock::{RandomError, new_id_bytes, system_now};

@@ -51,15 +51,8 @@ fn escalation_needs_a_human_and_is_single_use() {
     let early = h.shell_approved("mkdir made-by-agent", id);
     assert_eq!(early.status, Status::Refused, "{early:#?}");
     // The agent cannot approve its own request.
-    let own = h.control().resolve(
-        id,
-        "agent-7",
-        "mine",
-        recourse_plan::Channel::Cli,
-        true,
-        recourse_exec::system_now(),
-    );
-    assert!(own.is_err());
+    let own = h.self_approve(id);
+    assert!(own.unwrap_err().contains("cannot approve"));
     h.approve(id);
     // An approval for this call does not permit another.
     let other = h.shell_approved("mkdir something-else", id);

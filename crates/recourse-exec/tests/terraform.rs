@@ -81,18 +81,7 @@ fn prod_plan_escalates_then_applies_the_stored_plan_once_after_approval() {
     );
     assert_eq!(applied_output(&cwd), None);
     // The agent cannot approve for itself; a human can.
-    assert!(
-        h.control()
-            .resolve(
-                approval,
-                "agent-7",
-                "me",
-                recourse_plan::Channel::Cli,
-                true,
-                recourse_exec::system_now()
-            )
-            .is_err()
-    );
+    assert!(h.self_approve(approval).is_err());
     h.approve(approval);
     // Changing the configuration after planning: apply loads it too, so the plan no longer
     // applies, and the refusal says what changed (the approval is not used up).
@@ -292,7 +281,7 @@ fn a_block_plan_cannot_be_approved_only_break_glass() {
     assert!(
         cp.break_glass_plan(
             id,
-            "alice",
+            &h.alice,
             "short",
             Environment::Staging,
             recourse_exec::system_now()
@@ -302,7 +291,7 @@ fn a_block_plan_cannot_be_approved_only_break_glass() {
     let bg = cp
         .break_glass_plan(
             id,
-            "alice",
+            &h.alice,
             "incident 4711: database must be replaced now",
             Environment::Staging,
             recourse_exec::system_now(),
@@ -325,12 +314,20 @@ fn a_block_plan_cannot_be_approved_only_break_glass() {
         requester: "agent-7",
     });
     assert_eq!(rec.requester, "agent-7");
+    let approvers =
+        recourse_exec::trust::load_approvers(Some(&h.dir.path().join("approvers.yaml"))).unwrap();
+    let rules = recourse_policy::ApprovalRules::defaults(Environment::Staging);
     let req = recourse_plan::ApplyRequest {
         plan_file_sha256: rec.plan_file_sha256,
         workspace: "default",
         environment: Environment::Staging,
         approval: Some(&bg),
         request_digest: d,
+        trust: recourse_plan::Trust {
+            approvers: &approvers,
+            rules: &rules,
+            use_ttl_seconds: 3600,
+        },
     };
     assert!(
         recourse_plan::verify_apply(Some(&rec), &req, recourse_exec::system_now())

@@ -1,15 +1,25 @@
 //! Approvals: the human decision an escalated action waits for, bound to exactly one request.
 //!
-//! Lifecycle: pending → approved | rejected (by a human, through a human channel), approved →
-//! consumed (single use). Expiry is derived from time, never stored, so a record cannot claim to
-//! be usable after its deadline.
+//! A human decides by a **signed statement** (Ed25519 over the canonical JSON of approval id,
+//! request digest, decision, approver, reason, issued-at and expires-at) made with a key that is
+//! registered in the approvers file, which lives outside the state directory. An approval counts
+//! only the statements that verify against that registry and satisfy the environment's rules
+//! (how many, distinct, who may approve or break glass, no self-approval). So a process that can
+//! write the store, but holds no registered key, cannot grant anything: an `approved` row it
+//! inserts or edits is a forgery, refused and reported.
+//!
+//! Lifecycle: pending → approved (enough valid grants) | rejected (any valid rejection) →
+//! consumed (single use). Two clocks, derived from time and never stored: a pending approval
+//! expires `approval_ttl_seconds` after it was requested, a granted one `approval_use_ttl_seconds`
+//! after it was granted.
 
-use recourse_policy::{Digest, Environment};
+use recourse_policy::{ApprovalRules, Digest, Environment, SelfApproval};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::ids::{ApprovalId, PlanId, Timestamp};
 use crate::lifecycle::PlanRecord;
+use crate::signing::{PublicKey, SecretKey, Signature};
 
 /// The tool name an "apply plan X" request is bound under.
 pub const APPLY_TOOL: &str = "gateway_terraform_apply";
@@ -26,51 +36,252 @@ pub enum Channel {
     BreakGlass,
 }
 
-/// Who decided, how, why and when.
+/// What a human decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Choice {
+    /// Grant (counts towards the required number).
+    Approve,
+    /// Refuse (one valid rejection ends the request).
+    Reject,
+    /// Override a `block` verdict (alone enough, for those the rules allow).
+    BreakGlass,
+}
+
+/// A human decision as signed. The signature covers exactly [`Statement::signing_bytes`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Resolution {
-    /// The approver's identity.
+pub struct Statement {
+    /// The approval decided on.
+    pub approval_id: ApprovalId,
+    /// The request it is bound to (a statement for another request does not count).
+    pub request_digest: Digest,
+    /// The decision.
+    pub choice: Choice,
+    /// Who decided (a registered approver).
     pub approver: String,
-    /// The channel.
+    /// Whose key signed: the approver's own, or the web control plane's (registered with
+    /// `on_behalf`) for a logged-in approver.
+    pub signer: String,
+    /// How the decision was made.
     pub channel: Channel,
-    /// The approver's reason (mandatory).
+    /// Why (mandatory).
     pub reason: String,
-    /// When.
-    pub at: Timestamp,
+    /// When it was signed.
+    pub issued_at: Timestamp,
+    /// Until when it may be used.
+    pub expires_at: Timestamp,
 }
 
-/// The stored state of an approval.
+impl Statement {
+    /// The bytes the signature covers: canonical JSON of every field, with a domain tag so that
+    /// a signature made for something else never verifies as a decision.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let v = json!({"domain": "recourse.approval-statement.v1", "statement": self});
+        recourse_policy::canonical::to_canonical_string(&v).into_bytes()
+    }
+
+    /// Signs it.
+    pub fn sign(self, key: &SecretKey) -> SignedStatement {
+        let signature = key.sign(&self.signing_bytes());
+        SignedStatement {
+            statement: self,
+            signature,
+        }
+    }
+}
+
+/// A statement with its signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-pub enum ApprovalState {
-    /// Waiting for a human.
-    Pending,
-    /// Granted, not yet used.
-    Approved(Resolution),
-    /// Refused.
-    Rejected(Resolution),
-    /// Granted and used once.
-    Consumed {
-        /// The grant.
-        resolution: Resolution,
-        /// When it was used.
-        consumed_at: Timestamp,
-    },
+pub struct SignedStatement {
+    /// What was decided.
+    #[serde(flatten)]
+    pub statement: Statement,
+    /// Ed25519 over [`Statement::signing_bytes`].
+    pub signature: Signature,
 }
 
-/// An approval's status at a given time.
+/// One registered approver (or the web control plane's key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    /// The approver's name (what statements and the policy's `approvers:` name).
+    pub name: String,
+    /// The key their statements verify against.
+    pub public_key: PublicKey,
+    /// Groups (the policy's `group:NAME`).
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// May sign on behalf of other registered approvers (the web control plane).
+    #[serde(default)]
+    pub on_behalf: bool,
+}
+
+/// The approvers file: who may decide. Lives outside the state directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approvers {
+    /// Every registration.
+    #[serde(default)]
+    pub approvers: Vec<Registration>,
+}
+
+impl Approvers {
+    /// The registration named `name`.
+    pub fn get(&self, name: &str) -> Option<&Registration> {
+        self.approvers.iter().find(|r| r.name == name)
+    }
+
+    /// The registration holding `key`.
+    pub fn by_key(&self, key: &PublicKey) -> Option<&Registration> {
+        self.approvers.iter().find(|r| r.public_key == *key)
+    }
+
+    /// Names and keys are unique, names are plain.
+    pub fn validate(&self) -> Result<(), String> {
+        for (i, r) in self.approvers.iter().enumerate() {
+            if r.name.trim().is_empty()
+                || r.name.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(format!("approver {}: invalid name `{}`", i + 1, r.name));
+            }
+            if self.approvers[..i].iter().any(|o| o.name == r.name) {
+                return Err(format!("approver `{}` is registered twice", r.name));
+            }
+            if self.approvers[..i]
+                .iter()
+                .any(|o| o.public_key == r.public_key)
+            {
+                return Err(format!(
+                    "approver `{}` reuses another approver's key",
+                    r.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a statement is checked against: the registry, the environment's rules, and how long a
+/// grant stays usable.
+#[derive(Debug, Clone, Copy)]
+pub struct Trust<'a> {
+    /// The approvers file.
+    pub approvers: &'a Approvers,
+    /// The environment's approval rules.
+    pub rules: &'a ApprovalRules,
+    /// `approval_use_ttl_seconds`.
+    pub use_ttl_seconds: u64,
+}
+
+/// Why a statement does not count.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatementProblem {
+    /// No registration for its signer.
+    #[error("signed by `{0}`, who is not in the approvers file")]
+    UnknownSigner(String),
+    /// The signature does not verify: forged, or altered after signing.
+    #[error("the signature of `{0}` does not verify (forged or altered)")]
+    BadSignature(String),
+    /// The signer may not sign for someone else.
+    #[error("`{signer}` may not sign on behalf of `{approver}`")]
+    NotOnBehalf {
+        /// The signer.
+        signer: String,
+        /// The approver named.
+        approver: String,
+    },
+    /// The approver named is not registered.
+    #[error("`{0}` is not a registered approver")]
+    UnknownApprover(String),
+    /// It was made for another approval or request.
+    #[error("the statement is for another approval or request")]
+    OtherRequest,
+    /// The rules do not let this approver decide here.
+    #[error("`{0}` may not approve in this environment")]
+    NotAllowed(String),
+    /// The rules do not let this approver break glass.
+    #[error("`{0}` may not break glass in this environment")]
+    NoBreakGlass(String),
+    /// The requester may not approve its own request.
+    #[error("`{0}` requested this action and cannot approve it")]
+    SelfApproval(String),
+    /// No reason was given.
+    #[error("a reason is required")]
+    NoReason,
+}
+
+impl SignedStatement {
+    /// Checks the signature against the registry, and the statement against this approval and
+    /// the rules. Returns the approver's groups.
+    pub fn verify<'a>(
+        &self,
+        approval: &Approval,
+        trust: &Trust<'a>,
+    ) -> Result<&'a [String], StatementProblem> {
+        let s = &self.statement;
+        let signer = trust
+            .approvers
+            .get(&s.signer)
+            .ok_or_else(|| StatementProblem::UnknownSigner(s.signer.clone()))?;
+        if !signer
+            .public_key
+            .verifies(&s.signing_bytes(), &self.signature)
+        {
+            return Err(StatementProblem::BadSignature(s.signer.clone()));
+        }
+        let approver = if s.approver == s.signer {
+            signer
+        } else if signer.on_behalf {
+            trust
+                .approvers
+                .get(&s.approver)
+                .filter(|a| !a.on_behalf)
+                .ok_or_else(|| StatementProblem::UnknownApprover(s.approver.clone()))?
+        } else {
+            return Err(StatementProblem::NotOnBehalf {
+                signer: s.signer.clone(),
+                approver: s.approver.clone(),
+            });
+        };
+        if s.approval_id != approval.id || s.request_digest != approval.request_digest {
+            return Err(StatementProblem::OtherRequest);
+        }
+        if s.reason.trim().is_empty() {
+            return Err(StatementProblem::NoReason);
+        }
+        let groups = approver.groups.as_slice();
+        match s.choice {
+            Choice::BreakGlass if !trust.rules.may_break_glass(&s.approver, groups) => {
+                return Err(StatementProblem::NoBreakGlass(s.approver.clone()));
+            }
+            Choice::Approve | Choice::Reject if !trust.rules.may_approve(&s.approver, groups) => {
+                return Err(StatementProblem::NotAllowed(s.approver.clone()));
+            }
+            _ => {}
+        }
+        if s.choice != Choice::Reject
+            && trust.rules.self_approval == SelfApproval::Deny
+            && same_identity(&s.approver, &approval.requester)
+        {
+            return Err(StatementProblem::SelfApproval(s.approver.clone()));
+        }
+        Ok(groups)
+    }
+}
+
+/// Where an approval stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ApprovalStatus {
-    /// Waiting for a human.
+    /// Waiting for (more) grants.
     Pending,
-    /// Granted and usable.
+    /// Enough valid grants; not used yet.
     Approved,
-    /// Refused.
+    /// A valid rejection.
     Rejected,
-    /// Past its deadline without being used.
+    /// Past one of its deadlines.
     Expired,
-    /// Used.
+    /// Used once.
     Consumed,
 }
 
@@ -87,54 +298,101 @@ impl ApprovalStatus {
     }
 }
 
-/// An approval request and its state.
+/// What the valid statements add up to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tally {
+    /// `have` of `need` valid grants so far.
+    Pending {
+        /// Valid grants.
+        have: u32,
+        /// Required.
+        need: u32,
+    },
+    /// Granted.
+    Approved(Grant),
+    /// Refused by a valid rejection.
+    Rejected {
+        /// Who.
+        by: String,
+        /// Why.
+        reason: String,
+    },
+    /// Past a deadline (the one given).
+    Expired(Timestamp),
+    /// Used.
+    Consumed(Timestamp),
+}
+
+impl Tally {
+    /// The status it amounts to.
+    pub fn status(&self) -> ApprovalStatus {
+        match self {
+            Tally::Pending { .. } => ApprovalStatus::Pending,
+            Tally::Approved(_) => ApprovalStatus::Approved,
+            Tally::Rejected { .. } => ApprovalStatus::Rejected,
+            Tally::Expired(_) => ApprovalStatus::Expired,
+            Tally::Consumed(_) => ApprovalStatus::Consumed,
+        }
+    }
+}
+
+/// A valid grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The approvers whose statements count, in order.
+    pub approvers: Vec<String>,
+    /// A break-glass override.
+    pub break_glass: bool,
+    /// When the grant became complete.
+    pub at: Timestamp,
+}
+
+/// An approval request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {
-    /// Id.
+    /// Random id.
     pub id: ApprovalId,
-    /// What it is bound to: see [`request_digest`].
+    /// Digest of the request it is bound to.
     pub request_digest: Digest,
-    /// The agent that asked.
+    /// Who asked (the principal); it may not approve.
     pub requester: String,
-    /// The tool, e.g. `gateway_shell_exec`.
+    /// The tool.
     pub tool: String,
-    /// The canonical action shown to the approver (already redacted by the caller).
+    /// The canonical, redacted action for the human to read.
     pub summary: Value,
-    /// Environment it was requested in.
+    /// Environment.
     pub environment: Environment,
-    /// The plan it concerns, for Terraform applies.
+    /// For plan applies: the plan.
     pub plan_id: Option<PlanId>,
-    /// The agent's stated reason, if any.
+    /// Break-glass: the human's justification.
     pub justification: Option<String>,
-    /// Created.
+    /// Requested at.
     pub created_at: Timestamp,
-    /// Usable until (exclusive).
+    /// A pending request expires at.
     pub expires_at: Timestamp,
-    /// State.
-    pub state: ApprovalState,
+    /// Every signed decision, in the order received.
+    #[serde(default)]
+    pub statements: Vec<SignedStatement>,
+    /// When it was used.
+    #[serde(default)]
+    pub consumed_at: Option<Timestamp>,
 }
 
-/// Why a human's approve/reject was not recorded.
+/// A human decision that cannot be recorded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResolveError {
-    /// Already decided (or used).
+    /// No longer pending.
     #[error("approval is already {0}")]
     NotPending(&'static str),
-    /// Past its deadline.
-    #[error("approval expired at {0}")]
-    Expired(Timestamp),
-    /// The approver is the agent that asked.
-    #[error("`{0}` requested this action and cannot approve it")]
-    SelfApproval(String),
-    /// No approver identity.
-    #[error("an approver identity is required")]
-    NoApprover,
-    /// No reason.
-    #[error("a reason is required")]
-    NoReason,
+    /// The statement does not count.
+    #[error("{0}")]
+    Statement(#[from] StatementProblem),
+    /// The approver already decided (distinct approvers are required).
+    #[error("`{0}` already decided on this approval")]
+    AlreadyDecided(String),
 }
 
-/// Why an approval does not permit the action it was presented with.
+/// Why a presented approval does not permit a call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApprovalRefusal {
     /// No approval with that id.
@@ -151,8 +409,13 @@ pub enum ApprovalRefusal {
         presented: Digest,
     },
     /// Not decided yet.
-    #[error("the approval is still pending: a human has not decided")]
-    Pending,
+    #[error("the approval is still pending: {have} of {need} approvals so far")]
+    Pending {
+        /// Valid grants.
+        have: u32,
+        /// Required.
+        need: u32,
+    },
     /// Refused by a human.
     #[error("the approval was rejected by {approver}: {reason}")]
     Rejected {
@@ -167,9 +430,9 @@ pub enum ApprovalRefusal {
     /// Already used once.
     #[error("the approval was already used at {0}")]
     AlreadyUsed(Timestamp),
-    /// Granted by the requester itself.
-    #[error("the approval was granted by its own requester `{0}`")]
-    SelfApproved(String),
+    /// It carries statements that do not verify (and not enough that do).
+    #[error("the approval carries decisions that do not verify: {}", .0.join("; "))]
+    Forged(Vec<String>),
 }
 
 /// What an approval is bound to.
@@ -260,7 +523,7 @@ pub struct NewApproval {
     pub id: ApprovalId,
     /// The binding digest.
     pub request_digest: Digest,
-    /// Requesting agent.
+    /// Requesting principal.
     pub requester: String,
     /// Tool.
     pub tool: String,
@@ -268,9 +531,9 @@ pub struct NewApproval {
     pub summary: Value,
     /// Environment.
     pub environment: Environment,
-    /// Plan, if any.
+    /// Plan, for applies.
     pub plan_id: Option<PlanId>,
-    /// Agent's reason.
+    /// Break-glass justification.
     pub justification: Option<String>,
 }
 
@@ -279,7 +542,7 @@ fn same_identity(a: &str, b: &str) -> bool {
 }
 
 impl Approval {
-    /// A pending approval, usable until `now + ttl_seconds`.
+    /// A pending approval that expires `ttl_seconds` after `now`.
     pub fn new(n: NewApproval, now: Timestamp, ttl_seconds: u64) -> Approval {
         Approval {
             id: n.id,
@@ -292,116 +555,154 @@ impl Approval {
             justification: n.justification,
             created_at: now,
             expires_at: now.plus(ttl_seconds),
-            state: ApprovalState::Pending,
+            statements: Vec::new(),
+            consumed_at: None,
+        }
+    }
+
+    /// The statements that do not count, each with its problem (for the audit log: an invalid
+    /// statement in the store is a forgery attempt or a misconfiguration).
+    pub fn problems(&self, trust: &Trust<'_>) -> Vec<(&SignedStatement, StatementProblem)> {
+        self.statements
+            .iter()
+            .filter_map(|s| s.verify(self, trust).err().map(|p| (s, p)))
+            .collect()
+    }
+
+    /// What the valid statements add up to at `now`.
+    pub fn tally(&self, now: Timestamp, trust: &Trust<'_>) -> Tally {
+        if let Some(at) = self.consumed_at {
+            return Tally::Consumed(at);
+        }
+        let valid: Vec<&Statement> = self
+            .statements
+            .iter()
+            .filter(|s| s.verify(self, trust).is_ok())
+            .map(|s| &s.statement)
+            .filter(|s| s.issued_at <= now.plus(300) && now < s.expires_at)
+            .collect();
+        if let Some(r) = valid.iter().find(|s| s.choice == Choice::Reject) {
+            return Tally::Rejected {
+                by: r.approver.clone(),
+                reason: r.reason.clone(),
+            };
+        }
+        let use_by = |at: Timestamp| at.plus(trust.use_ttl_seconds);
+        if let Some(b) = valid.iter().find(|s| s.choice == Choice::BreakGlass) {
+            if now >= use_by(b.issued_at) {
+                return Tally::Expired(use_by(b.issued_at));
+            }
+            return Tally::Approved(Grant {
+                approvers: vec![b.approver.clone()],
+                break_glass: true,
+                at: b.issued_at,
+            });
+        }
+        let need = trust.rules.required.get();
+        let mut approvers: Vec<&str> = Vec::new();
+        let mut at = self.created_at;
+        for s in valid.iter().filter(|s| s.choice == Choice::Approve) {
+            if trust.rules.distinct && approvers.iter().any(|a| same_identity(a, &s.approver)) {
+                continue;
+            }
+            approvers.push(&s.approver);
+            at = at.max(s.issued_at);
+            if approvers.len() as u32 >= need {
+                if now >= use_by(at) {
+                    return Tally::Expired(use_by(at));
+                }
+                return Tally::Approved(Grant {
+                    approvers: approvers.iter().map(|a| (*a).to_owned()).collect(),
+                    break_glass: false,
+                    at,
+                });
+            }
+        }
+        if now >= self.expires_at {
+            return Tally::Expired(self.expires_at);
+        }
+        Tally::Pending {
+            have: approvers.len() as u32,
+            need,
         }
     }
 
     /// The status at `now`.
-    pub fn status(&self, now: Timestamp) -> ApprovalStatus {
-        match &self.state {
-            ApprovalState::Rejected(_) => ApprovalStatus::Rejected,
-            ApprovalState::Consumed { .. } => ApprovalStatus::Consumed,
-            _ if now >= self.expires_at => ApprovalStatus::Expired,
-            ApprovalState::Pending => ApprovalStatus::Pending,
-            ApprovalState::Approved(_) => ApprovalStatus::Approved,
-        }
+    pub fn status(&self, now: Timestamp, trust: &Trust<'_>) -> ApprovalStatus {
+        self.tally(now, trust).status()
     }
 
-    /// The human decision, if any.
-    pub fn resolution(&self) -> Option<&Resolution> {
-        match &self.state {
-            ApprovalState::Pending => None,
-            ApprovalState::Approved(r) | ApprovalState::Rejected(r) => Some(r),
-            ApprovalState::Consumed { resolution, .. } => Some(resolution),
-        }
-    }
-
-    fn resolve(&self, approver: &str, reason: &str, now: Timestamp) -> Result<(), ResolveError> {
-        match self.status(now) {
-            ApprovalStatus::Pending => {}
-            ApprovalStatus::Expired => return Err(ResolveError::Expired(self.expires_at)),
-            other => return Err(ResolveError::NotPending(other.as_str())),
-        }
-        if approver.trim().is_empty() {
-            return Err(ResolveError::NoApprover);
-        }
-        if reason.trim().is_empty() {
-            return Err(ResolveError::NoReason);
-        }
-        Ok(())
-    }
-
-    /// A human grants it. The approver may not be the requester.
-    pub fn approve(
+    /// Records a human's signed decision, after checking it counts.
+    pub fn add(
         &mut self,
-        approver: &str,
-        channel: Channel,
-        reason: &str,
+        statement: SignedStatement,
         now: Timestamp,
-    ) -> Result<(), ResolveError> {
-        self.resolve(approver, reason, now)?;
-        if same_identity(approver, &self.requester) {
-            return Err(ResolveError::SelfApproval(approver.trim().to_owned()));
+        trust: &Trust<'_>,
+    ) -> Result<Tally, ResolveError> {
+        match self.tally(now, trust) {
+            Tally::Pending { .. } => {}
+            // A break-glass grant is its own approval, made approved.
+            _ if statement.statement.choice == Choice::BreakGlass && self.statements.is_empty() => {
+            }
+            other => return Err(ResolveError::NotPending(other.status().as_str())),
         }
-        self.state = ApprovalState::Approved(Resolution {
-            approver: approver.trim().to_owned(),
-            channel,
-            reason: reason.trim().to_owned(),
-            at: now,
-        });
-        Ok(())
+        statement.verify(self, trust)?;
+        let who = &statement.statement.approver;
+        if trust.rules.distinct
+            && self
+                .statements
+                .iter()
+                .any(|s| same_identity(&s.statement.approver, who) && s.verify(self, trust).is_ok())
+        {
+            return Err(ResolveError::AlreadyDecided(who.clone()));
+        }
+        self.statements.push(statement);
+        Ok(self.tally(now, trust))
     }
 
-    /// A human refuses it.
-    pub fn reject(
-        &mut self,
-        approver: &str,
-        channel: Channel,
-        reason: &str,
+    /// Whether this approval permits the request with digest `presented` now.
+    pub fn check(
+        &self,
+        presented: Digest,
         now: Timestamp,
-    ) -> Result<(), ResolveError> {
-        self.resolve(approver, reason, now)?;
-        self.state = ApprovalState::Rejected(Resolution {
-            approver: approver.trim().to_owned(),
-            channel,
-            reason: reason.trim().to_owned(),
-            at: now,
-        });
-        Ok(())
-    }
-
-    /// Whether it permits the request with digest `presented` at `now`.
-    pub fn check(&self, presented: Digest, now: Timestamp) -> Result<&Resolution, ApprovalRefusal> {
+        trust: &Trust<'_>,
+    ) -> Result<Grant, ApprovalRefusal> {
         if presented != self.request_digest {
             return Err(ApprovalRefusal::ForAnotherAction {
                 approved: self.request_digest,
                 presented,
             });
         }
-        match &self.state {
-            ApprovalState::Rejected(r) => Err(ApprovalRefusal::Rejected {
-                approver: r.approver.clone(),
-                reason: r.reason.clone(),
+        match self.tally(now, trust) {
+            Tally::Approved(g) => Ok(g),
+            Tally::Pending { have, need } => {
+                let problems = self.problems(trust);
+                if problems.is_empty() {
+                    Err(ApprovalRefusal::Pending { have, need })
+                } else {
+                    Err(ApprovalRefusal::Forged(
+                        problems.iter().map(|(_, p)| p.to_string()).collect(),
+                    ))
+                }
+            }
+            Tally::Rejected { by, reason } => Err(ApprovalRefusal::Rejected {
+                approver: by,
+                reason,
             }),
-            ApprovalState::Consumed { consumed_at, .. } => {
-                Err(ApprovalRefusal::AlreadyUsed(*consumed_at))
-            }
-            _ if now >= self.expires_at => Err(ApprovalRefusal::Expired(self.expires_at)),
-            ApprovalState::Pending => Err(ApprovalRefusal::Pending),
-            ApprovalState::Approved(r) if same_identity(&r.approver, &self.requester) => {
-                Err(ApprovalRefusal::SelfApproved(r.approver.clone()))
-            }
-            ApprovalState::Approved(r) => Ok(r),
+            Tally::Expired(at) => Err(ApprovalRefusal::Expired(at)),
+            Tally::Consumed(at) => Err(ApprovalRefusal::AlreadyUsed(at)),
         }
     }
 
-    /// Checks it and marks it used: it can permit exactly one execution.
-    pub fn consume(&mut self, presented: Digest, now: Timestamp) -> Result<(), ApprovalRefusal> {
-        let resolution = self.check(presented, now)?.clone();
-        self.state = ApprovalState::Consumed {
-            resolution,
-            consumed_at: now,
-        };
-        Ok(())
+    /// Uses the approval (single use).
+    pub fn consume(
+        &mut self,
+        presented: Digest,
+        now: Timestamp,
+        trust: &Trust<'_>,
+    ) -> Result<Grant, ApprovalRefusal> {
+        let grant = self.check(presented, now, trust)?;
+        self.consumed_at = Some(now);
+        Ok(grant)
     }
 }

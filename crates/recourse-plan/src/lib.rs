@@ -32,19 +32,23 @@ mod analyze;
 mod approval;
 mod attrs;
 mod bound;
+mod checkpoint;
 mod digest;
 mod ids;
 mod lifecycle;
 mod model;
 mod screen;
+mod signing;
 mod tiers;
 
 pub use analyze::{ActionKind, ChangeAnalysis, PlanAnalysis, analyze};
 pub use approval::{
-    APPLY_TOOL, Approval, ApprovalRefusal, ApprovalState, ApprovalStatus, Channel, NewApproval,
-    RequestBinding, Resolution, ResolveError, apply_binding, request_digest,
+    APPLY_TOOL, Approval, ApprovalRefusal, ApprovalStatus, Approvers, Channel, Choice, Grant,
+    NewApproval, Registration, RequestBinding, ResolveError, SignedStatement, Statement,
+    StatementProblem, Tally, Trust, apply_binding, request_digest,
 };
 pub use bound::{ConfigBinding, ProviderBinary};
+pub use checkpoint::{Checkpoint, Frontier, NoteError, leaf_hash};
 pub use digest::plan_digest;
 pub use ids::{ApprovalId, InvalidId, PlanId, Timestamp};
 pub use lifecycle::{
@@ -56,3 +60,4 @@ pub use model::{
     PriorState, ResourceChange, StateObject,
 };
 pub use screen::{AvailableProvider, ConfigFile, ScreenContext, Screening, screen};
+pub use signing::{KeyError, PublicKey, SecretKey, Signature};

@@ -10,7 +10,7 @@
 use recourse_policy::{Decision, Digest, Environment, Verdict};
 use serde::{Deserialize, Serialize};
 
-use crate::approval::{Approval, ApprovalRefusal, Channel};
+use crate::approval::{Approval, ApprovalRefusal, Trust};
 use crate::bound::ConfigBinding;
 use crate::ids::{ApprovalId, PlanId, Timestamp};
 
@@ -101,6 +101,8 @@ pub struct ApplyRequest<'a> {
     pub approval: Option<&'a Approval>,
     /// Digest of this apply request (the approval must be bound to it).
     pub request_digest: Digest,
+    /// What approvals are checked against (the approvers file and the environment's rules).
+    pub trust: Trust<'a>,
 }
 
 /// Permission to apply one stored plan. Only [`verify_apply`] makes one.
@@ -224,10 +226,10 @@ pub fn verify_apply(
             let Some(a) = req.approval else {
                 return Err(ApplyRefusal::Blocked);
             };
-            let r = a
-                .check(req.request_digest, now)
+            let g = a
+                .check(req.request_digest, now, &req.trust)
                 .map_err(ApplyRefusal::Approval)?;
-            if r.channel != Channel::BreakGlass {
+            if !g.break_glass {
                 return Err(ApplyRefusal::Blocked);
             }
             approval = Some(a.id);
@@ -237,16 +239,16 @@ pub fn verify_apply(
             let Some(a) = req.approval else {
                 return Err(ApplyRefusal::ApprovalRequired);
             };
-            let r = a
-                .check(req.request_digest, now)
+            let g = a
+                .check(req.request_digest, now, &req.trust)
                 .map_err(ApplyRefusal::Approval)?;
-            break_glass = r.channel == Channel::BreakGlass;
+            break_glass = g.break_glass;
             approval = Some(a.id);
         }
         Decision::Allow | Decision::Warn => {
             // Not needed; but an approval that was presented must still be the right one.
             if let Some(a) = req.approval {
-                a.check(req.request_digest, now)
+                a.check(req.request_digest, now, &req.trust)
                     .map_err(ApplyRefusal::Approval)?;
                 approval = Some(a.id);
             }

@@ -3,6 +3,7 @@
 
 use std::num::NonZeroU64;
 
+use crate::ApprovalRules;
 use crate::Decision::{self, Allow, Block, Escalate, Warn};
 use crate::model::{
     EnvironmentPolicy, Environments, NamespaceName, NetworkAccess, Policy, ShellPolicy,
@@ -104,6 +105,8 @@ pub const DEFAULT_PROTECTED_WORKSPACES: &[&str] = &["production", "prod"];
 pub const DEFAULT_PLAN_TTL_SECONDS: u64 = 3600;
 /// Default approval TTL: one day.
 pub const DEFAULT_APPROVAL_TTL_SECONDS: u64 = 86_400;
+/// Default time a granted approval stays usable: one hour.
+pub const DEFAULT_APPROVAL_USE_TTL_SECONDS: u64 = 3600;
 /// Default shell timeout cap: five minutes.
 pub const DEFAULT_MAX_TIMEOUT_SECONDS: u64 = 300;
 /// Default shell output cap: 1 MiB per stream.
@@ -124,6 +127,7 @@ const fn env(
         kubectl_delete,
         shell,
         terraform: TerraformPolicy::defaults(which),
+        approvals: ApprovalRules::defaults(which),
     }
 }
 
@@ -188,6 +192,7 @@ impl Default for Policy {
             shell: ShellPolicy::default(),
             plan_ttl_seconds: nonzero(DEFAULT_PLAN_TTL_SECONDS),
             approval_ttl_seconds: nonzero(DEFAULT_APPROVAL_TTL_SECONDS),
+            approval_use_ttl_seconds: nonzero(DEFAULT_APPROVAL_USE_TTL_SECONDS),
         }
     }
 }

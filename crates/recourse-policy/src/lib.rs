@@ -31,6 +31,7 @@
 //! maximum of its reasons', so adding facts can only make a verdict stricter.
 
 mod action;
+mod approvals;
 pub mod canonical;
 mod decision;
 pub mod defaults;
@@ -45,6 +46,7 @@ pub use action::{
     Action, CRD_GROUP, KubectlAction, KubectlRead, ObjectFacts, PlanChange, PlanFacts,
     RecoverabilityTier, ResourceFacts, Scope, ShellClass, ShellFacts,
 };
+pub use approvals::{ApprovalRules, Selector, SelfApproval};
 pub use canonical::Digest;
 pub use decision::{Decision, Reason, RuleId, UnknownDecision, Verdict};
 pub use environment::{Environment, UnknownEnvironment};
@@ -91,9 +93,10 @@ impl Policy {
     /// SHA-256 of the canonical JSON of the effective policy. Stable across key order, comments,
     /// formatting and keys restating a default; changes with any effective setting.
     ///
-    /// An environment's `terraform` section is left out of the hashed document while it equals
-    /// the built-in default, so policies written before that section existed keep their hash
-    /// (pending approvals and plan records are bound to it).
+    /// An environment's `terraform` and `approvals` sections, and `approval_use_ttl_seconds`,
+    /// are left out of the hashed document while they equal the built-in defaults, so policies
+    /// written before those keys existed keep their hash (pending approvals and plan records are
+    /// bound to it).
     pub fn hash(&self) -> Digest {
         let mut doc = self.to_document();
         if let Some(envs) = doc
@@ -102,14 +105,26 @@ impl Policy {
             .and_then(serde_json::Value::as_object_mut)
         {
             for env in Environment::ALL {
-                if self.environment(env).terraform == TerraformPolicy::defaults(env)
-                    && let Some(e) = envs
-                        .get_mut(env.as_str())
-                        .and_then(serde_json::Value::as_object_mut)
-                {
+                let Some(e) = envs
+                    .get_mut(env.as_str())
+                    .and_then(serde_json::Value::as_object_mut)
+                else {
+                    continue;
+                };
+                if self.environment(env).terraform == TerraformPolicy::defaults(env) {
                     e.remove("terraform");
                 }
+                if self.environment(env).approvals == ApprovalRules::defaults(env) {
+                    e.remove("approvals");
+                }
             }
+        }
+        if self.approval_use_ttl_seconds.get() == defaults::DEFAULT_APPROVAL_USE_TTL_SECONDS
+            && let Some(b) = doc
+                .get_mut("recourseos")
+                .and_then(serde_json::Value::as_object_mut)
+        {
+            b.remove("approval_use_ttl_seconds");
         }
         Digest::of_canonical_json(&doc)
     }

@@ -14,7 +14,9 @@ use std::num::NonZeroU64;
 use serde::{Deserialize, Deserializer};
 
 use crate::model::{EnvironmentPolicy, NamespaceName, NetworkAccess, Policy};
-use crate::{ConfigRule, Decision, Environment, TerraformPolicy};
+use crate::{
+    ApprovalRules, ConfigRule, Decision, Environment, Selector, SelfApproval, TerraformPolicy,
+};
 
 /// Why a policy file could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,6 +79,7 @@ struct Overlay {
     shell: Option<ShellOverlay>,
     plan_ttl_seconds: Option<NonZeroU64>,
     approval_ttl_seconds: Option<NonZeroU64>,
+    approval_use_ttl_seconds: Option<NonZeroU64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -102,6 +105,34 @@ struct EnvironmentOverlay {
     kubectl_delete: Option<Decision>,
     shell: Option<Decision>,
     terraform: Option<TerraformOverlay>,
+    approvals: Option<ApprovalsOverlay>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, expecting = "a mapping of approval rule keys")]
+struct ApprovalsOverlay {
+    required: Option<std::num::NonZeroU32>,
+    distinct: Option<bool>,
+    self_approval: Option<SelfApproval>,
+    approvers: Option<Vec<Selector>>,
+    break_glass: Option<Vec<Selector>>,
+}
+
+impl ApprovalsOverlay {
+    fn apply(self, to: &mut ApprovalRules) {
+        let ApprovalsOverlay {
+            required,
+            distinct,
+            self_approval,
+            approvers,
+            break_glass,
+        } = self;
+        set(&mut to.required, required);
+        set(&mut to.distinct, distinct);
+        set(&mut to.self_approval, self_approval);
+        set(&mut to.approvers, approvers);
+        set(&mut to.break_glass, break_glass);
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -256,9 +287,13 @@ impl EnvironmentOverlay {
             kubectl_delete,
             shell,
             terraform,
+            approvals,
         } = self;
         if let Some(t) = terraform {
             t.apply(&mut to.terraform);
+        }
+        if let Some(a) = approvals {
+            a.apply(&mut to.approvals);
         }
         set(&mut to.default_mutation, default_mutation);
         set(&mut to.terraform_destroy, terraform_destroy);
@@ -286,6 +321,7 @@ impl Overlay {
             shell,
             plan_ttl_seconds,
             approval_ttl_seconds,
+            approval_use_ttl_seconds,
         } = self;
         if let Some(envs) = environments {
             for (env, overlay) in [
@@ -328,6 +364,7 @@ impl Overlay {
         }
         set(&mut to.plan_ttl_seconds, plan_ttl_seconds);
         set(&mut to.approval_ttl_seconds, approval_ttl_seconds);
+        set(&mut to.approval_use_ttl_seconds, approval_use_ttl_seconds);
     }
 }
 

@@ -7,7 +7,7 @@ use std::num::NonZeroU64;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{Decision, Environment, TerraformPolicy};
+use crate::{ApprovalRules, Decision, Environment, TerraformPolicy};
 
 /// Decisions for one environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,6 +25,8 @@ pub struct EnvironmentPolicy {
     pub shell: Decision,
     /// Terraform configuration screening, blast-radius caps, imports and forgets.
     pub terraform: TerraformPolicy,
+    /// Who may grant escalations and break glass, and how many must.
+    pub approvals: ApprovalRules,
 }
 
 /// The three environments' decisions.
@@ -160,8 +162,10 @@ pub struct Policy {
     pub shell: ShellPolicy,
     /// How long a stored plan may be applied after it was made.
     pub plan_ttl_seconds: NonZeroU64,
-    /// How long a pending or granted approval stays usable.
+    /// How long a pending approval waits for its grants.
     pub approval_ttl_seconds: NonZeroU64,
+    /// How long a granted approval stays usable before it is used.
+    pub approval_use_ttl_seconds: NonZeroU64,
 }
 
 impl Policy {

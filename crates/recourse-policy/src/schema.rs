@@ -64,6 +64,18 @@ fn environment() -> Value {
             "kubectl_delete": decision(),
             "shell": decision(),
             "terraform": terraform(),
+            "approvals": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "Who may grant escalations here, and how many must.",
+                "properties": {
+                    "required": positive("How many approvals an escalation needs."),
+                    "distinct": { "type": "boolean", "description": "Approvals must come from distinct approvers." },
+                    "self_approval": { "type": "string", "enum": ["deny", "allow"] },
+                    "approvers": string_list("Who may approve: approver names or group:NAME (empty: every registered approver)."),
+                    "break_glass": string_list("Who may break glass on a blocked plan: names or group:NAME (empty: every registered approver).")
+                }
+            },
         }
     })
 }
@@ -129,7 +141,8 @@ pub fn json_schema() -> Value {
                         }
                     },
                     "plan_ttl_seconds": positive("How long a plan may be applied after it was made."),
-                    "approval_ttl_seconds": positive("How long an approval stays usable.")
+                    "approval_ttl_seconds": positive("How long a pending approval waits for its grants."),
+                    "approval_use_ttl_seconds": positive("How long a granted approval stays usable before it is used.")
                 }
             }
         }

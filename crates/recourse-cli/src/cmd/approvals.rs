@@ -1,16 +1,18 @@
 //! The human control plane: `recourse approvals …` and `recourse break-glass …`. None of this is
-//! reachable through MCP.
+//! reachable through MCP. Every decision is signed with the approver's own key (see
+//! `recourse approvers`), checked against the approvers file, and honoured by the gate only if
+//! it verifies.
 
 use std::io::Write;
 
 use clap::{Args, Subcommand};
 use recourse_exec::ControlPlane;
-use recourse_plan::{Approval, ApprovalId, Channel, PlanId, Timestamp};
+use recourse_plan::{Approval, ApprovalId, Choice, PlanId, Tally, Timestamp};
 use recourse_policy::Environment;
 use recourse_shell::escape_for_display;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::args::{StateDirArg, os_user};
+use crate::args::{ApproversArg, KeyArg, StateDirArg};
 use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
@@ -19,6 +21,8 @@ pub enum ApprovalsCommand {
     List {
         #[command(flatten)]
         state: StateDirArg,
+        #[command(flatten)]
+        approvers: ApproversArg,
         /// Only pending ones.
         #[arg(long)]
         pending: bool,
@@ -26,16 +30,19 @@ pub enum ApprovalsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show one approval: exactly what would run, redacted, invisible characters escaped.
+    /// Show one approval: exactly what would run (commands and the scripts they run, kubectl
+    /// objects, terraform changes and findings), redacted, invisible characters escaped.
     Show {
         /// Approval id.
         id: String,
         #[command(flatten)]
         state: StateDirArg,
+        #[command(flatten)]
+        approvers: ApproversArg,
     },
-    /// Approve a pending request (you may not approve your own agent's request as that agent).
+    /// Approve a pending request, signed with your key (you may not approve a request you made).
     Approve(Resolution),
-    /// Reject a pending request.
+    /// Reject a pending request, signed with your key.
     Reject(Resolution),
 }
 
@@ -44,20 +51,21 @@ pub enum ApprovalsCommand {
 pub struct Resolution {
     /// Approval id.
     id: String,
-    /// Why (recorded in the audit log).
+    /// Why (signed, and recorded in the audit log).
     #[arg(long)]
     reason: String,
-    /// Who decides (default: the OS user).
-    #[arg(long = "as", value_name = "NAME")]
-    approver: Option<String>,
+    #[command(flatten)]
+    key: KeyArg,
+    #[command(flatten)]
+    approvers: ApproversArg,
     #[command(flatten)]
     state: StateDirArg,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum BreakGlassCommand {
-    /// Grant, as a human, the apply of a plan the policy blocks. Mandatory reason; audited as
-    /// break-glass.
+    /// Grant, as a human, the apply of a plan the policy blocks. Mandatory reason; signed with
+    /// your key; audited as break-glass.
     Plan {
         /// Plan id.
         plan_id: String,
@@ -67,16 +75,21 @@ pub enum BreakGlassCommand {
         /// Environment the gateway serves.
         #[arg(short, long, value_name = "ENV")]
         env: Environment,
-        /// Your identity (default: the OS user).
-        #[arg(long = "as", value_name = "NAME")]
-        human: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
+        #[command(flatten)]
+        approvers: ApproversArg,
         #[command(flatten)]
         state: StateDirArg,
     },
 }
 
-pub(crate) fn control(state: &StateDirArg) -> Result<ControlPlane, CliError> {
-    ControlPlane::open(&state.resolve()).map_err(|e| CliError::Config(e.to_string()))
+pub(crate) fn control(
+    state: &StateDirArg,
+    approvers: &ApproversArg,
+) -> Result<ControlPlane, CliError> {
+    ControlPlane::open(&state.resolve(), Some(&approvers.resolve()))
+        .map_err(|e| CliError::Config(e.to_string()))
 }
 
 fn approval_id(s: &str) -> Result<ApprovalId, CliError> {
@@ -84,7 +97,15 @@ fn approval_id(s: &str) -> Result<ApprovalId, CliError> {
         .map_err(|e: recourse_plan::InvalidId| CliError::Config(e.to_string()))
 }
 
-fn summary_line(a: &Approval, now: recourse_plan::Timestamp) -> String {
+/// "approved", "pending (1 of 2)", …
+fn status_text(t: &Tally) -> String {
+    match t {
+        Tally::Pending { have, need } if *need > 1 => format!("pending ({have} of {need})"),
+        other => other.status().as_str().to_owned(),
+    }
+}
+
+fn summary_line(a: &Approval, t: &Tally) -> String {
     let what = a
         .summary
         .get("arguments")
@@ -92,9 +113,9 @@ fn summary_line(a: &Approval, now: recourse_plan::Timestamp) -> String {
         .unwrap_or_default();
     let what: String = what.chars().take(100).collect();
     format!(
-        "{}  {:<9} {:<26} {:<8} {}",
+        "{}  {:<16} {:<26} {:<8} {}",
         a.id,
-        a.status(now).as_str(),
+        status_text(t),
         a.tool,
         a.requester,
         what
@@ -107,18 +128,26 @@ pub fn approvals(cmd: ApprovalsCommand) -> Result<(), CliError> {
     match cmd {
         ApprovalsCommand::List {
             state,
+            approvers,
             pending,
             json,
         } => {
-            let cp = control(&state)?;
-            let list: Vec<Approval> = cp
+            let cp = control(&state, &approvers)?;
+            let list: Vec<(Approval, Tally)> = cp
                 .approvals()
                 .map_err(|e| CliError::Config(e.to_string()))?
                 .into_iter()
-                .filter(|a| !pending || a.status(now) == recourse_plan::ApprovalStatus::Pending)
+                .map(|a| {
+                    let t = cp.tally(&a, now).0;
+                    (a, t)
+                })
+                .filter(|(_, t)| !pending || matches!(t, Tally::Pending { .. }))
                 .collect();
             if json {
-                let v: Vec<_> = list.iter().map(|a| json!({"id": a.id, "status": a.status(now), "tool": a.tool, "requester": a.requester, "environment": a.environment, "created_at": a.created_at, "expires_at": a.expires_at, "summary": a.summary})).collect();
+                let v: Vec<_> = list.iter().map(|(a, t)| {
+                    let (have, need) = match t { Tally::Pending { have, need } => (Some(*have), Some(*need)), _ => (None, None) };
+                    json!({"id": a.id, "status": t.status(), "approvals": have, "required": need, "tool": a.tool, "requester": a.requester, "environment": a.environment, "created_at": a.created_at, "expires_at": a.expires_at, "summary": a.summary})
+                }).collect();
                 writeln!(
                     out,
                     "{}",
@@ -127,46 +156,172 @@ pub fn approvals(cmd: ApprovalsCommand) -> Result<(), CliError> {
             } else if list.is_empty() {
                 writeln!(out, "no {}approvals", if pending { "pending " } else { "" })?;
             } else {
-                for a in &list {
-                    writeln!(out, "{}", summary_line(a, now))?;
+                for (a, t) in &list {
+                    writeln!(out, "{}", summary_line(a, t))?;
                 }
             }
         }
-        ApprovalsCommand::Show { id, state } => {
-            let a = control(&state)?
+        ApprovalsCommand::Show {
+            id,
+            state,
+            approvers,
+        } => {
+            let cp = control(&state, &approvers)?;
+            let a = cp
                 .approval(approval_id(&id)?)
                 .map_err(|e| CliError::Config(e.to_string()))?;
-            writeln!(out, "approval   {}", a.id)?;
-            writeln!(out, "status     {}", a.status(now).as_str())?;
+            let (tally, problems) = cp.tally(&a, now);
+            show(&mut out, &a, &tally, &problems)?;
+        }
+        ApprovalsCommand::Approve(r) => decide(&mut out, r, Choice::Approve, now)?,
+        ApprovalsCommand::Reject(r) => decide(&mut out, r, Choice::Reject, now)?,
+    }
+    Ok(())
+}
+
+/// Writes a line with invisible characters made visible.
+fn line(out: &mut impl Write, indent: &str, text: &str) -> std::io::Result<()> {
+    for l in text.lines() {
+        writeln!(out, "{indent}{}", escape_for_display(l))?;
+    }
+    if text.is_empty() {
+        writeln!(out, "{indent}")?;
+    }
+    Ok(())
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The human-readable view of what the approval would let run, from the summary the gate
+/// wrote from the same parse it decided on.
+fn show(
+    out: &mut impl Write,
+    a: &Approval,
+    tally: &Tally,
+    problems: &[String],
+) -> std::io::Result<()> {
+    writeln!(out, "approval    {}", a.id)?;
+    writeln!(out, "status      {}", status_text(tally))?;
+    writeln!(
+        out,
+        "requested   by {} at {} (expires {})",
+        a.requester, a.created_at, a.expires_at
+    )?;
+    writeln!(out, "tool        {}", a.tool)?;
+    writeln!(out, "environment {}", a.environment)?;
+    if let Some(p) = a.plan_id {
+        writeln!(out, "plan        {p}")?;
+    }
+    writeln!(out, "bound to    request digest {}", a.request_digest)?;
+    let s = &a.summary;
+    let args = s.get("arguments").cloned().unwrap_or(Value::Null);
+    let inner = args.get("arguments").unwrap_or(&args);
+    writeln!(
+        out,
+        "\nwhat would run (canonical, redacted; invisible characters shown as escapes):"
+    )?;
+    if let Some(cmd) = inner.get("command").and_then(Value::as_str) {
+        writeln!(out, "  shell command, in {}:", str_of(inner, "cwd"))?;
+        line(out, "    $ ", cmd)?;
+    }
+    if let Some(scripts) = s.pointer("/details/scripts").and_then(Value::as_array) {
+        for sc in scripts {
             writeln!(
                 out,
-                "requested  by {} at {} (expires {})",
-                a.requester, a.created_at, a.expires_at
+                "  script it runs: {} (sha256 {})",
+                str_of(sc, "path"),
+                str_of(sc, "sha256")
             )?;
-            writeln!(out, "tool       {}", a.tool)?;
-            writeln!(out, "environment {}", a.environment)?;
-            if let Some(p) = a.plan_id {
-                writeln!(out, "plan       {p}")?;
-            }
-            writeln!(out, "bound to   request digest {}", a.request_digest)?;
+            line(out, "    | ", str_of(sc, "content"))?;
+        }
+    }
+    if let Some(objects) = inner.get("objects").and_then(Value::as_array) {
+        writeln!(out, "  kubectl apply of {} object(s):", objects.len())?;
+        for o in objects {
+            let ns = o
+                .get("namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("(cluster-scoped)");
+            line(
+                out,
+                "    - ",
+                &format!("{} {} in {ns}", str_of(o, "kind"), str_of(o, "name")),
+            )?;
+        }
+    }
+    if let Some(d) = s.get("details") {
+        if let Some(changes) = d.get("changes").and_then(Value::as_array) {
             writeln!(
                 out,
-                "action (canonical, redacted; invisible characters shown as escapes):"
+                "  terraform plan in {} (workspace {}, state lineage {} serial {}): {} change(s)",
+                str_of(d, "cwd"),
+                str_of(d, "workspace"),
+                d.get("lineage").and_then(Value::as_str).unwrap_or("none"),
+                d.get("serial").map_or("none".into(), Value::to_string),
+                changes.len()
             )?;
-            let pretty = serde_json::to_string_pretty(&a.summary).map_err(std::io::Error::other)?;
-            for line in pretty.lines() {
-                writeln!(out, "  {}", escape_for_display(line))?;
-            }
-            if let Some(r) = a.resolution() {
-                writeln!(
+            for c in changes {
+                line(
                     out,
-                    "decided    by {} via {:?} at {}: {}",
-                    r.approver, r.channel, r.at, r.reason
+                    "    - ",
+                    &format!(
+                        "{} {} [{}]: {}",
+                        str_of(c, "actions"),
+                        str_of(c, "address"),
+                        c.get("tier").and_then(Value::as_str).unwrap_or("no data"),
+                        str_of(c, "why")
+                    ),
                 )?;
             }
         }
-        ApprovalsCommand::Approve(r) => decide(&mut out, r, true, now)?,
-        ApprovalsCommand::Reject(r) => decide(&mut out, r, false, now)?,
+        if let Some(findings) = d.get("findings").and_then(Value::as_array)
+            && !findings.is_empty()
+        {
+            writeln!(out, "  configuration findings:")?;
+            for f in findings {
+                line(
+                    out,
+                    "    - ",
+                    &format!(
+                        "{} at {}: {}",
+                        str_of(f, "rule"),
+                        str_of(f, "at"),
+                        str_of(f, "why")
+                    ),
+                )?;
+                line(out, "        ", str_of(f, "text"))?;
+            }
+        }
+        if let Some(providers) = d.get("providers").and_then(Value::as_array) {
+            for p in providers {
+                line(
+                    out,
+                    "  provider ",
+                    &format!(
+                        "{} {} (sha256 {})",
+                        str_of(p, "source"),
+                        str_of(p, "version"),
+                        str_of(p, "sha256")
+                    ),
+                )?;
+            }
+        }
+    }
+    writeln!(out, "\nthe full record:")?;
+    let pretty = serde_json::to_string_pretty(s).map_err(std::io::Error::other)?;
+    line(out, "  ", &pretty)?;
+    for st in &a.statements {
+        let st = &st.statement;
+        writeln!(
+            out,
+            "decision    {:?} by {} (signed by {}, {:?}) at {}: {}",
+            st.choice, st.approver, st.signer, st.channel, st.issued_at, st.reason
+        )?;
+    }
+    for p in problems {
+        writeln!(out, "NOT COUNTED {p}")?;
     }
     Ok(())
 }
@@ -175,29 +330,32 @@ pub fn approvals(cmd: ApprovalsCommand) -> Result<(), CliError> {
 fn decide(
     out: &mut impl Write,
     r: Resolution,
-    approve: bool,
+    choice: Choice,
     now: Timestamp,
 ) -> Result<(), CliError> {
-    let who = r.approver.unwrap_or_else(os_user);
-    let verb = if approve { "approved" } else { "rejected" };
-    let a = control(&r.state)?
-        .resolve(
-            approval_id(&r.id)?,
-            &who,
-            &r.reason,
-            Channel::Cli,
-            approve,
-            now,
-        )
-        .map_err(|e| CliError::Config(format!("not {verb}: {e}")))?;
-    if approve {
-        writeln!(
-            out,
-            "approved {} as {who}: the agent may now repeat the call once with approval_id {}",
-            a.id, a.id
-        )?;
+    let key = r.key.load()?;
+    let verb = if choice == Choice::Approve {
+        "approved"
     } else {
-        writeln!(out, "rejected {} as {who}", a.id)?;
+        "rejected"
+    };
+    let (a, tally) = control(&r.state, &r.approvers)?
+        .decide(approval_id(&r.id)?, &key, choice, &r.reason, now)
+        .map_err(|e| CliError::Config(format!("not {verb}: {e}")))?;
+    match tally {
+        Tally::Approved(g) => writeln!(
+            out,
+            "approved {} (by {}): the agent may now repeat the call once with approval_id {}",
+            a.id,
+            g.approvers.join(", "),
+            a.id
+        )?,
+        Tally::Pending { have, need } => writeln!(
+            out,
+            "recorded your approval of {}: {have} of {need} approvals so far",
+            a.id
+        )?,
+        other => writeln!(out, "{verb} {}: {}", a.id, other.status().as_str())?,
     }
     Ok(())
 }
@@ -207,19 +365,20 @@ pub fn break_glass(cmd: BreakGlassCommand) -> Result<(), CliError> {
         plan_id,
         reason,
         env,
-        human,
+        key,
+        approvers,
         state,
     } = cmd;
     let id: PlanId = plan_id
         .parse()
         .map_err(|e: recourse_plan::InvalidId| CliError::Config(e.to_string()))?;
-    let who = human.unwrap_or_else(os_user);
-    let a = control(&state)?
-        .break_glass_plan(id, &who, &reason, env, recourse_exec::system_now())
+    let key = key.load()?;
+    let a = control(&state, &approvers)?
+        .break_glass_plan(id, &key, &reason, env, recourse_exec::system_now())
         .map_err(|e| CliError::Config(format!("break-glass refused: {e}")))?;
     writeln!(
         std::io::stdout().lock(),
-        "break-glass grant {} for plan {id} by {who} (audited): apply with approval_id {}",
+        "break-glass grant {} for plan {id} (signed, audited): apply with approval_id {}",
         a.id,
         a.id
     )?;

@@ -29,6 +29,10 @@ pub enum GatewayCommand {
         #[command(flatten)]
         sandbox: SandboxArgs,
         #[command(flatten)]
+        approvers: crate::args::ApproversArg,
+        #[command(flatten)]
+        audit_key: crate::args::AuditKeyArg,
+        #[command(flatten)]
         kube: KubeIdentityArgs,
     },
 }
@@ -92,6 +96,10 @@ pub struct ServeArgs {
     pub kube_context: Option<String>,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+    #[command(flatten)]
+    pub approvers: crate::args::ApproversArg,
+    #[command(flatten)]
+    pub audit_key: crate::args::AuditKeyArg,
     /// Log level on stderr: error, warn, info, debug, trace.
     #[arg(long, default_value = "info", env = "RECOURSE_LOG")]
     pub log_level: tracing::Level,
@@ -193,6 +201,8 @@ pub fn config(args: &ServeArgs) -> Result<GatewayConfig, CliError> {
     cfg.kubectl_bin = args.kubectl.clone();
     cfg.kubeconfig = kubeconfig(args)?;
     cfg.kube_context = args.kube_context.clone();
+    cfg.approvers_path = Some(args.approvers.resolve());
+    cfg.audit_key_path = args.audit_key.resolve();
     cfg.bwrap = args.sandbox.bwrap.clone();
     cfg.sandbox_uid = args.sandbox.sandbox_uid;
     cfg.insecure_no_sandbox = args.sandbox.insecure_no_sandbox;
@@ -207,6 +217,8 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
             policy,
             json,
             sandbox,
+            approvers,
+            audit_key,
             kube,
         } => {
             let source = policy
@@ -215,7 +227,12 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
                 .map_or_else(|| "built-in default".into(), |p| p.display().to_string());
             let file = policy.policy.clone();
             let policy = load_policy(file.as_deref())?;
-            return crate::doctor::run(env, policy, file, source, sandbox, kube, json);
+            let operator = crate::doctor::Operator {
+                approvers: approvers.resolve(),
+                audit_key: audit_key.resolve(),
+                kube,
+            };
+            return crate::doctor::run(env, policy, file, source, sandbox, operator, json);
         }
     };
     tracing_subscriber::fmt()
@@ -230,6 +247,17 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
     gateway.sandbox_status().map_err(CliError::Config)?;
     if args.sandbox.insecure_no_sandbox {
         tracing::warn!("--insecure-no-sandbox: commands run WITHOUT namespaces (development only)");
+    }
+    match &gateway.config().approvers_path {
+        Some(p) if !p.exists() => {
+            tracing::warn!(approvers = %p.display(), "no approvers file: no escalation can be approved (run `recourse setup`)")
+        }
+        _ => {}
+    }
+    if gateway.config().audit_key_path.is_none() {
+        tracing::warn!(
+            "no audit key: the audit log is not checkpointed (run `recourse setup` or pass --audit-key)"
+        );
     }
     if gateway.config().kubeconfig.is_none() {
         tracing::info!("kubectl tools are off: no kubeconfig (--kubeconfig, KUBECONFIG)");

@@ -1,6 +1,7 @@
 //! One module per command family.
 
 pub(crate) mod approvals;
+pub(crate) mod approvers;
 pub(crate) mod audit;
 pub(crate) mod gateway;
 pub(crate) mod plan;

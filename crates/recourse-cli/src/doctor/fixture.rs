@@ -10,7 +10,7 @@ use std::sync::Arc;
 use recourse_exec::store::Store;
 use recourse_exec::{ControlPlane, Gateway};
 use recourse_mcp::RecourseServer;
-use recourse_plan::{Channel, PlanId, PlanRecord, PlanStatus, Timestamp};
+use recourse_plan::{PlanId, PlanRecord, PlanStatus, Timestamp};
 use recourse_policy::{Decision, Digest, Environment, Policy, Reason, Verdict};
 use serde_json::{Value, json};
 
@@ -75,7 +75,12 @@ pub(crate) struct Fixture {
     pub(crate) gateway: Arc<Gateway>,
     pub(crate) mcp: McpClient,
     sandbox: SandboxArgs,
-    kube: KubeIdentityArgs,
+    /// The operator's own trust files (checked by the trust suite) and kube identity.
+    pub(crate) operator: super::Operator,
+    /// The fixture's approvers file, and the keys of its human and its agent.
+    approvers: PathBuf,
+    human_key: recourse_plan::SecretKey,
+    agent_key: recourse_plan::SecretKey,
 }
 
 fn write_exec(path: &Path, body: &str) -> std::io::Result<()> {
@@ -97,7 +102,7 @@ impl Fixture {
         policy_file: Option<PathBuf>,
         policy_source: String,
         sandbox: SandboxArgs,
-        kube: KubeIdentityArgs,
+        operator: super::Operator,
     ) -> Result<Fixture, String> {
         let dir = std::env::temp_dir().join(format!("recourse-doctor-{}", random_name()));
         let setup = || -> std::io::Result<PathBuf> {
@@ -109,6 +114,25 @@ impl Fixture {
             dir.canonicalize()
         };
         let dir = setup().map_err(|e| format!("doctor setup: {e}"))?;
+        // The fixture's own trust: a human approver, the agent registered too (so that its own
+        // decision is refused by the rules, not for lack of a key), and an audit key.
+        let key = || recourse_exec::trust::generate_key().map_err(|e| e.to_string());
+        let (human_key, agent_key, audit_key) = (key()?, key()?, key()?);
+        let approvers = dir.join("approvers.yaml");
+        for (name, k) in [("doctor-human", &human_key), (AGENT, &agent_key)] {
+            recourse_exec::trust::add_approver(
+                &approvers,
+                recourse_plan::Registration {
+                    name: name.into(),
+                    public_key: k.public(),
+                    groups: Vec::new(),
+                    on_behalf: false,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        recourse_exec::trust::write_new_secret_key(&dir.join("audit.key"), &audit_key)
+            .map_err(|e| e.to_string())?;
         let gateway = Arc::new(open_gateway(
             &dir,
             "state",
@@ -130,7 +154,10 @@ impl Fixture {
             gateway,
             mcp,
             sandbox,
-            kube,
+            operator,
+            approvers,
+            human_key,
+            agent_key,
         })
     }
 
@@ -169,7 +196,7 @@ impl Fixture {
             &self.policy,
             self.policy_file.as_deref(),
             &self.sandbox,
-            Some(&self.kube),
+            Some(&self.operator.kube),
         )?;
         Ok(gw.config().kubeconfig.is_some().then_some(gw))
     }
@@ -224,30 +251,33 @@ impl Fixture {
     }
 
     pub(crate) fn control(&self) -> Result<ControlPlane, String> {
-        ControlPlane::open(&self.state()).map_err(|e| e.to_string())
+        ControlPlane::open(&self.state(), Some(&self.approvers)).map_err(|e| e.to_string())
     }
 
-    /// A human decides as `who`.
-    pub(crate) fn decide_as(&self, who: &str, id: &str, approve: bool) -> Result<(), String> {
+    /// A registered key decides (`agent`: the agent's own key).
+    pub(crate) fn decide_with(&self, agent: bool, id: &str, approve: bool) -> Result<(), String> {
         let id = id
             .parse()
             .map_err(|e: recourse_plan::InvalidId| e.to_string())?;
+        let key = if agent {
+            &self.agent_key
+        } else {
+            &self.human_key
+        };
+        let choice = if approve {
+            recourse_plan::Choice::Approve
+        } else {
+            recourse_plan::Choice::Reject
+        };
         self.control()?
-            .resolve(
-                id,
-                who,
-                "doctor check",
-                Channel::Cli,
-                approve,
-                recourse_exec::system_now(),
-            )
+            .decide(id, key, choice, "doctor check", recourse_exec::system_now())
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
 
     /// A human other than the agent decides.
     pub(crate) fn human(&self, id: &str, approve: bool) -> Result<(), String> {
-        self.decide_as("doctor-human", id, approve)
+        self.decide_with(false, id, approve)
     }
 }
 
@@ -302,6 +332,12 @@ fn open_gateway(
         },
         kube_context: kube.and_then(|k| k.kube_context.clone()),
         sandbox: sandbox.clone(),
+        approvers: crate::args::ApproversArg {
+            approvers: Some(dir.join("approvers.yaml")),
+        },
+        audit_key: crate::args::AuditKeyArg {
+            audit_key: Some(dir.join("audit.key")),
+        },
         log_level: tracing::Level::INFO,
     };
     let mut cfg = config(&args).map_err(|e| e.to_string())?;

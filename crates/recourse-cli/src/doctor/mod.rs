@@ -32,18 +32,30 @@ pub struct CheckResult {
     pub message: String,
 }
 
+/// The operator's trust files the doctor checks (the fixture uses keys of its own).
+#[derive(Debug, Clone)]
+pub struct Operator {
+    /// The approvers file `serve` will use.
+    pub approvers: PathBuf,
+    /// The audit key `serve` will use, if any.
+    pub audit_key: Option<PathBuf>,
+    /// The kubectl and kubeconfig `serve` will use, whose identity the agent inherits.
+    pub kube: KubeIdentityArgs,
+}
+
 /// Runs every check and prints the report; exit 1 on a critical failure.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     env: Environment,
     policy: Policy,
     policy_file: Option<PathBuf>,
     source: String,
     sandbox: SandboxArgs,
-    kube: KubeIdentityArgs,
+    operator: Operator,
     json_out: bool,
 ) -> Result<(), CliError> {
     let started = std::time::Instant::now();
-    let fixture = Fixture::new(env, policy, policy_file, source.clone(), sandbox, kube)
+    let fixture = Fixture::new(env, policy, policy_file, source.clone(), sandbox, operator)
         .map_err(CliError::Config)?;
     let mut results = Vec::new();
     for suite in checks::SUITES {

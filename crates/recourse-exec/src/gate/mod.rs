@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use recourse_plan::{
-    Approval, ApprovalId, ApprovalRefusal, Channel, NewApproval, PlanId, PlanStatus, Timestamp,
+    Approval, ApprovalId, ApprovalRefusal, NewApproval, PlanId, PlanStatus, Timestamp,
 };
 use recourse_policy::{Decision, Digest};
 use recourse_shell::Classifier;
@@ -56,6 +56,9 @@ pub enum OpenError {
     /// No randomness for ids.
     #[error(transparent)]
     Random(#[from] RandomError),
+    /// The audit key or approvers file cannot be used.
+    #[error("audit key: {0}")]
+    Trust(#[from] crate::trust::TrustError),
 }
 
 /// The gateway service.
@@ -76,6 +79,13 @@ pub struct Gateway {
     kubectl: Option<Kubectl>,
     /// Calls being handled now (a shutdown waits for them to record how they ended).
     inflight: std::sync::atomic::AtomicUsize,
+    /// The approvers file as last read, with its modification time.
+    approvers: Mutex<
+        Option<(
+            Option<std::time::SystemTime>,
+            std::sync::Arc<recourse_plan::Approvers>,
+        )>,
+    >,
     clock: Clock,
 }
 
@@ -98,8 +108,16 @@ impl Gateway {
         let classifier = Classifier::new(&cfg.policy.shell)?;
         let policy_hash = cfg.policy.hash();
         store.set_meta("policy_sha256", &policy_hash.to_hex())?;
+        store.set_meta(
+            crate::control::POLICY_META,
+            &cfg.policy.to_document().to_string(),
+        )?;
         let redactor = Redactor::from_env(cfg.base_env.clone());
-        let recorder = Recorder::open(&cfg.state_dir, policy_hash, redactor.clone())?;
+        let mut recorder = Recorder::open(&cfg.state_dir, policy_hash, redactor.clone())?;
+        if let Some(path) = &cfg.audit_key_path {
+            let key = crate::trust::read_secret_key(path)?;
+            recorder = recorder.with_checkpoints(&cfg.state_dir, key);
+        }
         let allowed = cfg.allowed_paths()?;
         let sandbox = Sandbox::new(
             cfg.bwrap.clone(),
@@ -131,6 +149,7 @@ impl Gateway {
             sandbox,
             sandbox_status,
             inflight: std::sync::atomic::AtomicUsize::new(0),
+            approvers: Mutex::new(None),
             clock: Box::new(system_now),
             cfg,
         };
@@ -198,8 +217,29 @@ impl Gateway {
             deny: &self.deny,
             kubectl: self.kubectl.is_some(),
             providers: self.terraform.available(),
+            approvers: self.approvers(),
             files: &Disk,
         }
+    }
+
+    /// The approvers file, re-read when it changes. One that cannot be read or parsed counts
+    /// as empty (nobody's decision is honoured) and is logged.
+    fn approvers(&self) -> std::sync::Arc<recourse_plan::Approvers> {
+        let path = self.cfg.approvers_path.as_deref();
+        let stamp = path.and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        let mut cache = self.approvers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((s, a)) = cache.as_ref()
+            && *s == stamp
+        {
+            return std::sync::Arc::clone(a);
+        }
+        let loaded = crate::trust::load_approvers(path).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "approvers file unusable: no decision is honoured");
+            recourse_plan::Approvers::default()
+        });
+        let loaded = std::sync::Arc::new(loaded);
+        *cache = Some((stamp, std::sync::Arc::clone(&loaded)));
+        loaded
     }
 
     /// Handles one agent call: the nine steps. Never panics on bad input; every call leaves an
@@ -247,6 +287,8 @@ impl Gateway {
         {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
+        // The last records get their signature too.
+        self.recorder.checkpoint_now(self.now());
     }
 
     /// Records invalid input and answers with the reason.
@@ -338,7 +380,7 @@ impl Gateway {
             ToolCall::CheckApproval { approval_id } => {
                 let id = parse_id::<ApprovalId>(approval_id)?;
                 let a = self.store().approval(id)?;
-                lookups::check_approval(id, a, self.now()).map(Step::Answered)
+                lookups::check_approval(&ctx, id, a, self.now()).map(Step::Answered)
             }
             ToolCall::GetPlan { plan_id } => {
                 let id = parse_id::<PlanId>(plan_id)?;
@@ -461,20 +503,33 @@ impl Gateway {
             verdict: p.verdict.clone(),
             digest: Some(digest),
         };
+        let ctx = self.ctx(caller);
+        let trust = ctx.trust();
         let store = self.store();
         let Some(mut approval) = store.approval(id)? else {
             return Err(refused(ApprovalRefusal::Unknown));
         };
+        let now = self.now();
+        // Statements that do not verify were put there by something other than a registered
+        // human: recorded as a forgery, never honoured.
+        let problems = approval.problems(&trust);
+        if !problems.is_empty() {
+            self.recorder.best_effort(
+                AuditEvent::new(
+                    EventKind::ApprovalForgery,
+                    json!({"approval_id": id, "tool": p.spec.name, "agent": caller.audit(), "request_digest": digest, "problems": problems.iter().map(|(_, p)| p.to_string()).collect::<Vec<_>>()}),
+                ),
+                now,
+            );
+        }
+        let before = approval.clone();
+        let grant = approval.consume(digest, now, &trust).map_err(refused)?;
         // A block is never approvable; only a human's break-glass grant can lift it.
-        let break_glass = approval
-            .resolution()
-            .is_some_and(|r| r.channel == Channel::BreakGlass);
-        if decision == Decision::Block && !break_glass {
+        if decision == Decision::Block && !grant.break_glass {
             return Err(blocked());
         }
-        approval.consume(digest, self.now()).map_err(refused)?;
         store
-            .update_approval(&approval, "approved")
+            .update_approval(&approval, &before)
             .map_err(|e| Refusal::Apply {
                 why: NotApplied::Approval(e.to_string()),
                 verdict: Some(p.verdict.clone()),
@@ -485,9 +540,9 @@ impl Gateway {
         self.recorder.best_effort(
             AuditEvent::new(
                 EventKind::ApprovalConsumed,
-                json!({"approval_id": id, "tool": p.spec.name, "agent": caller.audit(), "request_digest": digest, "plan_id": p.binding.plan_id}),
+                json!({"approval_id": id, "tool": p.spec.name, "agent": caller.audit(), "request_digest": digest, "plan_id": p.binding.plan_id, "approvers": grant.approvers, "break_glass": grant.break_glass}),
             ),
-            self.now(),
+            now,
         );
         Ok(Some(id))
     }
@@ -518,10 +573,11 @@ impl Gateway {
 
     fn bind(&self, caller: &Caller, e: &Escalation) -> Result<Approval, Refusal> {
         let now = self.now();
+        let ctx = self.ctx(caller);
         let store = self.store();
         let existing = store
             .pending_for_digest(&e.digest.to_hex())?
-            .filter(|a| a.status(now) == recourse_plan::ApprovalStatus::Pending);
+            .filter(|a| a.status(now, &ctx.trust()) == recourse_plan::ApprovalStatus::Pending);
         if let Some(a) = existing {
             return Ok(a);
         }
@@ -830,6 +886,12 @@ impl Gateway {
             truncated: outcome.truncated,
         });
         r
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.recorder.checkpoint_now(self.now());
     }
 }
 

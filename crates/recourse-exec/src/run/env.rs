@@ -85,6 +85,7 @@ const CREDENTIAL_FILE_VARS: &[&str] = &[
 
 /// Well-known credential files and folders under the gateway user's home.
 const HOME_CREDENTIALS: &[&str] = &[
+    ".config/recourse",
     ".aws",
     ".kube",
     ".ssh",
@@ -114,6 +115,8 @@ pub(crate) fn deny_list(cfg: &GatewayConfig) -> Vec<PathBuf> {
     deny.extend(cfg.policy_path.iter().cloned());
     deny.extend(cfg.kubeconfig.iter().cloned());
     deny.extend(cfg.deny_paths.iter().cloned());
+    deny.extend(cfg.approvers_path.iter().cloned());
+    deny.extend(cfg.audit_key_path.iter().cloned());
     for (k, v) in &cfg.base_env {
         if CREDENTIAL_FILE_VARS.contains(&k.as_str()) {
             deny.extend(std::env::split_paths(v).filter(|p| p.is_absolute()));

@@ -52,6 +52,13 @@ pub enum EventKind {
     ApprovalResolutionRefused,
     /// A human granted a blocked plan through break-glass.
     BreakGlass,
+    /// An approval carried decisions that do not verify (forged, altered, or by someone the
+    /// approvers file does not register).
+    ApprovalForgery,
+    /// An approval passed one of its deadlines unused.
+    ApprovalExpired,
+    /// A signed checkpoint of the log was written.
+    Checkpoint,
 }
 
 impl EventKind {
@@ -72,6 +79,9 @@ impl EventKind {
             EventKind::ApprovalRejected => "approval_rejected",
             EventKind::ApprovalResolutionRefused => "approval_resolution_refused",
             EventKind::BreakGlass => "break_glass",
+            EventKind::ApprovalForgery => "approval_forgery",
+            EventKind::ApprovalExpired => "approval_expired",
+            EventKind::Checkpoint => "checkpoint",
         }
     }
 }
@@ -119,6 +129,10 @@ pub(crate) struct Decided {
 #[derive(Debug)]
 pub struct Recorder {
     log: AuditLog,
+    /// Signs checkpoints of the log (when an audit key is configured).
+    checkpointer: Option<crate::state::checkpoint::Checkpointer>,
+    /// The seq of the last record this recorder wrote.
+    last_seq: std::sync::atomic::AtomicU64,
     /// Its own store connection, used only to move the anchor, so that recording never waits
     /// on a lock the caller may hold.
     anchor: Mutex<Store>,
@@ -135,10 +149,37 @@ impl Recorder {
     ) -> Result<Recorder, StoreError> {
         Ok(Recorder {
             log: AuditLog::new(audit_path(state_dir)),
+            checkpointer: None,
+            last_seq: std::sync::atomic::AtomicU64::new(0),
             anchor: Mutex::new(Store::open(&db_path(state_dir))?),
             redactor,
             policy_hash,
         })
+    }
+
+    /// Signs checkpoints with `key` from now on.
+    pub(crate) fn with_checkpoints(
+        mut self,
+        state_dir: &Path,
+        key: recourse_plan::SecretKey,
+    ) -> Self {
+        self.checkpointer = Some(crate::state::checkpoint::Checkpointer::new(
+            state_dir,
+            audit_path(state_dir),
+            key,
+        ));
+        self
+    }
+
+    /// Signs a checkpoint of everything written so far (at shutdown).
+    pub(crate) fn checkpoint_now(&self, now: Timestamp) {
+        if let Some(cp) = &self.checkpointer {
+            cp.maybe(
+                self.last_seq.load(std::sync::atomic::Ordering::SeqCst),
+                now,
+                true,
+            );
+        }
     }
 
     /// Records the decision an effect depends on. Without the returned proof no permit can be
@@ -179,6 +220,11 @@ impl Recorder {
             rec.get("seq").and_then(Value::as_u64),
             rec.get("hash").and_then(Value::as_str),
         ) {
+            self.last_seq
+                .fetch_max(seq, std::sync::atomic::Ordering::SeqCst);
+            if let Some(cp) = &self.checkpointer {
+                cp.maybe(seq, now, false);
+            }
             // The anchor only detects truncation; failing to move it must not stop anything.
             let anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
             if let Err(e) = anchor.set_audit_anchor(seq, hash) {

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use recourse_plan::{Approval, ApprovalId, ApprovalState, PlanId, PlanRecord, PlanStatus};
+use recourse_plan::{Approval, ApprovalId, PlanId, PlanRecord, PlanStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A store failure.
@@ -36,12 +36,13 @@ pub struct Store {
     conn: Connection,
 }
 
-fn state_tag(s: &ApprovalState) -> &'static str {
-    match s {
-        ApprovalState::Pending => "pending",
-        ApprovalState::Approved(_) => "approved",
-        ApprovalState::Rejected(_) => "rejected",
-        ApprovalState::Consumed { .. } => "consumed",
+/// The state column: `consumed` once used, `pending` otherwise (whether its statements grant,
+/// reject or expire it is decided by verifying them, never by a column anyone can write).
+fn state_tag(a: &Approval) -> &'static str {
+    if a.consumed_at.is_some() {
+        "consumed"
+    } else {
+        "pending"
     }
 }
 
@@ -142,7 +143,7 @@ impl Store {
         let json = serde_json::to_string(a).map_err(|e| StoreError::Conflict(e.to_string()))?;
         self.conn.execute(
             "INSERT INTO approvals (id, state, request_digest, created_at, record) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![a.id.to_string(), state_tag(&a.state), a.request_digest.to_hex(), a.created_at.0 as i64, json],
+            params![a.id.to_string(), state_tag(a), a.request_digest.to_hex(), a.created_at.0 as i64, json],
         )?;
         Ok(())
     }
@@ -198,18 +199,22 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes an approval whose state changed, only if it was still in `expected` state.
-    pub fn update_approval(&self, a: &Approval, expected: &'static str) -> Result<(), StoreError> {
+    /// Writes an approval that changed, only if the stored record is still `previous` (a
+    /// compare-and-set on the whole record): two decisions or two uses never overwrite each
+    /// other, and an approval is consumed at most once.
+    pub fn update_approval(&self, a: &Approval, previous: &Approval) -> Result<(), StoreError> {
         let json = serde_json::to_string(a).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let before =
+            serde_json::to_string(previous).map_err(|e| StoreError::Conflict(e.to_string()))?;
         let n = self.conn.execute(
-            "UPDATE approvals SET state = ?2, record = ?3 WHERE id = ?1 AND state = ?4",
-            params![a.id.to_string(), state_tag(&a.state), json, expected],
+            "UPDATE approvals SET state = ?2, record = ?3 WHERE id = ?1 AND record = ?4 AND state = 'pending'",
+            params![a.id.to_string(), state_tag(a), json, before],
         )?;
         if n == 1 {
             Ok(())
         } else {
             Err(StoreError::Conflict(format!(
-                "approval {} is no longer {expected}; it was changed by someone else",
+                "approval {} changed meanwhile (someone else decided on it or used it); look again",
                 a.id
             )))
         }

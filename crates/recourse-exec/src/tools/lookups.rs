@@ -16,6 +16,7 @@ use crate::tools::{Answered, Binding, ToolCtx};
 
 /// `gateway_check_approval`.
 pub(crate) fn check_approval(
+    ctx: &ToolCtx<'_>,
     id: ApprovalId,
     approval: Option<Approval>,
     now: Timestamp,
@@ -26,7 +27,9 @@ pub(crate) fn check_approval(
             message: "no approval with that id exists",
         });
     };
-    let status = a.status(now);
+    let trust = ctx.trust();
+    let tally = a.tally(now, &trust);
+    let status = tally.status();
     let decision = match status {
         ApprovalStatus::Approved => Decision::Allow,
         ApprovalStatus::Pending => Decision::Escalate,
@@ -36,21 +39,32 @@ pub(crate) fn check_approval(
         ApprovalStatus::Approved => {
             "approved: repeat the original call with this approval_id (single use)".to_owned()
         }
-        ApprovalStatus::Pending => "pending: a human has not decided yet".to_owned(),
+        ApprovalStatus::Pending => match tally {
+            recourse_plan::Tally::Pending { have, need } if need > 1 => {
+                format!("pending: {have} of {need} approvals so far")
+            }
+            _ => "pending: a human has not decided yet".to_owned(),
+        },
         s => format!("{}: this approval cannot be used", s.as_str()),
     };
     let mut r = Response::new(call::CHECK_APPROVAL.name, decision, Status::Info, message);
     r.approval_id = Some(id);
     r.plan_id = a.plan_id;
-    let resolution = a.resolution().map(|res| json!({"by": res.approver, "channel": res.channel, "reason": res.reason, "at": res.at}));
+    let problems = a.problems(&trust);
+    let decisions: Vec<_> = a
+        .statements
+        .iter()
+        .filter(|s| s.verify(&a, &trust).is_ok())
+        .map(|s| json!({"by": s.statement.approver, "choice": s.statement.choice, "channel": s.statement.channel, "reason": s.statement.reason, "at": s.statement.issued_at}))
+        .collect();
     r.data = Some(
-        json!({"status": status, "tool": a.tool, "expires_at": a.expires_at, "resolution": resolution}),
+        json!({"status": status, "tool": a.tool, "expires_at": a.expires_at, "decisions": decisions, "unverified_decisions": problems.len()}),
     );
     Ok(Answered {
         response: r,
         event: AuditEvent::new(
             EventKind::ApprovalChecked,
-            json!({"approval_id": id, "status": status}),
+            json!({"approval_id": id, "status": status, "unverified_decisions": problems.iter().map(|(_, p)| p.to_string()).collect::<Vec<_>>()}),
         ),
     })
 }
@@ -164,8 +178,14 @@ mod tests {
 
     #[test]
     fn lookups_of_nothing_are_refusals() {
+        let f = Fixture::new(Environment::Dev);
         assert!(matches!(
-            check_approval(ApprovalId::from_bytes([1; 16]), None, Timestamp(0)),
+            check_approval(
+                &f.ctx(),
+                ApprovalId::from_bytes([1; 16]),
+                None,
+                Timestamp(0)
+            ),
             Err(Refusal::NotFound { .. })
         ));
         assert!(matches!(

@@ -79,6 +79,8 @@ pub(crate) struct ToolCtx<'a> {
     pub(crate) kubectl: bool,
     /// The providers the operator's plugin directories hold.
     pub(crate) providers: &'a [recourse_plan::AvailableProvider],
+    /// The approvers file as read for this call.
+    pub(crate) approvers: std::sync::Arc<recourse_plan::Approvers>,
     pub(crate) files: &'a dyn Files,
 }
 
@@ -88,6 +90,15 @@ impl ToolCtx<'_> {
     }
     pub(crate) fn policy(&self) -> &Policy {
         &self.cfg.policy
+    }
+
+    /// What approvals are checked against here and now.
+    pub(crate) fn trust(&self) -> recourse_plan::Trust<'_> {
+        recourse_plan::Trust {
+            approvers: &self.approvers,
+            rules: &self.policy().environment(self.env()).approvals,
+            use_ttl_seconds: self.policy().approval_use_ttl_seconds.get(),
+        }
     }
 
     /// A path the agent named, resolved against the first allowed path and canonicalized;
@@ -242,6 +253,7 @@ pub(crate) mod tests_support {
         cfg: GatewayConfig,
         classifier: Classifier,
         allowed: Vec<PathBuf>,
+        approvers: recourse_plan::Approvers,
     }
 
     impl Fixture {
@@ -263,6 +275,7 @@ pub(crate) mod tests_support {
                 cfg,
                 classifier,
                 allowed: vec![PathBuf::from("/work")],
+                approvers: recourse_plan::Approvers::default(),
             }
         }
 
@@ -276,6 +289,7 @@ pub(crate) mod tests_support {
                 deny: &[],
                 kubectl: true,
                 providers: &[],
+                approvers: std::sync::Arc::new(self.approvers.clone()),
                 files: &NoDisk,
             }
         }

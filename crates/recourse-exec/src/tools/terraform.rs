@@ -462,6 +462,7 @@ pub(crate) fn apply(
         environment: ctx.env(),
         approval: approval.as_ref(),
         request_digest: digest,
+        trust: ctx.trust(),
     };
     let permission = match verify_apply(Some(&rec), &req, now) {
         Ok(p) => p,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use recourse_exec::sandbox::Helper;
 use recourse_exec::{Caller, ControlPlane, Gateway, GatewayConfig, Response, Status, ToolCall};
-use recourse_plan::{ApprovalId, Channel};
+use recourse_plan::{ApprovalId, Choice, SecretKey};
 use recourse_policy::{Environment, Policy};
 
 pub const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRETzz";
@@ -17,6 +17,37 @@ pub struct Harness {
     pub dir: tempfile::TempDir,
     pub gw: Gateway,
     pub caller: Caller,
+    /// A registered human approver's key (alice), and the agent's own registered key.
+    pub alice: SecretKey,
+    pub agent_key: SecretKey,
+}
+
+/// The keys of the test approvers: alice (a human) and agent-7 (the agent itself, registered
+/// so that its own approval is refused by the rules, not for lack of a key).
+pub fn test_keys() -> (SecretKey, SecretKey) {
+    (
+        SecretKey::from_seed([11; 32]),
+        SecretKey::from_seed([12; 32]),
+    )
+}
+
+/// Writes the test approvers file and returns its path.
+pub fn approvers_file(dir: &Path) -> PathBuf {
+    let path = dir.join("approvers.yaml");
+    let (alice, agent) = test_keys();
+    for (name, k) in [("alice", &alice), ("agent-7", &agent)] {
+        recourse_exec::trust::add_approver(
+            &path,
+            recourse_plan::Registration {
+                name: name.into(),
+                public_key: k.public(),
+                groups: vec!["sre".into()],
+                on_behalf: false,
+            },
+        )
+        .unwrap();
+    }
+    path
 }
 
 impl Harness {
@@ -46,20 +77,32 @@ impl Harness {
         })
     }
     pub fn control(&self) -> ControlPlane {
-        ControlPlane::open(&self.state()).unwrap()
+        ControlPlane::open(&self.state(), Some(&self.dir.path().join("approvers.yaml"))).unwrap()
     }
-    /// A human other than the agent approves.
+    /// A human other than the agent approves (signed with alice's key).
     pub fn approve(&self, id: ApprovalId) {
         self.control()
-            .resolve(
+            .decide(
                 id,
-                "alice",
+                &self.alice,
+                Choice::Approve,
                 "reviewed",
-                Channel::Cli,
-                true,
                 recourse_exec::system_now(),
             )
             .unwrap();
+    }
+    /// The agent tries to approve its own request with its own registered key.
+    pub fn self_approve(&self, id: ApprovalId) -> Result<(), String> {
+        self.control()
+            .decide(
+                id,
+                &self.agent_key,
+                Choice::Approve,
+                "mine",
+                recourse_exec::system_now(),
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
     pub fn verify_audit(&self) -> u64 {
         let cp = self.control();
@@ -111,12 +154,16 @@ pub fn harness_with(
     let mut cfg = GatewayConfig::new(dir.path().join("state"), env, policy, sandbox_helper());
     cfg.base_env = fake_gateway_env();
     cfg.agent_id = "agent-7".into();
+    cfg.approvers_path = Some(approvers_file(dir.path()));
     tweak(&mut cfg);
     let gw = Gateway::open(cfg).unwrap();
+    let (alice, agent_key) = test_keys();
     Harness {
         dir,
         gw,
         caller: Caller::agent("agent-7"),
+        alice,
+        agent_key,
     }
 }
 

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{Outcome, Suite, critical};
 use crate::doctor::client::{brief, status};
-use crate::doctor::fixture::{AGENT, Fixture};
+use crate::doctor::fixture::Fixture;
 
 pub(crate) const SUITE: Suite = Suite {
     name: "approvals",
@@ -27,7 +27,7 @@ fn escalate(f: &Fixture, command: &str) -> String {
 
 fn self_approval(f: &Fixture) -> Outcome {
     let aid = escalate(f, "printenv PATH");
-    let refused = f.decide_as(AGENT, &aid, true).is_err();
+    let refused = f.decide_with(true, &aid, true).is_err();
     Outcome::new(
         refused,
         format!(

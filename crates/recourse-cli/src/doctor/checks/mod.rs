@@ -10,6 +10,7 @@ pub(crate) mod policy;
 pub(crate) mod sandbox;
 pub(crate) mod shell;
 pub(crate) mod terraform;
+pub(crate) mod trust;
 
 use super::fixture::Fixture;
 
@@ -88,6 +89,7 @@ pub(crate) const SUITES: &[Suite] = &[
     policy::SUITE,
     approvals::SUITE,
     audit::SUITE,
+    trust::SUITE,
 ];
 
 /// A critical check.
