@@ -2,17 +2,19 @@
 //!
 //! Run: `cargo run -p recourse-examples --example embed_policy`
 
-use recourse_policy::{Action, Environment, KubectlAction, Policy};
+use recourse_policy::{Action, Environment, KubectlAction, Policy, ResourceFacts, Scope};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Your host reads the policy file however it likes; the engine only sees text.
     let policy = Policy::from_yaml_str(include_str!("policy.yaml"))?;
     let env: Environment = "production".parse()?;
 
+    // The host resolves the resource type through the cluster's discovery first: decisions
+    // follow the kind and scope, never the spelling of a short name.
     let action = KubectlAction::Scale {
-        resource: "deployment".into(),
+        resource: ResourceFacts::new("apps", "v1", "deployments", "Deployment", Scope::Namespaced),
         name: "checkout".into(),
-        namespace: "shop".into(),
+        namespace: Some("shop".into()),
         replicas: 0,
     };
     let verdict = policy.evaluate(env, Action::Kubectl(&action));

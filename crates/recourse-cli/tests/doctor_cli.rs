@@ -24,6 +24,13 @@ fn doctor_in(config: &std::path::Path, args: &[&str]) -> (Option<i32>, serde_jso
         .env("XDG_CONFIG_HOME", config)
         .env_remove("RECOURSE_APPROVERS")
         .env_remove("RECOURSE_AUDIT_KEY")
+        // No operator kubeconfig: the kube identity check must not reach whatever cluster the
+        // machine running the tests is configured for.
+        .env_remove("KUBECONFIG")
+        .env(
+            "HOME",
+            std::env::temp_dir().join("recourse-doctor-test-no-home"),
+        )
         .output()
         .unwrap();
     let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
@@ -104,6 +111,9 @@ fn default_policy_passes_everywhere() {
             "Shell: curl | sh blocks",
             "audit append failure refuses execution",
             "self-approval refused",
+            "gateway kube identity is not cluster-admin",
+            "manifest items on a non-list kind refused",
+            "cluster-scoped delete escalates and says so",
         ] {
             assert!(names.contains(&must), "{must} missing");
         }
@@ -147,4 +157,57 @@ fn broken_policy_exits_2() {
     assert!(err.contains("qa"), "{err}");
     let (code, _, _) = doctor(&["-e", "qa"]);
     assert_eq!(code, Some(2));
+}
+
+/// The gateway's kube identity is what the agent inherits: `*` on `*` fails doctor in prod and
+/// is a warning elsewhere. A stand-in kubectl answers `auth can-i --list` as cluster-admin.
+#[test]
+fn a_cluster_admin_kube_identity_fails_prod_and_warns_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubectl = dir.path().join("kubectl");
+    std::fs::write(
+        &kubectl,
+        "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --kubeconfig=*|--cache-dir=*|--context=*) shift ;; *) break ;; esac; done\ncase \"$1 $2\" in\n  'auth can-i') printf 'Resources   Non-Resource URLs   Resource Names   Verbs\\n*.*         []                  []               [*]\\n            [*]                 []               [*]\\n' ;;\n  *) exit 3 ;;\nesac\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &kubectl,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n",
+    )
+    .unwrap();
+    recourse_testkit::give_to_sandbox(dir.path());
+    let kube = [
+        "--kubectl",
+        kubectl.to_str().unwrap(),
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+    ];
+    let result = |v: &serde_json::Value| {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "gateway kube identity is not cluster-admin")
+            .cloned()
+            .unwrap()
+    };
+    let (code, v, err) = doctor(&[&["-e", "prod"][..], &kube[..]].concat());
+    assert_eq!(code, Some(1), "{err}\n{v:#}");
+    let r = result(&v);
+    assert_eq!(r["passed"], false, "{r}");
+    assert!(r["message"].as_str().unwrap().contains("`*` on `*`"), "{r}");
+    let (code, v, err) = doctor(&[&["-e", "dev"][..], &kube[..]].concat());
+    assert_eq!(code, Some(0), "{err}\n{v:#}");
+    let r = result(&v);
+    assert_eq!(
+        (r["passed"].as_bool(), r["warning"].as_bool()),
+        (Some(true), Some(true)),
+        "{r}"
+    );
 }

@@ -32,3 +32,4 @@ pub use gate::{Gateway, OpenError, Permit};
 pub use response::{Response, RunOutput, SCHEMA_VERSION, Status};
 pub use run::sandbox;
 pub use state::{audit, audit_path, db_path, prepare_state_dir, store};
+pub use tools::kubectl::identity::{AccessRule, KubeIdentity};

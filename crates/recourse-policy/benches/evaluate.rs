@@ -4,7 +4,7 @@
 use divan::{Bencher, black_box};
 use recourse_policy::{
     Action, ChangeAction, Decision, Environment, KubectlAction, ObjectFacts, PlanChange, PlanFacts,
-    Policy, Reason, RecoverabilityTier, ShellClass, ShellFacts,
+    Policy, Reason, RecoverabilityTier, Scope, ShellClass, ShellFacts,
 };
 
 fn main() {
@@ -49,9 +49,11 @@ fn shell_unknown_with_finding(b: Bencher<'_, '_>) {
 fn kubectl_apply_three_objects(b: Bencher<'_, '_>) {
     let policy = Policy::default();
     let obj = |kind: &str, ns: &str| ObjectFacts {
+        api_version: "v1".into(),
         kind: kind.into(),
         name: "web".into(),
         namespace: Some(ns.into()),
+        scope: Scope::Namespaced,
     };
     let action = KubectlAction::Apply {
         objects: vec![
@@ -59,6 +61,7 @@ fn kubectl_apply_three_objects(b: Bencher<'_, '_>) {
             obj("Service", "shop"),
             obj("ConfigMap", "monitoring"),
         ],
+        dry_run: false,
     };
     b.bench(|| {
         policy.evaluate(

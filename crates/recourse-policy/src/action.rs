@@ -98,9 +98,111 @@ impl PlanFacts {
     }
 }
 
-/// A Kubernetes object named in a manifest, with its effective namespace.
+/// Where an API resource lives, as the cluster's discovery says. Decisions use this, never
+/// the spelling of a resource name: a short name or alias is only as good as the cluster's
+/// answer for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// In a namespace.
+    #[serde(rename = "namespaced")]
+    Namespaced,
+    /// One object for the whole cluster, in no namespace: its effect reaches every namespace.
+    #[serde(rename = "cluster-scoped")]
+    Cluster,
+    /// The cluster's discovery does not name it (or could not be asked): decided as
+    /// cluster-scoped, because nothing says it is not.
+    #[serde(rename = "unresolved")]
+    Unresolved,
+}
+
+impl Scope {
+    /// The name used in JSON and messages.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Scope::Namespaced => "namespaced",
+            Scope::Cluster => "cluster-scoped",
+            Scope::Unresolved => "unresolved",
+        }
+    }
+
+    /// Whether the object is confined to one namespace (only a resolved, namespaced one is).
+    pub const fn is_namespaced(self) -> bool {
+        matches!(self, Scope::Namespaced)
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The API group of CustomResourceDefinitions.
+pub const CRD_GROUP: &str = "apiextensions.k8s.io";
+
+/// A resource type the agent named, resolved through the cluster's discovery to what kubectl
+/// will act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceFacts {
+    /// What the agent wrote (`cfgs`, `deploy`, `crd`).
+    pub requested: String,
+    /// API group, `""` for the core group.
+    pub group: String,
+    /// API version (`v1`); empty when unresolved.
+    pub version: String,
+    /// Plural resource name (`deployments`); empty when unresolved.
+    pub resource: String,
+    /// Kind (`Deployment`); empty when unresolved.
+    pub kind: String,
+    /// Where objects of this type live.
+    pub scope: Scope,
+}
+
+impl ResourceFacts {
+    /// A resolved resource type (`requested` is its plural name).
+    pub fn new(group: &str, version: &str, resource: &str, kind: &str, scope: Scope) -> Self {
+        ResourceFacts {
+            requested: resource.into(),
+            group: group.into(),
+            version: version.into(),
+            resource: resource.into(),
+            kind: kind.into(),
+            scope,
+        }
+    }
+
+    /// A name the cluster's discovery does not know.
+    pub fn unresolved(requested: impl Into<String>) -> Self {
+        ResourceFacts {
+            requested: requested.into(),
+            group: String::new(),
+            version: String::new(),
+            resource: String::new(),
+            kind: String::new(),
+            scope: Scope::Unresolved,
+        }
+    }
+
+    /// Whether it resolved to `kind` in `group` (`""` for core).
+    pub fn is(&self, group: &str, kind: &str) -> bool {
+        self.scope != Scope::Unresolved && self.group == group && self.kind == kind
+    }
+
+    /// The kind, or the requested name when unresolved (for messages).
+    pub fn label(&self) -> &str {
+        if self.scope == Scope::Unresolved {
+            &self.requested
+        } else {
+            &self.kind
+        }
+    }
+}
+
+/// A Kubernetes object in a manifest, with where it lands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectFacts {
+    /// `apiVersion`, e.g. `apps/v1`.
+    pub api_version: String,
     /// `kind`, e.g. `Deployment`.
     pub kind: String,
     /// `metadata.name`.
@@ -108,6 +210,15 @@ pub struct ObjectFacts {
     /// The namespace the object lands in (its own `metadata.namespace`, else the call's, else
     /// the gateway's default); `None` for cluster-scoped kinds.
     pub namespace: Option<String>,
+    /// Where objects of this kind live, as the cluster's discovery says.
+    pub scope: Scope,
+}
+
+impl ObjectFacts {
+    /// The API group of `api_version` (`""` for core `v1`).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
 }
 
 /// Which kubectl read.
@@ -130,35 +241,38 @@ pub enum KubectlAction {
     Read {
         /// Which read.
         read: KubectlRead,
-        /// Resource type as given (`pods`, `secret`, …).
-        resource: String,
+        /// The resource types read, resolved (a category such as `all` names several).
+        resources: Vec<ResourceFacts>,
         /// Effective namespace.
         namespace: String,
-        /// Whether the output would contain Secret data in clear.
+        /// Whether the output would contain Secret data in clear (a host that cannot redact
+        /// Secret values sets this for Secret reads in a structured format).
         reveals_secret_data: bool,
     },
     /// `kubectl apply` of one or more objects.
     Apply {
-        /// Every object in the manifest.
+        /// Every object in the manifest, lists expanded.
         objects: Vec<ObjectFacts>,
+        /// A server-side dry run: validated and admitted, nothing stored.
+        dry_run: bool,
     },
     /// `kubectl delete`.
     Delete {
-        /// Resource type as given.
-        resource: String,
+        /// The resource type, resolved.
+        resource: ResourceFacts,
         /// Object name.
         name: String,
-        /// Effective namespace.
-        namespace: String,
+        /// Effective namespace; `None` when the resource type is cluster-scoped.
+        namespace: Option<String>,
     },
     /// `kubectl scale`.
     Scale {
-        /// Resource type as given.
-        resource: String,
+        /// The resource type, resolved.
+        resource: ResourceFacts,
         /// Object name.
         name: String,
-        /// Effective namespace.
-        namespace: String,
+        /// Effective namespace; `None` when the resource type is cluster-scoped.
+        namespace: Option<String>,
         /// Target replica count.
         replicas: u32,
     },

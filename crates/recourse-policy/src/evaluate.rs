@@ -1,7 +1,10 @@
 //! Evaluation: (policy, environment, action facts) → verdict. The one place decisions are
 //! combined.
 
-use crate::action::{Action, KubectlAction, PlanFacts, RecoverabilityTier, ShellClass, ShellFacts};
+use crate::action::{
+    Action, CRD_GROUP, KubectlAction, PlanFacts, RecoverabilityTier, ResourceFacts, Scope,
+    ShellClass, ShellFacts,
+};
 use crate::{ChangeAction, ConfigFinding, Decision, Environment, Policy, Reason, Verdict};
 
 /// The decision a recoverability tier asks for on its own.
@@ -16,12 +19,33 @@ pub const fn tier_decision(tier: RecoverabilityTier) -> Decision {
     }
 }
 
-/// Whether a kubectl resource type names Namespaces.
-fn is_namespace_resource(resource: &str) -> bool {
-    let r = resource.split('.').next().unwrap_or(resource);
-    r.eq_ignore_ascii_case("namespace")
-        || r.eq_ignore_ascii_case("namespaces")
-        || r.eq_ignore_ascii_case("ns")
+/// Where an object lands, for messages: `in namespace `shop`` or `cluster-scoped`.
+fn placed(namespace: Option<&str>, scope: Scope) -> String {
+    match (scope, namespace) {
+        (Scope::Namespaced, Some(ns)) => format!("in namespace `{ns}`"),
+        (Scope::Unresolved, _) => "(unresolved, treated as cluster-scoped)".into(),
+        _ => "(cluster-scoped)".into(),
+    }
+}
+
+/// The floor a resource type's scope sets for a mutation: a cluster-scoped object reaches every
+/// namespace, and one the cluster does not name cannot be shown to be confined to one.
+fn scope_reason(what: &str, scope: Scope, out: &mut Vec<Reason>) {
+    match scope {
+        Scope::Namespaced => {}
+        Scope::Cluster => out.push(Reason::new(
+            Decision::Escalate,
+            "kubectl.cluster_scoped",
+            format!("{what}: cluster-scoped, its effect reaches every namespace"),
+        )),
+        Scope::Unresolved => out.push(Reason::new(
+            Decision::Escalate,
+            "kubectl.unresolved_resource",
+            format!(
+                "{what}: the cluster's discovery does not name this type, so it is treated as cluster-scoped"
+            ),
+        )),
+    }
 }
 
 fn env_rule(env: Environment, key: &str) -> String {
@@ -53,13 +77,15 @@ impl Policy {
     /// Decides an action in an environment.
     ///
     /// ```
-    /// use recourse_policy::{Action, Decision, Environment, KubectlAction, Policy};
+    /// use recourse_policy::{
+    ///     Action, Decision, Environment, KubectlAction, Policy, ResourceFacts, Scope,
+    /// };
     ///
     /// let policy = Policy::default();
     /// let delete = KubectlAction::Delete {
-    ///     resource: "deployment".into(),
+    ///     resource: ResourceFacts::new("apps", "v1", "deployments", "Deployment", Scope::Namespaced),
     ///     name: "web".into(),
-    ///     namespace: "shop".into(),
+    ///     namespace: Some("shop".into()),
     /// };
     /// let dev = policy.evaluate(Environment::Dev, Action::Kubectl(&delete));
     /// assert_eq!(dev.decision(), Decision::Warn);
@@ -267,19 +293,32 @@ impl Policy {
         match k {
             KubectlAction::Read {
                 read,
-                resource,
+                resources,
                 namespace,
                 reveals_secret_data,
             } => {
+                let names = || {
+                    resources
+                        .iter()
+                        .map(|r| r.requested.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                let before = out.len();
                 if *reveals_secret_data {
                     out.push(Reason::new(
                         Decision::Block,
                         "kubectl.secret_data",
                         format!(
-                            "reading `{resource}` in `{namespace}` would return Secret data in clear"
+                            "reading `{}` in `{namespace}` would return Secret data in clear",
+                            names()
                         ),
                     ));
-                } else {
+                }
+                for r in resources.iter().filter(|r| r.scope == Scope::Unresolved) {
+                    scope_reason(&format!("read `{}`", r.requested), r.scope, out);
+                }
+                if out.len() == before {
                     out.push(Reason::new(
                         Decision::Allow,
                         "kubectl.read",
@@ -287,12 +326,23 @@ impl Policy {
                     ));
                 }
             }
-            KubectlAction::Apply { objects } => {
-                out.push(Reason::new(
-                    e.default_mutation,
-                    env_rule(env, "default_mutation"),
-                    format!("kubectl apply of {} object(s) in {env}", objects.len()),
-                ));
+            KubectlAction::Apply { objects, dry_run } => {
+                if *dry_run {
+                    out.push(Reason::new(
+                        Decision::Allow,
+                        "kubectl.dry_run",
+                        format!(
+                            "server-side dry run of {} object(s): validated and admitted, nothing is stored",
+                            objects.len()
+                        ),
+                    ));
+                } else {
+                    out.push(Reason::new(
+                        e.default_mutation,
+                        env_rule(env, "default_mutation"),
+                        format!("kubectl apply of {} object(s) in {env}", objects.len()),
+                    ));
+                }
                 if objects.is_empty() {
                     out.push(Reason::new(
                         Decision::Escalate,
@@ -300,18 +350,18 @@ impl Policy {
                         "the manifest names no objects",
                     ));
                 }
+                if *dry_run {
+                    return;
+                }
                 for o in objects {
                     let what = format!("apply {} `{}`", o.kind, o.name);
+                    scope_reason(&what, o.scope, out);
                     match &o.namespace {
                         Some(ns) => self.namespace_reason(ns, &what, out),
-                        None if o.kind.eq_ignore_ascii_case("Namespace") => {
+                        None if o.group().is_empty() && o.kind == "Namespace" => {
                             self.namespace_reason(&o.name, &what, out)
                         }
-                        None => out.push(Reason::new(
-                            Decision::Escalate,
-                            "kubectl.cluster_scoped",
-                            format!("{what}: cluster-scoped objects affect every namespace"),
-                        )),
+                        None => {}
                     }
                 }
             }
@@ -320,19 +370,19 @@ impl Policy {
                 name,
                 namespace,
             } => {
+                let what = format!("delete {} `{name}`", resource.label());
                 out.push(Reason::new(
                     e.kubectl_delete,
                     env_rule(env, "kubectl_delete"),
-                    format!("kubectl delete {resource} `{name}` in {env}"),
+                    format!(
+                        "kubectl {what} {} in {env}",
+                        placed(namespace.as_deref(), resource.scope)
+                    ),
                 ));
-                if is_namespace_resource(resource) {
-                    out.push(Reason::new(
-                        Decision::Block,
-                        "kubectl.delete_namespace",
-                        format!("deleting namespace `{name}` deletes everything in it"),
-                    ));
-                } else {
-                    self.namespace_reason(namespace, &format!("delete {resource} `{name}`"), out);
+                self.delete_kind_reasons(env, resource, name, out);
+                scope_reason(&what, resource.scope, out);
+                if let Some(ns) = namespace {
+                    self.namespace_reason(ns, &what, out);
                 }
             }
             KubectlAction::Scale {
@@ -341,19 +391,26 @@ impl Policy {
                 namespace,
                 replicas,
             } => {
+                let what = format!("scale {} `{name}`", resource.label());
                 out.push(Reason::new(
                     e.default_mutation,
                     env_rule(env, "default_mutation"),
-                    format!("kubectl scale {resource} `{name}` to {replicas} in {env}"),
+                    format!(
+                        "kubectl {what} to {replicas} {} in {env}",
+                        placed(namespace.as_deref(), resource.scope)
+                    ),
                 ));
                 if *replicas == 0 {
                     out.push(Reason::new(
                         Decision::Escalate,
                         "kubectl.scale_to_zero",
-                        format!("scaling {resource} `{name}` to zero stops it"),
+                        format!("scaling {} `{name}` to zero stops it", resource.label()),
                     ));
                 }
-                self.namespace_reason(namespace, &format!("scale {resource} `{name}`"), out);
+                scope_reason(&what, resource.scope, out);
+                if let Some(ns) = namespace {
+                    self.namespace_reason(ns, &what, out);
+                }
             }
             KubectlAction::Exec { pod, namespace } => {
                 out.push(Reason::new(
@@ -363,6 +420,35 @@ impl Policy {
                 ));
                 self.namespace_reason(namespace, &format!("exec into pod `{pod}`"), out);
             }
+        }
+    }
+
+    /// Kinds whose deletion takes other objects with it.
+    fn delete_kind_reasons(
+        &self,
+        env: Environment,
+        resource: &ResourceFacts,
+        name: &str,
+        out: &mut Vec<Reason>,
+    ) {
+        if resource.is("", "Namespace") {
+            out.push(Reason::new(
+                Decision::Block,
+                "kubectl.delete_namespace",
+                format!("deleting namespace `{name}` deletes everything in it"),
+            ));
+        } else if resource.is(CRD_GROUP, "CustomResourceDefinition") {
+            out.push(Reason::new(
+                if env == Environment::Prod {
+                    Decision::Block
+                } else {
+                    Decision::Escalate
+                },
+                "kubectl.delete_crd",
+                format!(
+                    "deleting CustomResourceDefinition `{name}` deletes every object of that type in every namespace (cluster-scoped)"
+                ),
+            ));
         }
     }
 

@@ -43,8 +43,8 @@ mod schema;
 mod terraform;
 
 pub use action::{
-    Action, KubectlAction, KubectlRead, ObjectFacts, PlanChange, PlanFacts, RecoverabilityTier,
-    ShellClass, ShellFacts,
+    Action, CRD_GROUP, KubectlAction, KubectlRead, ObjectFacts, PlanChange, PlanFacts,
+    RecoverabilityTier, ResourceFacts, Scope, ShellClass, ShellFacts,
 };
 pub use approvals::{ApprovalRules, Selector, SelfApproval};
 pub use canonical::Digest;

@@ -23,13 +23,25 @@ fn has_rule(v: &Verdict, rule: &str) -> bool {
     v.reasons().iter().any(|r| r.rule.as_str() == rule)
 }
 
+fn deployments() -> ResourceFacts {
+    ResourceFacts::new("apps", "v1", "deployments", "Deployment", Scope::Namespaced)
+}
+
+fn pods() -> ResourceFacts {
+    ResourceFacts::new("", "v1", "pods", "Pod", Scope::Namespaced)
+}
+
+fn delete(resource: ResourceFacts, namespace: Option<&str>) -> KubectlAction {
+    KubectlAction::Delete {
+        resource,
+        name: "x".into(),
+        namespace: namespace.map(Into::into),
+    }
+}
+
 #[test]
 fn kubectl_delete_follows_the_table() {
-    let a = KubectlAction::Delete {
-        resource: "deployment".into(),
-        name: "web".into(),
-        namespace: "shop".into(),
-    };
+    let a = delete(deployments(), Some("shop"));
     assert_eq!(kube(&a), [Warn, Escalate, Escalate]);
     let v = eval(Dev, Action::Kubectl(&a));
     assert!(has_rule(&v, "environments.dev.kubectl_delete"));
@@ -37,11 +49,7 @@ fn kubectl_delete_follows_the_table() {
 
 #[test]
 fn kubectl_delete_in_protected_namespace_escalates_even_in_dev() {
-    let a = KubectlAction::Delete {
-        resource: "pod".into(),
-        name: "coredns-1".into(),
-        namespace: "kube-system".into(),
-    };
+    let a = delete(pods(), Some("kube-system"));
     assert_eq!(kube(&a), [Escalate, Escalate, Escalate]);
     assert!(has_rule(
         &eval(Dev, Action::Kubectl(&a)),
@@ -51,14 +59,96 @@ fn kubectl_delete_in_protected_namespace_escalates_even_in_dev() {
 
 #[test]
 fn deleting_a_namespace_blocks_everywhere() {
-    for resource in ["namespace", "namespaces", "ns", "Namespace"] {
-        let a = KubectlAction::Delete {
-            resource: resource.into(),
-            name: "shop".into(),
-            namespace: "default".into(),
-        };
-        assert_eq!(kube(&a), [Block, Block, Block], "{resource}");
+    let ns = ResourceFacts {
+        requested: "ns".into(),
+        ..ResourceFacts::new("", "v1", "namespaces", "Namespace", Scope::Cluster)
+    };
+    assert_eq!(kube(&delete(ns, None)), [Block, Block, Block]);
+}
+
+#[test]
+fn the_decision_follows_the_resolved_kind_not_the_name() {
+    // A custom resource whose short name happens to be `ns` is not a Namespace.
+    let widget = ResourceFacts {
+        requested: "ns".into(),
+        ..ResourceFacts::new("example.com", "v1", "widgets", "Widget", Scope::Namespaced)
+    };
+    assert_eq!(
+        kube(&delete(widget, Some("shop"))),
+        [Warn, Escalate, Escalate]
+    );
+}
+
+#[test]
+fn cluster_scoped_deletes_escalate_everywhere_and_say_so() {
+    for (group, resource, kind) in [
+        ("", "nodes", "Node"),
+        ("", "persistentvolumes", "PersistentVolume"),
+        (
+            "admissionregistration.k8s.io",
+            "validatingadmissionpolicies",
+            "ValidatingAdmissionPolicy",
+        ),
+    ] {
+        let a = delete(
+            ResourceFacts::new(group, "v1", resource, kind, Scope::Cluster),
+            None,
+        );
+        assert_eq!(kube(&a), [Escalate, Escalate, Escalate], "{kind}");
+        let v = eval(Dev, Action::Kubectl(&a));
+        assert!(has_rule(&v, "kubectl.cluster_scoped"), "{v:?}");
+        assert!(
+            v.reasons()
+                .iter()
+                .all(|r| !r.message.contains("in default")),
+            "{v:?}"
+        );
+        assert!(
+            v.reasons()
+                .iter()
+                .any(|r| r.message.contains("cluster-scoped")),
+            "{v:?}"
+        );
     }
+}
+
+#[test]
+fn deleting_a_crd_blocks_in_prod_and_escalates_elsewhere() {
+    let crd = ResourceFacts::new(
+        CRD_GROUP,
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        Scope::Cluster,
+    );
+    let a = delete(crd, None);
+    assert_eq!(kube(&a), [Escalate, Escalate, Block]);
+    assert!(has_rule(
+        &eval(Prod, Action::Kubectl(&a)),
+        "kubectl.delete_crd"
+    ));
+}
+
+#[test]
+fn unresolved_resources_are_treated_as_cluster_scoped() {
+    let a = delete(ResourceFacts::unresolved("frobs"), Some("shop"));
+    assert_eq!(kube(&a), [Escalate, Escalate, Escalate]);
+    let v = eval(Dev, Action::Kubectl(&a));
+    assert!(has_rule(&v, "kubectl.unresolved_resource"));
+    let read = KubectlAction::Read {
+        read: KubectlRead::Get,
+        resources: vec![ResourceFacts::unresolved("frobs")],
+        namespace: "shop".into(),
+        reveals_secret_data: false,
+    };
+    assert_eq!(kube(&read), [Escalate, Escalate, Escalate]);
+    let scale = KubectlAction::Scale {
+        resource: ResourceFacts::unresolved("frobs"),
+        name: "x".into(),
+        namespace: Some("shop".into()),
+        replicas: 2,
+    };
+    assert_eq!(kube(&scale), [Escalate, Escalate, Escalate]);
 }
 
 #[test]
@@ -73,9 +163,9 @@ fn kubectl_exec_escalates_everywhere() {
 #[test]
 fn kubectl_scale_follows_default_mutation_and_zero_escalates() {
     let mut a = KubectlAction::Scale {
-        resource: "deployment".into(),
+        resource: deployments(),
         name: "web".into(),
-        namespace: "shop".into(),
+        namespace: Some("shop".into()),
         replicas: 3,
     };
     assert_eq!(kube(&a), [Allow, Warn, Escalate]);
@@ -85,59 +175,98 @@ fn kubectl_scale_follows_default_mutation_and_zero_escalates() {
     assert_eq!(kube(&a), [Escalate, Escalate, Escalate]);
 }
 
-#[test]
-fn kubectl_apply_checks_every_objects_namespace() {
-    let obj = |kind: &str, ns: Option<&str>| ObjectFacts {
+fn obj(api_version: &str, kind: &str, name: &str, ns: Option<&str>, scope: Scope) -> ObjectFacts {
+    ObjectFacts {
+        api_version: api_version.into(),
         kind: kind.into(),
-        name: "x".into(),
+        name: name.into(),
         namespace: ns.map(Into::into),
-    };
-    let plain = KubectlAction::Apply {
-        objects: vec![
-            obj("Deployment", Some("shop")),
-            obj("Service", Some("shop")),
-        ],
-    };
+        scope,
+    }
+}
+
+fn apply(objects: Vec<ObjectFacts>) -> KubectlAction {
+    KubectlAction::Apply {
+        objects,
+        dry_run: false,
+    }
+}
+
+#[test]
+fn kubectl_apply_checks_every_objects_namespace_and_scope() {
+    let namespaced = |kind: &str, ns: &str| obj("v1", kind, "x", Some(ns), Scope::Namespaced);
+    let plain = apply(vec![
+        namespaced("Deployment", "shop"),
+        namespaced("Service", "shop"),
+    ]);
     assert_eq!(kube(&plain), [Allow, Warn, Escalate]);
-    let sneaky = KubectlAction::Apply {
-        objects: vec![
-            obj("Deployment", Some("shop")),
-            obj("ConfigMap", Some("kube-system")),
-        ],
-    };
+    let sneaky = apply(vec![
+        namespaced("Deployment", "shop"),
+        namespaced("ConfigMap", "kube-system"),
+    ]);
     assert_eq!(kube(&sneaky), [Escalate, Escalate, Escalate]);
-    let cluster = KubectlAction::Apply {
-        objects: vec![obj("ClusterRoleBinding", None)],
-    };
+    let cluster = apply(vec![obj(
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRoleBinding",
+        "x",
+        None,
+        Scope::Cluster,
+    )]);
     assert_eq!(kube(&cluster), [Escalate, Escalate, Escalate]);
-    let new_ns = KubectlAction::Apply {
-        objects: vec![obj("Namespace", None)],
+    // Not on any hard-coded list: the scope comes from discovery.
+    let vap = apply(vec![obj(
+        "admissionregistration.k8s.io/v1",
+        "ValidatingAdmissionPolicy",
+        "x",
+        None,
+        Scope::Cluster,
+    )]);
+    assert_eq!(kube(&vap), [Escalate, Escalate, Escalate]);
+    let new_ns = apply(vec![obj("v1", "Namespace", "team", None, Scope::Cluster)]);
+    assert_eq!(kube(&new_ns), [Escalate, Escalate, Escalate]);
+    let protected_ns = apply(vec![obj("v1", "Namespace", "vault", None, Scope::Cluster)]);
+    assert!(has_rule(
+        &eval(Dev, Action::Kubectl(&protected_ns)),
+        "protected_namespaces"
+    ));
+    let unknown = apply(vec![obj(
+        "example.com/v1",
+        "Frob",
+        "x",
+        Some("shop"),
+        Scope::Unresolved,
+    )]);
+    assert_eq!(kube(&unknown), [Escalate, Escalate, Escalate]);
+    assert_eq!(kube(&apply(vec![])), [Escalate, Escalate, Escalate]);
+}
+
+#[test]
+fn a_dry_run_apply_is_allowed() {
+    let a = KubectlAction::Apply {
+        objects: vec![obj("v1", "Namespace", "x", None, Scope::Cluster)],
+        dry_run: true,
     };
-    assert_eq!(kube(&new_ns), [Allow, Warn, Escalate]);
-    let protected_ns = KubectlAction::Apply {
-        objects: vec![ObjectFacts {
-            kind: "Namespace".into(),
-            name: "vault".into(),
-            namespace: None,
-        }],
-    };
-    assert_eq!(kube(&protected_ns), [Escalate, Escalate, Escalate]);
-    let empty = KubectlAction::Apply { objects: vec![] };
-    assert_eq!(kube(&empty), [Escalate, Escalate, Escalate]);
+    assert_eq!(kube(&a), [Allow, Allow, Allow]);
 }
 
 #[test]
 fn kubectl_reads_allow_but_secret_data_blocks() {
     let read = KubectlAction::Read {
         read: KubectlRead::Get,
-        resource: "pods".into(),
+        resources: vec![pods()],
         namespace: "kube-system".into(),
         reveals_secret_data: false,
     };
     assert_eq!(kube(&read), [Allow, Allow, Allow]);
     let secret = KubectlAction::Read {
         read: KubectlRead::Get,
-        resource: "secret".into(),
+        resources: vec![ResourceFacts::new(
+            "",
+            "v1",
+            "secrets",
+            "Secret",
+            Scope::Namespaced,
+        )],
         namespace: "shop".into(),
         reveals_secret_data: true,
     };
@@ -289,11 +418,7 @@ fn a_custom_policy_changes_results() {
         "recourseos:\n  environments:\n    dev: { kubectl_delete: block }\n  protected_namespaces: [payments]\n",
     )
     .unwrap();
-    let a = KubectlAction::Delete {
-        resource: "pod".into(),
-        name: "x".into(),
-        namespace: "kube-system".into(),
-    };
+    let a = delete(pods(), Some("kube-system"));
     // kube-system is no longer protected; dev delete now blocks by the environment rule
     let v = p.evaluate(Dev, Action::Kubectl(&a));
     assert_eq!(v.decision(), Block);

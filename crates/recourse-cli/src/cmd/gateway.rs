@@ -32,7 +32,25 @@ pub enum GatewayCommand {
         approvers: crate::args::ApproversArg,
         #[command(flatten)]
         audit_key: crate::args::AuditKeyArg,
+        #[command(flatten)]
+        kube: KubeIdentityArgs,
     },
+}
+
+/// The kube identity `doctor` checks: the one `serve` would run kubectl with (the agent
+/// inherits whatever it may do).
+#[derive(Debug, Clone, Args)]
+pub struct KubeIdentityArgs {
+    /// kubectl binary, as for `serve`.
+    #[arg(long, default_value = "kubectl", env = "RECOURSE_KUBECTL")]
+    pub kubectl: PathBuf,
+    /// kubeconfig whose identity is checked. Default as for `serve`: the first file of
+    /// $KUBECONFIG, else ~/.kube/config if it exists.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kube context, as for `serve`.
+    #[arg(long, value_name = "NAME")]
+    pub kube_context: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -201,6 +219,7 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
             sandbox,
             approvers,
             audit_key,
+            kube,
         } => {
             let source = policy
                 .policy
@@ -211,6 +230,7 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
             let operator = crate::doctor::Operator {
                 approvers: approvers.resolve(),
                 audit_key: audit_key.resolve(),
+                kube,
             };
             return crate::doctor::run(env, policy, file, source, sandbox, operator, json);
         }

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::client::McpClient;
 use crate::args::{PolicyFileArg, StateDirArg};
-use crate::cmd::gateway::{KubectlTools, SandboxArgs, ServeArgs, config};
+use crate::cmd::gateway::{KubeIdentityArgs, KubectlTools, SandboxArgs, ServeArgs, config};
 
 /// The agent identity the doctor's client acts as.
 pub(crate) const AGENT: &str = "doctor-agent";
@@ -24,7 +24,47 @@ pub(crate) const AGENT: &str = "doctor-agent";
 const FAKE_TERRAFORM: &str = "#!/bin/sh\ncase \"$1 $2\" in\n  'workspace show') echo default ;;\n  'state pull') echo '{}' ;;\n  *) echo \"doctor stand-in: terraform $* not run\" >&2; exit 3 ;;\nesac\n";
 const DOCTOR_KUBECONFIG: &str =
     "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n";
-const FAKE_KUBECTL: &str = "#!/bin/sh\necho \"doctor stand-in: kubectl $* not run\" >&2\nexit 3\n";
+/// The stand-in kubectl answers what the gateway asks on its own behalf — discovery (a small
+/// cluster: core types, apps, RBAC, CRDs) and its identity (scoped, not cluster-admin) — and one
+/// read of a Secret whose value must never reach the agent ([`DOCTOR_SECRET_VALUE`]); it runs
+/// nothing else.
+const FAKE_KUBECTL: &str = r#"#!/bin/sh
+for a in "$@"; do
+  case "$a" in --kubeconfig=*|--cache-dir=*|--context=*) shift ;; *) break ;; esac
+done
+r() { printf '{"name":"%s","singularName":"%s","namespaced":%s,"group":"%s","version":"v1","kind":"%s","shortNames":[%s],"verbs":["get","list","create","delete"]}' "$@"; }
+case "$1 $2" in
+  'api-resources --output=json')
+    printf '{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"","resources":['
+    r pods pod true '' Pod '"po"'; printf ,
+    r configmaps configmap true '' ConfigMap '"cm"'; printf ,
+    r secrets secret true '' Secret ''; printf ,
+    r namespaces namespace false '' Namespace '"ns"'; printf ,
+    r nodes node false '' Node '"no"'; printf ,
+    r deployments deployment true apps Deployment '"deploy"'; printf ,
+    r clusterrolebindings clusterrolebinding false rbac.authorization.k8s.io ClusterRoleBinding ''; printf ,
+    r customresourcedefinitions customresourcedefinition false apiextensions.k8s.io CustomResourceDefinition '"crd","crds"'
+    printf ']}
+' ;;
+  'auth can-i')
+    printf 'Resources          Non-Resource URLs   Resource Names   Verbs
+pods               []                  []               [get list watch]
+deployments.apps   []                  []               [get list patch]
+' ;;
+  'get secrets.v1.')
+    printf 'apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: default}
+type: Opaque
+data: {conn: ZG9jdG9yLWNsZWFyLXZhbHVl}
+' ;;
+  *) echo "doctor stand-in: kubectl $* not run" >&2; exit 3 ;;
+esac
+"#;
+
+/// The value of the stand-in's Secret (base64 of `doctor-clear-value`), under a key no
+/// name-based redaction would recognise.
+pub(crate) const DOCTOR_SECRET_VALUE: &str = "ZG9jdG9yLWNsZWFyLXZhbHVl";
 
 pub(crate) struct Fixture {
     pub(crate) env: Environment,
@@ -35,7 +75,7 @@ pub(crate) struct Fixture {
     pub(crate) gateway: Arc<Gateway>,
     pub(crate) mcp: McpClient,
     sandbox: SandboxArgs,
-    /// The operator's own trust files (checked by the trust suite).
+    /// The operator's own trust files (checked by the trust suite) and kube identity.
     pub(crate) operator: super::Operator,
     /// The fixture's approvers file, and the keys of its human and its agent.
     approvers: PathBuf,
@@ -100,6 +140,7 @@ impl Fixture {
             &policy,
             policy_file.as_deref(),
             &sandbox,
+            None,
         )?);
         let server = RecourseServer::new(Arc::clone(&gateway), AGENT.into());
         let mcp = McpClient::connect(server)
@@ -141,7 +182,23 @@ impl Fixture {
             &self.policy,
             self.policy_file.as_deref(),
             &self.sandbox,
+            None,
         )
+    }
+
+    /// A gateway with the kubectl and kubeconfig `serve` would use (found as `serve` finds
+    /// them), to ask its identity; `None` when no kubeconfig is found (kubectl tools off).
+    pub(crate) fn serve_kube_gateway(&self) -> Result<Option<Gateway>, String> {
+        let gw = open_gateway(
+            &self.dir,
+            "kube-identity",
+            self.env,
+            &self.policy,
+            self.policy_file.as_deref(),
+            &self.sandbox,
+            Some(&self.operator.kube),
+        )?;
+        Ok(gw.config().kubeconfig.is_some().then_some(gw))
     }
 
     /// The policy under test as the doctor's gateway runs it (allowed paths in the scratch
@@ -239,7 +296,8 @@ fn effective(dir: &Path, policy: &Policy) -> Policy {
     policy
 }
 
-/// A gateway configured exactly as `gateway serve` would be, pointed at the scratch folder.
+/// A gateway configured exactly as `gateway serve` would be, pointed at the scratch folder;
+/// with the stand-in kubectl, or with `kube` (the operator's) when given.
 fn open_gateway(
     dir: &Path,
     name: &str,
@@ -247,6 +305,7 @@ fn open_gateway(
     policy: &Policy,
     policy_file: Option<&Path>,
     sandbox: &SandboxArgs,
+    kube: Option<&KubeIdentityArgs>,
 ) -> Result<Gateway, String> {
     let args = ServeArgs {
         env,
@@ -261,10 +320,17 @@ fn open_gateway(
         terraform_plugin_dirs: Vec::new(),
         terraform_registries: Vec::new(),
         terraform_roots: vec![dir.join("infra")],
-        kubectl: dir.join("fake-kubectl"),
-        kubeconfig: Some(dir.join("kubeconfig")),
-        kubectl_tools: KubectlTools::On,
-        kube_context: None,
+        kubectl: kube.map_or_else(|| dir.join("fake-kubectl"), |k| k.kubectl.clone()),
+        kubeconfig: match kube {
+            Some(k) => k.kubeconfig.clone(),
+            None => Some(dir.join("kubeconfig")),
+        },
+        kubectl_tools: if kube.is_some() {
+            KubectlTools::Auto
+        } else {
+            KubectlTools::On
+        },
+        kube_context: kube.and_then(|k| k.kube_context.clone()),
         sandbox: sandbox.clone(),
         approvers: crate::args::ApproversArg {
             approvers: Some(dir.join("approvers.yaml")),

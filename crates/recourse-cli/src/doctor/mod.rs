@@ -17,7 +17,7 @@ use recourse_policy::{Environment, Policy};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cmd::gateway::SandboxArgs;
+use crate::cmd::gateway::{KubeIdentityArgs, SandboxArgs};
 use crate::error::CliError;
 use fixture::Fixture;
 
@@ -27,6 +27,8 @@ pub struct CheckResult {
     pub suite: &'static str,
     pub passed: bool,
     pub critical: bool,
+    /// Passed, with something the operator should fix (reported, not a failure).
+    pub warning: bool,
     pub message: String,
 }
 
@@ -37,6 +39,8 @@ pub struct Operator {
     pub approvers: PathBuf,
     /// The audit key `serve` will use, if any.
     pub audit_key: Option<PathBuf>,
+    /// The kubectl and kubeconfig `serve` will use, whose identity the agent inherits.
+    pub kube: KubeIdentityArgs,
 }
 
 /// Runs every check and prints the report; exit 1 on a critical failure.
@@ -62,6 +66,7 @@ pub fn run(
                 suite: suite.name,
                 passed: outcome.passed,
                 critical: check.critical,
+                warning: outcome.warning,
                 message: outcome.message,
             });
         }
@@ -102,7 +107,11 @@ fn report(
             writeln!(
                 out,
                 "  [{}] {}{} — {}",
-                if r.passed { "pass" } else { "FAIL" },
+                match (r.passed, r.warning) {
+                    (true, false) => "pass",
+                    (true, true) => "warn",
+                    (false, _) => "FAIL",
+                },
                 r.name,
                 if r.critical { "" } else { " (advisory)" },
                 r.message

@@ -5,6 +5,7 @@
 //! preparers in `tools/`; a refusal anywhere becomes an answer and a record at one boundary,
 //! [`Gateway::answer`]; a [`Permit`] is minted only from the proof that "decided" is on disk.
 
+mod kube;
 pub(crate) mod permit;
 
 use std::path::PathBuf;
@@ -412,7 +413,9 @@ impl Gateway {
             | ToolCall::KubectlApply { .. }
             | ToolCall::KubectlDelete { .. }
             | ToolCall::KubectlScale { .. }
-            | ToolCall::KubectlExec { .. } => tools::kubectl::prepare(&ctx, &call).map(decided),
+            | ToolCall::KubectlExec { .. } => {
+                tools::kubectl::prepare(&ctx, &call, &kube::Cluster(self)).map(decided)
+            }
         }
     }
 

@@ -2,20 +2,38 @@
 //! copied (with its certificate and token files inlined) into kubectl's own runner directory,
 //! which also holds kubectl's HOME and discovery cache. Only kubectl's sandbox mounts that
 //! directory; no shell command can read the credentials or poison the cache.
+//!
+//! Besides the permitted runs, the gate may run a closed list of inspections ([`KubeInspect`]):
+//! discovery (`api-resources`, to resolve what the agent names before deciding) and the
+//! gateway's own permissions (`auth can-i --list`, for `doctor`). They read, change nothing,
+//! run in the same sandbox, and their output is parsed by the gateway, never returned.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::Engine as _;
+use recourse_plan::Timestamp;
 use serde_yaml_ng::Value;
 
 use crate::config::{ConfigError, GatewayConfig};
-use crate::run::env;
-use crate::run::sandbox::{Bind, Jail, Sandbox};
+use crate::redact::Redactor;
+use crate::run::sandbox::{Bind, Jail, Sandbox, write_atomically};
+use crate::run::{Run, confined, env};
+use crate::tools::kubectl::discovery::ApiResources;
 
 /// Inside kubectl's sandbox.
 const KUBECONFIG_INSIDE: &str = "/run/recourse/kubeconfig";
 const HOME_INSIDE: &str = "/home/kubectl";
 const BINARY_INSIDE: &str = "/run/recourse/kubectl";
+
+/// How long a discovery answer is used before the cluster is asked again: a CRD installed or
+/// changed is seen within minutes, and a burst of calls costs one run.
+const DISCOVERY_TTL_SECS: u64 = 300;
+
+/// A name discovery does not know asks the cluster again, at most this often: a CRD installed a
+/// moment ago resolves at once, and made-up names cannot make every call run kubectl twice.
+const REFRESH_AFTER_MISS_SECS: u64 = 30;
 
 /// kubectl, ready to run confined.
 #[derive(Debug, Clone)]
@@ -24,6 +42,34 @@ pub(crate) struct Kubectl {
     dir: PathBuf,
     context: Option<String>,
     env: Vec<(String, String)>,
+    /// The last discovery answer (also kept on disk, see [`Kubectl::discovery_file`]).
+    discovery: Arc<Mutex<Option<Discovered>>>,
+}
+
+/// A discovery answer and when it was fetched.
+#[derive(Debug, Clone)]
+struct Discovered {
+    fetched_at: Timestamp,
+    resources: Arc<ApiResources>,
+}
+
+/// [`Discovered`] as the cache file holds it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CacheFile {
+    fetched_at: Timestamp,
+    resources: ApiResources,
+}
+
+/// The inspections the gate may run without a permit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum KubeInspect<'a> {
+    /// `kubectl api-resources -o json`: the cluster's resource types.
+    ApiResources,
+    /// `kubectl auth can-i --list`: what the gateway's identity may do in a namespace.
+    CanIList {
+        /// The namespace asked about.
+        namespace: &'a str,
+    },
 }
 
 /// Fields whose value names a file, and the field that carries its content instead.
@@ -105,7 +151,108 @@ impl Kubectl {
             env: env::kubectl(cfg, Path::new(HOME_INSIDE)),
             context: cfg.kube_context.clone(),
             dir,
+            discovery: Arc::default(),
         }))
+    }
+
+    /// The discovery cache on disk: beside the kubeconfig copy, outside kubectl's HOME, so no
+    /// sandbox ever mounts it — only the gateway writes what the gateway decides by.
+    fn discovery_file(&self) -> PathBuf {
+        self.dir.join("discovery.json")
+    }
+
+    /// The cluster's resource types: the cached answer while it is fresh, else a confined
+    /// `kubectl api-resources`. `after_miss` (a name was not found) asks again if the answer is
+    /// older than a few seconds.
+    pub(crate) fn discovery(
+        &self,
+        sandbox: &Sandbox,
+        now: Timestamp,
+        after_miss: bool,
+    ) -> Result<Arc<ApiResources>, String> {
+        // Held across the run: concurrent calls wait for one answer instead of each asking.
+        let mut cached = self.discovery.lock().unwrap_or_else(|p| p.into_inner());
+        if cached.is_none() {
+            *cached = std::fs::read(self.discovery_file())
+                .ok()
+                .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
+                .map(|f| Discovered {
+                    fetched_at: f.fetched_at,
+                    resources: Arc::new(f.resources),
+                });
+        }
+        if let Some(d) = cached.as_ref() {
+            let age = now.0.checked_sub(d.fetched_at.0);
+            let fresh = age.is_some_and(|a| {
+                a < DISCOVERY_TTL_SECS && !(after_miss && a >= REFRESH_AFTER_MISS_SECS)
+            });
+            if fresh {
+                return Ok(Arc::clone(&d.resources));
+            }
+        }
+        let out = self.inspect(sandbox, KubeInspect::ApiResources)?;
+        // A cluster with an unavailable aggregated API makes kubectl exit non-zero after
+        // printing every other group: what it printed is used, what is missing stays unresolved.
+        let resources = ApiResources::parse(&out.stdout).map_err(|e| {
+            format!(
+                "kubectl api-resources failed: {} ({e})",
+                out.stderr.trim().chars().take(300).collect::<String>()
+            )
+        })?;
+        let file = CacheFile {
+            fetched_at: now,
+            resources,
+        };
+        match serde_json::to_vec(&file) {
+            Ok(bytes) => {
+                // Owned by the gateway's user, not the sandbox's.
+                if let Err(e) = write_atomically(&self.discovery_file(), &bytes, |_| Ok(())) {
+                    tracing::warn!(error = %e, "discovery cache not written");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "discovery cache not serialized"),
+        }
+        let resources = Arc::new(file.resources);
+        *cached = Some(Discovered {
+            fetched_at: now,
+            resources: Arc::clone(&resources),
+        });
+        Ok(resources)
+    }
+
+    /// Runs one inspection, confined like every kubectl run. Its output is parsed by the
+    /// gateway, never returned verbatim, so it is not redacted (that would corrupt it).
+    pub(crate) fn inspect(
+        &self,
+        sandbox: &Sandbox,
+        what: KubeInspect<'_>,
+    ) -> Result<crate::run::process::Outcome, String> {
+        let args: Vec<String> = match what {
+            KubeInspect::ApiResources => vec!["api-resources".into(), "--output=json".into()],
+            KubeInspect::CanIList { namespace } => vec![
+                "auth".into(),
+                "can-i".into(),
+                "--list".into(),
+                format!("--namespace={namespace}"),
+            ],
+        };
+        let (jail, program, mut argv) = self.jail();
+        argv.extend(args);
+        let c = confined(
+            sandbox,
+            &jail,
+            Run {
+                program: &program,
+                args: &argv,
+                env: self.env(),
+                stdin: None,
+                timeout: Duration::from_secs(60),
+                max_output: 16 << 20,
+            },
+            &Redactor::passthrough(),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(c.outcome)
     }
 
     /// The jail, program and leading arguments of every kubectl run.

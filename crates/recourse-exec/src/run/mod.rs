@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use crate::gate::permit::Permit;
 use crate::redact::Redactor;
+use crate::tools::kubectl::output::{self, OutputCheck};
 use kubeconfig::Kubectl;
 use process::{Outcome, SpawnError, Spec};
 use sandbox::{Bind, Enforced, Jail, PROTECTED, STATUS_PREFIX, Sandbox, Unavailable};
@@ -49,6 +50,8 @@ pub(crate) struct KubectlJob {
     pub(crate) stdin: Option<Vec<u8>>,
     pub(crate) timeout: Duration,
     pub(crate) max_output: usize,
+    /// How stdout is checked for Secret values before it leaves the gateway.
+    pub(crate) output: OutputCheck,
 }
 
 /// Why a runner did not run its child.
@@ -223,7 +226,8 @@ impl Drop for Pins {
 }
 
 /// Runs a permitted kubectl invocation with the gateway's kubeconfig and kubectl's own HOME
-/// and cache, which no shell command can reach.
+/// and cache, which no shell command can reach. Its stdout is checked for Secret values as the
+/// job says, here, before the gate records or returns anything.
 pub(crate) fn run_kubectl(
     permit: Permit<KubectlJob>,
     kubectl: &Kubectl,
@@ -233,7 +237,7 @@ pub(crate) fn run_kubectl(
     let job = permit.into_permitted();
     let (jail, program, mut args) = kubectl.jail();
     args.extend(job.args);
-    confined(
+    let mut c = confined(
         sandbox,
         &jail,
         Run {
@@ -245,5 +249,7 @@ pub(crate) fn run_kubectl(
             max_output: job.max_output,
         },
         redactor,
-    )
+    )?;
+    c.outcome.stdout = output::check(job.output, std::mem::take(&mut c.outcome.stdout));
+    Ok(c)
 }

@@ -288,20 +288,7 @@ impl Sandbox {
 
     /// Writes a file (0600) that sandboxed code of the runner may read.
     pub(crate) fn own_file(&self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        // A name of this process's own: two gateways on one state directory start together.
-        let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        self.chown(&tmp)?;
-        std::fs::rename(&tmp, path)
+        write_atomically(path, contents, |tmp| self.chown(tmp))
     }
 
     fn chown(&self, path: &Path) -> std::io::Result<()> {
@@ -894,4 +881,30 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     let err = cmd.exec();
     eprintln!("{STATUS_PREFIX}cannot run {program}: {err}");
     127
+}
+
+/// Writes `contents` to `path` through a 0600 temporary file renamed over it, so a reader
+/// never sees half a file; `prepare` runs on the temporary file before the rename.
+pub(crate) fn write_atomically(
+    path: &Path,
+    contents: &[u8],
+    prepare: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    // A name of this write's own: two gateways on one state directory start together, and
+    // one gateway's threads may refresh the same file.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("{}.{n}.tmp", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(contents)?;
+    f.sync_all()?;
+    prepare(&tmp)?;
+    std::fs::rename(&tmp, path)
 }

@@ -4,7 +4,6 @@
 //! touches the store: the gate does that, once, for every tool.
 
 pub(crate) mod kubectl;
-pub(crate) mod kubectl_args;
 pub(crate) mod lookups;
 pub(crate) mod scripts;
 pub(crate) mod shell;

@@ -17,6 +17,8 @@ use super::fixture::Fixture;
 /// What a check found.
 pub(crate) struct Outcome {
     pub(crate) passed: bool,
+    /// Passed, with something the operator should fix.
+    pub(crate) warning: bool,
     pub(crate) message: String,
 }
 
@@ -24,6 +26,16 @@ impl Outcome {
     pub(crate) fn new(passed: bool, message: impl Into<String>) -> Outcome {
         Outcome {
             passed,
+            warning: false,
+            message: message.into(),
+        }
+    }
+
+    /// Passes, but the report says what to fix.
+    pub(crate) fn warn(message: impl Into<String>) -> Outcome {
+        Outcome {
+            passed: true,
+            warning: true,
             message: message.into(),
         }
     }
