@@ -70,7 +70,9 @@ fn kill_9_during_apply() {
         .or_else(|_| std::fs::copy(&tf.bin, &real).map(|_| ()))
         .unwrap();
     let wrapper = d.join("tf-wrapper");
-    std::fs::write(&wrapper, format!("#!/bin/sh\nif [ \"$1\" = apply ] && [ -f {stall} ]; then sleep 60; fi\nexec {tf} \"$@\"\n", stall = d.join("infra/stall").display(), tf = real.display())).unwrap();
+    // A stall of a length of this test's own, to find exactly this process in /proc.
+    let stall_for = format!("60.{}", std::process::id());
+    std::fs::write(&wrapper, format!("#!/bin/sh\nif [ \"$1\" = apply ] && [ -f {stall} ]; then sleep {stall_for}; fi\nexec {tf} \"$@\"\n", stall = d.join("infra/stall").display(), tf = real.display())).unwrap();
     recourse_testkit::give_to_sandbox(&d.join("infra"));
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -152,7 +154,7 @@ fn kill_9_during_apply() {
             .unwrap()
             .flatten()
             .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-            .any(|c| String::from_utf8_lossy(&c).contains("sleep\u{0}60"))
+            .any(|c| String::from_utf8_lossy(&c).contains(&format!("sleep\u{0}{stall_for}")))
     };
     let deadline = Instant::now() + Duration::from_secs(5);
     while stalled() && Instant::now() < deadline {
