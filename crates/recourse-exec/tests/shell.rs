@@ -438,3 +438,42 @@ fn a_fifo_as_a_script_is_refused() {
     assert_eq!(r.status, Status::RejectedInput, "{r:#?}");
     assert!(r.message.contains("p.sh"), "{}", r.message);
 }
+
+#[test]
+fn both_clocks_expire_approvals_and_each_expiry_is_audited_once() {
+    let mut h = harness(Environment::Prod);
+    let start = recourse_exec::system_now();
+    let pending = h.shell("mkdir never-decided").approval_id.unwrap();
+    let granted = h.shell("mkdir never-used").approval_id.unwrap();
+    h.approve(granted);
+    // Past the use deadline (approval_use_ttl_seconds, 3600 by default), before the pending one.
+    let t1 = start.plus(3601);
+    h.gw.set_clock(move || t1);
+    h.shell("true");
+    let expired = |h: &Harness| -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(recourse_exec::audit_path(&h.state())).unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["event"] == "approval_expired")
+            .collect()
+    };
+    let e = expired(&h);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(e[0]["approval_id"], granted.to_string());
+    assert_eq!(e[0]["clock"], "approval_use_ttl_seconds");
+    let r = h.shell_approved("mkdir never-used", granted);
+    assert_eq!(r.status, Status::Refused, "{r:#?}");
+    assert!(r.message.contains("expired"), "{}", r.message);
+    // Past the pending deadline (approval_ttl_seconds).
+    let ttl = h.gw.config().policy.approval_ttl_seconds.get();
+    let t2 = start.plus(ttl + 1);
+    h.gw.set_clock(move || t2);
+    h.shell("true");
+    h.shell("true");
+    let e = expired(&h);
+    assert_eq!(e.len(), 2, "each expiry is recorded once: {e:#?}");
+    assert_eq!(e[1]["approval_id"], pending.to_string());
+    assert_eq!(e[1]["clock"], "approval_ttl_seconds");
+    assert!(!exists(&h.work().join("never-used")));
+    h.verify_audit();
+}

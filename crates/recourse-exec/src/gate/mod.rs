@@ -61,6 +61,9 @@ pub enum OpenError {
     Trust(#[from] crate::trust::TrustError),
 }
 
+/// How often a gateway looks for approvals past their deadlines (see `sweep_expired`).
+const EXPIRY_SWEEP_SECONDS: u64 = 30;
+
 /// The gateway service.
 pub struct Gateway {
     cfg: GatewayConfig,
@@ -79,6 +82,8 @@ pub struct Gateway {
     kubectl: Option<Kubectl>,
     /// Calls being handled now (a shutdown waits for them to record how they ended).
     inflight: std::sync::atomic::AtomicUsize,
+    /// When expired approvals were last looked for (unix seconds; 0: never).
+    last_expiry_sweep: std::sync::atomic::AtomicU64,
     /// The approvers file as last read, with its modification time.
     approvers: Mutex<
         Option<(
@@ -149,6 +154,7 @@ impl Gateway {
             sandbox,
             sandbox_status,
             inflight: std::sync::atomic::AtomicUsize::new(0),
+            last_expiry_sweep: std::sync::atomic::AtomicU64::new(0),
             approvers: Mutex::new(None),
             clock: Box::new(system_now),
             cfg,
@@ -250,6 +256,7 @@ impl Gateway {
         if self.sandbox.jobs().shutting_down() {
             return self.answer(tool, caller, Refusal::ShuttingDown);
         }
+        self.sweep_expired(caller);
         // 1–3: normalize, assess, decide (per tool; nothing runs, nothing is written).
         let prepared = match self.prepare(call, caller) {
             Ok(Step::Decided(p)) => p,
@@ -323,6 +330,50 @@ impl Gateway {
             r.message = format!("{}; and the audit log is unavailable: {e}", r.message);
         }
         r
+    }
+
+    /// Records `approval_expired` once for each approval past a deadline: a request still
+    /// pending after `approval_ttl_seconds`, or one granted and unused after
+    /// `approval_use_ttl_seconds` (or its statements' own deadline). Looks at most every
+    /// [`EXPIRY_SWEEP_SECONDS`]; with several gateways on one store, the one that marks the
+    /// approval records it.
+    fn sweep_expired(&self, caller: &Caller) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let now = self.now();
+        let last = self.last_expiry_sweep.load(Relaxed);
+        if last != 0 && now.0 < last.saturating_add(EXPIRY_SWEEP_SECONDS) {
+            return;
+        }
+        self.last_expiry_sweep.store(now.0.max(1), Relaxed);
+        let ctx = self.ctx(caller);
+        let trust = ctx.trust();
+        let store = self.store();
+        let open = match store.open_approvals() {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "expired approvals not looked for");
+                return;
+            }
+        };
+        for a in open {
+            let recourse_plan::Tally::Expired(at) = a.tally(now, &trust) else {
+                continue;
+            };
+            let granted = a.statements.iter().any(|s| {
+                s.statement.choice != recourse_plan::Choice::Reject && s.verify(&a, &trust).is_ok()
+            });
+            match store.mark_expired(a.id) {
+                Ok(true) => self.recorder.best_effort(
+                    AuditEvent::new(
+                        EventKind::ApprovalExpired,
+                        json!({"approval_id": a.id, "tool": a.tool, "requester": a.requester, "request_digest": a.request_digest, "plan_id": a.plan_id, "expired_at": at.to_rfc3339(), "granted": granted, "clock": if granted { "approval_use_ttl_seconds" } else { "approval_ttl_seconds" }}),
+                    ),
+                    now,
+                ),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, approval = %a.id, "expiry not recorded"),
+            }
+        }
     }
 
     // ------------------------------------------------------------------ 1–3

@@ -36,8 +36,9 @@ pub struct Store {
     conn: Connection,
 }
 
-/// The state column: `consumed` once used, `pending` otherwise (whether its statements grant,
-/// reject or expire it is decided by verifying them, never by a column anyone can write).
+/// The state column: `consumed` once used, `expired` once its expiry was recorded, `pending`
+/// otherwise (whether its statements grant, reject or expire it is decided by verifying them,
+/// never by a column anyone can write; the column only ever makes an approval unusable).
 fn state_tag(a: &Approval) -> &'static str {
     if a.consumed_at.is_some() {
         "consumed"
@@ -197,6 +198,30 @@ impl Store {
             out.push(Self::decode_approval(&id, &j)?);
         }
         Ok(out)
+    }
+
+    /// Approvals neither used nor yet marked expired (pending, or granted and unused).
+    pub fn open_approvals(&self) -> Result<Vec<Approval>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, record FROM approvals WHERE state = 'pending'")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, j) = row?;
+            out.push(Self::decode_approval(&id, &j)?);
+        }
+        Ok(out)
+    }
+
+    /// Marks an approval past its deadline as expired, so that its expiry is recorded once.
+    /// Returns whether this call marked it (false: another gateway did, or it was used).
+    pub fn mark_expired(&self, id: ApprovalId) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE approvals SET state = 'expired' WHERE id = ?1 AND state = 'pending'",
+            params![id.to_string()],
+        )?;
+        Ok(n == 1)
     }
 
     /// Writes an approval that changed, only if the stored record is still `previous` (a
