@@ -124,6 +124,7 @@ const fn env(
         kubectl_delete,
         shell,
         terraform: TerraformPolicy::defaults(which),
+        principals: None,
     }
 }
 

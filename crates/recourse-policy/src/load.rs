@@ -14,7 +14,7 @@ use std::num::NonZeroU64;
 use serde::{Deserialize, Deserializer};
 
 use crate::model::{EnvironmentPolicy, NamespaceName, NetworkAccess, Policy};
-use crate::{ConfigRule, Decision, Environment, TerraformPolicy};
+use crate::{ConfigRule, Decision, Environment, Principals, TerraformPolicy};
 
 /// Why a policy file could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -102,6 +102,7 @@ struct EnvironmentOverlay {
     kubectl_delete: Option<Decision>,
     shell: Option<Decision>,
     terraform: Option<TerraformOverlay>,
+    principals: Option<Principals>,
 }
 
 #[derive(Deserialize, Default)]
@@ -256,9 +257,13 @@ impl EnvironmentOverlay {
             kubectl_delete,
             shell,
             terraform,
+            principals,
         } = self;
         if let Some(t) = terraform {
             t.apply(&mut to.terraform);
+        }
+        if principals.is_some() {
+            to.principals = principals;
         }
         set(&mut to.default_mutation, default_mutation);
         set(&mut to.terraform_destroy, terraform_destroy);

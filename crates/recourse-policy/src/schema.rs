@@ -64,6 +64,21 @@ fn environment() -> Value {
             "kubectl_delete": decision(),
             "shell": decision(),
             "terraform": terraform(),
+            "principals": principals(),
+        }
+    })
+}
+
+fn principals() -> Value {
+    json!({
+        "type": "object",
+        "description": "Which principals may use which tools here. Keys: `principal:<id>` (the token's sub; over stdio --agent-id), `group:<name>` (the token's groups claim) or `*`. A caller no key matches is refused. Unset: every caller may use every tool.",
+        "propertyNames": { "pattern": "^(\\*|principal:\\S.*|group:\\S.*)$" },
+        "additionalProperties": {
+            "oneOf": [
+                { "const": "all" },
+                { "type": "array", "uniqueItems": true, "items": { "enum": crate::TOOL_NAMES } }
+            ]
         }
     })
 }
