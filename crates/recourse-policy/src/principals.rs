@@ -149,9 +149,7 @@ pub enum AccessRefusal {
         environment: crate::Environment,
     },
     /// Entries match, but none grants this tool.
-    #[error(
-        "principal `{principal}` may not use {tool} in {environment} (granted by: {matched})"
-    )]
+    #[error("principal `{principal}` may not use {tool} in {environment} (granted by: {matched})")]
     NotGranted {
         /// The caller.
         principal: String,
@@ -330,7 +328,10 @@ mod tests {
             id: "a1",
             groups: &groups,
         };
-        assert!(s.check(Environment::Prod, &agent, "gateway_kubectl_get").is_ok());
+        assert!(
+            s.check(Environment::Prod, &agent, "gateway_kubectl_get")
+                .is_ok()
+        );
         let err = s
             .check(Environment::Prod, &agent, "gateway_shell_exec")
             .unwrap_err();
@@ -341,14 +342,23 @@ mod tests {
             id: "ci-bot",
             groups: &both,
         };
-        assert!(s.check(Environment::Prod, &bot, "gateway_terraform_plan").is_ok());
-        assert!(s.check(Environment::Prod, &bot, "gateway_kubectl_get").is_ok());
+        assert!(
+            s.check(Environment::Prod, &bot, "gateway_terraform_plan")
+                .is_ok()
+        );
+        assert!(
+            s.check(Environment::Prod, &bot, "gateway_kubectl_get")
+                .is_ok()
+        );
         let sre = vec!["sre".to_owned()];
         let human = Principal {
             id: "alice",
             groups: &sre,
         };
-        assert!(s.check(Environment::Prod, &human, "gateway_shell_exec").is_ok());
+        assert!(
+            s.check(Environment::Prod, &human, "gateway_shell_exec")
+                .is_ok()
+        );
     }
 
     #[test]
@@ -367,7 +377,10 @@ mod tests {
             id: "sre",
             groups: &[],
         };
-        assert!(s.check(Environment::Dev, &named_like_group, "gateway_get_plan").is_err());
+        assert!(
+            s.check(Environment::Dev, &named_like_group, "gateway_get_plan")
+                .is_err()
+        );
     }
 
     #[test]
@@ -380,7 +393,10 @@ mod tests {
             id: "x",
             groups: &[],
         };
-        assert!(s.check(Environment::Dev, &p, "gateway_check_approval").is_ok());
+        assert!(
+            s.check(Environment::Dev, &p, "gateway_check_approval")
+                .is_ok()
+        );
         assert!(s.check(Environment::Dev, &p, "gateway_get_plan").is_err());
     }
 }

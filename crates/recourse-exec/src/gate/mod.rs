@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use recourse_plan::{
-    Approval, ApprovalId, ApprovalRefusal, Channel, NewApproval, PlanId, PlanStatus, Timestamp,
+    Approval, ApprovalId, ApprovalRefusal, NewApproval, PlanId, PlanStatus, Timestamp,
 };
 use recourse_policy::{Decision, Digest};
 use recourse_shell::Classifier;
@@ -36,6 +36,26 @@ use crate::state::store::{Store, StoreError};
 use crate::state::{db_path, plan_file, prepare_state_dir};
 use crate::tools::terraform::{ApplyFacts, apply_escalation};
 use crate::tools::{self, Disk, Job, Prepared, Step, ToolCtx, lookups, parse_id, presented};
+
+/// Whether a gateway can take calls (`/readyz`); each part says what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    /// The store answers a query.
+    pub store: Result<(), String>,
+    /// The audit log opens for appending.
+    pub audit: Result<(), String>,
+    /// The sandbox works (probed at startup).
+    pub sandbox: Result<(), String>,
+    /// A shutdown has begun: new calls are refused.
+    pub shutting_down: bool,
+}
+
+impl Readiness {
+    /// Everything is ready.
+    pub fn ready(&self) -> bool {
+        self.store.is_ok() && self.audit.is_ok() && self.sandbox.is_ok() && !self.shutting_down
+    }
+}
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -187,8 +207,9 @@ impl Gateway {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn ctx(&self) -> ToolCtx<'_> {
+    fn ctx<'a>(&'a self, requester: &'a Caller) -> ToolCtx<'a> {
         ToolCtx {
+            requester,
             cfg: &self.cfg,
             policy_hash: self.policy_hash,
             classifier: &self.classifier,
@@ -199,37 +220,111 @@ impl Gateway {
         }
     }
 
+    /// The gateway's counters (calls by tool and decision, decision and audit latencies).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        self.recorder.metrics()
+    }
+
+    /// Approvals waiting for a human now.
+    pub fn pending_approvals(&self) -> Result<u64, StoreError> {
+        let now = self.now();
+        let all = self.store().approvals()?;
+        Ok(all
+            .iter()
+            .filter(|a| a.status(now) == recourse_plan::ApprovalStatus::Pending)
+            .count() as u64)
+    }
+
+    /// Whether the gateway can take calls now: the store answers, the audit log opens for
+    /// appending, and the sandbox works. Each failure is named.
+    pub fn readiness(&self) -> Readiness {
+        Readiness {
+            store: self
+                .store()
+                .meta("policy_sha256")
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            audit: self.recorder.writable().map_err(|e| e.to_string()),
+            sandbox: self.sandbox_status(),
+            shutting_down: self.sandbox.jobs().shutting_down(),
+        }
+    }
+
+    /// Records a note about how this gateway serves (transport, authentication), in the audit
+    /// log: a gateway serving without authentication says so on the record.
+    pub fn record_serving(&self, details: Value) -> Result<(), AppendError> {
+        self.recorder
+            .record(AuditEvent::new(EventKind::Serving, details), self.now())
+    }
+
     /// Handles one agent call: the nine steps. Never panics on bad input; every call leaves an
     /// audit record.
     pub fn handle(&self, call: ToolCall, caller: &Caller) -> Response {
         let tool = call.tool();
+        let started = std::time::Instant::now();
+        let response = self.handle_timed(call, caller, started);
+        self.metrics().count_call(tool, response.decision);
+        response
+    }
+
+    fn handle_timed(
+        &self,
+        call: ToolCall,
+        caller: &Caller,
+        started: std::time::Instant,
+    ) -> Response {
+        let tool = call.tool();
         let _inflight = InFlight::enter(&self.inflight);
-        if self.sandbox.jobs().shutting_down() {
-            return self.answer(tool, caller, Refusal::ShuttingDown);
-        }
-        // 1–3: normalize, assess, decide (per tool; nothing runs, nothing is written).
-        let prepared = match self.prepare(call) {
-            Ok(Step::Decided(p)) => p,
-            Ok(Step::Answered(a)) => return self.answered(a),
-            Err(refusal) => return self.answer(tool, caller, refusal),
-        };
-        // Nothing runs without the sandbox: refuse before an approval is used up.
-        if let Err(e) = &self.sandbox_status {
-            return self.answer(tool, caller, Refusal::Sandbox(e.clone()));
-        }
-        // 4–5: bind an escalation to a pending approval, or use up the one presented.
-        let digest = prepared
-            .binding
-            .digest(self.cfg.environment, self.policy_hash);
-        let used = match self.authorize(caller, &prepared, digest) {
-            Ok(used) => used,
-            Err(refusal) => return self.answer(tool, caller, refusal),
+        let admitted = self.admit(call, caller);
+        self.metrics().decision_duration.observe(started.elapsed());
+        let (prepared, digest, used) = match admitted {
+            Ok(admitted) => admitted,
+            Err(Early::Refused(refusal)) => return self.answer(tool, caller, refusal),
+            Err(Early::Answered(a)) => return self.answered(a),
         };
         // 6: record "decided" (fail closed); 7–9: execute, record "executed", respond.
         match self.decide_and_run(caller, prepared, digest, used) {
             Ok(response) => response,
             Err(refusal) => self.answer(tool, caller, refusal),
         }
+    }
+
+    /// Steps 0–5: who asks, normalize, assess, decide, bind, permit. Nothing is written and
+    /// nothing runs here, except that a presented approval is used up.
+    fn admit(
+        &self,
+        call: ToolCall,
+        caller: &Caller,
+    ) -> Result<(Prepared, Digest, Option<ApprovalId>), Early> {
+        let tool = call.tool();
+        if self.sandbox.jobs().shutting_down() {
+            return Err(Early::Refused(Refusal::ShuttingDown));
+        }
+        // 0: who asks. The policy's principals section admits the caller to this tool or the
+        // call ends here, whatever the transport.
+        let principal = recourse_policy::Principal {
+            id: &caller.agent_id,
+            groups: &caller.groups,
+        };
+        self.cfg
+            .policy
+            .may_use(self.cfg.environment, &principal, tool)
+            .map_err(|why| Early::Refused(Refusal::Principal(why)))?;
+        // 1–3: normalize, assess, decide (per tool; nothing runs, nothing is written).
+        let prepared = match self.prepare(call, caller).map_err(Early::Refused)? {
+            Step::Decided(p) => p,
+            Step::Answered(a) => return Err(Early::Answered(a)),
+        };
+        // Nothing runs without the sandbox: refuse before an approval is used up.
+        if let Err(e) = &self.sandbox_status {
+            return Err(Early::Refused(Refusal::Sandbox(e.clone())));
+        }
+        // 4–5: bind an escalation to a pending approval, or use up the one presented.
+        let digest = prepared.binding.digest(&self.ctx(caller));
+        let used = self
+            .authorize(caller, &prepared, digest)
+            .map_err(Early::Refused)?;
+        Ok((prepared, digest, used))
     }
 
     /// Stops the gateway's work: new calls are refused, running jobs (their whole sandboxes)
@@ -281,8 +376,8 @@ impl Gateway {
 
     // ------------------------------------------------------------------ 1–3
 
-    fn prepare(&self, call: ToolCall) -> Result<Step, Refusal> {
-        let ctx = self.ctx();
+    fn prepare(&self, call: ToolCall, caller: &Caller) -> Result<Step, Refusal> {
+        let ctx = self.ctx(caller);
         let decided = Step::Decided;
         match &call {
             ToolCall::ShellExec {
@@ -432,13 +527,19 @@ impl Gateway {
             return Err(refused(ApprovalRefusal::Unknown));
         };
         // A block is never approvable; only a human's break-glass grant can lift it.
-        let break_glass = approval
-            .resolution()
-            .is_some_and(|r| r.channel == Channel::BreakGlass);
+        let break_glass = tools::is_break_glass(&approval);
         if decision == Decision::Block && !break_glass {
             return Err(blocked());
         }
-        approval.consume(digest, self.now()).map_err(refused)?;
+        // Break-glass names a plan, not a principal's request: it is bound to the digest
+        // without the requester (and the "decided" record names who used it).
+        let bound = if break_glass {
+            p.binding
+                .unbound_digest(self.cfg.environment, self.policy_hash)
+        } else {
+            digest
+        };
+        approval.consume(bound, self.now()).map_err(refused)?;
         store
             .update_approval(&approval, "approved")
             .map_err(|e| Refusal::Apply {
@@ -683,7 +784,7 @@ impl Gateway {
         job: (&std::path::Path, &str, &[String]),
         planned: run::terraform::Planned,
     ) -> Result<Response, Refusal> {
-        let ctx = self.ctx();
+        let ctx = self.ctx(caller);
         let tools::terraform::Analyzed { record, analysis } =
             tools::terraform::analyzed(&ctx, id, job, planned, self.now())?;
         self.store().insert_plan(&record)?;
@@ -779,6 +880,14 @@ impl Gateway {
         });
         r
     }
+}
+
+/// How a call ends before anything is recorded as decided.
+enum Early {
+    /// A refusal (rendered and recorded by `answer`).
+    Refused(Refusal),
+    /// A lookup's answer.
+    Answered(tools::Answered),
 }
 
 /// Counts a call as in flight for as long as it lives.

@@ -2,6 +2,7 @@
 //! files and the audit log, created 0700 and never visible to anything a runner starts.
 
 pub mod audit;
+pub(crate) mod group;
 pub mod record;
 pub mod store;
 

@@ -136,7 +136,7 @@ pub(crate) fn request_approval(ctx: &ToolCtx<'_>, req: Request<'_>) -> Refusal {
             );
             Refusal::NeedsApproval(Escalation {
                 tool: call::REQUEST_APPROVAL.name,
-                digest: binding.digest(ctx.env(), ctx.policy_hash),
+                digest: binding.digest(ctx),
                 arguments: binding.arguments,
                 plan_id: None,
                 verdict: Verdict::from_reasons(vec![Reason::new(

@@ -16,7 +16,7 @@ use recourse_policy::{Digest, Environment, Policy, Verdict};
 use recourse_shell::Classifier;
 use serde_json::{Map, Value};
 
-use crate::call::ToolSpec;
+use crate::call::{Caller, ToolSpec};
 use crate::config::GatewayConfig;
 use crate::refusal::Refusal;
 use crate::response::Response;
@@ -63,6 +63,9 @@ pub(crate) struct ToolCtx<'a> {
     /// Whether kubectl is configured (a kubeconfig was given).
     pub(crate) kubectl: bool,
     pub(crate) files: &'a dyn Files,
+    /// Who asks: every request digest is bound to it, so an approval requested by one principal
+    /// cannot be used by another.
+    pub(crate) requester: &'a Caller,
 }
 
 impl ToolCtx<'_> {
@@ -114,7 +117,19 @@ impl Binding {
         }
     }
 
-    pub(crate) fn digest(&self, environment: Environment, policy_hash: Digest) -> Digest {
+    /// The request digest an approval of this call is bound to: what runs, where, under which
+    /// policy, and for whom (the requester). Two principals making the same call get different
+    /// digests, so neither can use the other's approval.
+    pub(crate) fn digest(&self, ctx: &ToolCtx<'_>) -> Digest {
+        for_requester(
+            self.unbound_digest(ctx.env(), ctx.policy_hash),
+            ctx.requester,
+        )
+    }
+
+    /// The digest without the requester: what a human's break-glass grant is bound to (it
+    /// names a plan, not a principal's request).
+    pub(crate) fn unbound_digest(&self, environment: Environment, policy_hash: Digest) -> Digest {
         if let Some(d) = self.fixed {
             return d;
         }
@@ -127,6 +142,21 @@ impl Binding {
             policy_hash,
         })
     }
+}
+
+/// A request digest bound to the principal that asks (its id and, over HTTP, the token's
+/// issuer: the same `sub` from two issuers is two principals).
+pub(crate) fn for_requester(unbound: Digest, requester: &Caller) -> Digest {
+    Digest::of_canonical_json(&serde_json::json!({
+        "request": unbound,
+        "requester": {"id": requester.agent_id, "iss": requester.issuer},
+    }))
+}
+
+/// Whether a human granted this approval through break-glass.
+pub(crate) fn is_break_glass(a: &recourse_plan::Approval) -> bool {
+    a.resolution()
+        .is_some_and(|r| r.channel == recourse_plan::Channel::BreakGlass)
 }
 
 /// The job a permit will allow.
@@ -190,6 +220,7 @@ pub(crate) mod tests_support {
     use recourse_shell::Classifier;
 
     use super::{Files, ToolCtx};
+    use crate::call::Caller;
     use crate::config::GatewayConfig;
     use crate::run::sandbox::Helper;
 
@@ -211,6 +242,7 @@ pub(crate) mod tests_support {
     }
 
     pub(crate) struct Fixture {
+        pub(crate) caller: Caller,
         cfg: GatewayConfig,
         classifier: Classifier,
         allowed: Vec<PathBuf>,
@@ -232,6 +264,7 @@ pub(crate) mod tests_support {
             cfg.kubeconfig = Some(PathBuf::from("/etc/kube/config"));
             cfg.base_env = vec![];
             Fixture {
+                caller: Caller::agent("agent"),
                 cfg,
                 classifier,
                 allowed: vec![PathBuf::from("/work")],
@@ -247,6 +280,7 @@ pub(crate) mod tests_support {
                 deny: &[],
                 kubectl: true,
                 files: &NoDisk,
+                requester: &self.caller,
             }
         }
     }

@@ -15,7 +15,7 @@ use serde_json::{Map, json};
 use crate::call::{self, ToolSpec};
 use crate::refusal::{Escalation, NotApplied, Refusal};
 use crate::run::terraform::{ApplyJob, PlanJob, Planned};
-use crate::tools::{Binding, Job, Prepared, ToolCtx};
+use crate::tools::{Binding, Job, Prepared, ToolCtx, is_break_glass};
 
 const FLAGS: &[&str] = &[
     "-refresh=false",
@@ -277,7 +277,7 @@ pub(crate) fn apply_escalation(
     let binding = apply_binding(ctx, record);
     Escalation {
         tool: call::TERRAFORM_APPLY.name,
-        digest: binding.digest(ctx.env(), ctx.policy_hash),
+        digest: binding.digest(ctx),
         arguments: binding.arguments,
         plan_id: Some(record.id),
         verdict,
@@ -334,7 +334,13 @@ pub(crate) fn apply(
         }
     };
     let binding = apply_binding(ctx, &rec);
-    let digest = binding.digest(ctx.env(), ctx.policy_hash);
+    // A break-glass grant names the plan, not a principal's request; everything else is bound
+    // to its requester.
+    let digest = if approval.as_ref().is_some_and(is_break_glass) {
+        binding.unbound_digest(ctx.env(), ctx.policy_hash)
+    } else {
+        binding.digest(ctx)
+    };
     let req = recourse_plan::ApplyRequest {
         plan_file_sha256: facts.plan_file_sha256,
         workspace: &facts.workspace,
