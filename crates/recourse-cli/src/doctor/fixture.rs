@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::client::McpClient;
 use crate::args::{PolicyFileArg, StateDirArg};
-use crate::cmd::gateway::{KubectlTools, SandboxArgs, ServeArgs, config};
+use crate::cmd::gateway::{HttpArgs, KubectlTools, SandboxArgs, ServeArgs, config};
 
 /// The agent identity the doctor's client acts as.
 pub(crate) const AGENT: &str = "doctor-agent";
@@ -229,6 +229,7 @@ fn open_gateway(
         kubectl_tools: KubectlTools::On,
         kube_context: None,
         sandbox: sandbox.clone(),
+        http: HttpArgs::stdio(),
         log_level: tracing::Level::INFO,
     };
     let mut cfg = config(&args).map_err(|e| e.to_string())?;

@@ -95,6 +95,8 @@ pub struct Gateway {
     kubectl: Option<Kubectl>,
     /// Calls being handled now (a shutdown waits for them to record how they ended).
     inflight: std::sync::atomic::AtomicUsize,
+    /// New calls are refused; calls in flight go on (a graceful shutdown's first phase).
+    draining: std::sync::atomic::AtomicBool,
     clock: Clock,
 }
 
@@ -150,6 +152,7 @@ impl Gateway {
             sandbox,
             sandbox_status,
             inflight: std::sync::atomic::AtomicUsize::new(0),
+            draining: std::sync::atomic::AtomicBool::new(false),
             clock: Box::new(system_now),
             cfg,
         };
@@ -246,7 +249,8 @@ impl Gateway {
                 .map_err(|e| e.to_string()),
             audit: self.recorder.writable().map_err(|e| e.to_string()),
             sandbox: self.sandbox_status(),
-            shutting_down: self.sandbox.jobs().shutting_down(),
+            shutting_down: self.sandbox.jobs().shutting_down()
+                || self.draining.load(std::sync::atomic::Ordering::SeqCst),
         }
     }
 
@@ -297,7 +301,9 @@ impl Gateway {
         caller: &Caller,
     ) -> Result<(Prepared, Digest, Option<ApprovalId>), Early> {
         let tool = call.tool();
-        if self.sandbox.jobs().shutting_down() {
+        if self.sandbox.jobs().shutting_down()
+            || self.draining.load(std::sync::atomic::Ordering::SeqCst)
+        {
             return Err(Early::Refused(Refusal::ShuttingDown));
         }
         // 0: who asks. The policy's principals section admits the caller to this tool or the
@@ -325,6 +331,23 @@ impl Gateway {
             .authorize(caller, &prepared, digest)
             .map_err(Early::Refused)?;
         Ok((prepared, digest, used))
+    }
+
+    /// The first phase of a graceful shutdown: new calls are refused (`gateway.shutting_down`),
+    /// calls in flight go on. Returns once none is in flight, or after `grace`; then
+    /// [`Self::shutdown`] kills what is left.
+    pub fn drain(&self, grace: std::time::Duration) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + grace;
+        while self.in_flight() > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// Calls being handled now.
+    pub fn in_flight(&self) -> usize {
+        self.inflight.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Stops the gateway's work: new calls are refused, running jobs (their whole sandboxes)
