@@ -308,14 +308,7 @@ impl Gateway {
         }
         // 0: who asks. The policy's principals section admits the caller to this tool or the
         // call ends here, whatever the transport.
-        let principal = recourse_policy::Principal {
-            id: &caller.agent_id,
-            groups: &caller.groups,
-        };
-        self.cfg
-            .policy
-            .may_use(self.cfg.environment, &principal, tool)
-            .map_err(|why| Early::Refused(Refusal::Principal(why)))?;
+        self.admits(caller, tool).map_err(Early::Refused)?;
         // 1–3: normalize, assess, decide (per tool; nothing runs, nothing is written).
         let prepared = match self.prepare(call, caller).map_err(Early::Refused)? {
             Step::Decided(p) => p,
@@ -363,9 +356,26 @@ impl Gateway {
         }
     }
 
-    /// Records invalid input and answers with the reason.
+    /// Records invalid input and answers with the reason; a caller the policy does not admit
+    /// to the tool is refused as such first (who asks comes before what was asked).
     pub fn reject_input(&self, tool: &str, caller: &Caller, error: &str) -> Response {
-        self.answer(tool, caller, Refusal::InvalidInput(error.to_owned()))
+        let refusal = match self.admits(caller, tool) {
+            Err(why) => why,
+            Ok(()) => Refusal::InvalidInput(error.to_owned()),
+        };
+        self.answer(tool, caller, refusal)
+    }
+
+    /// Whether the policy admits `caller` to `tool` here.
+    fn admits(&self, caller: &Caller, tool: &str) -> Result<(), Refusal> {
+        let principal = recourse_policy::Principal {
+            id: &caller.agent_id,
+            groups: &caller.groups,
+        };
+        self.cfg
+            .policy
+            .may_use(self.cfg.environment, &principal, tool)
+            .map_err(Refusal::Principal)
     }
 
     /// The one boundary where a refusal becomes an answer and a record. An escalation is bound
