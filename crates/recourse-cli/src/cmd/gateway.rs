@@ -274,6 +274,12 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
         .with_max_level(args.log_level)
         .with_ansi(false)
         .init();
+    // HTTP settings (and the issuer's keys) are checked before anything is opened: a gateway
+    // that would serve unauthenticated off loopback never starts.
+    let http = match args.http.http {
+        Some(listen) => Some(http_options(&args, listen)?),
+        None => None,
+    };
     let cfg = config(&args)?;
     let state_dir = cfg.state_dir.clone();
     let gateway = Gateway::open(cfg).map_err(|e| CliError::Config(e.to_string()))?;
@@ -286,8 +292,8 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
         tracing::info!("kubectl tools are off: no kubeconfig (--kubeconfig, KUBECONFIG)");
     }
     let gateway = Arc::new(gateway);
-    if let Some(listen) = args.http.http {
-        return serve_http(&args, listen, gateway);
+    if let Some(opts) = http {
+        return serve_http(&args, opts, gateway);
     }
     tracing::info!(environment = %args.env, state_dir = %state_dir.display(), policy_sha256 = %gateway.policy_hash(), "recourse gateway serving MCP on stdio");
     let server = recourse_mcp::RecourseServer::new(Arc::clone(&gateway), args.agent_id.clone());
@@ -373,11 +379,11 @@ fn http_options(
 /// `serve --http`: the team gateway.
 fn serve_http(
     args: &ServeArgs,
-    listen: std::net::SocketAddr,
+    opts: recourse_mcp::http::HttpOptions,
     gateway: Arc<Gateway>,
 ) -> Result<(), CliError> {
     use recourse_mcp::http::Authentication;
-    let opts = http_options(args, listen)?;
+    let listen = opts.listen;
     let (auth, issuer, audiences) = match &opts.auth {
         Authentication::Bearer(a) => (
             "bearer",
