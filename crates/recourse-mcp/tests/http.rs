@@ -142,7 +142,8 @@ fn token_matrix() {
         s.url()
     );
     // (case, Authorization header value or None, query string, status, challenge error)
-    let cases: Vec<(&str, Option<String>, &str, u16, Option<&str>)> = vec![
+    type Case<'a> = (&'a str, Option<String>, &'a str, u16, Option<&'a str>);
+    let cases: Vec<Case<'_>> = vec![
         ("no token", None, "", 401, None),
         (
             "garbage",
