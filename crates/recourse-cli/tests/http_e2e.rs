@@ -37,13 +37,17 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts the gateway in `work` and waits until /readyz says ready.
+/// Starts the gateway (prod) in `work` and waits until /readyz says ready.
 fn serve(dir: &Path, work: &Path, extra: &[&str]) -> Gateway {
+    serve_in("prod", dir, work, extra)
+}
+
+fn serve_in(env: &str, dir: &Path, work: &Path, extra: &[&str]) -> Gateway {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let jwks = dir.join("jwks.json");
     Issuer::new().write_jwks(&jwks);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_recourse"));
-    cmd.args(["gateway", "serve", "-e", "prod", "--log-level", "warn"])
+    cmd.args(["gateway", "serve", "-e", env, "--log-level", "warn"])
         .arg("--state-dir")
         .arg(dir.join("state"))
         .arg("--http")
@@ -221,6 +225,75 @@ fn thirty_two_clients_fifty_calls_each() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");
+}
+
+/// SIGTERM with a call in flight: new calls are refused, the running one gets the grace period,
+/// then is killed; its client still gets an answer saying so, and the audit records it.
+#[test]
+fn sigterm_kills_and_records_calls_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(dir.path().join("home")).unwrap();
+    recourse_testkit::give_to_sandbox(&work);
+    let mut gw = serve_in("dev", dir.path(), &work, &["--shutdown-grace", "1"]);
+    let addr = gw.addr;
+    let slow = std::thread::spawn(move || {
+        let auth = format!("Bearer {}", token(addr, "agent-slow"));
+        let body = stateless(
+            1,
+            "tools/call",
+            json!({"name": "gateway_shell_exec", "arguments": {"command": "sleep 30"}}),
+        );
+        request(
+            addr,
+            "POST",
+            "/mcp",
+            &mcp_headers(&body, &[("Authorization", &auth)]),
+            &body,
+        )
+    });
+    // Wait until the call is running (its "decided" record is written before it starts).
+    let audit = dir.path().join("state/audit.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&audit)
+        .unwrap_or_default()
+        .contains("sleep 30")
+    {
+        assert!(Instant::now() < deadline, "the slow call never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &gw.child.id().to_string()])
+        .status()
+        .unwrap();
+    let r = slow.join().unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let sc = &r.json()["result"]["structuredContent"];
+    assert!(
+        sc["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("shutting down"),
+        "{sc}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the call was not cut short"
+    );
+    let status = gw.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let text = std::fs::read_to_string(&audit).unwrap();
+    let executed: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["event"] == "executed")
+        .collect();
+    assert_eq!(executed.len(), 1, "{text}");
+    assert_eq!(executed[0]["killed"], "shutdown");
+    assert_eq!(executed[0]["agent"]["id"], "agent-slow");
 }
 
 #[test]

@@ -55,6 +55,10 @@ const POLICY: &str = "recourseos:
 ";
 
 fn start(tweak: impl FnOnce(&mut HttpOptions)) -> Server {
+    start_with(Issuer::new().jwks(), tweak)
+}
+
+fn start_with(keys: Value, tweak: impl FnOnce(&mut HttpOptions)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
@@ -71,7 +75,7 @@ fn start(tweak: impl FnOnce(&mut HttpOptions)) -> Server {
     );
     let gateway = Arc::new(Gateway::open(cfg).unwrap());
     let jwks = dir.path().join("jwks.json");
-    Issuer::new().write_jwks(&jwks);
+    std::fs::write(&jwks, keys.to_string()).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -558,6 +562,21 @@ fn operations_endpoints() {
     ] {
         assert!(m.contains(needle), "{needle} missing in\n{m}");
     }
+}
+
+/// The issuer rotates in a new key: the first token naming it makes the gateway reread the
+/// JWKS file, and it verifies.
+#[test]
+fn a_new_key_in_the_jwks_is_picked_up() {
+    let iss = Issuer::new();
+    let s = start_with(iss.jwks_before_rotation(), |_| {});
+    let es = iss.es256(&claims(&s, "alice", &["sre"]));
+    assert_eq!(s.list_tools(&es).status, 200);
+    // Rotation: the RSA key appears in the file; a token signed with it verifies.
+    iss.write_jwks(&s._dir.path().join("jwks.json"));
+    let rs = iss.rs256(&claims(&s, "alice", &["sre"]));
+    let r = s.list_tools(&rs);
+    assert_eq!(r.status, 200, "{}", r.body);
 }
 
 #[test]

@@ -62,6 +62,15 @@ impl Issuer {
         .unwrap()
     }
 
+    /// The JWKS before the issuer added its RSA key (only the EC key).
+    pub fn jwks_before_rotation(&self) -> Value {
+        let mut v = self.jwks();
+        if let Some(keys) = v["keys"].as_array_mut() {
+            keys.retain(|k| k["kid"] != "rsa-1");
+        }
+        v
+    }
+
     /// Writes the JWKS to `path`.
     pub fn write_jwks(&self, path: &Path) {
         std::fs::write(path, self.jwks().to_string()).unwrap();
@@ -82,40 +91,36 @@ impl Issuer {
         json!({"iss": ISSUER, "sub": sub, "aud": aud, "iat": now(), "exp": now() + 3600})
     }
 
+    fn sign(alg: Algorithm, kid: &str, key: &EncodingKey, claims: &Value) -> String {
+        let mut h = Header::new(alg);
+        h.kid = Some(kid.into());
+        jsonwebtoken::encode(&h, claims, key).unwrap()
+    }
+
     /// An RS256 token over `claims`, signed by the issuer's RSA key.
     pub fn rs256(&self, claims: &Value) -> String {
-        let mut h = Header::new(Algorithm::RS256);
-        h.kid = Some("rsa-1".into());
-        jsonwebtoken::encode(&h, claims, &self.rsa).unwrap()
+        Self::sign(Algorithm::RS256, "rsa-1", &self.rsa, claims)
     }
 
     /// An ES256 token over `claims`, signed by the issuer's EC key.
     pub fn es256(&self, claims: &Value) -> String {
-        let mut h = Header::new(Algorithm::ES256);
-        h.kid = Some("ec-1".into());
-        jsonwebtoken::encode(&h, claims, &self.ec).unwrap()
+        Self::sign(Algorithm::ES256, "ec-1", &self.ec, claims)
     }
 
     /// An RS256 token with the issuer's `kid` but signed by a key that is not the issuer's.
     pub fn forged(&self, claims: &Value) -> String {
-        let mut h = Header::new(Algorithm::RS256);
-        h.kid = Some("rsa-1".into());
-        jsonwebtoken::encode(&h, claims, &self.other).unwrap()
+        Self::sign(Algorithm::RS256, "rsa-1", &self.other, claims)
     }
 
     /// An RS256 token with a `kid` the JWKS does not have.
     pub fn unknown_kid(&self, claims: &Value) -> String {
-        let mut h = Header::new(Algorithm::RS256);
-        h.kid = Some("rsa-unknown".into());
-        jsonwebtoken::encode(&h, claims, &self.rsa).unwrap()
+        Self::sign(Algorithm::RS256, "rsa-unknown", &self.rsa, claims)
     }
 
     /// HS/RS confusion: HS256 with the issuer's public RSA key material as the HMAC secret.
     pub fn hs256_with_public_key(&self, claims: &Value) -> String {
-        let mut h = Header::new(Algorithm::HS256);
-        h.kid = Some("rsa-1".into());
         let key = EncodingKey::from_secret(&self.rsa_public_bytes()).unwrap();
-        jsonwebtoken::encode(&h, claims, &key).unwrap()
+        Self::sign(Algorithm::HS256, "rsa-1", &key, claims)
     }
 
     /// `alg: none`: a header naming no algorithm and an empty signature.

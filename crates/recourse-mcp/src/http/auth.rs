@@ -307,7 +307,12 @@ impl Authenticator {
         Ok(Authenticator {
             cfg,
             keys: RwLock::new(keys),
-            last_refresh: Mutex::new(Instant::now()),
+            // The first unknown `kid` may refresh at once (a rotation right after startup).
+            last_refresh: Mutex::new(
+                Instant::now()
+                    .checked_sub(REFRESH_COOLDOWN)
+                    .unwrap_or_else(Instant::now),
+            ),
             cache: Mutex::new(HashMap::new()),
         })
     }

@@ -253,7 +253,15 @@ pub async fn serve_http(
             .with_graceful_shutdown(async move { stopped.cancelled().await })
             .await
     });
+    // Keys are refetched when a token names a new `kid`; this also notices withdrawn keys.
+    let refresher = match &opts.auth {
+        Authentication::Bearer(a) => Some(tokio::spawn(refresh_keys(Arc::clone(a)))),
+        Authentication::InsecureNoAuth { .. } => None,
+    };
     shutdown.await;
+    if let Some(r) = refresher {
+        r.abort();
+    }
     tracing::warn!(
         in_flight = gateway.in_flight(),
         "shutting down: refusing new calls, letting calls in flight finish"
@@ -275,6 +283,20 @@ pub async fn serve_http(
             addr,
             source: std::io::Error::other(join.to_string()),
         }),
+    }
+}
+
+/// How often the issuer's keys are reread regardless of tokens (a withdrawn key stops
+/// verifying within this time).
+const KEY_REFRESH: Duration = Duration::from_secs(600);
+
+async fn refresh_keys(auth: Arc<Authenticator>) {
+    loop {
+        tokio::time::sleep(KEY_REFRESH).await;
+        let a = Arc::clone(&auth);
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || a.refresh()).await {
+            tracing::warn!(error = %e, "JWKS refresh failed; keeping the old keys");
+        }
     }
 }
 
