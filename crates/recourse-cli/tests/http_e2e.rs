@@ -296,6 +296,50 @@ fn sigterm_kills_and_records_calls_in_flight() {
     assert_eq!(executed[0]["agent"]["id"], "agent-slow");
 }
 
+/// A call that outlives --request-timeout: its client gets a JSON-RPC error saying so (the call
+/// runs on to its own limit and is recorded).
+#[test]
+fn a_call_past_the_request_timeout_gets_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(dir.path().join("home")).unwrap();
+    recourse_testkit::give_to_sandbox(&work);
+    let gw = serve_in("dev", dir.path(), &work, &["--request-timeout", "1"]);
+    let auth = format!("Bearer {}", token(gw.addr, "agent-slow"));
+    let body = stateless(
+        5,
+        "tools/call",
+        json!({"name": "gateway_shell_exec", "arguments": {"command": "sleep 4"}}),
+    );
+    let started = Instant::now();
+    let r = request(
+        gw.addr,
+        "POST",
+        "/mcp",
+        &mcp_headers(&body, &[("Authorization", &auth)]),
+        &body,
+    );
+    assert!(started.elapsed() < Duration::from_secs(4), "not cut at 1 s");
+    let v = r.json();
+    assert_eq!(v["id"], 5, "{}", r.body);
+    let msg = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("did not finish within 1 s"), "{}", r.body);
+    // The call itself finishes and is recorded.
+    let audit = dir.path().join("state/audit.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&audit)
+        .unwrap_or_default()
+        .contains("\"event\":\"executed\"")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the call was never recorded as executed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn serve_http_refuses_unsafe_configurations() {
     let dir = tempfile::tempdir().unwrap();
