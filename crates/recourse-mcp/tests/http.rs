@@ -603,3 +603,45 @@ fn insecure_no_auth_is_refused_off_loopback() {
     bad_url.public_url = "gw.example/".into();
     assert!(bad_url.validate().is_err());
 }
+
+/// `--auth-jwks URL`: the keys are fetched over HTTP (here from a loopback server standing in
+/// for the issuer's JWKS endpoint) and verify tokens; an unreachable URL is a startup error.
+#[test]
+fn jwks_from_a_url() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let body = Issuer::new().jwks().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf).unwrap();
+        write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+    });
+    let cfg = |url: String| AuthConfig {
+        jwks: JwksSource::parse(&url),
+        issuer: ISSUER.into(),
+        audiences: vec!["https://gw.example/mcp".into()],
+        required_scopes: vec![],
+        groups_claim: "groups".into(),
+        leeway: Duration::from_secs(5),
+    };
+    let auth = Authenticator::new(cfg(format!("http://{addr}/jwks.json"))).unwrap();
+    server.join().unwrap();
+    let iss = Issuer::new();
+    let mut c = iss.claims("alice", "https://gw.example/mcp");
+    c["groups"] = json!(["sre", "oncall"]);
+    let caller = auth.authenticate(&iss.rs256(&c)).unwrap();
+    assert_eq!(caller.agent_id, "alice");
+    assert_eq!(caller.issuer.as_deref(), Some(ISSUER));
+    assert_eq!(caller.groups, vec!["sre", "oncall"]);
+    assert!(caller.token_sha256.is_some());
+    // Nothing listens here any more: the gateway would not start.
+    let err = Authenticator::new(cfg(format!("http://{addr}/jwks.json"))).unwrap_err();
+    assert!(err.to_string().contains("JWKS"), "{err}");
+}
