@@ -315,6 +315,14 @@ mod tests {
     }
 
     #[test]
+    fn the_policy_knows_exactly_these_tools() {
+        // A policy's `principals` entries are checked against recourse-policy's list while the
+        // file loads (with key path and line); it must be this table.
+        let ours: Vec<&str> = TOOLS.iter().map(|t| t.name).collect();
+        assert_eq!(ours, recourse_policy::TOOL_NAMES);
+    }
+
+    #[test]
     fn names_are_unique_and_no_human_tool_is_exposed() {
         let mut names: Vec<_> = TOOLS.iter().map(|t| t.name).collect();
         names.sort_unstable();

@@ -247,8 +247,13 @@ impl ControlPlane {
             .plan(plan_id)?
             .ok_or_else(|| ControlError::NotFound(format!("no plan {plan_id}")))?;
         // Bound to the agent that made the plan: only it can use the grant.
-        let digest =
-            recourse_plan::apply_binding(&rec, environment, rec.policy_hash, &rec.requester);
+        let digest = recourse_plan::apply_binding(
+            &rec,
+            environment,
+            rec.policy_hash,
+            &rec.requester,
+            rec.requester_issuer.as_deref(),
+        );
         let mut a = Approval::new(
             NewApproval {
                 id: ApprovalId::from_bytes(new_id_bytes()?),

@@ -91,6 +91,9 @@ pub(crate) enum Refusal {
     /// The tool's runner is not configured on this gateway.
     #[error("{0}")]
     NotConfigured(&'static str),
+    /// The policy does not admit this principal to this tool.
+    #[error("refused: {0}")]
+    Principal(recourse_policy::AccessRefusal),
     /// The call escalates and no approval was presented: bind a pending approval.
     #[error("needs a human approval")]
     NeedsApproval(Escalation),
@@ -153,7 +156,8 @@ impl Refusal {
             Refusal::Internal(_)
             | Refusal::Sandbox(_)
             | Refusal::NotConfigured(_)
-            | Refusal::ShuttingDown => Decision::Block,
+            | Refusal::ShuttingDown
+            | Refusal::Principal(_) => Decision::Block,
             Refusal::Approval { verdict, .. } | Refusal::AuditUnavailable { verdict, .. } => {
                 verdict.decision()
             }
@@ -230,6 +234,9 @@ impl Refusal {
                 "the gateway is shutting down",
             )],
             Refusal::NeedsApproval(e) => e.verdict.reasons().to_vec(),
+            Refusal::Principal(why) => {
+                vec![Reason::new(Decision::Block, why.rule(), why.to_string())]
+            }
         }
     }
 
@@ -280,7 +287,8 @@ impl Refusal {
             | Refusal::Internal(_)
             | Refusal::Sandbox(_)
             | Refusal::NotConfigured(_)
-            | Refusal::ShuttingDown => (
+            | Refusal::ShuttingDown
+            | Refusal::Principal(_) => (
                 EventKind::Refused,
                 json!({"decision": self.decision(), "reasons": self.reasons(), "message": self.to_string()}),
             ),

@@ -312,6 +312,7 @@ fn a_block_plan_cannot_be_approved_only_break_glass() {
         plan_digest: Some(rec.plan_digest),
         policy_hash: rec.policy_hash,
         requester: "agent-7",
+        requester_issuer: None,
     });
     assert_eq!(rec.requester, "agent-7");
     let approvers =

@@ -456,9 +456,12 @@ pub struct RequestBinding<'a> {
     pub plan_digest: Option<Digest>,
     /// Hash of the policy in force.
     pub policy_hash: Digest,
-    /// Who asks (the principal): an approval granted for one agent's request cannot be used
-    /// by another agent repeating the same call.
+    /// Who asks (the principal's id): an approval granted for one agent's request cannot be
+    /// used by another agent repeating the same call.
     pub requester: &'a str,
+    /// The issuer that authenticated the requester (over HTTP): the same id from two issuers
+    /// is two principals. `None` (stdio) leaves the digest as it was without issuers.
+    pub requester_issuer: Option<&'a str>,
 }
 
 /// SHA-256 over the canonical JSON of tool, normalized arguments, environment, workspace, plan
@@ -469,7 +472,7 @@ pub fn request_digest(b: RequestBinding<'_>) -> Digest {
     if let Some(obj) = arguments.as_object_mut() {
         obj.remove("approval_id");
     }
-    Digest::of_canonical_json(&json!({
+    let mut bound = json!({
         "tool": b.tool,
         "arguments": arguments,
         "environment": b.environment,
@@ -477,7 +480,11 @@ pub fn request_digest(b: RequestBinding<'_>) -> Digest {
         "plan_digest": b.plan_digest,
         "policy_hash": b.policy_hash,
         "requester": b.requester,
-    }))
+    });
+    if let Some(iss) = b.requester_issuer {
+        bound["requester_issuer"] = json!(iss);
+    }
+    Digest::of_canonical_json(&bound)
 }
 
 /// The request digest of "apply stored plan `record`" in `environment` under the policy with
@@ -498,17 +505,20 @@ pub fn request_digest(b: RequestBinding<'_>) -> Digest {
 /// #     lineage: None, serial: None, policy_hash: Digest::of(b"policy"),
 /// #     created_at: Timestamp(0), expires_at: Timestamp(3600),
 /// #     verdict: Verdict::from_reasons(vec![]), status: PlanStatus::Planned,
-/// #     requester: "agent-a".into(), config: Default::default(), findings: vec![],
+/// #     requester: "agent-a".into(), requester_issuer: None, config: Default::default(),
+/// #     findings: vec![],
 /// # };
-/// let d = apply_binding(&record, Environment::Prod, record.policy_hash, "agent-a");
-/// assert_ne!(d, apply_binding(&record, Environment::Dev, record.policy_hash, "agent-a"));
-/// assert_ne!(d, apply_binding(&record, Environment::Prod, record.policy_hash, "agent-b"));
+/// let d = apply_binding(&record, Environment::Prod, record.policy_hash, "agent-a", None);
+/// assert_ne!(d, apply_binding(&record, Environment::Dev, record.policy_hash, "agent-a", None));
+/// assert_ne!(d, apply_binding(&record, Environment::Prod, record.policy_hash, "agent-b", None));
+/// assert_ne!(d, apply_binding(&record, Environment::Prod, record.policy_hash, "agent-a", Some("https://idp")));
 /// ```
 pub fn apply_binding(
     record: &PlanRecord,
     environment: Environment,
     policy_hash: Digest,
     requester: &str,
+    requester_issuer: Option<&str>,
 ) -> Digest {
     let arguments = json!({"plan_id": record.id.to_string()});
     request_digest(RequestBinding {
@@ -519,6 +529,7 @@ pub fn apply_binding(
         plan_digest: Some(record.plan_digest),
         policy_hash,
         requester,
+        requester_issuer,
     })
 }
 

@@ -79,6 +79,9 @@ pub struct PlanRecord {
     /// Who asked for the plan (the principal).
     #[serde(default)]
     pub requester: String,
+    /// The issuer that authenticated the requester (over HTTP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_issuer: Option<String>,
     /// The configuration files, lock file and provider binaries the plan was made from: apply
     /// refuses if any of them changed.
     #[serde(default)]

@@ -29,6 +29,7 @@ fn record(d: Decision) -> PlanRecord {
         verdict: verdict(d),
         status: PlanStatus::Planned,
         requester: String::new(),
+        requester_issuer: None,
         config: Default::default(),
         findings: Vec::new(),
     }
@@ -43,6 +44,7 @@ fn binding_digest(plan_id: &str) -> Digest {
         plan_digest: Some(Digest::of(b"plan json")),
         policy_hash: Digest::of(b"policy"),
         requester: "agent-7",
+        requester_issuer: None,
     })
 }
 
@@ -531,6 +533,7 @@ fn request_digest_binds_every_field() {
         plan_digest: None,
         policy_hash: Digest::of(b"p"),
         requester: "agent-a",
+        requester_issuer: None,
     };
     let d = request_digest(base);
     let reordered = json!({"cwd": "/srv", "command": "rm -rf build", "approval_id": "abc"});
@@ -591,6 +594,19 @@ fn request_digest_binds_every_field() {
         }),
         d
     );
+    // The same id from an issuer is another principal.
+    let issued = request_digest(RequestBinding {
+        requester_issuer: Some("https://idp.example"),
+        ..base
+    });
+    assert_ne!(issued, d);
+    assert_ne!(
+        request_digest(RequestBinding {
+            requester_issuer: Some("https://other.example"),
+            ..base
+        }),
+        issued
+    );
 }
 
 #[test]
@@ -629,14 +645,15 @@ fn apply_binding_equals_the_hand_built_request_digest() {
         plan_digest: Some(rec.plan_digest),
         policy_hash: rec.policy_hash,
         requester: "agent-7",
+        requester_issuer: None,
     });
     assert_eq!(
-        apply_binding(&rec, Environment::Prod, rec.policy_hash, "agent-7"),
+        apply_binding(&rec, Environment::Prod, rec.policy_hash, "agent-7", None),
         by_hand
     );
     assert_eq!(binding_digest(&rec.id.to_string()), by_hand);
     assert_ne!(
-        apply_binding(&rec, Environment::Staging, rec.policy_hash, "agent-7"),
+        apply_binding(&rec, Environment::Staging, rec.policy_hash, "agent-7", None),
         by_hand
     );
     assert_ne!(
@@ -644,12 +661,13 @@ fn apply_binding_equals_the_hand_built_request_digest() {
             &rec,
             Environment::Prod,
             Digest::of(b"other policy"),
-            "agent-7"
+            "agent-7",
+            None
         ),
         by_hand
     );
     assert_ne!(
-        apply_binding(&rec, Environment::Prod, rec.policy_hash, "agent-8"),
+        apply_binding(&rec, Environment::Prod, rec.policy_hash, "agent-8", None),
         by_hand
     );
 }

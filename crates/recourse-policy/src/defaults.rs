@@ -128,6 +128,7 @@ const fn env(
         shell,
         terraform: TerraformPolicy::defaults(which),
         approvals: ApprovalRules::defaults(which),
+        principals: None,
     }
 }
 

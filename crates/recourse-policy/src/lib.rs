@@ -39,6 +39,7 @@ mod environment;
 mod evaluate;
 mod load;
 mod model;
+mod principals;
 mod schema;
 mod terraform;
 
@@ -56,6 +57,7 @@ pub use model::{
     EnvironmentPolicy, Environments, InvalidNamespace, NamespaceName, NetworkAccess, Policy,
     ShellPolicy, is_dns_label,
 };
+pub use principals::{AccessRefusal, Grant, Principal, Principals, TOOL_NAMES, Who};
 pub use schema::json_schema;
 pub use terraform::{
     CONFIG_RULES, ChangeAction, ConfigDecisions, ConfigFinding, ConfigRule, ConfigRuleSpec,

@@ -15,7 +15,8 @@ use serde::{Deserialize, Deserializer};
 
 use crate::model::{EnvironmentPolicy, NamespaceName, NetworkAccess, Policy};
 use crate::{
-    ApprovalRules, ConfigRule, Decision, Environment, Selector, SelfApproval, TerraformPolicy,
+    ApprovalRules, ConfigRule, Decision, Environment, Principals, Selector, SelfApproval,
+    TerraformPolicy,
 };
 
 /// Why a policy file could not be loaded.
@@ -106,6 +107,7 @@ struct EnvironmentOverlay {
     shell: Option<Decision>,
     terraform: Option<TerraformOverlay>,
     approvals: Option<ApprovalsOverlay>,
+    principals: Option<Principals>,
 }
 
 #[derive(Deserialize, Default)]
@@ -288,12 +290,16 @@ impl EnvironmentOverlay {
             shell,
             terraform,
             approvals,
+            principals,
         } = self;
         if let Some(t) = terraform {
             t.apply(&mut to.terraform);
         }
         if let Some(a) = approvals {
             a.apply(&mut to.approvals);
+        }
+        if principals.is_some() {
+            to.principals = principals;
         }
         set(&mut to.default_mutation, default_mutation);
         set(&mut to.terraform_destroy, terraform_destroy);

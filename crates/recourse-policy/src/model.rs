@@ -7,7 +7,7 @@ use std::num::NonZeroU64;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{ApprovalRules, Decision, Environment, TerraformPolicy};
+use crate::{ApprovalRules, Decision, Environment, Principals, TerraformPolicy};
 
 /// Decisions for one environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,6 +27,10 @@ pub struct EnvironmentPolicy {
     pub terraform: TerraformPolicy,
     /// Who may grant escalations and break glass, and how many must.
     pub approvals: ApprovalRules,
+    /// Which principals may use which tools; `None` (the default) admits every caller. Left
+    /// out of the document (and so of the policy hash) while unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principals: Option<Principals>,
 }
 
 /// The three environments' decisions.
@@ -175,6 +179,20 @@ impl Policy {
     /// Decisions for one environment.
     pub fn environment(&self, env: Environment) -> &EnvironmentPolicy {
         self.environments.get(env)
+    }
+
+    /// Whether `caller` may use `tool` in `env` (the environment's `principals` section; every
+    /// caller may when it is unset).
+    pub fn may_use(
+        &self,
+        env: Environment,
+        caller: &crate::Principal<'_>,
+        tool: &str,
+    ) -> Result<(), crate::AccessRefusal> {
+        match &self.environment(env).principals {
+            None => Ok(()),
+            Some(p) => p.check(env, caller, tool),
+        }
     }
 
     /// Whether `ns` is a protected namespace.

@@ -76,6 +76,21 @@ fn environment() -> Value {
                     "break_glass": string_list("Who may break glass on a blocked plan: names or group:NAME (empty: every registered approver).")
                 }
             },
+            "principals": principals(),
+        }
+    })
+}
+
+fn principals() -> Value {
+    json!({
+        "type": "object",
+        "description": "Which principals may use which tools here. Keys: `principal:<id>` (the token's sub; over stdio --agent-id), `group:<name>` (the token's groups claim) or `*`. A caller no key matches is refused. Unset: every caller may use every tool.",
+        "propertyNames": { "pattern": "^(\\*|principal:\\S.*|group:\\S.*)$" },
+        "additionalProperties": {
+            "oneOf": [
+                { "const": "all" },
+                { "type": "array", "uniqueItems": true, "items": { "enum": crate::TOOL_NAMES } }
+            ]
         }
     })
 }

@@ -444,11 +444,129 @@ fn schema_and_loader_agree() {
             .keys()
             .map(String::as_str)
             .collect();
-    let env_doc: std::collections::BTreeSet<&str> = body["environments"]["prod"]
+    let mut env_doc: std::collections::BTreeSet<&str> = body["environments"]["prod"]
         .as_object()
         .unwrap()
         .keys()
         .map(String::as_str)
         .collect();
+    // `principals` is optional: the default document leaves it out (and out of the hash).
+    env_doc.insert("principals");
     assert_eq!(env_schema, env_doc);
+}
+
+mod principals {
+    use super::*;
+    use recourse_policy::{AccessRefusal, Principal};
+
+    const TEAM: &str = "recourseos:
+  environments:
+    prod:
+      principals:
+        group:sre: all
+        group:agents: [gateway_kubectl_get, gateway_check_approval]
+        principal:ci-bot: [gateway_terraform_plan]
+";
+
+    #[test]
+    fn a_principals_section_loads_and_decides_per_environment() {
+        let p = load(TEAM).unwrap();
+        let agents = vec!["agents".to_owned()];
+        let agent = Principal {
+            id: "agent-7",
+            groups: &agents,
+        };
+        assert!(
+            p.may_use(Environment::Prod, &agent, "gateway_kubectl_get")
+                .is_ok()
+        );
+        assert!(matches!(
+            p.may_use(Environment::Prod, &agent, "gateway_shell_exec"),
+            Err(AccessRefusal::NotGranted { .. })
+        ));
+        let stranger = Principal {
+            id: "nobody",
+            groups: &[],
+        };
+        assert!(matches!(
+            p.may_use(Environment::Prod, &stranger, "gateway_get_plan"),
+            Err(AccessRefusal::UnknownPrincipal { .. })
+        ));
+        // Environments without a section admit every caller (stdio setups keep working).
+        assert!(
+            p.may_use(Environment::Dev, &stranger, "gateway_shell_exec")
+                .is_ok()
+        );
+        assert!(
+            Policy::default()
+                .may_use(Environment::Prod, &stranger, "gateway_shell_exec")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_principals_section_round_trips_and_changes_the_hash() {
+        let p = load(TEAM).unwrap();
+        assert_eq!(load(&p.to_yaml()).unwrap(), p);
+        assert_ne!(p.hash(), Policy::default().hash());
+        // Unset, the section is not part of the hashed document: old hashes stay.
+        assert!(!p.to_yaml().is_empty());
+        assert!(
+            !Policy::default()
+                .to_document()
+                .to_string()
+                .contains("principals")
+        );
+    }
+
+    #[test]
+    fn principals_errors_name_key_path_and_line() {
+        for (yaml, needle, line) in [
+            (
+                "recourseos:\n  environments:\n    prod:\n      principals:\n        user:alice: all\n",
+                "unknown principal key `user:alice`",
+                5,
+            ),
+            (
+                "recourseos:\n  environments:\n    prod:\n      principals:\n        group:sre: [gateway_rm_rf]\n",
+                "unknown tool `gateway_rm_rf`",
+                5,
+            ),
+            (
+                "recourseos:\n  environments:\n    prod:\n      principals:\n        group:sre: everything\n",
+                "expected `all` or a list of tool names",
+                5,
+            ),
+            (
+                "recourseos:\n  environments:\n    prod:\n      principals:\n        group:sre: all\n        group:sre: []\n",
+                "duplicate entry `group:sre`",
+                5,
+            ),
+            (
+                "recourseos:\n  environments:\n    prod:\n      principals:\n        'group: ': all\n",
+                "must be non-empty",
+                5,
+            ),
+            (
+                "recourseos:\n  environments:\n    prod:\n      principals:\n        '*': [gateway_get_plan, gateway_get_plan]\n",
+                "listed twice",
+                5,
+            ),
+        ] {
+            let (msg, at) = load_err(yaml);
+            assert!(msg.contains(needle), "{msg}");
+            assert!(
+                msg.contains("recourseos.environments.prod.principals"),
+                "{msg}"
+            );
+            assert_eq!(at, Some(line), "{msg}");
+        }
+    }
+
+    #[test]
+    fn the_schema_knows_the_principals_section() {
+        let schema = recourse_policy::json_schema().to_string();
+        assert!(schema.contains("principals"));
+        assert!(schema.contains("gateway_kubectl_get"));
+    }
 }

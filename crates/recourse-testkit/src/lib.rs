@@ -6,6 +6,9 @@
 //! which case they fail: through the test command a missing tool is never a silent skip.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod http;
+pub mod jwt;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -13,7 +13,7 @@ use crate::error::CliError;
 #[derive(Debug, Subcommand)]
 pub enum GatewayCommand {
     /// Serve the gateway's MCP tools over stdio (stdout carries only the protocol; logs go to
-    /// stderr).
+    /// stderr), or with --http over streamable HTTP with bearer-token authentication.
     Serve(Box<ServeArgs>),
     /// Self-test a real gateway with this environment and policy (≥ 40 checks); exit 1 on any
     /// critical failure, 2 if the policy does not load.
@@ -100,9 +100,91 @@ pub struct ServeArgs {
     pub approvers: crate::args::ApproversArg,
     #[command(flatten)]
     pub audit_key: crate::args::AuditKeyArg,
+    #[command(flatten)]
+    pub http: HttpArgs,
     /// Log level on stderr: error, warn, info, debug, trace.
     #[arg(long, default_value = "info", env = "RECOURSE_LOG")]
     pub log_level: tracing::Level,
+}
+
+/// Streamable HTTP (`--http`): where, for whom, and with which limits.
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// Serve MCP over streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8080;
+    /// put a TLS-terminating proxy in front for anything but loopback).
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<std::net::SocketAddr>,
+    /// The URL clients reach the gateway at, without path (e.g. https://gateway.example.com
+    /// behind a proxy). Default: http://ADDR.
+    #[arg(long, value_name = "URL", requires = "http")]
+    pub public_url: Option<String>,
+    /// The issuer's signing keys: a JWKS file (reread when a token names an unknown key) or an
+    /// https:// URL.
+    #[arg(long, value_name = "FILE|URL", requires = "http")]
+    pub auth_jwks: Option<String>,
+    /// The token issuer (`iss`) accepted; also advertised as the authorization server.
+    #[arg(long, value_name = "ISS", requires = "http")]
+    pub auth_issuer: Option<String>,
+    /// An accepted token audience (`aud`), repeatable. Default: the public URL and its /mcp
+    /// endpoint (the MCP resource indicator).
+    #[arg(long = "auth-audience", value_name = "AUD", requires = "http")]
+    pub auth_audiences: Vec<String>,
+    /// A scope every token must carry (repeatable); tokens without it get 403
+    /// insufficient_scope.
+    #[arg(long = "auth-required-scope", value_name = "SCOPE", requires = "http")]
+    pub auth_required_scopes: Vec<String>,
+    /// The token claim that lists the principal's groups.
+    #[arg(long, value_name = "CLAIM", default_value = "groups")]
+    pub auth_groups_claim: String,
+    /// Clock skew tolerated for exp and nbf, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub auth_leeway: u64,
+    /// Development only: no authentication, every request acts as --agent-id. Accepted only on
+    /// a loopback address; logged and recorded in the audit log.
+    #[arg(long, requires = "http", conflicts_with_all = ["auth_jwks", "auth_issuer"])]
+    pub insecure_no_auth: bool,
+    /// A Host header value accepted besides loopback names and the public URL's host
+    /// (repeatable). Anything else is refused (DNS rebinding).
+    #[arg(long = "allowed-host", value_name = "HOST", requires = "http")]
+    pub allowed_hosts: Vec<String>,
+    /// A browser Origin accepted besides the public URL's (repeatable), e.g.
+    /// https://console.example.com.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN", requires = "http")]
+    pub allowed_origins: Vec<String>,
+    /// Largest request body in bytes (413 beyond).
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Requests per second each principal may make on average (0: no limit); 429 beyond.
+    #[arg(long, value_name = "RPS", default_value_t = 50.0)]
+    pub rate_limit: f64,
+    /// Requests a principal may make in a burst.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub rate_burst: u32,
+    /// Seconds a tool call may take before its request is answered with an error (the call
+    /// runs on to its own limit and is recorded either way).
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub request_timeout: u64,
+    /// How many proxies in front of the gateway append to X-Forwarded-For; only then is the
+    /// header believed, that far.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub trusted_proxy_hops: usize,
+    /// On SIGTERM: seconds calls in flight get to finish before they are killed (and recorded
+    /// as killed).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub shutdown_grace: u64,
+}
+
+impl HttpArgs {
+    /// No `--http`: stdio, every HTTP setting at its command-line default (read from the
+    /// argument definitions, so there is one place each default is written).
+    pub fn stdio() -> HttpArgs {
+        use clap::{Args as _, FromArgMatches as _};
+        let cmd = HttpArgs::augment_args(clap::Command::new("serve"));
+        cmd.try_get_matches_from(["serve"])
+            .ok()
+            .and_then(|m| HttpArgs::from_arg_matches(&m).ok())
+            .unwrap_or_else(|| unreachable!("no argument is required"))
+    }
 }
 
 /// How runners are sandboxed (shared by `serve` and `doctor`).
@@ -240,6 +322,12 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
         .with_max_level(args.log_level)
         .with_ansi(false)
         .init();
+    // HTTP settings (and the issuer's keys) are checked before anything is opened: a gateway
+    // that would serve unauthenticated off loopback never starts.
+    let http = match args.http.http {
+        Some(listen) => Some(http_options(&args, listen)?),
+        None => None,
+    };
     let cfg = config(&args)?;
     let state_dir = cfg.state_dir.clone();
     let gateway = Gateway::open(cfg).map_err(|e| CliError::Config(e.to_string()))?;
@@ -262,8 +350,11 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
     if gateway.config().kubeconfig.is_none() {
         tracing::info!("kubectl tools are off: no kubeconfig (--kubeconfig, KUBECONFIG)");
     }
-    tracing::info!(environment = %args.env, state_dir = %state_dir.display(), policy_sha256 = %gateway.policy_hash(), "recourse gateway serving MCP on stdio");
     let gateway = Arc::new(gateway);
+    if let Some(opts) = http {
+        return serve_http(&args, opts, gateway);
+    }
+    tracing::info!(environment = %args.env, state_dir = %state_dir.display(), policy_sha256 = %gateway.policy_hash(), "recourse gateway serving MCP on stdio");
     let server = recourse_mcp::RecourseServer::new(Arc::clone(&gateway), args.agent_id.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -285,6 +376,107 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     served?;
     tracing::info!("client disconnected; gateway stopped");
+    Ok(())
+}
+
+/// The HTTP server's options from the command line; authentication is required unless
+/// --insecure-no-auth (on loopback only).
+fn http_options(
+    args: &ServeArgs,
+    listen: std::net::SocketAddr,
+) -> Result<recourse_mcp::http::HttpOptions, CliError> {
+    use recourse_mcp::http::{AuthConfig, Authentication, Authenticator, HttpOptions, JwksSource};
+    let h = &args.http;
+    let public_url = h
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{listen}"))
+        .trim_end_matches('/')
+        .to_owned();
+    let auth = if h.insecure_no_auth {
+        Authentication::InsecureNoAuth {
+            agent_id: args.agent_id.clone(),
+        }
+    } else {
+        let (Some(jwks), Some(issuer)) = (&h.auth_jwks, &h.auth_issuer) else {
+            return Err(CliError::Config(
+                "--http needs --auth-jwks and --auth-issuer (bearer tokens are required), or --insecure-no-auth on a loopback address for development".into(),
+            ));
+        };
+        let audiences = if h.auth_audiences.is_empty() {
+            vec![public_url.clone(), format!("{public_url}/mcp")]
+        } else {
+            h.auth_audiences.clone()
+        };
+        let authenticator = Authenticator::new(AuthConfig {
+            jwks: JwksSource::parse(jwks),
+            issuer: issuer.clone(),
+            audiences,
+            required_scopes: h.auth_required_scopes.clone(),
+            groups_claim: h.auth_groups_claim.clone(),
+            leeway: std::time::Duration::from_secs(h.auth_leeway),
+        })
+        .map_err(|e| CliError::Config(e.to_string()))?;
+        Authentication::Bearer(Arc::new(authenticator))
+    };
+    let opts = HttpOptions {
+        listen,
+        public_url,
+        auth,
+        allowed_hosts: h.allowed_hosts.clone(),
+        allowed_origins: h.allowed_origins.clone(),
+        max_body_bytes: h.max_body_bytes,
+        rate_limit: (h.rate_limit > 0.0).then_some((h.rate_limit, h.rate_burst)),
+        request_timeout: std::time::Duration::from_secs(h.request_timeout.max(1)),
+        trusted_proxy_hops: h.trusted_proxy_hops,
+    };
+    opts.validate()
+        .map_err(|e| CliError::Config(e.to_string()))?;
+    Ok(opts)
+}
+
+/// `serve --http`: the team gateway.
+fn serve_http(
+    args: &ServeArgs,
+    opts: recourse_mcp::http::HttpOptions,
+    gateway: Arc<Gateway>,
+) -> Result<(), CliError> {
+    use recourse_mcp::http::Authentication;
+    let listen = opts.listen;
+    let (auth, issuer, audiences) = match &opts.auth {
+        Authentication::Bearer(a) => (
+            "bearer",
+            Some(a.config().issuer.clone()),
+            a.config().audiences.clone(),
+        ),
+        Authentication::InsecureNoAuth { .. } => ("none", None, Vec::new()),
+    };
+    if matches!(opts.auth, Authentication::InsecureNoAuth { .. }) {
+        tracing::error!(listen = %listen, agent_id = %args.agent_id, "--insecure-no-auth: NO AUTHENTICATION; every request acts as the agent (development only, loopback only)");
+    }
+    // The audit log says how this gateway serves, unauthenticated serving included.
+    gateway
+        .record_serving(serde_json::json!({"transport": "http", "listen": listen.to_string(), "public_url": opts.public_url, "auth": auth, "issuer": issuer, "audiences": audiences, "insecure_no_auth": auth == "none", "trusted_proxy_hops": opts.trusted_proxy_hops}))
+        .map_err(|e| CliError::Config(e.to_string()))?;
+    tracing::info!(environment = %args.env, listen = %listen, public_url = %opts.public_url, auth, policy_sha256 = %gateway.policy_hash(), "recourse gateway serving MCP over streamable HTTP at /mcp");
+    let grace = std::time::Duration::from_secs(args.http.shutdown_grace);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(CliError::Output)?;
+    let served = runtime.block_on(recourse_mcp::http::serve_http(
+        Arc::clone(&gateway),
+        opts,
+        async {
+            let signal = shutdown_signal().await;
+            tracing::warn!(signal, "shutdown requested");
+        },
+        grace,
+    ));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    served.map_err(|e| CliError::Config(e.to_string()))?;
+    tracing::info!("gateway stopped");
     Ok(())
 }
 

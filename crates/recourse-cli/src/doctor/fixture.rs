@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 
 use super::client::McpClient;
 use crate::args::{PolicyFileArg, StateDirArg};
-use crate::cmd::gateway::{KubeIdentityArgs, KubectlTools, SandboxArgs, ServeArgs, config};
+use crate::cmd::gateway::{
+    HttpArgs, KubeIdentityArgs, KubectlTools, SandboxArgs, ServeArgs, config,
+};
 
 /// The agent identity the doctor's client acts as.
 pub(crate) const AGENT: &str = "doctor-agent";
@@ -241,6 +243,7 @@ impl Fixture {
             verdict: Verdict::from_reasons(vec![Reason::new(d, "doctor", "seeded verdict")]),
             status,
             requester: AGENT.into(),
+            requester_issuer: None,
             config: Default::default(),
             findings: Vec::new(),
         };
@@ -338,6 +341,7 @@ fn open_gateway(
         audit_key: crate::args::AuditKeyArg {
             audit_key: Some(dir.join("audit.key")),
         },
+        http: HttpArgs::stdio(),
         log_level: tracing::Level::INFO,
     };
     let mut cfg = config(&args).map_err(|e| e.to_string())?;

@@ -38,6 +38,26 @@ use crate::state::{db_path, plan_file, prepare_state_dir};
 use crate::tools::terraform::{ApplyFacts, apply_escalation};
 use crate::tools::{self, Disk, Job, Prepared, Step, ToolCtx, lookups, parse_id, presented};
 
+/// Whether a gateway can take calls (`/readyz`); each part says what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    /// The store answers a query.
+    pub store: Result<(), String>,
+    /// The audit log opens for appending.
+    pub audit: Result<(), String>,
+    /// The sandbox works (probed at startup).
+    pub sandbox: Result<(), String>,
+    /// A shutdown has begun: new calls are refused.
+    pub shutting_down: bool,
+}
+
+impl Readiness {
+    /// Everything is ready.
+    pub fn ready(&self) -> bool {
+        self.store.is_ok() && self.audit.is_ok() && self.sandbox.is_ok() && !self.shutting_down
+    }
+}
+
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -91,6 +111,8 @@ pub struct Gateway {
             std::sync::Arc<recourse_plan::Approvers>,
         )>,
     >,
+    /// New calls are refused; calls in flight go on (a graceful shutdown's first phase).
+    draining: std::sync::atomic::AtomicBool,
     clock: Clock,
 }
 
@@ -156,6 +178,7 @@ impl Gateway {
             inflight: std::sync::atomic::AtomicUsize::new(0),
             last_expiry_sweep: std::sync::atomic::AtomicU64::new(0),
             approvers: Mutex::new(None),
+            draining: std::sync::atomic::AtomicBool::new(false),
             clock: Box::new(system_now),
             cfg,
         };
@@ -215,8 +238,8 @@ impl Gateway {
 
     fn ctx<'a>(&'a self, caller: &'a Caller) -> ToolCtx<'a> {
         ToolCtx {
+            requester: caller,
             cfg: &self.cfg,
-            requester: &caller.agent_id,
             policy_hash: self.policy_hash,
             classifier: &self.classifier,
             allowed: &self.allowed,
@@ -248,39 +271,130 @@ impl Gateway {
         loaded
     }
 
+    /// The gateway's counters (calls by tool and decision, decision and audit latencies).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        self.recorder.metrics()
+    }
+
+    /// Approvals waiting for a human now.
+    pub fn pending_approvals(&self) -> Result<u64, StoreError> {
+        let now = self.now();
+        let caller = Caller::agent("metrics");
+        let ctx = self.ctx(&caller);
+        let trust = ctx.trust();
+        let all = self.store().approvals()?;
+        Ok(all
+            .iter()
+            .filter(|a| a.status(now, &trust) == recourse_plan::ApprovalStatus::Pending)
+            .count() as u64)
+    }
+
+    /// Whether the gateway can take calls now: the store answers, the audit log opens for
+    /// appending, and the sandbox works. Each failure is named.
+    pub fn readiness(&self) -> Readiness {
+        Readiness {
+            store: self
+                .store()
+                .meta("policy_sha256")
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            audit: self.recorder.writable().map_err(|e| e.to_string()),
+            sandbox: self.sandbox_status(),
+            shutting_down: self.sandbox.jobs().shutting_down()
+                || self.draining.load(std::sync::atomic::Ordering::SeqCst),
+        }
+    }
+
+    /// Records a note about how this gateway serves (transport, authentication), in the audit
+    /// log: a gateway serving without authentication says so on the record.
+    pub fn record_serving(&self, details: Value) -> Result<(), AppendError> {
+        self.recorder
+            .record(AuditEvent::new(EventKind::Serving, details), self.now())
+    }
+
     /// Handles one agent call: the nine steps. Never panics on bad input; every call leaves an
     /// audit record.
     pub fn handle(&self, call: ToolCall, caller: &Caller) -> Response {
         let tool = call.tool();
+        let started = std::time::Instant::now();
+        let response = self.handle_timed(call, caller, started);
+        self.metrics().count_call(tool, response.decision);
+        response
+    }
+
+    fn handle_timed(
+        &self,
+        call: ToolCall,
+        caller: &Caller,
+        started: std::time::Instant,
+    ) -> Response {
+        let tool = call.tool();
         let _inflight = InFlight::enter(&self.inflight);
-        if self.sandbox.jobs().shutting_down() {
-            return self.answer(tool, caller, Refusal::ShuttingDown);
-        }
-        self.sweep_expired(caller);
-        // 1–3: normalize, assess, decide (per tool; nothing runs, nothing is written).
-        let prepared = match self.prepare(call, caller) {
-            Ok(Step::Decided(p)) => p,
-            Ok(Step::Answered(a)) => return self.answered(a),
-            Err(refusal) => return self.answer(tool, caller, refusal),
-        };
-        // Nothing runs without the sandbox: refuse before an approval is used up.
-        if let Err(e) = &self.sandbox_status {
-            return self.answer(tool, caller, Refusal::Sandbox(e.clone()));
-        }
-        // 4–5: bind an escalation to a pending approval, or use up the one presented.
-        let digest =
-            prepared
-                .binding
-                .digest(self.cfg.environment, self.policy_hash, &caller.agent_id);
-        let used = match self.authorize(caller, &prepared, digest) {
-            Ok(used) => used,
-            Err(refusal) => return self.answer(tool, caller, refusal),
+        let admitted = self.admit(call, caller);
+        self.metrics().decision_duration.observe(started.elapsed());
+        let (prepared, digest, used) = match admitted {
+            Ok(admitted) => admitted,
+            Err(Early::Refused(refusal)) => return self.answer(tool, caller, refusal),
+            Err(Early::Answered(a)) => return self.answered(a),
         };
         // 6: record "decided" (fail closed); 7–9: execute, record "executed", respond.
         match self.decide_and_run(caller, prepared, digest, used) {
             Ok(response) => response,
             Err(refusal) => self.answer(tool, caller, refusal),
         }
+    }
+
+    /// Steps 0–5: who asks, normalize, assess, decide, bind, permit. Nothing is written and
+    /// nothing runs here, except that a presented approval is used up.
+    fn admit(
+        &self,
+        call: ToolCall,
+        caller: &Caller,
+    ) -> Result<(Prepared, Digest, Option<ApprovalId>), Early> {
+        let tool = call.tool();
+        if self.sandbox.jobs().shutting_down()
+            || self.draining.load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(Early::Refused(Refusal::ShuttingDown));
+        }
+        // 0: who asks. The policy's principals section admits the caller to this tool or the
+        // call ends here, whatever the transport.
+        self.admits(caller, tool).map_err(Early::Refused)?;
+        self.sweep_expired(caller);
+        // 1–3: normalize, assess, decide (per tool; nothing runs, nothing is written).
+        let prepared = match self.prepare(call, caller).map_err(Early::Refused)? {
+            Step::Decided(p) => p,
+            Step::Answered(a) => return Err(Early::Answered(a)),
+        };
+        // Nothing runs without the sandbox: refuse before an approval is used up.
+        if let Err(e) = &self.sandbox_status {
+            return Err(Early::Refused(Refusal::Sandbox(e.clone())));
+        }
+        // 4–5: bind an escalation to a pending approval, or use up the one presented.
+        let digest = prepared
+            .binding
+            .digest(self.cfg.environment, self.policy_hash, caller);
+        let used = self
+            .authorize(caller, &prepared, digest)
+            .map_err(Early::Refused)?;
+        Ok((prepared, digest, used))
+    }
+
+    /// The first phase of a graceful shutdown: new calls are refused (`gateway.shutting_down`),
+    /// calls in flight go on. Returns once none is in flight, or after `grace`; then
+    /// [`Self::shutdown`] kills what is left.
+    pub fn drain(&self, grace: std::time::Duration) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let deadline = std::time::Instant::now() + grace;
+        while self.in_flight() > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// Calls being handled now.
+    pub fn in_flight(&self) -> usize {
+        self.inflight.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Stops the gateway's work: new calls are refused, running jobs (their whole sandboxes)
@@ -298,9 +412,26 @@ impl Gateway {
         self.recorder.checkpoint_now(self.now());
     }
 
-    /// Records invalid input and answers with the reason.
+    /// Records invalid input and answers with the reason; a caller the policy does not admit
+    /// to the tool is refused as such first (who asks comes before what was asked).
     pub fn reject_input(&self, tool: &str, caller: &Caller, error: &str) -> Response {
-        self.answer(tool, caller, Refusal::InvalidInput(error.to_owned()))
+        let refusal = match self.admits(caller, tool) {
+            Err(why) => why,
+            Ok(()) => Refusal::InvalidInput(error.to_owned()),
+        };
+        self.answer(tool, caller, refusal)
+    }
+
+    /// Whether the policy admits `caller` to `tool` here.
+    fn admits(&self, caller: &Caller, tool: &str) -> Result<(), Refusal> {
+        let principal = recourse_policy::Principal {
+            id: &caller.agent_id,
+            groups: &caller.groups,
+        };
+        self.cfg
+            .policy
+            .may_use(self.cfg.environment, &principal, tool)
+            .map_err(Refusal::Principal)
     }
 
     /// The one boundary where a refusal becomes an answer and a record. An escalation is bound
@@ -955,6 +1086,14 @@ impl Drop for Gateway {
     fn drop(&mut self) {
         self.recorder.checkpoint_now(self.now());
     }
+}
+
+/// How a call ends before anything is recorded as decided.
+enum Early {
+    /// A refusal (rendered and recorded by `answer`).
+    Refused(Refusal),
+    /// A lookup's answer.
+    Answered(tools::Answered),
 }
 
 /// Counts a call as in flight for as long as it lives.

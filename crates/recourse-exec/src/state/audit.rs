@@ -5,7 +5,9 @@
 //! `hash` = sha256 of the record's canonical JSON without `hash`. Lines are written in canonical
 //! form, under an exclusive file lock (so several processes can append), and fsynced before the
 //! append returns: the gate writes its "decided" record before any effect, and refuses the call
-//! if the append fails. The store keeps the last (seq, hash) as an anchor so that cutting
+//! if the append fails. [`AuditLog::append_batch`] writes several records under one lock and one
+//! fsync; the gateway's recorder groups concurrent calls' records that way (group commit), and
+//! each record is still on disk before its own call goes on. The store keeps the last (seq, hash) as an anchor so that cutting
 //! records off the end is detected too.
 
 use std::fs::{File, OpenOptions};
@@ -113,6 +115,33 @@ fn last_line(file: &mut File) -> std::io::Result<(Option<Vec<u8>>, bool)> {
     }
 }
 
+impl AppendError {
+    /// The same failure, for each record of a batch that failed as a whole.
+    pub(crate) fn duplicate(&self) -> AppendError {
+        match self {
+            AppendError::Io { path, source } => AppendError::Io {
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            AppendError::DamagedTail { path, problem } => AppendError::DamagedTail {
+                path: path.clone(),
+                problem: problem.clone(),
+            },
+        }
+    }
+}
+
+/// One record to append: its event name, time and details.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The `event` field.
+    pub event: &'static str,
+    /// When it happened.
+    pub now: Timestamp,
+    /// Its details (already redacted).
+    pub details: Map<String, Value>,
+}
+
 impl AuditLog {
     /// The log at `path` (created on first append, mode 0600).
     pub fn new(path: impl Into<PathBuf>) -> Self {
@@ -127,11 +156,29 @@ impl AuditLog {
     /// Appends one event and fsyncs it. Returns the record as written.
     pub fn append(
         &self,
-        event: &str,
+        event: &'static str,
         policy_hash: Digest,
         now: Timestamp,
         details: Map<String, Value>,
     ) -> Result<Map<String, Value>, AppendError> {
+        let mut written = self.append_batch(
+            policy_hash,
+            vec![Entry {
+                event,
+                now,
+                details,
+            }],
+        )?;
+        Ok(written.pop().unwrap_or_default())
+    }
+
+    /// Appends records in order under one lock, with one write and one fsync. Returns them as
+    /// written. All or nothing: when it fails, no record of the batch may be taken as written.
+    pub fn append_batch(
+        &self,
+        policy_hash: Digest,
+        entries: Vec<Entry>,
+    ) -> Result<Vec<Map<String, Value>>, AppendError> {
         let path = self.path.as_path();
         let mut file = OpenOptions::new()
             .create(true)
@@ -169,21 +216,36 @@ impl AuditLog {
                 }
             }
         };
-        let mut record = details;
-        record.insert("seq".into(), json!(seq));
-        record.insert("ts".into(), json!(now.to_rfc3339()));
-        record.insert("ts_unix".into(), json!(now.0));
-        record.insert("event".into(), json!(event));
-        record.insert("policy_sha256".into(), json!(policy_hash.to_hex()));
-        record.insert("prev_hash".into(), json!(prev_hash));
-        record.remove("hash");
-        let hash = record_hash(&record);
-        record.insert("hash".into(), json!(hash));
-        let mut line = to_canonical_string(&Value::Object(record.clone()));
-        line.push('\n');
-        file.write_all(line.as_bytes()).map_err(io(path))?;
-        file.sync_all().map_err(io(path))?;
-        Ok(record)
+        let (mut seq, mut prev_hash) = (seq, prev_hash);
+        let mut text = String::new();
+        let mut written = Vec::with_capacity(entries.len());
+        for Entry {
+            event,
+            now,
+            details,
+        } in entries
+        {
+            let mut record = details;
+            record.insert("seq".into(), json!(seq));
+            record.insert("ts".into(), json!(now.to_rfc3339()));
+            record.insert("ts_unix".into(), json!(now.0));
+            record.insert("event".into(), json!(event));
+            record.insert("policy_sha256".into(), json!(policy_hash.to_hex()));
+            record.insert("prev_hash".into(), json!(prev_hash));
+            record.remove("hash");
+            let hash = record_hash(&record);
+            record.insert("hash".into(), json!(hash));
+            text.push_str(&to_canonical_string(&Value::Object(record.clone())));
+            text.push('\n');
+            written.push(record);
+            seq += 1;
+            prev_hash = hash;
+        }
+        file.write_all(text.as_bytes()).map_err(io(path))?;
+        // fdatasync: the appended bytes and the new length are what a reader needs after a
+        // crash (the file's times are not).
+        file.sync_data().map_err(io(path))?;
+        Ok(written)
     }
 
     /// Walks the chain and names the first broken record. `anchor` is the (seq, hash) the

@@ -10,14 +10,17 @@
 //!   happened or nothing depends on the record).
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use recourse_plan::Timestamp;
 use recourse_policy::Digest;
 use serde_json::{Map, Value};
 
+use crate::metrics::Metrics;
 use crate::redact::Redactor;
-use crate::state::audit::{AppendError, AuditLog};
+use crate::state::audit::{AppendError, AuditLog, Entry};
+use crate::state::group::GroupCommit;
 use crate::state::store::{Store, StoreError};
 use crate::state::{audit_path, db_path};
 
@@ -26,6 +29,8 @@ use crate::state::{audit_path, db_path};
 pub enum EventKind {
     /// The gateway started.
     Startup,
+    /// How the gateway serves (transport, authentication), recorded when it starts serving.
+    Serving,
     /// A call was decided and is about to run (written before the effect).
     Decided,
     /// A call ran.
@@ -66,6 +71,7 @@ impl EventKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Startup => "startup",
+            EventKind::Serving => "serving",
             EventKind::Decided => "decided",
             EventKind::Executed => "executed",
             EventKind::Planned => "planned",
@@ -138,6 +144,9 @@ pub struct Recorder {
     anchor: Mutex<Store>,
     redactor: Redactor,
     policy_hash: Digest,
+    /// Concurrent appends share one write and one fsync (see `state/group.rs`).
+    group: GroupCommit<Entry, Result<(), AppendError>>,
+    metrics: Arc<Metrics>,
 }
 
 impl Recorder {
@@ -154,6 +163,8 @@ impl Recorder {
             anchor: Mutex::new(Store::open(&db_path(state_dir))?),
             redactor,
             policy_hash,
+            group: GroupCommit::new(),
+            metrics: Arc::new(Metrics::default()),
         })
     }
 
@@ -182,6 +193,23 @@ impl Recorder {
         }
     }
 
+    /// The counters this recorder feeds (audit append latency and group commits); the gateway
+    /// adds its own to the same set.
+    pub(crate) fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Whether the log can be appended to now: it opens for appending (without writing).
+    pub(crate) fn writable(&self) -> Result<(), std::io::Error> {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(self.log.path())
+            .map(|_| ())
+    }
+
     /// Records the decision an effect depends on. Without the returned proof no permit can be
     /// minted.
     pub(crate) fn decided(
@@ -207,30 +235,66 @@ impl Recorder {
         }
     }
 
+    /// Appends one record and returns once it is on disk: submitted to the group commit, which
+    /// writes it together with whatever other calls submitted meanwhile.
     fn append(&self, event: AuditEvent, now: Timestamp) -> Result<(), AppendError> {
-        let redacted = match self.redactor.redact_json(Value::Object(event.details)) {
+        let started = Instant::now();
+        let details = match self.redactor.redact_json(Value::Object(event.details)) {
             Value::Object(m) => m,
             // redact_json keeps the shape: an object stays an object.
             _ => Map::new(),
         };
-        let rec = self
-            .log
-            .append(event.kind.as_str(), self.policy_hash, now, redacted)?;
-        if let (Some(seq), Some(hash)) = (
-            rec.get("seq").and_then(Value::as_u64),
-            rec.get("hash").and_then(Value::as_str),
-        ) {
-            self.last_seq
-                .fetch_max(seq, std::sync::atomic::Ordering::SeqCst);
-            if let Some(cp) = &self.checkpointer {
-                cp.maybe(seq, now, false);
+        let entry = Entry {
+            event: event.kind.as_str(),
+            now,
+            details,
+        };
+        let path = self.log.path().to_owned();
+        let result = self.group.submit(
+            entry,
+            |batch| self.flush(batch),
+            || {
+                Err(AppendError::Io {
+                    path: path.clone(),
+                    source: std::io::Error::other("the audit writer failed while writing"),
+                })
+            },
+        );
+        self.metrics
+            .audit_append_duration
+            .observe(started.elapsed());
+        result
+    }
+
+    /// One group commit: the batch in one write and one fsync, then the anchor once.
+    fn flush(&self, batch: Vec<Entry>) -> Vec<Result<(), AppendError>> {
+        let n = batch.len();
+        let now = batch.last().map(|e| e.now);
+        match self.log.append_batch(self.policy_hash, batch) {
+            Ok(written) => {
+                self.metrics.count_audit_batch(n);
+                if let Some(last) = written.last()
+                    && let (Some(seq), Some(hash)) = (
+                        last.get("seq").and_then(Value::as_u64),
+                        last.get("hash").and_then(Value::as_str),
+                    )
+                {
+                    // The anchor only detects truncation; failing to move it must not stop
+                    // anything.
+                    let anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Err(e) = anchor.set_audit_anchor(seq, hash) {
+                        tracing::warn!(error = %e, "audit anchor not moved");
+                    }
+                    drop(anchor);
+                    self.last_seq
+                        .fetch_max(seq, std::sync::atomic::Ordering::SeqCst);
+                    if let (Some(cp), Some(now)) = (&self.checkpointer, now) {
+                        cp.maybe(seq, now, false);
+                    }
+                }
+                (0..n).map(|_| Ok(())).collect()
             }
-            // The anchor only detects truncation; failing to move it must not stop anything.
-            let anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
-            if let Err(e) = anchor.set_audit_anchor(seq, hash) {
-                tracing::warn!(error = %e, "audit anchor not moved");
-            }
+            Err(e) => (0..n).map(|_| Err(e.duplicate())).collect(),
         }
-        Ok(())
     }
 }

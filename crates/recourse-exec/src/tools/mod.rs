@@ -17,7 +17,7 @@ use recourse_policy::{Digest, Environment, Policy, Verdict};
 use recourse_shell::Classifier;
 use serde_json::{Map, Value};
 
-use crate::call::ToolSpec;
+use crate::call::{Caller, ToolSpec};
 use crate::config::GatewayConfig;
 use crate::refusal::Refusal;
 use crate::response::Response;
@@ -68,8 +68,6 @@ impl Files for Disk {
 /// What every preparer may read.
 pub(crate) struct ToolCtx<'a> {
     pub(crate) cfg: &'a GatewayConfig,
-    /// Who calls (bound into every request digest).
-    pub(crate) requester: &'a str,
     pub(crate) policy_hash: Digest,
     pub(crate) classifier: &'a Classifier,
     /// The policy's allowed paths, canonical.
@@ -83,6 +81,9 @@ pub(crate) struct ToolCtx<'a> {
     /// The approvers file as read for this call.
     pub(crate) approvers: std::sync::Arc<recourse_plan::Approvers>,
     pub(crate) files: &'a dyn Files,
+    /// Who asks: every request digest is bound to it, so an approval requested by one principal
+    /// cannot be used by another.
+    pub(crate) requester: &'a Caller,
 }
 
 impl ToolCtx<'_> {
@@ -143,17 +144,22 @@ impl Binding {
         }
     }
 
+    /// The request digest an approval of this call is bound to: what runs, where, under which
+    /// policy, and for whom (the requester's id and, over HTTP, its token's issuer: two
+    /// principals making the same call get different digests, so neither can use the other's
+    /// approval).
     pub(crate) fn digest(
         &self,
         environment: Environment,
         policy_hash: Digest,
-        requester: &str,
+        requester: &Caller,
     ) -> Digest {
         if let Some(d) = self.fixed {
             return d;
         }
         request_digest(RequestBinding {
-            requester,
+            requester: &requester.agent_id,
+            requester_issuer: requester.issuer.as_deref(),
             tool: self.tool,
             arguments: &self.arguments,
             environment,
@@ -227,6 +233,7 @@ pub(crate) mod tests_support {
     use recourse_shell::Classifier;
 
     use super::{Files, ToolCtx};
+    use crate::call::Caller;
     use crate::config::GatewayConfig;
     use crate::run::sandbox::Helper;
 
@@ -251,6 +258,7 @@ pub(crate) mod tests_support {
     }
 
     pub(crate) struct Fixture {
+        pub(crate) caller: Caller,
         cfg: GatewayConfig,
         classifier: Classifier,
         allowed: Vec<PathBuf>,
@@ -273,6 +281,7 @@ pub(crate) mod tests_support {
             cfg.kubeconfig = Some(PathBuf::from("/etc/kube/config"));
             cfg.base_env = vec![];
             Fixture {
+                caller: Caller::agent("agent-7"),
                 cfg,
                 classifier,
                 allowed: vec![PathBuf::from("/work")],
@@ -283,7 +292,6 @@ pub(crate) mod tests_support {
         pub(crate) fn ctx(&self) -> ToolCtx<'_> {
             ToolCtx {
                 cfg: &self.cfg,
-                requester: "agent-7",
                 policy_hash: self.cfg.policy.hash(),
                 classifier: &self.classifier,
                 allowed: &self.allowed,
@@ -292,6 +300,7 @@ pub(crate) mod tests_support {
                 providers: &[],
                 approvers: std::sync::Arc::new(self.approvers.clone()),
                 files: &NoDisk,
+                requester: &self.caller,
             }
         }
     }

@@ -327,6 +327,7 @@ pub(crate) fn analyzed(
         verdict,
         status: PlanStatus::Planned,
         requester: requester.to_owned(),
+        requester_issuer: ctx.requester.issuer.clone(),
         config: after.binding(planned.providers),
         findings: after.screening.findings,
     };
@@ -380,7 +381,8 @@ fn apply_binding(ctx: &ToolCtx<'_>, record: &PlanRecord) -> Binding {
             record,
             ctx.env(),
             ctx.policy_hash,
-            ctx.requester,
+            &ctx.requester.agent_id,
+            ctx.requester.issuer.as_deref(),
         )),
     }
 }
