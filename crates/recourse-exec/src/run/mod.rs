@@ -1,5 +1,5 @@
 //! Runners: the only code that starts terraform, kubectl or a shell, always inside the sandbox
-//! (`sandbox.rs`). Each takes a [`Permit`] by value and never makes one, so nothing runs that
+//! (`sandbox/`). Each takes a [`Permit`] by value and never makes one, so nothing runs that
 //! the gate did not decide and record. (The one exception, `terraform::Inspect`, is a closed
 //! list of invocations with no infrastructure effect that the gate needs in order to assess a
 //! call; they run in the same sandbox.)

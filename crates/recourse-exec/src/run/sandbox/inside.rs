@@ -1,0 +1,256 @@
+//! The helper's side, run inside the sandbox as its first program: it checks the namespaces
+//! it was promised, sets rlimits and `no_new_privs`, enforces Landlock and a seccomp filter,
+//! reports what it enforced on its first stderr line, drops to the sandbox uid and execs the
+//! command. A helper that cannot enforce all of it exits 126 without running anything.
+
+use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+use landlock::{
+    ABI, Access, AccessFs, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
+    path_beneath_rules,
+};
+
+use super::STATUS_PREFIX;
+
+/// Syscalls sandboxed code never needs and that an escape would: tracing, kernel keyrings,
+/// eBPF, mounts, namespaces, modules, kexec, io_uring (which bypasses syscall filtering for
+/// the operations it carries), perf, userfaultfd, raw handles.
+const DENIED_SYSCALLS: &[libc::c_long] = &[
+    libc::SYS_ptrace,
+    libc::SYS_process_vm_readv,
+    libc::SYS_process_vm_writev,
+    libc::SYS_bpf,
+    libc::SYS_keyctl,
+    libc::SYS_add_key,
+    libc::SYS_request_key,
+    libc::SYS_mount,
+    libc::SYS_umount2,
+    libc::SYS_pivot_root,
+    libc::SYS_move_mount,
+    libc::SYS_open_tree,
+    libc::SYS_fsopen,
+    libc::SYS_fsconfig,
+    libc::SYS_fsmount,
+    libc::SYS_fspick,
+    libc::SYS_mount_setattr,
+    libc::SYS_unshare,
+    libc::SYS_setns,
+    libc::SYS_init_module,
+    libc::SYS_finit_module,
+    libc::SYS_delete_module,
+    libc::SYS_kexec_load,
+    libc::SYS_kexec_file_load,
+    libc::SYS_io_uring_setup,
+    libc::SYS_io_uring_enter,
+    libc::SYS_io_uring_register,
+    libc::SYS_perf_event_open,
+    libc::SYS_userfaultfd,
+    libc::SYS_open_by_handle_at,
+    libc::SYS_name_to_handle_at,
+    libc::SYS_swapon,
+    libc::SYS_swapoff,
+    libc::SYS_reboot,
+    libc::SYS_syslog,
+    libc::SYS_acct,
+    libc::SYS_quotactl,
+    libc::SYS_lookup_dcookie,
+    libc::SYS_vhangup,
+    libc::SYS_iopl,
+    libc::SYS_ioperm,
+    libc::SYS_settimeofday,
+    libc::SYS_clock_settime,
+    libc::SYS_clock_adjtime,
+    libc::SYS_adjtimex,
+    libc::SYS_chroot,
+];
+
+/// clone(2) flags that create namespaces.
+const NAMESPACE_FLAGS: &[u64] = &[
+    libc::CLONE_NEWUSER as u64,
+    libc::CLONE_NEWNS as u64,
+    libc::CLONE_NEWPID as u64,
+    libc::CLONE_NEWNET as u64,
+    libc::CLONE_NEWIPC as u64,
+    libc::CLONE_NEWUTS as u64,
+    libc::CLONE_NEWCGROUP as u64,
+];
+
+fn seccomp() -> Result<(), String> {
+    use seccompiler::{
+        BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+        SeccompRule, TargetArch,
+    };
+    let arch: TargetArch = std::env::consts::ARCH
+        .try_into()
+        .map_err(|e| format!("{e:?}"))?;
+    let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
+        DENIED_SYSCALLS.iter().map(|s| (*s, Vec::new())).collect();
+    let mut clone_rules = Vec::new();
+    for flag in NAMESPACE_FLAGS {
+        let cond = SeccompCondition::new(
+            0,
+            SeccompCmpArgLen::Qword,
+            SeccompCmpOp::MaskedEq(*flag),
+            *flag,
+        )
+        .map_err(|e| e.to_string())?;
+        clone_rules.push(SeccompRule::new(vec![cond]).map_err(|e| e.to_string())?);
+    }
+    rules.insert(libc::SYS_clone, clone_rules);
+    let deny: BpfProgram = SeccompFilter::new(
+        rules,
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EPERM as u32),
+        arch,
+    )
+    .and_then(TryInto::try_into)
+    .map_err(|e| e.to_string())?;
+    // clone3 passes its flags in memory, out of a filter's reach: report it missing, and the C
+    // library falls back to clone(2), whose flags the rule above checks.
+    let clone3: BpfProgram = SeccompFilter::new(
+        [(libc::SYS_clone3, Vec::new())].into_iter().collect(),
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::ENOSYS as u32),
+        arch,
+    )
+    .and_then(TryInto::try_into)
+    .map_err(|e| e.to_string())?;
+    seccompiler::apply_filter(&deny).map_err(|e| e.to_string())?;
+    seccompiler::apply_filter(&clone3).map_err(|e| e.to_string())
+}
+
+fn landlock(write: &[PathBuf]) -> Result<&'static str, String> {
+    let abi = ABI::V6;
+    // Read and execute everywhere the mount namespace shows; write only under the writable
+    // paths (inside them, the mounts keep the protected paths read-only).
+    let status = Ruleset::default()
+        .handle_access(AccessFs::from_all(abi))
+        .and_then(|r| r.scope(Scope::AbstractUnixSocket | Scope::Signal))
+        .and_then(|r| r.create())
+        .and_then(|r| r.add_rules(path_beneath_rules(["/"], AccessFs::from_read(abi))))
+        .and_then(|r| r.add_rules(path_beneath_rules(write, AccessFs::from_all(abi))))
+        .and_then(|r| r.restrict_self())
+        .map_err(|e| e.to_string())?;
+    Ok(match status.ruleset {
+        RulesetStatus::FullyEnforced => "full",
+        RulesetStatus::PartiallyEnforced => "partial",
+        RulesetStatus::NotEnforced => "none",
+    })
+}
+
+/// The network namespace has no interface but loopback.
+fn only_loopback() -> Result<(), String> {
+    let dev = std::fs::read_to_string("/proc/net/dev").map_err(|e| e.to_string())?;
+    let others: Vec<&str> = dev
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next())
+        .map(str::trim)
+        .filter(|i| *i != "lo")
+        .collect();
+    if others.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("network interfaces visible: {}", others.join(", ")))
+    }
+}
+
+fn rlimits() -> Result<(), String> {
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    let set = |r: Resource, n: u64| {
+        setrlimit(
+            r,
+            Rlimit {
+                current: Some(n),
+                maximum: Some(n),
+            },
+        )
+        .map_err(|e| format!("setrlimit {r:?}: {e}"))
+    };
+    set(Resource::Core, 0)?;
+    set(Resource::Nofile, 4096)?;
+    set(Resource::Fsize, 4 << 30)?;
+    set(Resource::Nproc, 4096)?;
+    Ok(())
+}
+
+/// The helper's `main`: parses its arguments, confines itself and execs the command.
+/// Returns only on failure, with the exit code to use (126: not confined, nothing ran).
+pub fn helper_main(args: Vec<String>) -> i32 {
+    let mut write: Vec<PathBuf> = Vec::new();
+    let mut net = "allow".to_owned();
+    let mut namespaces = "yes".to_owned();
+    let (mut uid, mut gid): (Option<u32>, Option<u32>) = (None, None);
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        i += 1;
+        let mut value = || {
+            i += 1;
+            args.get(i - 1).cloned().unwrap_or_default()
+        };
+        match a.as_str() {
+            "--write" => write.push(PathBuf::from(value())),
+            "--net" => net = value(),
+            "--namespaces" => namespaces = value(),
+            "--uid" => uid = value().parse().ok(),
+            "--gid" => gid = value().parse().ok(),
+            "--" => break,
+            other => {
+                eprintln!("{STATUS_PREFIX}unknown argument {other}");
+                return 125;
+            }
+        }
+    }
+    let Some(program) = args.get(i) else {
+        eprintln!("{STATUS_PREFIX}no program to run");
+        return 125;
+    };
+    let fail = |what: &str, e: String| {
+        eprintln!(
+            "{STATUS_PREFIX}landlock=none seccomp=no netns=no namespaces=no error={what}: {e}"
+        );
+        126
+    };
+    // Trust, but verify: what bubblewrap was asked to build must be what we are in.
+    if namespaces == "yes" && std::process::id() > 2 {
+        return fail(
+            "namespaces",
+            format!("not in a fresh PID namespace (pid {})", std::process::id()),
+        );
+    }
+    if net == "deny"
+        && let Err(e) = only_loopback()
+    {
+        return fail("network", e);
+    }
+    if let Err(e) = rlimits() {
+        return fail("rlimits", e);
+    }
+    if let Err(e) = rustix::thread::set_no_new_privs(true) {
+        return fail("no_new_privs", e.to_string());
+    }
+    let ll = match landlock(&write) {
+        Ok("none") => return fail("landlock", "not supported by this kernel".into()),
+        Ok(s) => s,
+        Err(e) => return fail("landlock", e),
+    };
+    if let Err(e) = seccomp() {
+        return fail("seccomp", e);
+    }
+    eprintln!(
+        "{STATUS_PREFIX}landlock={ll} seccomp=yes netns={} namespaces={namespaces}",
+        if net == "deny" { "yes" } else { "no" }
+    );
+    let mut cmd = Command::new(program);
+    cmd.args(&args[i + 1..]);
+    if let (Some(u), Some(g)) = (uid, gid) {
+        // std clears supplementary groups, then setgid, then setuid: no capability survives.
+        cmd.uid(u).gid(g);
+    }
+    let err = cmd.exec();
+    eprintln!("{STATUS_PREFIX}cannot run {program}: {err}");
+    127
+}
