@@ -2,8 +2,8 @@
 //! redaction, the anchor and the fail-closed rule are written once. A method's name says what
 //! happens when the log cannot be written:
 //!
-//! - [`Recorder::decided`] is the record that must be on disk before an effect; it returns a
-//!   [`Decided`] proof, and `Permit::mint` takes one, so "if the append fails, nothing runs" is
+//! - `Recorder::decided` is the record that must be on disk before an effect; it returns a
+//!   `Decided` proof, and `Permit::mint` takes one, so "if the append fails, nothing runs" is
 //!   a compile-time fact;
 //! - [`Recorder::record`] returns the error for the caller to report;
 //! - [`Recorder::best_effort`] logs a failure and goes on (used only where the effect already
