@@ -257,11 +257,111 @@ async def attack_5_two_agents(env):
         check(res.get("status") == "executed" and os.path.exists(marker), "attack 5: agent-a still can", res)
 
 
+class Raw:
+    """A raw JSON-RPC client on the gateway's stdio: sends bytes, reads one answer line."""
+
+    def __init__(self, env, env_name="prod"):
+        self.p = subprocess.Popen([env.args.recourse, *env.serve_args(env_name)], cwd=env.work, env=env.gateway_env(),
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.send(json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}}).encode())
+        self.answer()
+        self.send(b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
+
+    def send(self, raw):
+        self.p.stdin.write(raw + b"\n")
+        self.p.stdin.flush()
+
+    def answer(self, timeout=20):
+        import select
+        r, _, _ = select.select([self.p.stdout], [], [], timeout)
+        if not r:
+            return None
+        line = self.p.stdout.readline()
+        return json.loads(line) if line else None
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+async def attack_6_unaudited_attempts(env):
+    """An unknown tool name, `tools/call` with non-object or missing arguments, and
+    `gateway_request_approval` on a `block` plan left no audit record."""
+    env = fresh(env, "unaudited")
+    raw = Raw(env)
+    calls = {
+        "unknown tool": {"name": "gateway_approve", "arguments": {"approval_id": "0" * 32}},
+        "array arguments": {"name": "gateway_shell_exec", "arguments": ["rm", "-rf", "/"]},
+        "string arguments": {"name": "gateway_shell_exec", "arguments": "rm -rf /"},
+        "no params": None,
+    }
+    for i, (what, params) in enumerate(calls.items(), start=1):
+        msg = {"jsonrpc": "2.0", "id": i, "method": "tools/call"}
+        if params is not None:
+            msg["params"] = params
+        raw.send(json.dumps(msg).encode())
+        a = raw.answer() or {}
+        check(a.get("id") == i and a.get("error", {}).get("code") == -32602,
+              f"attack 6: {what}: a JSON-RPC invalid-params error", a)
+    raw.close()
+    rejected = [e for e in audit_events(env) if e.get("event") == "rejected_input"]
+    check(len(rejected) == len(calls), f"attack 6: each of the {len(calls)} attempts is audited as rejected_input",
+          [e.get("error") for e in rejected])
+    check(all(e.get("agent", {}).get("id") == "agent-attacker" for e in rejected),
+          "attack 6: each record names the caller", rejected)
+    check(sum(1 for e in rejected if e.get("raw_sha256")) >= 3,
+          "attack 6: malformed calls carry a digest of the raw request", rejected)
+    check(any(e.get("tool") == "gateway_approve" for e in rejected), "attack 6: the unknown tool is named", rejected)
+    # A plan the policy blocks (here every mutation in prod): asking for its approval is
+    # refused and recorded.
+    import terraform_attacks as tf
+    infra = tf.project(env, "infra-blocked", {"main.tf": tf.AWS + 'resource "aws_s3_bucket" "b" { bucket = "recourse-blocked" }\n'})
+    policy = os.path.join(env.base, "block-mutations.yaml")
+    with open(policy, "w") as f:
+        f.write("recourseos:\n  version: '2.0'\n  environments:\n    prod: { default_mutation: block }\n")
+    async with session(env, "prod", "-p", policy) as (r, w), ClientSession(r, w) as s:
+        await s.initialize()
+        plan = await call(s, "gateway_terraform_plan", {"cwd": infra, "workspace": "default"})
+        check(plan.get("decision") == "block" and plan.get("plan_id"), "attack 6: the plan is blocked", plan)
+        before = len(audit_events(env))
+        res = await call(s, "gateway_request_approval", {"operation": "apply", "target": "infra", "reason": "please",
+                                                          "plan_id": plan.get("plan_id") or ""})
+        check(res.get("status") == "blocked" and not res.get("approval_id"),
+              "attack 6: request_approval on a blocked plan is refused, no approval made", res)
+    after = audit_events(env)[before:]
+    check(any(e.get("tool") == "gateway_request_approval" and e.get("decision") == "block" for e in after),
+          "attack 6: the refused request_approval is recorded", [e.get("event") for e in after])
+
+
+async def attack_7_jsonrpc_hygiene(env):
+    """Malformed JSON, a line with invalid UTF-8, a batch array and a 100k-deep nesting got no
+    JSON-RPC reply at all."""
+    env = fresh(env, "hygiene")
+    raw = Raw(env)
+    for what, line, code in [
+        ("malformed JSON", b'{"jsonrpc": "2.0", "id": 1, "method": ', -32700),
+        ("invalid UTF-8", b'{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"x":"\xff\xfe"}}', -32700),
+        ("a batch array", b'[{"jsonrpc":"2.0","id":3,"method":"tools/list"}]', -32600),
+        ("100k-deep nesting", b'{"jsonrpc":"2.0","id":4,"method":"tools/list","params":' + b"[" * 100000 + b"]" * 100000 + b"}", -32700),
+        ("a bare number", b"42", -32600),
+    ]:
+        raw.send(line)
+        a = raw.answer() or {}
+        check(a.get("error", {}).get("code") == code and "id" in a and a["id"] is None,
+              f"attack 7: {what} is answered with {code} (id null)", a)
+    raw.send(json.dumps({"jsonrpc": "2.0", "id": 99, "method": "tools/list"}).encode())
+    a = raw.answer() or {}
+    check(a.get("id") == 99 and "result" in a, "attack 7: the server keeps serving", a)
+    raw.close()
+
+
 async def main(args):
     env = kit.Env(args)
     which = set(args.only.split(",")) if args.only else None
     for n, attack in enumerate([attack_1_store_writer, attack_2_log_rewritten, attack_3_cut_after_checkpoint,
-                                attack_4_script_changed, attack_5_two_agents], start=1):
+                                attack_4_script_changed, attack_5_two_agents, attack_6_unaudited_attempts,
+                                attack_7_jsonrpc_hygiene], start=1):
         if which and str(n) not in which:
             continue
         try:

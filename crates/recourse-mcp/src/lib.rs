@@ -12,6 +12,8 @@
 //! bearer token names).
 
 pub mod http;
+pub mod jsonrpc;
+mod stdio;
 pub mod tools;
 
 use std::sync::Arc;
@@ -24,7 +26,7 @@ use rmcp::model::{
     Tool,
 };
 use rmcp::service::{RequestContext, RoleServer};
-use rmcp::{ErrorData, ServerHandler, ServiceExt};
+use rmcp::{ErrorData, ServerHandler};
 use serde_json::Value;
 
 /// What the server tells the client at initialization.
@@ -120,10 +122,17 @@ impl RecourseServer {
         arguments: Option<serde_json::Map<String, Value>>,
     ) -> Result<CallToolResult, ErrorData> {
         if !self.tools.iter().any(|t| t.name == name) {
-            return Err(ErrorData::invalid_params(
-                format!("unknown tool `{name}`: see tools/list"),
-                None,
-            ));
+            let error = format!("unknown tool `{name}`: see tools/list");
+            if let Err(e) = self
+                .gateway
+                .reject_message(caller, Some(name), &error, None)
+            {
+                return Err(ErrorData::internal_error(
+                    format!("{error}; and the audit log is unavailable: {e}"),
+                    None,
+                ));
+            }
+            return Err(ErrorData::invalid_params(error, None));
         }
         let args = arguments.unwrap_or_default();
         if let Some(problem) = tools::oversized(&args) {
@@ -287,12 +296,8 @@ pub enum ServeError {
     Join(#[from] tokio::task::JoinError),
 }
 
-/// Serves MCP over stdin/stdout until the client disconnects.
+/// Serves MCP over stdin/stdout until the client disconnects. Every line is screened first
+/// ([`jsonrpc::screen`]): malformed messages are answered here, never dropped.
 pub async fn serve_stdio(server: RecourseServer) -> Result<(), ServeError> {
-    let service = server
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(|e| ServeError::Init(e.to_string()))?;
-    service.waiting().await?;
-    Ok(())
+    stdio::serve(server, tokio::io::stdin(), tokio::io::stdout()).await
 }

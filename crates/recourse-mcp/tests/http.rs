@@ -645,3 +645,58 @@ fn jwks_from_a_url() {
     let err = Authenticator::new(cfg(format!("http://{addr}/jwks.json"))).unwrap_err();
     assert!(err.to_string().contains("JWKS"), "{err}");
 }
+
+/// Malformed messages are answered with their JSON-RPC error (never a non-JSON 4xx), and a
+/// `tools/call` that cannot become a call is audited under the authenticated principal.
+#[test]
+fn malformed_messages_are_answered_and_unusable_calls_audited() {
+    let s = start(|_| {});
+    let iss = Issuer::new();
+    let t = format!("Bearer {}", iss.rs256(&claims(&s, "alice", &["sre"])));
+    for (body, code, id) in [
+        (
+            "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ".to_owned(),
+            -32700,
+            Value::Null,
+        ),
+        (
+            "[{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}]".to_owned(),
+            -32600,
+            Value::Null,
+        ),
+        (
+            stateless(
+                5,
+                "tools/call",
+                json!({"name": "gateway_shell_exec", "arguments": ["rm", "-rf", "/"]}),
+            ),
+            -32602,
+            json!(5),
+        ),
+        (
+            json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call"}).to_string(),
+            -32602,
+            json!(6),
+        ),
+    ] {
+        let r = s.mcp(&[("Authorization", &t)], &body);
+        assert_eq!(r.status, 400, "{body}: {}", r.body);
+        let v = r.json();
+        assert_eq!(v["error"]["code"], code, "{body}: {v}");
+        assert_eq!(v["id"], id, "{body}: {v}");
+    }
+    let log =
+        std::fs::read_to_string(recourse_exec::audit_path(&s.gateway.config().state_dir)).unwrap();
+    let rejected: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event"] == "rejected_input")
+        .collect();
+    assert_eq!(rejected.len(), 2, "{rejected:#?}");
+    assert!(
+        rejected
+            .iter()
+            .all(|r| r["agent"]["id"] == "alice" && r["raw_sha256"].is_string()),
+        "{rejected:#?}"
+    );
+}

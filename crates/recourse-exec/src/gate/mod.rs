@@ -425,6 +425,28 @@ impl Gateway {
         self.answer(tool, caller, refusal)
     }
 
+    /// Records a message that never became a tool call: malformed JSON-RPC, `tools/call`
+    /// without usable parameters, an unknown tool. `raw` is the message as received; only its
+    /// digest and size are recorded (it may be large or hostile). Nothing ran.
+    pub fn reject_message(
+        &self,
+        caller: &Caller,
+        tool: Option<&str>,
+        error: &str,
+        raw: Option<&[u8]>,
+    ) -> Result<(), AppendError> {
+        let mut event = AuditEvent::new(
+            EventKind::RejectedInput,
+            json!({"tool": tool, "agent": caller.audit(), "error": error}),
+        );
+        if let Some(raw) = raw {
+            event = event
+                .with("raw_sha256", json!(Digest::of(raw)))
+                .with("raw_bytes", json!(raw.len()));
+        }
+        self.recorder.record(event, self.now())
+    }
+
     /// Whether the policy admits `caller` to `tool` here.
     fn admits(&self, caller: &Caller, tool: &str) -> Result<(), Refusal> {
         let principal = recourse_policy::Principal {

@@ -116,6 +116,8 @@ pub(crate) struct AppState {
     sessions: limits::SessionOwners,
     hops: usize,
     rejections: Rejections,
+    /// Largest request body (the guard reads a POST body whole to screen it).
+    max_body: usize,
 }
 
 /// The client's address, as the guard resolved it.
@@ -199,6 +201,7 @@ pub fn router(gateway: Arc<Gateway>, opts: &HttpOptions, cancel: CancellationTok
         sessions: limits::SessionOwners::default(),
         hops: opts.trusted_proxy_hops,
         rejections: Rejections::default(),
+        max_body: opts.max_body_bytes,
     });
     let timeout = opts.request_timeout;
     let mcp = StreamableHttpService::new(
@@ -412,13 +415,63 @@ async fn jsonrpc_refusal(
         .ok()
         .and_then(|v| v.get("id").cloned())
         .unwrap_or(serde_json::Value::Null);
-    let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
-    let mut r = (status, body.to_string()).into_response();
+    jsonrpc_error(status, &crate::jsonrpc::error_reply(&id, code, &message))
+}
+
+/// A JSON-RPC error answered by the guard itself.
+fn jsonrpc_error(status: StatusCode, reply: &serde_json::Value) -> Response {
+    let mut r = (status, reply.to_string()).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
     r
+}
+
+/// Reads a POST body whole (at most `max_body` bytes: 413 beyond) and screens it
+/// ([`crate::jsonrpc::screen`]): a malformed message is answered here with its JSON-RPC error
+/// (HTTP 400), a `tools/call` that cannot become a call is also audited; anything else goes on
+/// to MCP unchanged.
+async fn screened(
+    state: &AppState,
+    caller: &recourse_exec::Caller,
+    request: Request,
+) -> Result<Request, Response> {
+    use crate::jsonrpc::{Screened, code, error_reply, screen};
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, state.max_body).await else {
+        return Err(jsonrpc_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &error_reply(
+                &serde_json::Value::Null,
+                code::INVALID_REQUEST,
+                &format!(
+                    "Invalid Request: the body is larger than {} bytes",
+                    state.max_body
+                ),
+            ),
+        ));
+    };
+    match screen(&bytes) {
+        Screened::Pass => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
+        Screened::Reject { mut reply, audit } => {
+            if let Some(a) = audit {
+                let (gateway, caller) = (Arc::clone(&state.gateway), caller.clone());
+                let recorded = tokio::task::spawn_blocking(move || {
+                    gateway.reject_message(&caller, a.tool.as_deref(), &a.error, Some(&bytes))
+                })
+                .await;
+                if !matches!(recorded, Ok(Ok(()))) {
+                    let m = format!(
+                        "{}; and the audit log is unavailable",
+                        reply["error"]["message"].as_str().unwrap_or("")
+                    );
+                    reply["error"]["message"] = m.into();
+                }
+            }
+            Err(jsonrpc_error(StatusCode::BAD_REQUEST, &reply))
+        }
+    }
 }
 
 /// The guard in front of `/mcp` (see the module docs for the order).
@@ -482,6 +535,12 @@ async fn guard(State(state): State<Arc<AppState>>, mut request: Request, next: N
         return r;
     }
     let method = request.method().clone();
+    if method == Method::POST {
+        request = match screened(&state, &caller, request).await {
+            Ok(r) => r,
+            Err(refused) => return refused,
+        };
+    }
     request.extensions_mut().insert(caller);
     request.extensions_mut().insert(ClientAddr(client));
     let response = next.run(request).await;
