@@ -37,6 +37,12 @@ fn text(o: &Output) -> String {
 /// `recourse setup` made operator-olga's key and registered it; the agent's own key is
 /// registered too (its approval must be refused by the rules, not for lack of a key).
 fn setup() -> (tempfile::TempDir, String, String) {
+    let (dir, state, id, _) = setup_with(Policy::default());
+    (dir, state, id)
+}
+
+/// [`setup`] under `p`, also returning the gateway.
+fn setup_with(mut p: Policy) -> (tempfile::TempDir, String, String, Gateway) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
     let out = recourse_in(&config, &["setup"]);
@@ -55,7 +61,6 @@ fn setup() -> (tempfile::TempDir, String, String) {
     assert!(out.status.success(), "{}", text(&out));
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
-    let mut p = Policy::default();
     p.shell.allowed_paths = vec![work.display().to_string()];
     let state = dir.path().join("state");
     let mut cfg = GatewayConfig::new(
@@ -80,7 +85,72 @@ fn setup() -> (tempfile::TempDir, String, String) {
         &Caller::agent("agent-x"),
     );
     let id = r.approval_id.unwrap().to_string();
-    (dir, state.display().to_string(), id)
+    (dir, state.display().to_string(), id, gw)
+}
+
+#[test]
+fn two_approvals_required_show_one_of_two_until_a_second_person_decides() {
+    let policy = Policy::from_yaml_str(
+        "recourseos:\n  environments:\n    prod:\n      approvals: { required: 2, distinct: true }\n",
+    )
+    .unwrap();
+    let (d, state, id, gw) = setup_with(policy);
+    let config = d.path().join("config");
+    let olga = |args: &[&str]| recourse_in(&config, args);
+    // Bob, a second person with his own key, registered by the operator.
+    let bob_key = d.path().join("bob.key");
+    let out = olga(&["approvers", "keygen", "--key", bob_key.to_str().unwrap()]);
+    let bob_pk = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(
+        olga(&["approvers", "add", "bob", "--public-key", &bob_pk])
+            .status
+            .success()
+    );
+    let approve = |key: Option<&str>| {
+        let mut a = vec![
+            "approvals",
+            "approve",
+            &id,
+            "--reason",
+            "reviewed",
+            "--state-dir",
+            &state,
+        ];
+        if let Some(k) = key {
+            a.extend(["--key", k]);
+        }
+        olga(&a)
+    };
+    let out = approve(None);
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = text(&olga(&["approvals", "list", "--state-dir", &state]));
+    assert!(listed.contains("1 of 2"), "{listed}");
+    let shown = text(&olga(&["approvals", "show", &id, "--state-dir", &state]));
+    assert!(shown.contains("1 of 2"), "{shown}");
+    // The gate does not honour half an approval.
+    let retry = |gw: &Gateway| {
+        gw.handle(
+            ToolCall::ShellExec {
+                command: "mkdir build\u{200b}dir".into(),
+                cwd: None,
+                timeout: None,
+                approval_id: Some(id.clone()),
+            },
+            &Caller::agent("agent-x"),
+        )
+    };
+    let r = retry(&gw);
+    assert_eq!(r.status, recourse_exec::Status::Refused, "{r:#?}");
+    assert!(r.message.contains("1 of 2"), "{}", r.message);
+    // The same person twice is still one.
+    let out = approve(None);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let out = approve(Some(bob_key.to_str().unwrap()));
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = text(&olga(&["approvals", "list", "--state-dir", &state]));
+    assert!(listed.contains("approved"), "{listed}");
+    let r = retry(&gw);
+    assert_eq!(r.status, recourse_exec::Status::Executed, "{r:#?}");
 }
 
 #[test]
