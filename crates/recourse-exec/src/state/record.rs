@@ -160,7 +160,7 @@ impl Recorder {
             log: AuditLog::new(audit_path(state_dir)),
             checkpointer: None,
             last_seq: std::sync::atomic::AtomicU64::new(0),
-            anchor: Mutex::new(Store::open(&db_path(state_dir))?),
+            anchor: Mutex::new(Store::open(&db_path(state_dir))?.for_anchor()?),
             redactor,
             policy_hash,
             group: GroupCommit::new(),
