@@ -253,6 +253,37 @@ fn word_texts(vars: &Vars, w: &Word) -> Vec<Value> {
     }
 }
 
+/// The argument word a value parsed out of `args` lies in.
+fn word_of<'a>(args: &'a [Word], value: &str) -> Option<&'a Word> {
+    let at = value.as_ptr() as usize;
+    args.iter().find(|w| {
+        let start = w.text.as_ptr() as usize;
+        (start..=start + w.text.len()).contains(&at)
+    })
+}
+
+/// Whether a word's text is decided at run time (before or after resolution).
+fn computed(w: &Word) -> bool {
+    w.dynamic || !w.expansions.is_empty()
+}
+
+/// The words of `unset`, `test -v`, `wait -p` and `getopts` that name variables.
+fn variable_names<'a>(prog: &str, args: &'a [Word]) -> Vec<&'a Word> {
+    match prog {
+        "unset" if !args.iter().any(|a| a.text == "-f") => {
+            args.iter().filter(|a| !a.text.starts_with('-')).collect()
+        }
+        "test" | "[" | "wait" => args
+            .windows(2)
+            .filter(|p| matches!(p[0].text.as_str(), "-v" | "-p"))
+            .filter(|p| prog == "wait" || p[0].text == "-v")
+            .map(|p| &p[1])
+            .collect(),
+        "getopts" => args.get(1).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// A word standing for one field of an expanded word.
 fn field_word(original: &Word, text: &str, ex: &Expanded, globbed: bool) -> Word {
     let mut w = original.clone();
@@ -753,13 +784,8 @@ impl<'c> Walker<'c> {
                     }
                     if t == "-v"
                         && let Some(v) = cc.words.get(k + 1)
-                        && let Some(i) = v.text.find('[')
                     {
-                        risky |= self.arith_text(
-                            v.text.get(i..).unwrap_or_default(),
-                            depth,
-                            "`[[ -v ]]`",
-                        );
+                        risky |= self.variable_name(&v.text, computed(v), depth, "[[ -v ]]");
                     }
                 }
                 risky
@@ -1659,7 +1685,9 @@ impl<'c> Walker<'c> {
             .then(|| words.iter().skip(1).position(|w| !w.text.starts_with('-')))
             .flatten();
         for (k, (w, ex)) in words.iter().zip(expanded).skip(1).enumerate() {
-            after_dashes |= w.text == "--" && w.expansions.is_empty();
+            after_dashes |= w.text == "--" && w.expansions.is_empty()
+                // `printf`'s options come only before its format.
+                || entry.is(kind::TEXT_ONLY) && k > 0;
             let Some(u) = ex.as_ref().map(|e| e.unknown).filter(|u| u.any) else {
                 continue;
             };
@@ -1782,6 +1810,12 @@ impl<'c> Walker<'c> {
                 && crate::fixed::text_output(prog, args)
                     .is_some_and(|t| t.lines().any(|l| is_protected_root(l.trim())));
         info.flow.output = entry.output.map_or(Shape::Content, |f| f(&call));
+        if matches!(stdin, Stdin::Pipe)
+            && let Some(input) = self.input
+            && entry.selects.is_some_and(|f| f(&call))
+        {
+            info.flow.output = info.flow.output.min(input.shape);
+        }
         match entry.runs {
             Runs::Wrapper(spec) => {
                 return self.wrapper(prog, &spec, args, redirects, depth, stdin, info);
@@ -1914,7 +1948,19 @@ impl<'c> Walker<'c> {
                     }
                 }
             }
-            "read" | "mapfile" | "readarray" => self.read_into(prog, &call, stdin),
+            "read" | "mapfile" | "readarray" if self.read_into(prog, &call, stdin, depth) => {
+                info.raise(ShellClass::Unknown);
+            }
+            "printf" if self.printf_into(args, depth) => info.raise(ShellClass::Unknown),
+            "unset" | "test" | "[" | "wait" | "getopts" => {
+                let mut risky = false;
+                for w in variable_names(prog, args) {
+                    risky |= self.variable_name(&w.text, computed(w), depth, prog);
+                }
+                if risky {
+                    info.raise(ShellClass::Unknown);
+                }
+            }
             "set" if args.first().is_some_and(|a| a.text == "--") => {
                 self.vars.bind_positional(&args[1..]);
             }
@@ -2049,6 +2095,18 @@ impl<'c> Walker<'c> {
                 ),
                 None => (a.text.as_str(), None),
             };
+            // Unresolved, an expansion in the name part; resolved, a name that is not one.
+            let name_computed = a.expansions.first().is_some_and(|e| e.start < name.len())
+                || a.dynamic && !is_name(name.split('[').next().unwrap_or_default());
+            risky |= self.variable_name(name, name_computed, depth, prog);
+            if let Some(v) = value.as_ref().filter(|v| v.text.starts_with('('))
+                && !computed(v)
+                && !flags.contains('A')
+                && !crate::arith::substitutions(&v.text).is_empty()
+            {
+                // `declare 'a=([$(cmd)]=1)'`: a quoted compound value is expanded again.
+                risky |= self.arith_text(&v.text, depth, "a compound array value");
+            }
             if !is_name(name) {
                 continue;
             }
@@ -2058,7 +2116,11 @@ impl<'c> Walker<'c> {
             if flags.contains('A') {
                 self.vars.assoc.push(name.to_owned());
             }
-            if let Some(v) = &value {
+            if value.as_ref().is_some_and(|v| v.text.starts_with('(')) {
+                // A compound array: its elements are not followed one by one.
+                self.vars
+                    .bind_value(name, Value::unknown(format!("${name}"), Shape::Content));
+            } else if let Some(v) = &value {
                 self.vars.bind_word(name, v);
                 if v.text.trim_start().starts_with("() {") {
                     self.builtin(
@@ -2074,11 +2136,21 @@ impl<'c> Walker<'c> {
     }
 
     /// `read NAME…`, `mapfile NAME`: the variables get what the command reads.
-    fn read_into(&mut self, prog: &str, call: &Call<'_>, stdin: Stdin<'_>) {
-        let p = crate::args::parse(call.args, &OptSpec::new("adinNptuC", &[]));
-        let mut names: Vec<&str> = call.opts.operands.iter().map(|w| w.text.as_str()).collect();
+    fn read_into(&mut self, prog: &str, call: &Call<'_>, stdin: Stdin<'_>, depth: usize) -> bool {
+        let p = crate::args::parse(
+            call.args,
+            &if prog == "read" {
+                OptSpec::new("adinNptuC", &[])
+            } else {
+                shells::MAPFILE_OPTIONS
+            },
+        );
+        if let Some(cb) = shells::mapfile_callback(call) {
+            let (_, class) = self.nested_text(cb, depth + 1, "mapfile's callback");
+            self.raise(class);
+        }
+        let mut names: Vec<&str> = p.operands.iter().map(|w| w.text.as_str()).collect();
         if prog == "read" {
-            names = p.operands.iter().map(|w| w.text.as_str()).collect();
             names.extend(p.values_of(Some('a'), None));
             if names.is_empty() {
                 names.push("REPLY");
@@ -2103,11 +2175,69 @@ impl<'c> Walker<'c> {
                 vec![v]
             }
         };
-        for n in names.into_iter().filter(|n| is_name(n)) {
+        let mut risky = false;
+        for n in names {
+            risky |=
+                self.variable_name(n, word_of(call.args, n).is_some_and(computed), depth, prog);
+            if !is_name(n) {
+                continue;
+            }
+            risky |= self.variable_effects(n, None, depth, &format!("{prog} "));
             for v in &values {
                 self.vars.bind_value(n, v.clone());
             }
         }
+        risky
+    }
+
+    /// A word a builtin takes as a variable's name (`read NAME`, `printf -v NAME`, `unset NAME`,
+    /// `[[ -v NAME ]]`, `declare NAME=…`): bash evaluates a subscript in it as arithmetic, so
+    /// `a[$(cmd)]` runs `cmd`, and a name computed at run time may carry such a subscript.
+    /// Whether it may run code the command does not show.
+    fn variable_name(&mut self, name: &str, computed: bool, depth: usize, prog: &str) -> bool {
+        if computed {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.computed_name",
+                format!(
+                    "`{prog}` is given a variable name decided at run time (`{name}`): a subscript in it runs commands"
+                ),
+            );
+            return true;
+        }
+        match name.split_once('[') {
+            Some((base, index)) if !self.vars.assoc.iter().any(|a| a == base) => {
+                self.arith_text(index, depth, "an array subscript")
+            }
+            _ => false,
+        }
+    }
+
+    /// `printf -v NAME FORMAT…`: NAME is assigned what printf would print.
+    fn printf_into(&mut self, args: &[Word], depth: usize) -> bool {
+        let joined;
+        let (name, rest) = match args {
+            [v, name, rest @ ..] if v.text == "-v" => (name, rest),
+            // `-vNAME`, as getopts reads it.
+            [v, rest @ ..] if v.text.len() > 2 && v.text.starts_with("-v") => {
+                joined = word_tail(v, 2);
+                (&joined, rest)
+            }
+            _ => return false,
+        };
+        let mut risky = self.variable_name(&name.text, computed(name), depth, "printf -v");
+        if !is_name(&name.text) {
+            return risky;
+        }
+        let text = crate::fixed::text_output("printf", rest);
+        let value = text.as_deref().map(Word::literal);
+        risky |= self.variable_effects(&name.text, value.as_ref(), depth, "printf -v ");
+        let bound = match text {
+            Some(t) => Value::known(t),
+            None => Value::unknown("$(printf)", Shape::Content),
+        };
+        self.vars.bind_value(&name.text, bound);
+        risky
     }
 
     /// A call of a function defined earlier: its body again, with the call's arguments.

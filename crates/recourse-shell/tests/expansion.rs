@@ -146,6 +146,77 @@ fn arithmetic_contexts_evaluate_code() {
     );
 }
 
+/// Builtins that take a variable's name (`read`, `printf -v`, `unset`, `declare`, `test -v`,
+/// `mapfile`, `getopts`, `wait -p`): a subscript in the name is arithmetic, so `a[$(cmd)]`
+/// runs `cmd`; a name computed at run time may carry one; and `printf -v`/`read` into a
+/// variable bash runs or obeys (`PS4`, `PATH`) is an assignment like any other.
+#[test]
+fn names_given_to_builtins() {
+    sides(&[
+        ("printf -v 'a[$(id)]' 1", "printf -v a '%s' 1"),
+        ("printf '-va[$(id)]' 1", "printf '%s' '-va'"),
+        ("x='-v a[$(id)] 1'; printf $x", "x='%s a 1'; printf \"$x\""),
+        ("read 'r[$(id)]' <<< 1", "read r <<< 1"),
+        ("unset 'u[$(id)]'", "unset 'u[1]'"),
+        ("declare 'd[$(id)]=1'", "declare 'd[1]=1'"),
+        ("export 'e[$(id)]=1'", "export e=1"),
+        ("declare -a 'a=([$(id)]=1)'", "declare -a a=([1]=1)"),
+        ("test -v 't[$(id)]'", "test -v t"),
+        ("[ -v 't[$(id)]' ]", "[ -v 't[2]' ]"),
+        ("x='a[$(id)]'; [[ -v $x ]]", "x=a; [[ -v a ]]"),
+        ("getopts ab 'o[$(id)]'", "getopts ab o"),
+        ("read -r n; declare \"$n\"", "read -r n; declare n"),
+        ("read -r n; unset \"$n\"", "read -r n; unset n"),
+        (
+            "mapfile -t -C 'id' -c 1 lines < notes.txt",
+            "mapfile -t lines < notes.txt; echo ${#lines[@]}",
+        ),
+        (
+            "printf -v PS4 '$(id)'; set -x; ls",
+            "printf -v p '$(id)'; set -x; ls",
+        ),
+        ("read -r PATH <<< /tmp; ls", "read -r dir <<< /tmp; ls"),
+    ]);
+    // What the subscript runs counts.
+    for cmd in [
+        "printf -v 'a[$(rm -rf ~)]' 1",
+        "read 'a[$(rm -rf ~)]' <<< 1",
+        "mapfile -C 'rm -rf ~' -c 1 x < f",
+    ] {
+        assert_eq!(
+            decide(cmd, Environment::Dev),
+            Decision::Block,
+            "{}",
+            explain(cmd)
+        );
+    }
+    // Array declarations parse, and their elements are walked.
+    sides(&[(
+        "declare -a a=($(rm -r build))",
+        "declare -a a=(1 2 3); local -a b=(x y); declare -A m=([k]=v)",
+    )]);
+}
+
+/// Lines a filter selects from its input keep the input's shape: `head -1` of file names is a
+/// file name, `head -1` of a file's content is anything.
+#[test]
+fn selected_lines_keep_their_shape() {
+    sides(&[
+        (
+            "cat $(cat list.txt | head -1)",
+            "cat $(git ls-files | head -1)",
+        ),
+        (
+            "cat $(ls | grep -o '..')",
+            "cat $(ls | sort | grep rs | head -3)",
+        ),
+        (
+            "cat $(cat list.txt | sort -u)",
+            "wc -l $(git ls-files | grep '\\.rs$')",
+        ),
+    ]);
+}
+
 /// Assigning or exporting a variable that changes what a program runs makes the program not
 /// read-only; `bash -l` reads the login profiles.
 #[test]
@@ -250,8 +321,14 @@ fn everyday_read_only_commands_stay_allowed() {
             assert_eq!(decide(cmd, env), Decision::Allow, "{}", explain(cmd));
         }
     }
-    // `--help` that opens a pager is not read-only.
-    for cmd in ["git --help", "man --help", "aws --help"] {
+    // `--help` that opens a pager is not read-only; git's list of commands is printed.
+    assert_eq!(decide("git --help", Environment::Prod), Decision::Allow);
+    for cmd in [
+        "git --help log",
+        "git log --help",
+        "man --help",
+        "aws --help",
+    ] {
         assert_ne!(decide(cmd, Environment::Prod), Decision::Allow, "{cmd}");
     }
 }

@@ -217,6 +217,9 @@ pub(crate) struct Program {
     /// What its output looks like, when a substitution passes it to another command (text of
     /// any shape when not said).
     pub output: Option<fn(&Call<'_>) -> Shape>,
+    /// Whether, reading only its input, it prints some of the input's lines as they are
+    /// (`head -n 1`, `sort -u`, `grep x`): its output then has the shape of its input.
+    pub selects: Option<fn(&Call<'_>) -> bool>,
 }
 
 impl Program {
@@ -233,6 +236,7 @@ impl Program {
         dumps_env: None,
         decodes: None,
         output: None,
+        selects: None,
     };
 
     /// Programs that share only their kind.

@@ -16,10 +16,16 @@ const RO: u32 = kind::READONLY;
 
 /// The room's entries.
 pub(crate) const PROGRAMS: &[Program] = &[
+    Program {
+        names: &["cat", "head", "tail", "tac"],
+        kind: RO | kind::CONTENT,
+        selects: Some(selects_lines),
+        ..Program::NONE
+    },
     Program::of(
         &[
-            "cat", "head", "tail", "cut", "nl", "tac", "column", "fold", "fmt", "expand",
-            "unexpand", "paste", "join", "comm", "od", "hexdump", "strings", "cmp",
+            "cut", "nl", "column", "fold", "fmt", "expand", "unexpand", "paste", "join", "comm",
+            "od", "hexdump", "strings", "cmp",
         ],
         RO | kind::CONTENT,
     ),
@@ -107,6 +113,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["printf"],
         kind: RO | kind::TEXT_ONLY | kind::PRINTS_NAMES,
+        model: Some(printf),
         decodes: Some(printf_escapes),
         ..Program::NONE
     },
@@ -116,6 +123,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         options: GREP_OPTIONS,
         dangers: Some(recursive_read),
         output: Some(grep_output),
+        selects: Some(selects_lines),
         ..Program::NONE
     },
     Program {
@@ -132,6 +140,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         model: Some(rg),
         dangers: Some(recursive_read),
         output: Some(grep_output),
+        selects: Some(selects_lines),
         ..Program::NONE
     },
     Program {
@@ -154,6 +163,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         kind: RO | kind::CONTENT,
         model: Some(sort),
         writes: Some(sort_output),
+        selects: Some(selects_lines),
         ..Program::NONE
     },
     Program {
@@ -162,6 +172,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         options: OptSpec::new("fsw", &[]),
         model: Some(second_operand_written),
         writes: Some(second_operand),
+        selects: Some(selects_lines),
         ..Program::NONE
     },
     Program {
@@ -411,6 +422,54 @@ fn sort(call: &Call<'_>) -> Model {
     } else {
         Model::ReadOnly
     }
+}
+
+/// Reading only its input (no file operand but `-`), it prints some of the input's lines as
+/// they are. Cutting bytes or matches out of lines (`head -c`, `grep -o`) makes new text.
+fn selects_lines(call: &Call<'_>) -> bool {
+    let spec = match call.prog {
+        "head" | "tail" => OptSpec::new("nc", &["lines", "bytes"]),
+        "sort" => OptSpec::new(
+            "kotST",
+            &[
+                "key",
+                "output",
+                "field-separator",
+                "buffer-size",
+                "temporary-directory",
+            ],
+        ),
+        "uniq" => OptSpec::new("fsw", &[]),
+        "rg" => RG_OPTIONS,
+        p if p.ends_with("grep") => GREP_OPTIONS,
+        _ => OptSpec::NONE,
+    };
+    let p = crate::args::parse(call.args, &spec);
+    let pattern = call.prog.ends_with("grep") || call.prog == "rg";
+    let pattern_operand = pattern
+        && p.values_of(Some('e'), Some("regexp")).is_empty()
+        && p.values_of(Some('f'), Some("file")).is_empty();
+    let files = p
+        .operands
+        .iter()
+        .skip(usize::from(pattern_operand))
+        .any(|w| w.text != "-");
+    let cuts = p.has_short('c') && call.prog != "uniq" && !pattern
+        || p.has_long("bytes")
+        || p.has_short('o') && pattern
+        || p.has_long("only-matching")
+        || p.has_long("files0-from")
+        || p.has_short('r') && pattern
+        || p.has_short('R')
+        || p.has_long("recursive")
+        || p.has_long("replace");
+    !files && !cuts
+}
+
+/// Read-only: `-v NAME` only assigns a variable (the walker checks the name). The model is
+/// there so that an unknown word, which may become `-v`, counts.
+fn printf(_: &Call<'_>) -> Model {
+    Model::ReadOnly
 }
 
 fn sort_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
@@ -704,6 +763,39 @@ mod tests {
     fn model_of(prog: &str, f: fn(&Call<'_>) -> Model, spec: OptSpec, cmd: &str) -> Model {
         let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
         f(&Call::new(prog, &words, &spec))
+    }
+
+    #[test]
+    fn filters_that_select_input_lines() {
+        let sel = |prog: &str, cmd: &str| {
+            let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
+            selects_lines(&Call::new(prog, &words, &OptSpec::NONE))
+        };
+        for (prog, args) in [
+            ("head", "-n 1"),
+            ("head", "-1"),
+            ("tail", "-n +2 -"),
+            ("sort", "-u -k 2"),
+            ("uniq", "-c"),
+            ("grep", "-v x"),
+            ("grep", "-e x -e y"),
+            ("rg", "-n foo"),
+            ("cat", ""),
+        ] {
+            assert!(sel(prog, args), "{prog} {args}");
+        }
+        for (prog, args) in [
+            ("head", "-n 1 file"),
+            ("head", "-c 3"),
+            ("grep", "-o x"),
+            ("grep", "-r x"),
+            ("grep", "x file"),
+            ("rg", "-r y x"),
+            ("sort", "--files0-from=f"),
+            ("cat", "file"),
+        ] {
+            assert!(!sel(prog, args), "{prog} {args}");
+        }
     }
 
     #[test]

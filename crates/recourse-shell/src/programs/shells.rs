@@ -3,7 +3,7 @@
 
 use recourse_policy::Reason;
 
-use crate::args::basename;
+use crate::args::{OptSpec, basename};
 use crate::syntax::Word;
 
 use super::model::{Call, Flag, Model, Program, Runs, block, kind};
@@ -69,7 +69,13 @@ pub(crate) const PROGRAMS: &[Program] = &[
         kind: kind::READONLY | kind::TAKES_NAMES,
         ..Program::NONE
     },
-    Program::of(&["mapfile", "readarray"], kind::TAKES_NAMES),
+    Program {
+        names: &["mapfile", "readarray"],
+        kind: kind::READONLY | kind::TAKES_NAMES,
+        options: MAPFILE_OPTIONS,
+        model: Some(mapfile),
+        ..Program::NONE
+    },
     Program {
         names: &["set"],
         kind: kind::READONLY,
@@ -174,6 +180,22 @@ pub(crate) fn is_shell(prog: &str) -> bool {
 pub(crate) fn cd_target(args: &[Word]) -> Option<&Word> {
     args.iter()
         .find(|a| !a.text.starts_with('-') || a.text == "-")
+}
+
+/// `mapfile`'s options that take a value.
+pub(crate) const MAPFILE_OPTIONS: OptSpec = OptSpec::new("dnOsuCc", &[]);
+
+/// `mapfile -C CALLBACK` runs the callback as code every few lines.
+fn mapfile(call: &Call<'_>) -> Model {
+    match call.opts.value(Some('C'), None) {
+        Some(_) => Model::RunsCode("mapfile -C runs its callback as code".into()),
+        None => Model::ReadOnly,
+    }
+}
+
+/// `mapfile -C CALLBACK`: the code it runs.
+pub(crate) fn mapfile_callback<'a>(call: &Call<'a>) -> Option<&'a str> {
+    call.opts.value(Some('C'), None)
 }
 
 /// `history -a`, `-w`, `-c`, `-d`, `-s`, `-r`, `-n` write the history file or list.
@@ -283,6 +305,19 @@ mod tests {
         let w = words("--rcfile evil -i");
         let s = shell_args(&w);
         assert!(s.interactive && s.startup.is_some_and(|(o, f)| o == "rcfile" && f.is_some()));
+    }
+
+    #[test]
+    fn mapfile_callbacks_run_code() {
+        let w = words("-t -C evil -c 1 lines");
+        let call = Call::new("mapfile", &w, &MAPFILE_OPTIONS);
+        assert!(matches!(mapfile(&call), Model::RunsCode(_)));
+        assert_eq!(mapfile_callback(&call), Some("evil"));
+        let w = words("-t lines");
+        assert_eq!(
+            mapfile(&Call::new("mapfile", &w, &MAPFILE_OPTIONS)),
+            Model::ReadOnly
+        );
     }
 
     #[test]

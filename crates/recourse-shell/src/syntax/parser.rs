@@ -894,23 +894,23 @@ impl<'a> Parser<'a> {
                 self.pos = value_start;
                 let value = if self.peek() == Some(b'(') {
                     self.pos += 1;
-                    let mut elems = Vec::new();
-                    loop {
-                        self.skip_ws_newlines()?;
-                        if self.peek() == Some(b')') {
-                            self.pos += 1;
-                            break;
-                        }
-                        match self.read_word()? {
-                            Some(w) => elems.push(w),
-                            None => return Err(self.err("unterminated array assignment")),
-                        }
-                    }
-                    elems
+                    self.read_array_elements()?
                 } else {
                     vec![self.read_word()?.unwrap_or_default()]
                 };
                 cmd.assignments.push(Assignment { name, index, value });
+                continue;
+            }
+            if cmd.words.first().is_some_and(|w| {
+                w.expansions.is_empty()
+                    && matches!(
+                        w.text.as_str(),
+                        "declare" | "typeset" | "local" | "export" | "readonly"
+                    )
+            }) && let Some((_, value_start)) = self.assignment_ahead()
+                && self.s.get(value_start) == Some(&b'(')
+            {
+                cmd.words.push(self.read_compound_argument(value_start)?);
                 continue;
             }
             match self.read_word()? {
@@ -919,6 +919,37 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Command::Simple(cmd))
+    }
+
+    /// The elements of `(a b c)` after the `(`, up to and past the `)`.
+    fn read_array_elements(&mut self) -> Result<Vec<Word>, ParseError> {
+        let mut elems = Vec::new();
+        loop {
+            self.skip_ws_newlines()?;
+            if self.peek() == Some(b')') {
+                self.pos += 1;
+                return Ok(elems);
+            }
+            match self.read_word()? {
+                Some(w) => elems.push(w),
+                None => return Err(self.err("unterminated array assignment")),
+            }
+        }
+    }
+
+    /// `declare a=(x y)`: a declaration builtin's compound array argument, as one word
+    /// `a=(x y)` whose elements keep their expansions.
+    fn read_compound_argument(&mut self, value_start: usize) -> Result<Word, ParseError> {
+        let mut word = Word::literal(self.lossy(self.pos, value_start + 1));
+        self.pos = value_start + 1;
+        for (k, e) in self.read_array_elements()?.into_iter().enumerate() {
+            if k > 0 {
+                word.text.push(' ');
+            }
+            word.append(e);
+        }
+        word.text.push(')');
+        Ok(word)
     }
 
     /// `'…'` (the opening quote at the position): literal text.
