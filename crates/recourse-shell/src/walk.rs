@@ -389,7 +389,15 @@ impl<'c> Walker<'c> {
 
     /// Records a file the command runs or sources as code.
     fn runs_script(&mut self, w: &Word) {
-        if w.is_static() && !w.text.is_empty() && !self.scripts.contains(&w.text) {
+        // Standard input and other descriptors are streams, not files whose content can be
+        // bound to an approval.
+        let stream = w.text.starts_with("/dev/fd/") || w.text.starts_with("/proc/self/fd/");
+        if w.is_static()
+            && !w.text.is_empty()
+            && !stream
+            && !shells::is_stdin_device(&w.text)
+            && !self.scripts.contains(&w.text)
+        {
             self.scripts.push(w.text.clone());
         }
     }
@@ -958,6 +966,21 @@ impl<'c> Walker<'c> {
         } else {
             self.argv(&sc.words, &sc.redirects, depth, stdin)
         };
+        // `xargs rm -rf <<< /`: a here-string of roots fed to a command that deletes what it
+        // is given, as `echo / | xargs rm -rf` is.
+        if info.flow.takes_names
+            && info.flow.destroys
+            && let Stdin::Text(w) = stdin
+            && word_texts(&self.vars, w)
+                .iter()
+                .any(|v| v.text.split_whitespace().any(is_protected_root))
+        {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.recursive_delete_root",
+                "a system or home root is fed to a command that deletes what it is given".into(),
+            );
+        }
         if risky && !sc.words.is_empty() {
             info.raise(ShellClass::Unknown);
         } else if risky {
@@ -1363,8 +1386,7 @@ impl<'c> Walker<'c> {
             if entry.is(kind::DESTRUCTIVE) {
                 self.collapsed(entry, words);
             }
-            let sends = entry.is(kind::FETCHER) || entry.is(kind::NETWORK) || entry.is(kind::SENDS);
-            if sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
+            if info.flow.sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
                 self.exfiltration("a value derived from credentials is given to");
             }
             return info;
@@ -1519,8 +1541,7 @@ impl<'c> Walker<'c> {
             if entry.is(kind::DESTRUCTIVE) {
                 self.collapsed(entry, words);
             }
-            let sends = entry.is(kind::FETCHER) || entry.is(kind::NETWORK) || entry.is(kind::SENDS);
-            if sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
+            if info.flow.sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
                 self.exfiltration("a value derived from credentials is given to");
             }
         }
@@ -1777,7 +1798,8 @@ impl<'c> Walker<'c> {
             );
         }
         let writes: Vec<&str> = entry.writes.map(|f| f(&call)).unwrap_or_default();
-        if entry.is(kind::FETCHER) {
+        let network = entry.reaches_network(&call);
+        if network && entry.is(kind::FETCHER) {
             info.flow.fetch = true;
             self.fetched.extend(writes.iter().map(|w| file_key(w)));
         }
@@ -1790,12 +1812,11 @@ impl<'c> Walker<'c> {
                 self.runs_fetched(&a.text, "makes executable");
             }
         }
-        let sends = entry.is(kind::FETCHER) || entry.is(kind::NETWORK) || entry.is(kind::SENDS);
-        info.flow.sends = sends;
-        if sends {
+        info.flow.sends = network;
+        if network {
             self.sends_files(&call, stdin);
         }
-        info.flow.network |= entry.is(kind::NETWORK);
+        info.flow.network |= network && entry.is(kind::NETWORK);
         info.flow.fetch |= entry.decodes.is_some_and(|f| f(&call));
         info.flow.names_secrets |= programs::names_secrets(entry, prog, args);
         info.flow.takes_names |= entry.is(kind::TAKES_NAMES);
@@ -1837,6 +1858,17 @@ impl<'c> Walker<'c> {
                     let inner = self.argv(args, redirects, depth + 1, stdin);
                     info.absorb(inner);
                 }
+                return info;
+            }
+            // `source /dev/stdin`: the script is whatever standard input holds.
+            Runs::Source
+                if args
+                    .first()
+                    .is_some_and(|w| shells::is_stdin_device(&w.text)) =>
+            {
+                info.flow.interpreter = true;
+                info.runs_code = true;
+                self.stdin_script(prog, depth, stdin, &mut info, true);
                 return info;
             }
             Runs::Eval | Runs::Trap | Runs::Source => {
@@ -2590,6 +2622,7 @@ impl<'c> Walker<'c> {
             }
             Stdin::File(w) => {
                 self.runs_script(w);
+                self.substituted_script(prog, w, "script");
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.stdin_script",

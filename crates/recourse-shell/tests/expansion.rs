@@ -316,6 +316,10 @@ fn everyday_read_only_commands_stay_allowed() {
         "ls -l $(which python3)",
         "cat \"$HOME/.gitconfig\"",
         "time ls",
+        "echo 'scale=2; 1/3' | bc",
+        "expr 1 + 2",
+        "journalctl -u nginx --no-pager -n 50",
+        "openssl x509 -in server.crt -noout -subject",
     ] {
         for env in Environment::ALL {
             assert_eq!(decide(cmd, env), Decision::Allow, "{}", explain(cmd));
@@ -328,6 +332,10 @@ fn everyday_read_only_commands_stay_allowed() {
         "git log --help",
         "man --help",
         "aws --help",
+        "journalctl -u nginx",
+        "journalctl --vacuum-size=1M --no-pager",
+        "echo '!id' | dc",
+        "openssl req -new -key k -out r.csr",
     ] {
         assert_ne!(decide(cmd, Environment::Prod), Decision::Allow, "{cmd}");
     }

@@ -20,10 +20,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         writes: Some(edits_in_place),
         ..interpreter(&["ruby"], &["-e"])
     },
-    interpreter(
-        &["irb", "tclsh", "wish", "ghci", "jshell", "java", "bc"],
-        &[],
-    ),
+    interpreter(&["irb", "tclsh", "wish", "ghci", "jshell", "java"], &[]),
     interpreter(&["node", "nodejs"], &["-e", "--eval", "-p", "--print"]),
     interpreter(&["deno"], &["eval"]),
     interpreter(&["bun"], &["-e", "--eval"]),
@@ -51,10 +48,11 @@ pub(crate) const PROGRAMS: &[Program] = &[
     interpreter(&["sbcl", "octave", "octave-cli"], &["--eval"]),
     Program {
         names: &["awk", "gawk", "mawk", "nawk", "busybox-awk"],
-        kind: kind::AWK | kind::PATTERN_FIRST,
+        kind: kind::AWK | kind::PATTERN_FIRST | kind::CONTENT,
         options: OptSpec::new("Fvf", &["field-separator", "assign", "file"]),
         runs: Runs::Awk,
         writes: Some(awk_writes),
+        dumps_env: Some(awk_environ),
         ..Program::NONE
     },
 ];
@@ -251,6 +249,11 @@ pub(crate) enum AwkProgram<'a> {
     Text(&'a Word),
     /// None given.
     Missing,
+}
+
+/// `ENVIRON` in an awk program: it reads the environment, credentials included.
+fn awk_environ(call: &Call<'_>) -> bool {
+    matches!(awk_program(call), AwkProgram::Text(w) if w.text.contains("ENVIRON"))
 }
 
 /// An awk's program.

@@ -90,6 +90,13 @@ pub(crate) const PROGRAMS: &[Program] = &[
         output: Some(tokens),
         ..Program::NONE
     },
+    // Calculators: `bc` has no way to run commands (unlike `dc`'s `!`).
+    Program {
+        names: &["expr", "bc"],
+        kind: RO,
+        output: Some(tokens),
+        ..Program::NONE
+    },
     Program {
         names: &["id"],
         kind: RO,
@@ -288,6 +295,25 @@ pub(crate) const PROGRAMS: &[Program] = &[
         kind: RO | kind::MUTATING | kind::CODE_CAPABLE,
         options: OptSpec::new("n", &["namespace", "kube-context", "post-renderer"]),
         model: Some(helm),
+        ..Program::NONE
+    },
+    Program {
+        names: &["journalctl"],
+        kind: RO | kind::MUTATING | kind::CODE_CAPABLE,
+        options: OptSpec::new(
+            "uMDnopSUtIgbk",
+            &[
+                "unit",
+                "user-unit",
+                "directory",
+                "file",
+                "lines",
+                "output",
+                "since",
+                "until",
+            ],
+        ),
+        model: Some(journalctl),
         ..Program::NONE
     },
     Program {
@@ -677,6 +703,34 @@ fn helm(call: &Call<'_>) -> Model {
     }
 }
 
+/// Reading the journal is read-only once it is not paged; a few options rotate, vacuum or
+/// flush it.
+fn journalctl(call: &Call<'_>) -> Model {
+    let p = &call.opts;
+    let changes = [
+        "rotate",
+        "flush",
+        "sync",
+        "relinquish-var",
+        "smart-relinquish-var",
+        "setup-keys",
+        "update-catalog",
+        "vacuum-size",
+        "vacuum-time",
+        "vacuum-files",
+    ];
+    if changes.iter().any(|o| p.has_long(o)) {
+        Model::Mutating("journalctl rotates, vacuums or flushes the journal")
+    } else if p.has_long("no-pager") || p.has_short('f') || p.has_long("follow") {
+        Model::ReadOnly
+    } else {
+        Model::RunsCode(
+            "journalctl pages its output through less, which has shell escapes (use --no-pager)"
+                .into(),
+        )
+    }
+}
+
 fn systemctl(call: &Call<'_>) -> Model {
     if call.opts.has_short('H') || call.opts.has_long("host") {
         return Model::RunsCode("systemctl -H runs ssh to reach another host".into());
@@ -763,6 +817,32 @@ mod tests {
     fn model_of(prog: &str, f: fn(&Call<'_>) -> Model, spec: OptSpec, cmd: &str) -> Model {
         let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
         f(&Call::new(prog, &words, &spec))
+    }
+
+    #[test]
+    fn journal_reads_unless_paged_or_vacuumed() {
+        let spec = OptSpec::new("un", &["unit", "lines"]);
+        assert_eq!(
+            model_of("journalctl", journalctl, spec, "-u x --no-pager -n 5"),
+            Model::ReadOnly
+        );
+        assert_eq!(
+            model_of("journalctl", journalctl, spec, "-f"),
+            Model::ReadOnly
+        );
+        assert!(matches!(
+            model_of("journalctl", journalctl, spec, "-u x"),
+            Model::RunsCode(_)
+        ));
+        assert!(matches!(
+            model_of(
+                "journalctl",
+                journalctl,
+                spec,
+                "--vacuum-time=1d --no-pager"
+            ),
+            Model::Mutating(_)
+        ));
     }
 
     #[test]

@@ -249,6 +249,11 @@ fn zmodload(call: &Call<'_>, out: &mut Vec<Reason>) {
     }
 }
 
+/// Whether a path is the process's own standard input (`source /dev/stdin`).
+pub(crate) fn is_stdin_device(path: &str) -> bool {
+    matches!(path, "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0")
+}
+
 /// Whether an argument names a shell to another program (`/bin/sh`, `exec=/bin/bash`,
 /// `'sh -c …'`): the classic way to get a shell out of an innocent-looking program.
 pub(crate) fn names_a_shell(text: &str) -> bool {
