@@ -85,6 +85,15 @@ const CREDENTIAL_NEEDLES: &[&str] = &[
     "my.cnf",
     "npmrc",
     "pypirc",
+    "hosts.yml",
+    ".boto",
+    "s3cfg",
+    "rclone",
+    "tfrc",
+    "keyrings",
+    "htpasswd",
+    "settings-security",
+    "/hub",
 ];
 
 /// Whether a path names credentials.
@@ -96,7 +105,13 @@ pub(crate) fn is_credential_path(text: &str) -> bool {
     let base = basename(&lower);
     let segs: Vec<&str> = lower.split('/').collect();
     segs.iter().any(|s| CREDENTIAL_DIRS.contains(s))
-        || segs.windows(2).any(|w| w == [".config", "gcloud"])
+        || segs.windows(2).any(|w| {
+            matches!(
+                w,
+                [".config", "gcloud" | "hub" | "rclone"] | ["share", "keyrings"]
+            )
+        })
+        || segs.windows(3).any(|w| w == [".config", "gh", "hosts.yml"])
         || lower.starts_with("/var/run/secrets")
         || lower.starts_with("/run/secrets")
         || CREDENTIAL_NAMES.contains(&base)
@@ -146,6 +161,12 @@ const CREDENTIAL_NAMES: &[&str] = &[
     "sudoers",
     "service-account.json",
     "application_default_credentials.json",
+    "credentials.toml",
+    "credentials.tfrc.json",
+    ".boto",
+    ".s3cfg",
+    ".htpasswd",
+    "settings-security.xml",
 ];
 
 /// Suffixes of key and certificate-bundle files.
@@ -304,6 +325,14 @@ mod tests {
             "/dev/mem",
             "/proc/1/mem",
             "/proc/kcore",
+            "~/.config/gh/hosts.yml",
+            "~/.config/hub",
+            "~/.config/rclone/rclone.conf",
+            "~/.local/share/keyrings/login.keyring",
+            "~/.cargo/credentials.toml",
+            "~/.terraform.d/credentials.tfrc.json",
+            "~/.s3cfg",
+            "~/.boto",
         ] {
             assert!(is_credential_path(p), "{p}");
         }
@@ -315,6 +344,9 @@ mod tests {
             ".envoy.yaml",
             "/proc/meminfo",
             "docs/memo.txt",
+            "~/.config/git/config",
+            "github/hub.md",
+            "ci/hosts.yml",
         ] {
             assert!(!is_credential_path(p), "{p}");
         }

@@ -408,7 +408,10 @@ const GREP_OPTIONS: OptSpec = OptSpec::new(
 fn recursive_read(call: &Call<'_>, out: &mut Vec<Reason>) {
     let (prog, g) = (call.prog, &call.opts);
     let grep = prog != "diff";
-    let recursive = if grep {
+    let recursive = if prog == "rg" {
+        // ripgrep searches directories recursively unless told otherwise; its `-r` replaces.
+        true
+    } else if grep {
         g.has_short('r')
             || g.has_short('R')
             || g.has_long("recursive")
@@ -433,6 +436,42 @@ fn recursive_read(call: &Call<'_>, out: &mut Vec<Reason>) {
             format!("{prog} -r reads every file under `{t}`, credentials included"),
         );
     }
+    let patterns = g
+        .values_of(Some('e'), Some("regexp"))
+        .into_iter()
+        .chain(call.operands().take(usize::from(grep && !pattern_given)));
+    if grep
+        && recursive
+        && let Some(p) = patterns.into_iter().find(|p| hunts_credentials(p))
+    {
+        escalate(
+            out,
+            "shell.builtin.credential_read",
+            format!("{prog} searches every file for credentials (`{p}`)"),
+        );
+    }
+}
+
+/// Whether a search pattern hunts for credentials (`password`, `AKIA…` key ids, private key
+/// headers) rather than for code: searching a tree for it prints the secrets it finds.
+fn hunts_credentials(pattern: &str) -> bool {
+    let p = pattern.to_ascii_uppercase().replace(['-', ' '], "_");
+    [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "AKIA",
+        "ACCESS_KEY",
+        "CREDENTIAL",
+        "BEGIN_RSA",
+        "BEGIN_OPENSSH",
+        "AUTH_TOKEN",
+    ]
+    .iter()
+    .any(|n| p.contains(n))
 }
 
 fn generic<'a>(call: &Call<'a>) -> Parsed<'a> {
@@ -817,6 +856,38 @@ mod tests {
     fn model_of(prog: &str, f: fn(&Call<'_>) -> Model, spec: OptSpec, cmd: &str) -> Model {
         let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
         f(&Call::new(prog, &words, &spec))
+    }
+
+    #[test]
+    fn recursive_searches_for_credentials() {
+        let found = |prog: &str, cmd: &str| {
+            let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
+            let spec = if prog == "rg" {
+                RG_OPTIONS
+            } else {
+                GREP_OPTIONS
+            };
+            let mut out = Vec::new();
+            recursive_read(&Call::new(prog, &words, &spec), &mut out);
+            !out.is_empty()
+        };
+        for (prog, cmd) in [
+            ("grep", "-r API_KEY ."),
+            ("grep", "-rni -e password src"),
+            ("rg", "-i aws_secret"),
+            ("rg", "foo ~"),
+            ("grep", "-R x /"),
+        ] {
+            assert!(found(prog, cmd), "{prog} {cmd}");
+        }
+        for (prog, cmd) in [
+            ("grep", "-rn TODO ."),
+            ("grep", "-i password config.example"),
+            ("rg", "-l tokenize src"),
+            ("rg", "-r x foo src"),
+        ] {
+            assert!(!found(prog, cmd), "{prog} {cmd}");
+        }
     }
 
     #[test]
