@@ -115,12 +115,20 @@ pub(crate) fn is_credential_path(text: &str) -> bool {
         || lower.starts_with("/var/run/secrets")
         || lower.starts_with("/run/secrets")
         || CREDENTIAL_NAMES.contains(&base)
-        || base.starts_with(".env.")
+        || base.starts_with(".env.") && !is_env_template(base)
         || CREDENTIAL_SUFFIXES.iter().any(|x| base.ends_with(x))
         || (lower.starts_with("/proc/") && lower.ends_with("/environ"))
         // Memory: keys and tokens of every process.
         || matches!(lower.as_str(), "/dev/mem" | "/dev/kmem" | "/dev/port" | "/proc/kcore")
         || (lower.starts_with("/proc/") && lower.ends_with("/mem"))
+}
+
+/// `.env.example` and its kin: templates committed without values.
+fn is_env_template(base: &str) -> bool {
+    matches!(
+        base.trim_start_matches(".env."),
+        "example" | "sample" | "template" | "dist" | "defaults"
+    )
 }
 
 /// Credential directories, at any depth.
@@ -347,6 +355,8 @@ mod tests {
             "~/.config/git/config",
             "github/hub.md",
             "ci/hosts.yml",
+            ".env.example",
+            "app/.env.sample",
         ] {
             assert!(!is_credential_path(p), "{p}");
         }

@@ -320,6 +320,11 @@ fn everyday_read_only_commands_stay_allowed() {
         "expr 1 + 2",
         "journalctl -u nginx --no-pager -n 50",
         "openssl x509 -in server.crt -noout -subject",
+        "tar -tzf release.tar.gz",
+        "unzip -l bundle.zip",
+        "gzip -l logs.gz",
+        "npm view react version",
+        "test -f .env.example && cat .env.example",
     ] {
         for env in Environment::ALL {
             assert_eq!(decide(cmd, env), Decision::Allow, "{}", explain(cmd));
@@ -336,6 +341,12 @@ fn everyday_read_only_commands_stay_allowed() {
         "journalctl --vacuum-size=1M --no-pager",
         "echo '!id' | dc",
         "openssl req -new -key k -out r.csr",
+        "tar -xzf release.tar.gz",
+        "tar -tf x.tar --to-command=sh",
+        "unzip bundle.zip",
+        "gzip logs",
+        "npm install",
+        "cat .env.production",
     ] {
         assert_ne!(decide(cmd, Environment::Prod), Decision::Allow, "{cmd}");
     }
