@@ -38,8 +38,8 @@ pub fn is_secret_name(name: &str) -> bool {
 /// Whether `hay` contains a fragment every credential path contains, or ends like a memory
 /// device (cheap pre-check).
 pub(crate) fn has_credential_needle(hay: &str) -> bool {
-    // Every needle and memory-device ending is four bytes or more, with a letter.
-    if hay.len() < 4 || !hay.bytes().any(|b| b.is_ascii_alphabetic()) {
+    // Every needle and memory-device ending is four bytes or more.
+    if hay.len() < 4 {
         return false;
     }
     let t = hay.trim_end_matches('/');

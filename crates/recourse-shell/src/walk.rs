@@ -183,7 +183,7 @@ pub(crate) struct Walker<'c> {
     own_tree: bool,
     /// Parts whose words are still in the command's own tree, by the address of their simple
     /// command.
-    pending: Vec<(usize, usize)>,
+    pending: crate::syntax::List<(usize, usize)>,
     /// Whether the pipeline being walked has several stages: only then do its stages' views
     /// (for the policy's pipeline patterns and piped text) matter.
     want_views: bool,
@@ -224,6 +224,19 @@ fn display(words: &[Word]) -> String {
         }
         s.truncate(cut);
         s.push('…');
+    }
+    s
+}
+
+/// A finding's message about a command line: the line in backquotes, then the pieces.
+fn quoted(words: &[Word], tail: &[&str]) -> String {
+    let line = display(words);
+    let mut s = String::with_capacity(line.len() + 2 + tail.iter().map(|p| p.len()).sum::<usize>());
+    s.push('`');
+    s.push_str(&line);
+    s.push('`');
+    for p in tail {
+        s.push_str(p);
     }
     s
 }
@@ -351,7 +364,7 @@ impl<'c> Walker<'c> {
             calling: Vec::new(),
             want_views: false,
             own_tree: true,
-            pending: Vec::new(),
+            pending: crate::syntax::List::new(),
         }
     }
 
@@ -1285,6 +1298,10 @@ impl<'c> Walker<'c> {
             );
         }
         let text = w.text.as_str();
+        let named = has_credential_needle(text);
+        if !named && !w.glob && !w.brace {
+            return;
+        }
         // `-d @file`, `-F f=@file`, `--data=@file`, `<file`: the file is read.
         let value = text
             .split_once('=')
@@ -1293,7 +1310,7 @@ impl<'c> Walker<'c> {
         // `HEAD:.env` (git), `host:~/.ssh/id_rsa`, `a:b` search paths: each piece may be a path.
         // Every piece is a substring of `text`: one needle scan rules them all out.
         let pieces = || text.split(':').skip(1).filter(|_| !text.contains("://"));
-        if has_credential_needle(text)
+        if named
             && (is_credential_path(text)
                 || (value != text && is_credential_path(value))
                 || (text.contains(':') && pieces().any(is_credential_path)))
@@ -1729,7 +1746,7 @@ impl<'c> Walker<'c> {
             self.finding(
                 Decision::Escalate,
                 "shell.builtin.dynamic_argument",
-                format!("`{}`: `{}` {why}", display(words), w.text),
+                quoted(words, &[": `", &w.text, "` ", why]),
             );
             open = true;
         }
@@ -1931,7 +1948,7 @@ impl<'c> Walker<'c> {
                 info.runs_code = true;
                 info.raise(ShellClass::Unknown);
                 for w in wrappers::scripts(args) {
-                    let (f, c) = self.shell_string(w, depth, format!("`{prog}`"));
+                    let (f, c) = self.shell_string(w, depth, cat!("`", prog, "`"));
                     info.flow |= f;
                     info.raise(c);
                 }
@@ -2024,7 +2041,7 @@ impl<'c> Walker<'c> {
                 m => m,
             }
         } else if entry.is(kind::PAGER) {
-            Model::RunsCode(format!("{prog} can run shell commands"))
+            Model::RunsCode(cat!(prog, " can run shell commands"))
         } else {
             Model::Unknown
         };
@@ -2035,7 +2052,7 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.runs_code",
-                    format!("`{}`: {why}", display(words)),
+                    quoted(words, &[": ", &why]),
                 );
                 info.runs_code = true;
                 ShellClass::Unknown
@@ -2045,7 +2062,7 @@ impl<'c> Walker<'c> {
                     self.builtin(
                         Decision::Escalate,
                         "shell.builtin.spawns_shell",
-                        format!("`{prog}` is handed a shell (`{}`)", a.text),
+                        cat!("`", prog, "` is handed a shell (`", a.text, "`)"),
                     );
                     info.runs_code = true;
                 }
@@ -2362,7 +2379,7 @@ impl<'c> Walker<'c> {
                         } else {
                             Decision::Escalate
                         };
-                        let msg = format!("`{}` matches `{}`", display(words), pat.source);
+                        let msg = quoted(words, &[" matches `", &pat.source, "`"]);
                         self.finding(d, pat.rule(), msg);
                     }
                 }
@@ -2393,11 +2410,7 @@ impl<'c> Walker<'c> {
             ));
         }
         for d in dangers {
-            self.finding(
-                d.decision,
-                d.rule,
-                format!("`{}`: {}", display(words), d.message),
-            );
+            self.finding(d.decision, d.rule, quoted(words, &[": ", &d.message]));
         }
     }
 
@@ -2492,13 +2505,13 @@ impl<'c> Walker<'c> {
                 return info;
             }
             Own::ShellString(w) => {
-                let (f, c) = self.shell_string(w, depth, format!("{prog} -c"));
+                let (f, c) = self.shell_string(w, depth, cat!(prog, " -c"));
                 info.flow |= f;
                 info.raise(c);
                 info.runs_code = true;
             }
             Own::Script(text) => {
-                let (f, c) = self.nested_text(&text, depth + 1, format!("{prog} -c"));
+                let (f, c) = self.nested_text(&text, depth + 1, cat!(prog, " -c"));
                 info.flow |= f;
                 info.raise(c);
                 info.runs_code = true;
@@ -2537,7 +2550,7 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.privilege",
-                    format!("`{prog}` runs a command with elevated privileges"),
+                    cat!("`", prog, "` runs a command with elevated privileges"),
                 );
             }
         }
@@ -2607,7 +2620,7 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.stdin_script",
-                    format!("{prog} runs a program given on its standard input"),
+                    cat!(prog, " runs a program given on its standard input"),
                 );
                 info.raise(ShellClass::Unknown);
             }
@@ -2616,7 +2629,7 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.stdin_script",
-                    format!("{prog} runs whatever the pipeline feeds it"),
+                    cat!(prog, " runs whatever the pipeline feeds it"),
                 );
                 info.raise(ShellClass::Unknown);
             }
@@ -2626,7 +2639,7 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.stdin_script",
-                    format!("{prog} runs a program read from a redirected file"),
+                    cat!(prog, " runs a program read from a redirected file"),
                 );
                 info.raise(ShellClass::Unknown);
             }
@@ -2634,7 +2647,7 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.interactive_shell",
-                    format!("`{prog}` starts an interactive shell or interpreter"),
+                    cat!("`", prog, "` starts an interactive shell or interpreter"),
                 );
                 info.raise(ShellClass::Unknown);
             }
@@ -2692,7 +2705,7 @@ impl<'c> Walker<'c> {
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.interactive_shell",
-                format!("`{prog} -i` starts an interactive shell"),
+                cat!("`", prog, " -i` starts an interactive shell"),
             );
         }
         if s.command_mode {
@@ -2773,19 +2786,19 @@ impl<'c> Walker<'c> {
                     self.builtin(
                         Decision::Escalate,
                         "shell.builtin.inline_code",
-                        format!("inline {prog} code runs programs: {snippet}"),
+                        cat!("inline ", prog, " code runs programs: ", snippet),
                     );
                 } else if s.network {
                     self.builtin(
                         Decision::Escalate,
                         "shell.builtin.inline_code",
-                        format!("inline {prog} code uses the network: {snippet}"),
+                        cat!("inline ", prog, " code uses the network: ", snippet),
                     );
                 } else if s.write {
                     self.builtin(
                         Decision::Escalate,
                         "shell.builtin.inline_code",
-                        format!("inline {prog} code writes or deletes files: {snippet}"),
+                        cat!("inline ", prog, " code writes or deletes files: ", snippet),
                     );
                 }
             }

@@ -183,7 +183,7 @@ impl Flag {
 
     /// The finding for an invocation of `prog`.
     pub(crate) fn reason(&self, prog: &str) -> Reason {
-        Reason::new(self.decision, self.rule, format!("{prog} {}", self.why))
+        Reason::new(self.decision, self.rule, cat!(prog, " ", self.why))
     }
 }
 
