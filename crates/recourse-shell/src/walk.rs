@@ -1369,6 +1369,28 @@ impl<'c> Walker<'c> {
         self.resolved(words, redirects, depth, stdin)
     }
 
+    /// What the parts of a command line that stay unknown could do to it: become options or
+    /// files of a read-only program, hide a destructive command's target, carry credentials
+    /// to a sender.
+    fn unknown_parts(
+        &mut self,
+        name: &str,
+        words: &[Word],
+        expanded: &[Option<Expanded>],
+        info: &mut Info<'_>,
+    ) {
+        let entry = programs::lookup(basename(name));
+        if info.class == ShellClass::ReadOnly && self.open_args(entry, words, expanded) {
+            info.raise(ShellClass::Unknown);
+        }
+        if entry.is(kind::DESTRUCTIVE) {
+            self.collapsed(entry, words);
+        }
+        if info.flow.sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
+            self.exfiltration("a value derived from credentials is given to");
+        }
+    }
+
     /// A command line with expansions, a computed program name or a known working directory:
     /// each way it may come out is classified, and what stays unknown is judged by what it
     /// could do.
@@ -1396,16 +1418,7 @@ impl<'c> Walker<'c> {
             && expanded.iter().flatten().all(|e| !e.changed)
         {
             let mut info = self.command_line(words, redirects, depth, stdin);
-            let entry = programs::lookup(basename(&name.text));
-            if info.class == ShellClass::ReadOnly && self.open_args(entry, words, &expanded) {
-                info.raise(ShellClass::Unknown);
-            }
-            if entry.is(kind::DESTRUCTIVE) {
-                self.collapsed(entry, words);
-            }
-            if info.flow.sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
-                self.exfiltration("a value derived from credentials is given to");
-            }
+            self.unknown_parts(&name.text, words, &expanded, &mut info);
             return info;
         }
         // The first words each way the program name may come out.
@@ -1551,16 +1564,7 @@ impl<'c> Walker<'c> {
                     redirects,
                 });
             }
-            let entry = programs::lookup(basename(&name.text));
-            if info.class == ShellClass::ReadOnly && self.open_args(entry, words, &expanded) {
-                info.raise(ShellClass::Unknown);
-            }
-            if entry.is(kind::DESTRUCTIVE) {
-                self.collapsed(entry, words);
-            }
-            if info.flow.sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
-                self.exfiltration("a value derived from credentials is given to");
-            }
+            self.unknown_parts(&name.text, words, &expanded, &mut info);
         }
         info
     }

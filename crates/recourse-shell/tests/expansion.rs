@@ -3,20 +3,13 @@
 //! form stays allowed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use recourse_policy::{Decision, Environment, Policy};
-use recourse_shell::Classifier;
+mod common;
 
-fn decide(cmd: &str, env: Environment) -> Decision {
-    let p = Policy::default();
-    let c = Classifier::new(&p.shell).unwrap();
-    c.classify(cmd).verdict(&p, env).decision()
-}
+use common::decide;
+use recourse_policy::{Decision, Environment};
 
 fn explain(cmd: &str) -> String {
-    let p = Policy::default();
-    let c = Classifier::new(&p.shell).unwrap();
-    let a = c.classify(cmd);
-    format!("{cmd:?}: {:#?}", a.verdict(&p, Environment::Prod).reasons())
+    common::explain_in(cmd, Environment::Prod)
 }
 
 /// The bypass is at least escalated everywhere; the harmless twin is allowed everywhere.

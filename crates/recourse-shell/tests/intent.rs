@@ -2,20 +2,13 @@
 //! shape they take; a near-identical harmless form of each does not block.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use recourse_policy::{Decision, Environment, Policy};
-use recourse_shell::Classifier;
+mod common;
 
-fn decide(cmd: &str, env: Environment) -> Decision {
-    let p = Policy::default();
-    let c = Classifier::new(&p.shell).unwrap();
-    c.classify(cmd).verdict(&p, env).decision()
-}
+use common::decide;
+use recourse_policy::{Decision, Environment};
 
 fn explain(cmd: &str) -> String {
-    let p = Policy::default();
-    let c = Classifier::new(&p.shell).unwrap();
-    let a = c.classify(cmd);
-    format!("{cmd:?}: {:#?}", a.verdict(&p, Environment::Dev).reasons())
+    common::explain_in(cmd, Environment::Dev)
 }
 
 /// The malicious form blocks in every environment (dev included); its twin does not block.

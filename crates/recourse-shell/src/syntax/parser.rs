@@ -952,6 +952,22 @@ impl<'a> Parser<'a> {
         Ok(word)
     }
 
+    /// Copies an expansion's source (from `start` to the position) into the word and records
+    /// where it stands.
+    fn source_expansion(
+        &self,
+        wb: &mut WordBuilder,
+        start: usize,
+        in_dq: bool,
+        kind: ExpansionKind,
+    ) {
+        let at = wb.text.len();
+        wb.text
+            .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+        wb.dynamic = true;
+        wb.expansion(at, in_dq, kind);
+    }
+
     /// `'…'` (the opening quote at the position): literal text.
     fn read_single_quoted(&mut self, wb: &mut WordBuilder) -> Result<(), ParseError> {
         self.pos += 1;
@@ -1201,11 +1217,7 @@ impl<'a> Parser<'a> {
                     let mut inner = WordBuilder::default();
                     if self.nested(|p| p.scan_arith(&mut inner, 2))? {
                         wb.absorb(inner);
-                        let at = wb.text.len();
-                        wb.text
-                            .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                        wb.dynamic = true;
-                        wb.expansion(at, in_dq, ExpansionKind::Arith);
+                        self.source_expansion(wb, start, in_dq, ExpansionKind::Arith);
                         return Ok(());
                     }
                     self.pos = start;
@@ -1255,12 +1267,9 @@ impl<'a> Parser<'a> {
                 self.nested(|p| p.scan_braced(&mut inner))?;
                 let op = self.lossy(op_start, self.pos.saturating_sub(1));
                 wb.absorb(inner);
-                let at = wb.text.len();
-                wb.text
-                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                wb.dynamic = true;
-                wb.expansion(
-                    at,
+                self.source_expansion(
+                    wb,
+                    start,
                     in_dq,
                     ExpansionKind::Param {
                         name,
@@ -1283,11 +1292,7 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1;
                 wb.absorb(inner);
-                let at = wb.text.len();
-                wb.text
-                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                wb.dynamic = true;
-                wb.expansion(at, in_dq, ExpansionKind::Arith);
+                self.source_expansion(wb, start, in_dq, ExpansionKind::Arith);
             }
             Some(c) if is_name_start(c) || c.is_ascii_digit() || b"@*#?-$!".contains(&c) => {
                 self.pos += 1;
@@ -1300,12 +1305,9 @@ impl<'a> Parser<'a> {
                 }
                 let name = self.lossy(start + 1, self.pos);
                 wb.params.push(name.clone());
-                let at = wb.text.len();
-                wb.text
-                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                wb.dynamic = true;
-                wb.expansion(
-                    at,
+                self.source_expansion(
+                    wb,
+                    start,
                     in_dq,
                     ExpansionKind::Param {
                         name,
