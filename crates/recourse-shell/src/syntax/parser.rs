@@ -1447,20 +1447,13 @@ impl<'a> Parser<'a> {
         start: usize,
         quoted: bool,
     ) {
-        let at = wb.text.len();
-        wb.text
-            .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
         let index = wb.subs.len();
         wb.subs.push(Substitution { kind, script });
-        wb.dynamic = true;
-        wb.expansion(
-            at,
-            quoted,
-            match kind {
-                SubKind::Command => ExpansionKind::Command(index),
-                SubKind::ProcessIn | SubKind::ProcessOut => ExpansionKind::Process(index),
-            },
-        );
+        let expansion = match kind {
+            SubKind::Command => ExpansionKind::Command(index),
+            SubKind::ProcessIn | SubKind::ProcessOut => ExpansionKind::Process(index),
+        };
+        self.source_expansion(wb, start, quoted, expansion);
     }
 
     /// The source bytes `from..to` as text.
