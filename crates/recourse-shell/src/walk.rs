@@ -1105,6 +1105,10 @@ impl<'c> Walker<'c> {
         how: &str,
     ) -> bool {
         let mut risky = false;
+        if crate::programs::environment::silences_history(name) {
+            self.history_off(cat!("`", how, name, "=…`"));
+            risky = true;
+        }
         if is_dangerous_assignment(name) {
             self.builtin(
                 Decision::Escalate,
@@ -1367,6 +1371,15 @@ impl<'c> Walker<'c> {
             return self.command_line(words, redirects, depth, stdin);
         }
         self.resolved(words, redirects, depth, stdin)
+    }
+
+    /// A command that stops the shell's history from recording what runs.
+    fn history_off(&mut self, what: String) {
+        self.builtin(
+            Decision::Escalate,
+            "shell.builtin.history_off",
+            cat!(what, " stops the shell history from recording commands"),
+        );
     }
 
     /// What the parts of a command line that stay unknown could do to it: become options or
@@ -2007,12 +2020,28 @@ impl<'c> Walker<'c> {
             "printf" if self.printf_into(args, depth) => info.raise(ShellClass::Unknown),
             "unset" | "test" | "[" | "wait" | "getopts" => {
                 let mut risky = false;
+                if prog == "unset"
+                    && let Some(w) = args
+                        .iter()
+                        .find(|w| crate::programs::environment::silences_history(&w.text))
+                {
+                    self.history_off(cat!("`unset ", w.text, "`"));
+                    risky = true;
+                }
                 for w in variable_names(prog, args) {
                     risky |= self.variable_name(&w.text, computed(w), depth, prog);
                 }
                 if risky {
                     info.raise(ShellClass::Unknown);
                 }
+            }
+            "set"
+                if args
+                    .windows(2)
+                    .any(|w| w[0].text == "+o" && w[1].text == "history") =>
+            {
+                self.history_off("`set +o history`".into());
+                info.raise(ShellClass::Unknown);
             }
             "set" if args.first().is_some_and(|a| a.text == "--") => {
                 self.vars.bind_positional(&args[1..]);

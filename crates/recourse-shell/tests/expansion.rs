@@ -231,6 +231,10 @@ fn environment_that_changes_programs() {
         ),
         ("bash -lc 'ls'", "bash -c 'ls'"),
         ("bash --login -c ls", "bash --norc -c ls"),
+        // Hiding the trail: the history stops recording.
+        ("unset HISTFILE; ls", "unset TMPVAR; ls"),
+        ("export HISTSIZE=0; ls", "export HISTTIMEFORMAT=%F; ls"),
+        ("set +o history; ls", "set -o pipefail; ls"),
     ]);
 }
 

@@ -352,6 +352,9 @@ fn sabotage() {
         ("systemctl stop firewalld", "systemctl restart nginx"),
         ("shutdown -h now", "uptime"),
         ("kill -9 -1", "kill -9 1234"),
+        ("kill -9 1", "kill -9 4321"),
+        ("pkill -9 -u root", "pkill -9 -u deploy node"),
+        ("killall -u root", "killall node"),
         ("echo b > /proc/sysrq-trigger", "echo b > trigger.txt"),
         ("ssh -R 8080:localhost:22 e", "ssh e uptime"),
         (
