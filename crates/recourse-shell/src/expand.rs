@@ -27,12 +27,21 @@ enum Binding {
     Value(Value),
 }
 
+/// Positional parameters set aside while a `sh -c` script's own are in place.
+#[derive(Debug)]
+pub(crate) struct Positional {
+    params: Vec<Binding>,
+    zero: Option<Binding>,
+}
+
 /// The variables of one command string: every value each may hold, from every assignment
 /// anywhere in it (branches and loop order are not followed, so all count).
 #[derive(Debug, Default)]
 pub(crate) struct Vars {
     map: HashMap<String, Vec<Binding>>,
     positional: Vec<Binding>,
+    /// `$0` of a `sh -c SCRIPT NAME …` being walked.
+    zero: Option<Binding>,
     /// Names declared integer (`declare -i`): assignments to them are evaluated as arithmetic.
     pub integers: Vec<String>,
     /// Names declared associative arrays (`declare -A`): their subscripts are not arithmetic.
@@ -93,11 +102,32 @@ impl Vars {
         }
     }
 
+    /// `sh -c SCRIPT NAME ARGS…`: while the script is walked, `$0` is NAME and the positional
+    /// parameters are ARGS. Returns what to put back afterwards.
+    pub(crate) fn script_args(&mut self, zero: Option<&Word>, args: &[Word]) -> Positional {
+        let saved = Positional {
+            params: std::mem::take(&mut self.positional),
+            zero: self.zero.take(),
+        };
+        self.zero = zero.map(|w| Binding::Word(w.clone()));
+        self.bind_positional(args);
+        saved
+    }
+
+    /// Puts back the positional parameters [`Self::script_args`] replaced.
+    pub(crate) fn restore(&mut self, saved: Positional) {
+        self.positional = saved.params;
+        self.zero = saved.zero;
+    }
+
     /// Every value a parameter may hold.
     pub(crate) fn lookup(&self, name: &str, depth: usize) -> Vec<Value> {
         let bindings = if name.bytes().all(|b| b.is_ascii_digit()) || name == "@" || name == "*" {
             if name == "0" {
-                return vec![symbolic("sh")];
+                return match &self.zero {
+                    Some(Binding::Word(w)) if depth < MAX_CHAIN => self.values(w, depth + 1),
+                    _ => vec![symbolic("sh")],
+                };
             }
             if self.positional.is_empty() {
                 // The gateway runs `bash -c COMMAND` with no arguments; in a function, they are
@@ -355,6 +385,8 @@ impl Vars {
                 *open |= !lit.is_empty();
             }
             let vals = self.expansion(&e.kind, src, 0);
+            // `<( … )` becomes one path (`/dev/fd/63`): never split, never a new value.
+            let whole = e.quoted || matches!(e.kind, ExpansionKind::Process(_));
             let mut next = Vec::new();
             for (fields, open) in &alts {
                 for v in &vals {
@@ -365,9 +397,9 @@ impl Vars {
                     let mut u = v.unknown;
                     // A value that shows more than its source (`/proc/$PPID` for `$d`) changes
                     // the word even when part of it stays unknown.
-                    ex.changed |= v.known || v.text != src;
+                    ex.changed |= v.known && !whole || v.text != src;
                     if !v.known {
-                        u.split = !e.quoted && u.shape != Shape::Token;
+                        u.split = !whole && u.shape != Shape::Token;
                         u.lead = at_start && v.lead;
                     } else {
                         u.any = false;
@@ -376,11 +408,11 @@ impl Vars {
                     globbed |= v.pattern;
                     let mut f = fields.clone();
                     let mut o = *open;
-                    if e.quoted || !v.known {
+                    if whole || !v.known {
                         if let Some(last) = f.last_mut() {
                             last.push_str(&v.text);
                         }
-                        o |= e.quoted || !v.text.is_empty();
+                        o |= whole || !v.text.is_empty();
                     } else {
                         globbed |= v.text.contains(['*', '?', '[']);
                         split_into(&mut f, &mut o, &v.text, &ifs);

@@ -5,12 +5,17 @@
 /// messages this way on the paths most commands take: `format!` costs several times more.
 macro_rules! cat {
     ($($part:expr),+ $(,)?) => {{
-        let parts: &[&str] = &[$(::core::convert::AsRef::<str>::as_ref(&$part)),+];
-        let mut s = ::std::string::String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        for p in parts {
-            s.push_str(p);
+        // A `match` keeps temporaries among the parts alive until the string is built.
+        match [$(::core::convert::AsRef::<str>::as_ref(&$part)),+] {
+            parts => {
+                let mut s =
+                    ::std::string::String::with_capacity(parts.iter().map(|p| p.len()).sum());
+                for p in parts {
+                    s.push_str(p);
+                }
+                s
+            }
         }
-        s
     }};
 }
 

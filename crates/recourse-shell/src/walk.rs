@@ -16,7 +16,7 @@ use crate::credentials::{
     has_credential_needle, is_credential_path, is_secret_name, pattern_may_name_credentials,
 };
 use crate::expand::{Expanded, Vars, subscript, word_tail};
-use crate::fixed::{fixed_output, fixed_stages};
+use crate::fixed::{fixed_output, fixed_output_with, fixed_stages, literal};
 use crate::patterns::{PatternSet, PolicyList, View, script_programs};
 use crate::programs::dangers::{is_disk_device, is_protected_root, is_sensitive_write};
 use crate::programs::environment::is_dangerous_assignment;
@@ -294,6 +294,24 @@ fn variable_names<'a>(prog: &str, args: &'a [Word]) -> Vec<&'a Word> {
             .collect(),
         "getopts" => args.get(1).into_iter().collect(),
         _ => Vec::new(),
+    }
+}
+
+/// A word's value when it is one known text: literal, or expansions of variables with one
+/// known value (`$HOME` is `~`). An unquoted value with blanks would split: not one text.
+fn known_text<'w>(vars: &Vars, w: &'w Word) -> Option<std::borrow::Cow<'w, str>> {
+    if let Some(t) = literal(w) {
+        return Some(t);
+    }
+    if w.glob || w.brace {
+        return None;
+    }
+    let unquoted = w.expansions.iter().any(|e| !e.quoted);
+    match vars.values(w, 0).as_slice() {
+        [v] if v.known && !(unquoted && v.text.contains(char::is_whitespace)) => {
+            Some(std::borrow::Cow::Owned(v.text.clone()))
+        }
+        _ => None,
     }
 }
 
@@ -657,8 +675,10 @@ impl<'c> Walker<'c> {
             if !info.flow.stdin_script || j == 0 {
                 continue;
             }
-            let Some((text, decoded)) = fixed_stages(&p.commands[..j], self.vars.cwd.as_deref())
-            else {
+            let vars = &self.vars;
+            let Some((text, decoded)) = fixed_stages(&p.commands[..j], vars.cwd.as_deref(), &|w| {
+                known_text(vars, w)
+            }) else {
                 continue;
             };
             if text.trim().is_empty() {
@@ -917,7 +937,8 @@ impl<'c> Walker<'c> {
             // A substitution runs in a subshell: a `cd` there stays there.
             self.vars.cwd = cwd;
             f.secrets |= self.secret_hits > hits;
-            let fixed = fixed_output(&s.script, self.vars.cwd.as_deref());
+            let vars = &self.vars;
+            let fixed = fixed_output_with(&s.script, vars.cwd.as_deref(), &|w| known_text(vars, w));
             f.fetch |= fixed.as_ref().is_some_and(|(_, d)| *d);
             // Substitutions nested in another expansion (`${x:-$(cmd)}`) have no place of
             // their own in the word.
@@ -981,13 +1002,7 @@ impl<'c> Walker<'c> {
         };
         // `xargs rm -rf <<< /`: a here-string of roots fed to a command that deletes what it
         // is given, as `echo / | xargs rm -rf` is.
-        if info.flow.takes_names
-            && info.flow.destroys
-            && let Stdin::Text(w) = stdin
-            && word_texts(&self.vars, w)
-                .iter()
-                .any(|v| v.text.split_whitespace().any(is_protected_root))
-        {
+        if info.flow.takes_names && info.flow.destroys && self.stdin_names_root(stdin) {
             self.builtin(
                 Decision::Block,
                 "shell.builtin.recursive_delete_root",
@@ -1371,6 +1386,31 @@ impl<'c> Walker<'c> {
             return self.command_line(words, redirects, depth, stdin);
         }
         self.resolved(words, redirects, depth, stdin)
+    }
+
+    /// Whether a command's redirected input names a system or home root: a here-string or
+    /// here-document (`<<< /`), or a process substitution with a fixed output (`< <(echo /)`).
+    fn stdin_names_root(&self, stdin: Stdin<'_>) -> bool {
+        let names_root = |t: &str| {
+            t.split(|c: char| c.is_whitespace() || c == '\0')
+                .any(is_protected_root)
+        };
+        match stdin {
+            Stdin::Text(w) => word_texts(&self.vars, w)
+                .iter()
+                .any(|v| names_root(&v.text)),
+            Stdin::File(w) => w
+                .subs
+                .iter()
+                .filter(|s| s.kind == SubKind::ProcessIn)
+                .filter_map(|s| {
+                    fixed_output_with(&s.script, self.vars.cwd.as_deref(), &|w| {
+                        known_text(&self.vars, w)
+                    })
+                })
+                .any(|(t, _)| names_root(&t)),
+            Stdin::Pipe | Stdin::Inherit => false,
+        }
     }
 
     /// A command that stops the shell's history from recording what runs.
@@ -2668,7 +2708,7 @@ impl<'c> Walker<'c> {
             }
             Stdin::File(w) => {
                 self.runs_script(w);
-                self.substituted_script(prog, w, "script");
+                self.substituted_script(prog, w, "script", depth);
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.stdin_script",
@@ -2687,21 +2727,42 @@ impl<'c> Walker<'c> {
         }
     }
 
-    /// A script that a process substitution produces and a program runs.
-    fn substituted_script(&mut self, prog: &str, w: &Word, what: &str) {
-        if w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
-            if word_fetches(w) {
-                self.builtin(
-                    Decision::Block,
-                    "shell.builtin.fetch_into_interpreter",
-                    format!("`{prog}` runs a {what} fetched from the network"),
-                );
-            }
+    /// A script that a process substitution produces and a program runs. When the
+    /// substitution's output is fixed (`bash <(echo 'rm -rf ~')`), that text is the script.
+    fn substituted_script(&mut self, prog: &str, w: &Word, what: &str, depth: usize) {
+        if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
+            return;
+        }
+        if word_fetches(w) {
             self.builtin(
-                Decision::Escalate,
-                "shell.builtin.dynamic_script",
-                format!("`{prog}` runs a {what} produced by a process substitution"),
+                Decision::Block,
+                "shell.builtin.fetch_into_interpreter",
+                format!("`{prog}` runs a {what} fetched from the network"),
             );
+        }
+        self.builtin(
+            Decision::Escalate,
+            "shell.builtin.dynamic_script",
+            format!("`{prog}` runs a {what} produced by a process substitution"),
+        );
+        for s in w.subs.iter().filter(|s| s.kind == SubKind::ProcessIn) {
+            let vars = &self.vars;
+            let fixed = fixed_output_with(&s.script, vars.cwd.as_deref(), &|w| known_text(vars, w));
+            if let Some((text, decoded)) = fixed {
+                if decoded {
+                    self.builtin(
+                        Decision::Block,
+                        "shell.builtin.decode_then_run",
+                        cat!(
+                            "`",
+                            prog,
+                            "` runs text hidden by escapes or a transformation"
+                        ),
+                    );
+                }
+                let (_, class) = self.nested_text(&text, depth + 1, cat!("`", prog, "`"));
+                self.raise(class);
+            }
         }
     }
 
@@ -2744,7 +2805,14 @@ impl<'c> Walker<'c> {
         if s.command_mode {
             match s.operand {
                 Some(w) => {
+                    let saved = (!s.rest.is_empty()).then(|| {
+                        self.vars
+                            .script_args(s.rest.first(), s.rest.get(1..).unwrap_or_default())
+                    });
                     let (f, c) = self.shell_string(w, depth, format_args!("`{prog} -c`"));
+                    if let Some(saved) = saved {
+                        self.vars.restore(saved);
+                    }
                     info.flow |= f;
                     info.raise(c.max(ShellClass::ReadOnly));
                 }
@@ -2761,11 +2829,13 @@ impl<'c> Walker<'c> {
         }
         match s.operand {
             Some(w) if !s.read_stdin => {
-                if w.text == "/dev/stdin" && !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
+                if shells::is_stdin_device(&w.text)
+                    && !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn)
+                {
                     self.stdin_script(prog, depth, stdin, info, true);
                     return;
                 }
-                self.substituted_script(prog, w, "script");
+                self.substituted_script(prog, w, "script", depth);
                 // A script file the gateway cannot see.
                 self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
                 if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
@@ -2838,7 +2908,7 @@ impl<'c> Walker<'c> {
             Source::Module => info.flow.fetch |= interpreters::module_decodes(args),
             Source::File(w) => {
                 self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
-                self.substituted_script(prog, w, "program");
+                self.substituted_script(prog, w, "program", depth);
                 if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
                     self.runs_script(w);
                 }
@@ -2931,6 +3001,7 @@ impl<'c> Walker<'c> {
             _ => {
                 // source / .
                 if let Some(w) = args.first() {
+                    self.substituted_script(prog, w, "script", depth);
                     self.runs_script(w);
                     self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
                     if word_fetches(w) {

@@ -130,6 +130,9 @@ pub(crate) struct ShellArgs<'a> {
     pub interactive: bool,
     /// `-l`, `--login`: reads the login profiles first.
     pub login: bool,
+    /// The words after the operand: `$0` and the positional parameters of a `-c` script, the
+    /// arguments of a script file.
+    pub rest: &'a [Word],
 }
 
 /// Reads a shell's arguments up to its script.
@@ -142,6 +145,7 @@ pub(crate) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
         if t == "--" || t == "-" {
             s.read_stdin |= t == "-";
             s.operand = args.get(i);
+            s.rest = args.get(i + 1..).unwrap_or_default();
             break;
         }
         if let Some(long) = t.strip_prefix("--") {
@@ -166,6 +170,7 @@ pub(crate) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
             continue;
         }
         s.operand = Some(w);
+        s.rest = args.get(i..).unwrap_or_default();
         break;
     }
     s
@@ -300,6 +305,8 @@ mod tests {
         let w = words("-lc x y");
         let s = shell_args(&w);
         assert!(s.command_mode && s.operand.is_some_and(|w| w.text == "x"));
+        let w = words("-c '$0' a b");
+        assert_eq!(shell_args(&w).rest.len(), 2);
         let w = words("-o pipefail script.sh");
         assert_eq!(
             shell_args(&w).operand.map(|w| w.text.as_str()),
