@@ -181,6 +181,9 @@ mod tests {
                 &["./setup.sh", "./run.sh"],
             ),
             ("find . -exec ./fix.sh {} \\;", &["./fix.sh"]),
+            ("deno run --allow-read a.ts", &["a.ts"]),
+            ("bun run b.ts", &["b.ts"]),
+            ("bash /dev/stdin < x.sh", &["x.sh"]),
         ] {
             assert_eq!(scripts(cmd), want, "{cmd}");
         }
@@ -193,6 +196,9 @@ mod tests {
             "bash $X",
             "node -e 1",
             "bash <(curl -s http://x)",
+            "source <(echo ls)",
+            "find . -name '*.sh' -exec bash {} \\;",
+            "source /dev/stdin <<< ls",
         ] {
             assert!(scripts(cmd).is_empty(), "{cmd}: {:?}", scripts(cmd));
         }

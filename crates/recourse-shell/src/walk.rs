@@ -423,9 +423,12 @@ impl<'c> Walker<'c> {
         // Standard input and other descriptors are streams, not files whose content can be
         // bound to an approval.
         let stream = w.text.starts_with("/dev/fd/") || w.text.starts_with("/proc/self/fd/");
+        // `find -exec bash {} \;`: each file found, none named here.
+        let placeholder = w.text == "{}";
         if w.is_static()
             && !w.text.is_empty()
             && !stream
+            && !placeholder
             && !shells::is_stdin_device(&w.text)
             && !self.scripts.contains(&w.text)
         {

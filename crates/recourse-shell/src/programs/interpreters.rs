@@ -100,6 +100,7 @@ pub(crate) struct Invocation<'a> {
 /// Reads an interpreter's arguments up to its program.
 pub(crate) fn invocation<'a>(prog: &str, inline: &[&str], args: &'a [Word]) -> Invocation<'a> {
     let mut server = None;
+    let mut subcommand = false;
     let mut i = 0;
     while let Some(w) = args.get(i) {
         i += 1;
@@ -163,6 +164,11 @@ pub(crate) fn invocation<'a>(prog: &str, inline: &[&str], args: &'a [Word]) -> I
         }
         if t == "-" {
             break;
+        }
+        // `deno run FILE`, `bun run FILE`: a subcommand comes before the file.
+        if !subcommand && matches!(prog, "deno" | "bun") && matches!(t, "run" | "test" | "x") {
+            subcommand = true;
+            continue;
         }
         return Invocation {
             source: Source::File(w),
