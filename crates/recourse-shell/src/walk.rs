@@ -1164,7 +1164,7 @@ impl<'c> Walker<'c> {
                     ),
                 );
             }
-            if self.vars.integers.iter().any(|n| n == name) {
+            if self.vars.integers.contains(name) {
                 risky |= self.arith_word(v, depth, "an integer variable's value");
             }
         }
@@ -2236,10 +2236,10 @@ impl<'c> Walker<'c> {
                 continue;
             }
             if integer {
-                self.vars.integers.push(name.to_owned());
+                self.vars.integers.insert(name.to_owned());
             }
             if flags.contains('A') {
-                self.vars.assoc.push(name.to_owned());
+                self.vars.assoc.insert(name.to_owned());
             }
             if value.as_ref().is_some_and(|v| v.text.starts_with('(')) {
                 // A compound array: its elements are not followed one by one.
@@ -2331,7 +2331,7 @@ impl<'c> Walker<'c> {
             return true;
         }
         match name.split_once('[') {
-            Some((base, index)) if !self.vars.assoc.iter().any(|a| a == base) => {
+            Some((base, index)) if !self.vars.assoc.contains(base) => {
                 self.arith_text(index, depth, "an array subscript")
             }
             _ => false,

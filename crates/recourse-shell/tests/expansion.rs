@@ -348,3 +348,24 @@ fn everyday_read_only_commands_stay_allowed() {
         assert_ne!(decide(cmd, Environment::Prod), Decision::Allow, "{cmd}");
     }
 }
+
+/// Found by fuzzing: a value that refers to its own variable several times over
+/// (`d=/proc/$d…$d…`) multiplied the work at every level of the chain (about a second in a
+/// release build, minutes for longer forms). Lookups are budgeted; the result stays cautious.
+#[test]
+fn self_referencing_variables_stay_cheap() {
+    for cmd in [
+        "d=/proc/$d=/proc/%roc/$d=/pr/$d=/proc/$d=/pr/$d=/proc/$PPPIDca ; t$pr/$d=/prd/staDPPI$a;$  cat $d/staDPPI$P; cat $d/sta",
+        "d=/proc/$d=/proc/%roc/$d?/pr/$d=/proc/d=/proc/%roc/$d?/pr/$d=/pd?/pP; cat $d/sta",
+        "a=$b$b$b$b; b=$a$a$a$a; cat $a$b$a$b",
+    ] {
+        let t = std::time::Instant::now();
+        assert_ne!(decide(cmd, Environment::Prod), Decision::Allow, "{cmd}");
+        assert!(t.elapsed().as_secs() < 3, "{cmd}: {:?}", t.elapsed());
+    }
+    // The budget is far above what real commands use.
+    assert_eq!(
+        decide("p=src; p=$p/lib; q=$p/x; ls $q $p", Environment::Prod),
+        Decision::Allow
+    );
+}
