@@ -38,8 +38,8 @@ pub fn is_secret_name(name: &str) -> bool {
 /// Whether `hay` contains a fragment every credential path contains, or ends like a memory
 /// device (cheap pre-check).
 pub(crate) fn has_credential_needle(hay: &str) -> bool {
-    // Every needle and memory-device ending is four bytes or more, with a letter.
-    if hay.len() < 4 || !hay.bytes().any(|b| b.is_ascii_alphabetic()) {
+    // Every needle and memory-device ending is four bytes or more.
+    if hay.len() < 4 {
         return false;
     }
     let t = hay.trim_end_matches('/');
@@ -85,6 +85,15 @@ const CREDENTIAL_NEEDLES: &[&str] = &[
     "my.cnf",
     "npmrc",
     "pypirc",
+    "hosts.yml",
+    ".boto",
+    "s3cfg",
+    "rclone",
+    "tfrc",
+    "keyrings",
+    "htpasswd",
+    "settings-security",
+    "/hub",
 ];
 
 /// Whether a path names credentials.
@@ -96,16 +105,30 @@ pub(crate) fn is_credential_path(text: &str) -> bool {
     let base = basename(&lower);
     let segs: Vec<&str> = lower.split('/').collect();
     segs.iter().any(|s| CREDENTIAL_DIRS.contains(s))
-        || segs.windows(2).any(|w| w == [".config", "gcloud"])
+        || segs.windows(2).any(|w| {
+            matches!(
+                w,
+                [".config", "gcloud" | "hub" | "rclone"] | ["share", "keyrings"]
+            )
+        })
+        || segs.windows(3).any(|w| w == [".config", "gh", "hosts.yml"])
         || lower.starts_with("/var/run/secrets")
         || lower.starts_with("/run/secrets")
         || CREDENTIAL_NAMES.contains(&base)
-        || base.starts_with(".env.")
+        || base.starts_with(".env.") && !is_env_template(base)
         || CREDENTIAL_SUFFIXES.iter().any(|x| base.ends_with(x))
         || (lower.starts_with("/proc/") && lower.ends_with("/environ"))
         // Memory: keys and tokens of every process.
         || matches!(lower.as_str(), "/dev/mem" | "/dev/kmem" | "/dev/port" | "/proc/kcore")
         || (lower.starts_with("/proc/") && lower.ends_with("/mem"))
+}
+
+/// `.env.example` and its kin: templates committed without values.
+fn is_env_template(base: &str) -> bool {
+    matches!(
+        base.trim_start_matches(".env."),
+        "example" | "sample" | "template" | "dist" | "defaults"
+    )
 }
 
 /// Credential directories, at any depth.
@@ -146,6 +169,12 @@ const CREDENTIAL_NAMES: &[&str] = &[
     "sudoers",
     "service-account.json",
     "application_default_credentials.json",
+    "credentials.toml",
+    "credentials.tfrc.json",
+    ".boto",
+    ".s3cfg",
+    ".htpasswd",
+    "settings-security.xml",
 ];
 
 /// Suffixes of key and certificate-bundle files.
@@ -304,6 +333,14 @@ mod tests {
             "/dev/mem",
             "/proc/1/mem",
             "/proc/kcore",
+            "~/.config/gh/hosts.yml",
+            "~/.config/hub",
+            "~/.config/rclone/rclone.conf",
+            "~/.local/share/keyrings/login.keyring",
+            "~/.cargo/credentials.toml",
+            "~/.terraform.d/credentials.tfrc.json",
+            "~/.s3cfg",
+            "~/.boto",
         ] {
             assert!(is_credential_path(p), "{p}");
         }
@@ -315,6 +352,11 @@ mod tests {
             ".envoy.yaml",
             "/proc/meminfo",
             "docs/memo.txt",
+            "~/.config/git/config",
+            "github/hub.md",
+            "ci/hosts.yml",
+            ".env.example",
+            "app/.env.sample",
         ] {
             assert!(!is_credential_path(p), "{p}");
         }

@@ -15,6 +15,11 @@ use crate::value::{MAX_ALTERNATIVES, Shape, SubOutput, Unknown, Value, apply_op,
 /// Deepest chain of variables referring to variables that is followed.
 const MAX_CHAIN: usize = 8;
 
+/// Most variable lookups for one command string. Values that refer to variables several times
+/// over (`d=$d$d$d`) would otherwise multiply the work at every level of the chain; past the
+/// budget, every variable counts as unknown.
+const MAX_LOOKUPS: u32 = 1024;
+
 /// The default field separators.
 const DEFAULT_IFS: &str = " \t\n";
 
@@ -27,16 +32,30 @@ enum Binding {
     Value(Value),
 }
 
+/// Positional parameters set aside while a `sh -c` script's own are in place.
+#[derive(Debug)]
+pub(crate) struct Positional {
+    params: Vec<Binding>,
+    zero: Option<Binding>,
+}
+
 /// The variables of one command string: every value each may hold, from every assignment
 /// anywhere in it (branches and loop order are not followed, so all count).
 #[derive(Debug, Default)]
 pub(crate) struct Vars {
     map: HashMap<String, Vec<Binding>>,
     positional: Vec<Binding>,
+    /// `$0` of a `sh -c SCRIPT NAME …` being walked.
+    zero: Option<Binding>,
+    /// Lookups made so far (see [`MAX_LOOKUPS`]).
+    lookups: std::cell::Cell<u32>,
+    /// The assignments whose values are being evaluated: the variable (its key's address in
+    /// the table) and how many of its bindings came before.
+    within: std::cell::RefCell<Vec<(usize, usize)>>,
     /// Names declared integer (`declare -i`): assignments to them are evaluated as arithmetic.
-    pub integers: Vec<String>,
+    pub integers: std::collections::HashSet<String>,
     /// Names declared associative arrays (`declare -A`): their subscripts are not arithmetic.
-    pub assoc: Vec<String>,
+    pub assoc: std::collections::HashSet<String>,
     /// Inside a function body being walked: positional parameters are its arguments.
     pub in_function: usize,
     /// Output of the command substitutions walked so far, by their source text.
@@ -93,11 +112,37 @@ impl Vars {
         }
     }
 
+    /// `sh -c SCRIPT NAME ARGS…`: while the script is walked, `$0` is NAME and the positional
+    /// parameters are ARGS. Returns what to put back afterwards.
+    pub(crate) fn script_args(&mut self, zero: Option<&Word>, args: &[Word]) -> Positional {
+        let saved = Positional {
+            params: std::mem::take(&mut self.positional),
+            zero: self.zero.take(),
+        };
+        self.zero = zero.map(|w| Binding::Word(w.clone()));
+        self.bind_positional(args);
+        saved
+    }
+
+    /// Puts back the positional parameters [`Self::script_args`] replaced.
+    pub(crate) fn restore(&mut self, saved: Positional) {
+        self.positional = saved.params;
+        self.zero = saved.zero;
+    }
+
     /// Every value a parameter may hold.
     pub(crate) fn lookup(&self, name: &str, depth: usize) -> Vec<Value> {
+        let made = self.lookups.get();
+        if made >= MAX_LOOKUPS {
+            return vec![Value::unknown(cat!("$", name), Shape::Content)];
+        }
+        self.lookups.set(made + 1);
         let bindings = if name.bytes().all(|b| b.is_ascii_digit()) || name == "@" || name == "*" {
             if name == "0" {
-                return vec![symbolic("sh")];
+                return match &self.zero {
+                    Some(Binding::Word(w)) if depth < MAX_CHAIN => self.values(w, depth + 1),
+                    _ => vec![symbolic("sh")],
+                };
             }
             if self.positional.is_empty() {
                 // The gateway runs `bash -c COMMAND` with no arguments; in a function, they are
@@ -110,13 +155,33 @@ impl Vars {
             }
             &self.positional
         } else {
-            match self.map.get(name) {
-                Some(b) => b,
-                None => return vec![environment(name, self.cwd.as_deref())],
+            let Some((key, all)) = self.map.get_key_value(name) else {
+                return vec![environment(name, self.cwd.as_deref())];
+            };
+            // Inside the value of its own assignment (`d=$d/lib`), a variable holds what it
+            // held before: only the bindings made earlier count.
+            let key_at = std::ptr::from_ref(key) as usize;
+            let limit = self
+                .within
+                .borrow()
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == key_at)
+                .map_or(all.len(), |(_, i)| *i);
+            let earlier = all.get(..limit).unwrap_or_default();
+            if earlier.is_empty() {
+                return vec![environment(name, self.cwd.as_deref())];
             }
+            return self.binding_values(earlier, Some(key_at), depth);
         };
+        self.binding_values(bindings, None, depth)
+    }
+
+    /// The values of a variable's bindings, in order (`key`: the variable's address in the
+    /// table, for the bindings of a named variable).
+    fn binding_values(&self, bindings: &[Binding], key: Option<usize>, depth: usize) -> Vec<Value> {
         let mut out = Vec::new();
-        for b in bindings {
+        for (i, b) in bindings.iter().enumerate() {
             match b {
                 Binding::Value(v) => out.push(v.clone()),
                 Binding::Word(w) => {
@@ -124,7 +189,13 @@ impl Vars {
                         out.push(Value::unknown(w.text.clone(), Shape::Content));
                     } else {
                         // An assigned value is not split or globbed: one field.
+                        if let Some(k) = key {
+                            self.within.borrow_mut().push((k, i));
+                        }
                         out.extend(self.values(w, depth + 1));
+                        if key.is_some() {
+                            self.within.borrow_mut().pop();
+                        }
                     }
                 }
             }
@@ -355,6 +426,8 @@ impl Vars {
                 *open |= !lit.is_empty();
             }
             let vals = self.expansion(&e.kind, src, 0);
+            // `<( … )` becomes one path (`/dev/fd/63`): never split, never a new value.
+            let whole = e.quoted || matches!(e.kind, ExpansionKind::Process(_));
             let mut next = Vec::new();
             for (fields, open) in &alts {
                 for v in &vals {
@@ -365,9 +438,9 @@ impl Vars {
                     let mut u = v.unknown;
                     // A value that shows more than its source (`/proc/$PPID` for `$d`) changes
                     // the word even when part of it stays unknown.
-                    ex.changed |= v.known || v.text != src;
+                    ex.changed |= v.known && !whole || v.text != src;
                     if !v.known {
-                        u.split = !e.quoted && u.shape != Shape::Token;
+                        u.split = !whole && u.shape != Shape::Token;
                         u.lead = at_start && v.lead;
                     } else {
                         u.any = false;
@@ -376,11 +449,11 @@ impl Vars {
                     globbed |= v.pattern;
                     let mut f = fields.clone();
                     let mut o = *open;
-                    if e.quoted || !v.known {
+                    if whole || !v.known {
                         if let Some(last) = f.last_mut() {
                             last.push_str(&v.text);
                         }
-                        o |= e.quoted || !v.text.is_empty();
+                        o |= whole || !v.text.is_empty();
                     } else {
                         globbed |= v.text.contains(['*', '?', '[']);
                         split_into(&mut f, &mut o, &v.text, &ifs);

@@ -2,6 +2,8 @@
 //! piped through `rev`, `tr`, `base64 -d`, `xxd -r -p`), and the backslash escapes that
 //! `printf`, `echo -e` and `$'…'` decode: a substitution with a fixed output is a known word.
 
+use std::borrow::Cow;
+
 use crate::syntax::{Script, Word};
 
 /// Which escapes a text understands.
@@ -162,19 +164,38 @@ pub(crate) fn printf_output(format: &str, args: &[&str]) -> Option<(String, bool
 /// `pwd`, `basename`/`dirname` of a literal, optionally piped through `rev`, `tr`, `base64
 /// -d` or `xxd -r -p`. Also whether decoding or de-obfuscation produced it.
 pub(crate) fn fixed_output(script: &Script, cwd: Option<&str>) -> Option<(String, bool)> {
+    fixed_output_with(script, cwd, &literal)
+}
+
+/// The value of a word when it is one known text: its literal text here; the walker also
+/// knows variables (`$(echo $HOME)`).
+pub(crate) type WordValue<'v> = dyn for<'w> Fn(&'w Word) -> Option<Cow<'w, str>> + 'v;
+
+/// A literal word's text (`~` stays `~`, which stands for the home directory).
+pub(crate) fn literal(w: &Word) -> Option<Cow<'_, str>> {
+    (w.expansions.is_empty() && !w.glob && !w.brace).then_some(Cow::Borrowed(w.text.as_str()))
+}
+
+/// [`fixed_output`] with words valued by `value`.
+pub(crate) fn fixed_output_with(
+    script: &Script,
+    cwd: Option<&str>,
+    value: &WordValue<'_>,
+) -> Option<(String, bool)> {
     let [item] = &script.items[..] else {
         return None;
     };
     let [pipeline] = &item.pipelines[..] else {
         return None;
     };
-    fixed_stages(&pipeline.commands, cwd)
+    fixed_stages(&pipeline.commands, cwd, value)
 }
 
 /// [`fixed_output`] of the first stages of a pipeline.
 pub(crate) fn fixed_stages(
     stages: &[crate::syntax::Command],
     cwd: Option<&str>,
+    value: &WordValue<'_>,
 ) -> Option<(String, bool)> {
     let mut text: Option<String> = None;
     let mut decoded = false;
@@ -186,15 +207,13 @@ pub(crate) fn fixed_stages(
         if !name.is_static() || !sc.assignments.is_empty() {
             return None;
         }
-        let args: Vec<&str> = args
-            .iter()
-            .map(|w| w.is_static().then_some(w.text.as_str()))
-            .collect::<Option<_>>()?;
+        let values: Vec<Cow<'_, str>> = args.iter().map(value).collect::<Option<_>>()?;
+        let args: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
         // A here-string is the stage's input.
         let input = match sc.redirects.as_slice() {
             [] => text.take(),
-            [r] if r.op == crate::syntax::RedirOp::HereString && r.target.is_static() => {
-                Some(format!("{}\n", r.target.text))
+            [r] if r.op == crate::syntax::RedirOp::HereString => {
+                Some(cat!(value(&r.target)?, "\n"))
             }
             _ => return None,
         };

@@ -9,6 +9,9 @@ pub(crate) struct NeedleSet {
     by_first: Vec<Vec<(u8, &'static [u8], u8)>>,
     /// One bit per (lowercased) pair of first bytes.
     pairs: Box<[u64; 1024]>,
+    /// One bit per (lowercased) pair of second and third bytes (every `(b1, _)` for a
+    /// two-byte needle): a position is looked at only when both pairs fit.
+    next_pairs: Box<[u64; 1024]>,
     all: u8,
 }
 
@@ -32,6 +35,8 @@ impl NeedleSet {
     pub(crate) fn tagged(lists: &[(&[&'static str], u8)]) -> Self {
         let mut by_first: Vec<Vec<(u8, &'static [u8], u8)>> = vec![Vec::new(); 256];
         let mut pairs = Box::new([0u64; 1024]);
+        let mut next_pairs = Box::new([0u64; 1024]);
+        let set = |table: &mut [u64; 1024], idx: usize| table[idx / 64] |= 1 << (idx % 64);
         let mut all = 0;
         for (needles, bit) in lists {
             all |= *bit;
@@ -39,14 +44,22 @@ impl NeedleSet {
                 let b = n.as_bytes();
                 if let [b0, b1, rest @ ..] = b {
                     by_first[usize::from(*b0)].push((*b1, rest, *bit));
-                    let idx = pair_index(*b0, *b1);
-                    pairs[idx / 64] |= 1 << (idx % 64);
+                    set(&mut pairs, pair_index(*b0, *b1));
+                    match rest.first() {
+                        Some(b2) => set(&mut next_pairs, pair_index(*b1, *b2)),
+                        None => {
+                            for c in 0..=255u8 {
+                                set(&mut next_pairs, pair_index(*b1, c));
+                            }
+                        }
+                    }
                 }
             }
         }
         NeedleSet {
             by_first,
             pairs,
+            next_pairs,
             all,
         }
     }
@@ -66,6 +79,12 @@ impl NeedleSet {
             prev = cur;
             // `idx` is below 65536: the index is in bounds by construction.
             if self.pairs[(idx >> 6) & 1023] & (1 << (idx & 63)) == 0 {
+                continue;
+            }
+            // The byte after the pair (none at the end: only a two-byte needle can fit).
+            let next = (usize::from(cur) << 8)
+                | usize::from(h.get(i + 2).map_or(0, u8::to_ascii_lowercase));
+            if self.next_pairs[(next >> 6) & 1023] & (1 << (next & 63)) == 0 {
                 continue;
             }
             for (b1, tail, bit) in &self.by_first[usize::from(first)] {

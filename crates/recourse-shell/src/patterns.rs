@@ -77,12 +77,14 @@ pub(crate) struct Pattern {
     pub(crate) source: String,
     /// One stage, or a pipeline of stages.
     pub(crate) stages: Vec<CmdPattern>,
+    /// The rule id, e.g. `shell.always_block[3]` (built once, copied into each finding).
+    rule: String,
 }
 
 impl Pattern {
     /// The rule id, e.g. `shell.always_block[3]`.
     pub(crate) fn rule(&self) -> String {
-        format!("shell.{}[{}]", self.list.key(), self.index)
+        self.rule.clone()
     }
 }
 
@@ -281,6 +283,7 @@ fn compile(list: PolicyList, index: usize, entry: &str) -> Result<Pattern, Patte
         index,
         source: entry.to_owned(),
         stages,
+        rule: format!("shell.{}[{}]", list.key(), index),
     })
 }
 
@@ -375,7 +378,8 @@ impl CmdPattern {
                 .operands
                 .iter()
                 .zip(parsed.operands.iter())
-                .all(|(o, w)| w.is_static() && normalize_operand(&w.text) == *o)
+                // Equal as written settles most comparisons before any normalizing.
+                .all(|(o, w)| w.is_static() && (w.text == *o || normalize_operand(&w.text) == *o))
             && self.flags_ok(v.prog, parsed)
     }
 

@@ -16,7 +16,7 @@ use crate::credentials::{
     has_credential_needle, is_credential_path, is_secret_name, pattern_may_name_credentials,
 };
 use crate::expand::{Expanded, Vars, subscript, word_tail};
-use crate::fixed::{fixed_output, fixed_stages};
+use crate::fixed::{fixed_output, fixed_output_with, fixed_stages, literal};
 use crate::patterns::{PatternSet, PolicyList, View, script_programs};
 use crate::programs::dangers::{is_disk_device, is_protected_root, is_sensitive_write};
 use crate::programs::environment::is_dangerous_assignment;
@@ -183,7 +183,7 @@ pub(crate) struct Walker<'c> {
     own_tree: bool,
     /// Parts whose words are still in the command's own tree, by the address of their simple
     /// command.
-    pending: Vec<(usize, usize)>,
+    pending: crate::syntax::List<(usize, usize)>,
     /// Whether the pipeline being walked has several stages: only then do its stages' views
     /// (for the policy's pipeline patterns and piped text) matter.
     want_views: bool,
@@ -228,6 +228,19 @@ fn display(words: &[Word]) -> String {
     s
 }
 
+/// A finding's message about a command line: the line in backquotes, then the pieces.
+fn quoted(words: &[Word], tail: &[&str]) -> String {
+    let line = display(words);
+    let mut s = String::with_capacity(line.len() + 2 + tail.iter().map(|p| p.len()).sum::<usize>());
+    s.push('`');
+    s.push_str(&line);
+    s.push('`');
+    for p in tail {
+        s.push_str(p);
+    }
+    s
+}
+
 /// Whether a word substitutes a script that fetches or decodes (its output may be code).
 fn word_fetches(w: &Word) -> bool {
     w.subs.iter().any(|s| script_decodes(&s.script))
@@ -250,6 +263,55 @@ fn word_texts(vars: &Vars, w: &Word) -> Vec<Value> {
         vec![Value::known(w.text.clone())]
     } else {
         vars.values(w, 0)
+    }
+}
+
+/// The argument word a value parsed out of `args` lies in.
+fn word_of<'a>(args: &'a [Word], value: &str) -> Option<&'a Word> {
+    let at = value.as_ptr() as usize;
+    args.iter().find(|w| {
+        let start = w.text.as_ptr() as usize;
+        (start..=start + w.text.len()).contains(&at)
+    })
+}
+
+/// Whether a word's text is decided at run time (before or after resolution).
+fn computed(w: &Word) -> bool {
+    w.dynamic || !w.expansions.is_empty()
+}
+
+/// The words of `unset`, `test -v`, `wait -p` and `getopts` that name variables.
+fn variable_names<'a>(prog: &str, args: &'a [Word]) -> Vec<&'a Word> {
+    match prog {
+        "unset" if !args.iter().any(|a| a.text == "-f") => {
+            args.iter().filter(|a| !a.text.starts_with('-')).collect()
+        }
+        "test" | "[" | "wait" => args
+            .windows(2)
+            .filter(|p| matches!(p[0].text.as_str(), "-v" | "-p"))
+            .filter(|p| prog == "wait" || p[0].text == "-v")
+            .map(|p| &p[1])
+            .collect(),
+        "getopts" => args.get(1).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A word's value when it is one known text: literal, or expansions of variables with one
+/// known value (`$HOME` is `~`). An unquoted value with blanks would split: not one text.
+fn known_text<'w>(vars: &Vars, w: &'w Word) -> Option<std::borrow::Cow<'w, str>> {
+    if let Some(t) = literal(w) {
+        return Some(t);
+    }
+    if w.glob || w.brace {
+        return None;
+    }
+    let unquoted = w.expansions.iter().any(|e| !e.quoted);
+    match vars.values(w, 0).as_slice() {
+        [v] if v.known && !(unquoted && v.text.contains(char::is_whitespace)) => {
+            Some(std::borrow::Cow::Owned(v.text.clone()))
+        }
+        _ => None,
     }
 }
 
@@ -320,7 +382,7 @@ impl<'c> Walker<'c> {
             calling: Vec::new(),
             want_views: false,
             own_tree: true,
-            pending: Vec::new(),
+            pending: crate::syntax::List::new(),
         }
     }
 
@@ -358,7 +420,18 @@ impl<'c> Walker<'c> {
 
     /// Records a file the command runs or sources as code.
     fn runs_script(&mut self, w: &Word) {
-        if w.is_static() && !w.text.is_empty() && !self.scripts.contains(&w.text) {
+        // Standard input and other descriptors are streams, not files whose content can be
+        // bound to an approval.
+        let stream = w.text.starts_with("/dev/fd/") || w.text.starts_with("/proc/self/fd/");
+        // `find -exec bash {} \;`: each file found, none named here.
+        let placeholder = w.text == "{}";
+        if w.is_static()
+            && !w.text.is_empty()
+            && !stream
+            && !placeholder
+            && !shells::is_stdin_device(&w.text)
+            && !self.scripts.contains(&w.text)
+        {
             self.scripts.push(w.text.clone());
         }
     }
@@ -605,8 +678,10 @@ impl<'c> Walker<'c> {
             if !info.flow.stdin_script || j == 0 {
                 continue;
             }
-            let Some((text, decoded)) = fixed_stages(&p.commands[..j], self.vars.cwd.as_deref())
-            else {
+            let vars = &self.vars;
+            let Some((text, decoded)) = fixed_stages(&p.commands[..j], vars.cwd.as_deref(), &|w| {
+                known_text(vars, w)
+            }) else {
                 continue;
             };
             if text.trim().is_empty() {
@@ -753,13 +828,8 @@ impl<'c> Walker<'c> {
                     }
                     if t == "-v"
                         && let Some(v) = cc.words.get(k + 1)
-                        && let Some(i) = v.text.find('[')
                     {
-                        risky |= self.arith_text(
-                            v.text.get(i..).unwrap_or_default(),
-                            depth,
-                            "`[[ -v ]]`",
-                        );
+                        risky |= self.variable_name(&v.text, computed(v), depth, "[[ -v ]]");
                     }
                 }
                 risky
@@ -870,7 +940,8 @@ impl<'c> Walker<'c> {
             // A substitution runs in a subshell: a `cd` there stays there.
             self.vars.cwd = cwd;
             f.secrets |= self.secret_hits > hits;
-            let fixed = fixed_output(&s.script, self.vars.cwd.as_deref());
+            let vars = &self.vars;
+            let fixed = fixed_output_with(&s.script, vars.cwd.as_deref(), &|w| known_text(vars, w));
             f.fetch |= fixed.as_ref().is_some_and(|(_, d)| *d);
             // Substitutions nested in another expansion (`${x:-$(cmd)}`) have no place of
             // their own in the word.
@@ -932,6 +1003,15 @@ impl<'c> Walker<'c> {
         } else {
             self.argv(&sc.words, &sc.redirects, depth, stdin)
         };
+        // `xargs rm -rf <<< /`: a here-string of roots fed to a command that deletes what it
+        // is given, as `echo / | xargs rm -rf` is.
+        if info.flow.takes_names && info.flow.destroys && self.stdin_names_root(stdin) {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.recursive_delete_root",
+                "a system or home root is fed to a command that deletes what it is given".into(),
+            );
+        }
         if risky && !sc.words.is_empty() {
             info.raise(ShellClass::Unknown);
         } else if risky {
@@ -1043,6 +1123,10 @@ impl<'c> Walker<'c> {
         how: &str,
     ) -> bool {
         let mut risky = false;
+        if crate::programs::environment::silences_history(name) {
+            self.history_off(cat!("`", how, name, "=…`"));
+            risky = true;
+        }
         if is_dangerous_assignment(name) {
             self.builtin(
                 Decision::Escalate,
@@ -1080,7 +1164,7 @@ impl<'c> Walker<'c> {
                     ),
                 );
             }
-            if self.vars.integers.iter().any(|n| n == name) {
+            if self.vars.integers.contains(name) {
                 risky |= self.arith_word(v, depth, "an integer variable's value");
             }
         }
@@ -1236,6 +1320,10 @@ impl<'c> Walker<'c> {
             );
         }
         let text = w.text.as_str();
+        let named = has_credential_needle(text);
+        if !named && !w.glob && !w.brace {
+            return;
+        }
         // `-d @file`, `-F f=@file`, `--data=@file`, `<file`: the file is read.
         let value = text
             .split_once('=')
@@ -1244,7 +1332,7 @@ impl<'c> Walker<'c> {
         // `HEAD:.env` (git), `host:~/.ssh/id_rsa`, `a:b` search paths: each piece may be a path.
         // Every piece is a substring of `text`: one needle scan rules them all out.
         let pieces = || text.split(':').skip(1).filter(|_| !text.contains("://"));
-        if has_credential_needle(text)
+        if named
             && (is_credential_path(text)
                 || (value != text && is_credential_path(value))
                 || (text.contains(':') && pieces().any(is_credential_path)))
@@ -1303,6 +1391,62 @@ impl<'c> Walker<'c> {
         self.resolved(words, redirects, depth, stdin)
     }
 
+    /// Whether a command's redirected input names a system or home root: a here-string or
+    /// here-document (`<<< /`), or a process substitution with a fixed output (`< <(echo /)`).
+    fn stdin_names_root(&self, stdin: Stdin<'_>) -> bool {
+        let names_root = |t: &str| {
+            t.split(|c: char| c.is_whitespace() || c == '\0')
+                .any(is_protected_root)
+        };
+        match stdin {
+            Stdin::Text(w) => word_texts(&self.vars, w)
+                .iter()
+                .any(|v| names_root(&v.text)),
+            Stdin::File(w) => w
+                .subs
+                .iter()
+                .filter(|s| s.kind == SubKind::ProcessIn)
+                .filter_map(|s| {
+                    fixed_output_with(&s.script, self.vars.cwd.as_deref(), &|w| {
+                        known_text(&self.vars, w)
+                    })
+                })
+                .any(|(t, _)| names_root(&t)),
+            Stdin::Pipe | Stdin::Inherit => false,
+        }
+    }
+
+    /// A command that stops the shell's history from recording what runs.
+    fn history_off(&mut self, what: String) {
+        self.builtin(
+            Decision::Escalate,
+            "shell.builtin.history_off",
+            cat!(what, " stops the shell history from recording commands"),
+        );
+    }
+
+    /// What the parts of a command line that stay unknown could do to it: become options or
+    /// files of a read-only program, hide a destructive command's target, carry credentials
+    /// to a sender.
+    fn unknown_parts(
+        &mut self,
+        name: &str,
+        words: &[Word],
+        expanded: &[Option<Expanded>],
+        info: &mut Info<'_>,
+    ) {
+        let entry = programs::lookup(basename(name));
+        if info.class == ShellClass::ReadOnly && self.open_args(entry, words, expanded) {
+            info.raise(ShellClass::Unknown);
+        }
+        if entry.is(kind::DESTRUCTIVE) {
+            self.collapsed(entry, words);
+        }
+        if info.flow.sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
+            self.exfiltration("a value derived from credentials is given to");
+        }
+    }
+
     /// A command line with expansions, a computed program name or a known working directory:
     /// each way it may come out is classified, and what stays unknown is judged by what it
     /// could do.
@@ -1330,17 +1474,7 @@ impl<'c> Walker<'c> {
             && expanded.iter().flatten().all(|e| !e.changed)
         {
             let mut info = self.command_line(words, redirects, depth, stdin);
-            let entry = programs::lookup(basename(&name.text));
-            if info.class == ShellClass::ReadOnly && self.open_args(entry, words, &expanded) {
-                info.raise(ShellClass::Unknown);
-            }
-            if entry.is(kind::DESTRUCTIVE) {
-                self.collapsed(entry, words);
-            }
-            let sends = entry.is(kind::FETCHER) || entry.is(kind::NETWORK) || entry.is(kind::SENDS);
-            if sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
-                self.exfiltration("a value derived from credentials is given to");
-            }
+            self.unknown_parts(&name.text, words, &expanded, &mut info);
             return info;
         }
         // The first words each way the program name may come out.
@@ -1486,17 +1620,7 @@ impl<'c> Walker<'c> {
                     redirects,
                 });
             }
-            let entry = programs::lookup(basename(&name.text));
-            if info.class == ShellClass::ReadOnly && self.open_args(entry, words, &expanded) {
-                info.raise(ShellClass::Unknown);
-            }
-            if entry.is(kind::DESTRUCTIVE) {
-                self.collapsed(entry, words);
-            }
-            let sends = entry.is(kind::FETCHER) || entry.is(kind::NETWORK) || entry.is(kind::SENDS);
-            if sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
-                self.exfiltration("a value derived from credentials is given to");
-            }
+            self.unknown_parts(&name.text, words, &expanded, &mut info);
         }
         info
     }
@@ -1659,7 +1783,9 @@ impl<'c> Walker<'c> {
             .then(|| words.iter().skip(1).position(|w| !w.text.starts_with('-')))
             .flatten();
         for (k, (w, ex)) in words.iter().zip(expanded).skip(1).enumerate() {
-            after_dashes |= w.text == "--" && w.expansions.is_empty();
+            after_dashes |= w.text == "--" && w.expansions.is_empty()
+                // `printf`'s options come only before its format.
+                || entry.is(kind::TEXT_ONLY) && k > 0;
             let Some(u) = ex.as_ref().map(|e| e.unknown).filter(|u| u.any) else {
                 continue;
             };
@@ -1680,7 +1806,7 @@ impl<'c> Walker<'c> {
             self.finding(
                 Decision::Escalate,
                 "shell.builtin.dynamic_argument",
-                format!("`{}`: `{}` {why}", display(words), w.text),
+                quoted(words, &[": `", &w.text, "` ", why]),
             );
             open = true;
         }
@@ -1749,7 +1875,8 @@ impl<'c> Walker<'c> {
             );
         }
         let writes: Vec<&str> = entry.writes.map(|f| f(&call)).unwrap_or_default();
-        if entry.is(kind::FETCHER) {
+        let network = entry.reaches_network(&call);
+        if network && entry.is(kind::FETCHER) {
             info.flow.fetch = true;
             self.fetched.extend(writes.iter().map(|w| file_key(w)));
         }
@@ -1762,12 +1889,11 @@ impl<'c> Walker<'c> {
                 self.runs_fetched(&a.text, "makes executable");
             }
         }
-        let sends = entry.is(kind::FETCHER) || entry.is(kind::NETWORK) || entry.is(kind::SENDS);
-        info.flow.sends = sends;
-        if sends {
+        info.flow.sends = network;
+        if network {
             self.sends_files(&call, stdin);
         }
-        info.flow.network |= entry.is(kind::NETWORK);
+        info.flow.network |= network && entry.is(kind::NETWORK);
         info.flow.fetch |= entry.decodes.is_some_and(|f| f(&call));
         info.flow.names_secrets |= programs::names_secrets(entry, prog, args);
         info.flow.takes_names |= entry.is(kind::TAKES_NAMES);
@@ -1782,6 +1908,12 @@ impl<'c> Walker<'c> {
                 && crate::fixed::text_output(prog, args)
                     .is_some_and(|t| t.lines().any(|l| is_protected_root(l.trim())));
         info.flow.output = entry.output.map_or(Shape::Content, |f| f(&call));
+        if matches!(stdin, Stdin::Pipe)
+            && let Some(input) = self.input
+            && entry.selects.is_some_and(|f| f(&call))
+        {
+            info.flow.output = info.flow.output.min(input.shape);
+        }
         match entry.runs {
             Runs::Wrapper(spec) => {
                 return self.wrapper(prog, &spec, args, redirects, depth, stdin, info);
@@ -1803,6 +1935,17 @@ impl<'c> Walker<'c> {
                     let inner = self.argv(args, redirects, depth + 1, stdin);
                     info.absorb(inner);
                 }
+                return info;
+            }
+            // `source /dev/stdin`: the script is whatever standard input holds.
+            Runs::Source
+                if args
+                    .first()
+                    .is_some_and(|w| shells::is_stdin_device(&w.text)) =>
+            {
+                info.flow.interpreter = true;
+                info.runs_code = true;
+                self.stdin_script(prog, depth, stdin, &mut info, true);
                 return info;
             }
             Runs::Eval | Runs::Trap | Runs::Source => {
@@ -1865,7 +2008,7 @@ impl<'c> Walker<'c> {
                 info.runs_code = true;
                 info.raise(ShellClass::Unknown);
                 for w in wrappers::scripts(args) {
-                    let (f, c) = self.shell_string(w, depth, format!("`{prog}`"));
+                    let (f, c) = self.shell_string(w, depth, cat!("`", prog, "`"));
                     info.flow |= f;
                     info.raise(c);
                 }
@@ -1914,7 +2057,35 @@ impl<'c> Walker<'c> {
                     }
                 }
             }
-            "read" | "mapfile" | "readarray" => self.read_into(prog, &call, stdin),
+            "read" | "mapfile" | "readarray" if self.read_into(prog, &call, stdin, depth) => {
+                info.raise(ShellClass::Unknown);
+            }
+            "printf" if self.printf_into(args, depth) => info.raise(ShellClass::Unknown),
+            "unset" | "test" | "[" | "wait" | "getopts" => {
+                let mut risky = false;
+                if prog == "unset"
+                    && let Some(w) = args
+                        .iter()
+                        .find(|w| crate::programs::environment::silences_history(&w.text))
+                {
+                    self.history_off(cat!("`unset ", w.text, "`"));
+                    risky = true;
+                }
+                for w in variable_names(prog, args) {
+                    risky |= self.variable_name(&w.text, computed(w), depth, prog);
+                }
+                if risky {
+                    info.raise(ShellClass::Unknown);
+                }
+            }
+            "set"
+                if args
+                    .windows(2)
+                    .any(|w| w[0].text == "+o" && w[1].text == "history") =>
+            {
+                self.history_off("`set +o history`".into());
+                info.raise(ShellClass::Unknown);
+            }
             "set" if args.first().is_some_and(|a| a.text == "--") => {
                 self.vars.bind_positional(&args[1..]);
             }
@@ -1946,7 +2117,7 @@ impl<'c> Walker<'c> {
                 m => m,
             }
         } else if entry.is(kind::PAGER) {
-            Model::RunsCode(format!("{prog} can run shell commands"))
+            Model::RunsCode(cat!(prog, " can run shell commands"))
         } else {
             Model::Unknown
         };
@@ -1957,7 +2128,7 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.runs_code",
-                    format!("`{}`: {why}", display(words)),
+                    quoted(words, &[": ", &why]),
                 );
                 info.runs_code = true;
                 ShellClass::Unknown
@@ -1967,7 +2138,7 @@ impl<'c> Walker<'c> {
                     self.builtin(
                         Decision::Escalate,
                         "shell.builtin.spawns_shell",
-                        format!("`{prog}` is handed a shell (`{}`)", a.text),
+                        cat!("`", prog, "` is handed a shell (`", a.text, "`)"),
                     );
                     info.runs_code = true;
                 }
@@ -2049,16 +2220,32 @@ impl<'c> Walker<'c> {
                 ),
                 None => (a.text.as_str(), None),
             };
+            // Unresolved, an expansion in the name part; resolved, a name that is not one.
+            let name_computed = a.expansions.first().is_some_and(|e| e.start < name.len())
+                || a.dynamic && !is_name(name.split('[').next().unwrap_or_default());
+            risky |= self.variable_name(name, name_computed, depth, prog);
+            if let Some(v) = value.as_ref().filter(|v| v.text.starts_with('('))
+                && !computed(v)
+                && !flags.contains('A')
+                && !crate::arith::substitutions(&v.text).is_empty()
+            {
+                // `declare 'a=([$(cmd)]=1)'`: a quoted compound value is expanded again.
+                risky |= self.arith_text(&v.text, depth, "a compound array value");
+            }
             if !is_name(name) {
                 continue;
             }
             if integer {
-                self.vars.integers.push(name.to_owned());
+                self.vars.integers.insert(name.to_owned());
             }
             if flags.contains('A') {
-                self.vars.assoc.push(name.to_owned());
+                self.vars.assoc.insert(name.to_owned());
             }
-            if let Some(v) = &value {
+            if value.as_ref().is_some_and(|v| v.text.starts_with('(')) {
+                // A compound array: its elements are not followed one by one.
+                self.vars
+                    .bind_value(name, Value::unknown(format!("${name}"), Shape::Content));
+            } else if let Some(v) = &value {
                 self.vars.bind_word(name, v);
                 if v.text.trim_start().starts_with("() {") {
                     self.builtin(
@@ -2074,11 +2261,21 @@ impl<'c> Walker<'c> {
     }
 
     /// `read NAME…`, `mapfile NAME`: the variables get what the command reads.
-    fn read_into(&mut self, prog: &str, call: &Call<'_>, stdin: Stdin<'_>) {
-        let p = crate::args::parse(call.args, &OptSpec::new("adinNptuC", &[]));
-        let mut names: Vec<&str> = call.opts.operands.iter().map(|w| w.text.as_str()).collect();
+    fn read_into(&mut self, prog: &str, call: &Call<'_>, stdin: Stdin<'_>, depth: usize) -> bool {
+        let p = crate::args::parse(
+            call.args,
+            &if prog == "read" {
+                OptSpec::new("adinNptuC", &[])
+            } else {
+                shells::MAPFILE_OPTIONS
+            },
+        );
+        if let Some(cb) = shells::mapfile_callback(call) {
+            let (_, class) = self.nested_text(cb, depth + 1, "mapfile's callback");
+            self.raise(class);
+        }
+        let mut names: Vec<&str> = p.operands.iter().map(|w| w.text.as_str()).collect();
         if prog == "read" {
-            names = p.operands.iter().map(|w| w.text.as_str()).collect();
             names.extend(p.values_of(Some('a'), None));
             if names.is_empty() {
                 names.push("REPLY");
@@ -2103,11 +2300,69 @@ impl<'c> Walker<'c> {
                 vec![v]
             }
         };
-        for n in names.into_iter().filter(|n| is_name(n)) {
+        let mut risky = false;
+        for n in names {
+            risky |=
+                self.variable_name(n, word_of(call.args, n).is_some_and(computed), depth, prog);
+            if !is_name(n) {
+                continue;
+            }
+            risky |= self.variable_effects(n, None, depth, &format!("{prog} "));
             for v in &values {
                 self.vars.bind_value(n, v.clone());
             }
         }
+        risky
+    }
+
+    /// A word a builtin takes as a variable's name (`read NAME`, `printf -v NAME`, `unset NAME`,
+    /// `[[ -v NAME ]]`, `declare NAME=…`): bash evaluates a subscript in it as arithmetic, so
+    /// `a[$(cmd)]` runs `cmd`, and a name computed at run time may carry such a subscript.
+    /// Whether it may run code the command does not show.
+    fn variable_name(&mut self, name: &str, computed: bool, depth: usize, prog: &str) -> bool {
+        if computed {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.computed_name",
+                format!(
+                    "`{prog}` is given a variable name decided at run time (`{name}`): a subscript in it runs commands"
+                ),
+            );
+            return true;
+        }
+        match name.split_once('[') {
+            Some((base, index)) if !self.vars.assoc.contains(base) => {
+                self.arith_text(index, depth, "an array subscript")
+            }
+            _ => false,
+        }
+    }
+
+    /// `printf -v NAME FORMAT…`: NAME is assigned what printf would print.
+    fn printf_into(&mut self, args: &[Word], depth: usize) -> bool {
+        let joined;
+        let (name, rest) = match args {
+            [v, name, rest @ ..] if v.text == "-v" => (name, rest),
+            // `-vNAME`, as getopts reads it.
+            [v, rest @ ..] if v.text.len() > 2 && v.text.starts_with("-v") => {
+                joined = word_tail(v, 2);
+                (&joined, rest)
+            }
+            _ => return false,
+        };
+        let mut risky = self.variable_name(&name.text, computed(name), depth, "printf -v");
+        if !is_name(&name.text) {
+            return risky;
+        }
+        let text = crate::fixed::text_output("printf", rest);
+        let value = text.as_deref().map(Word::literal);
+        risky |= self.variable_effects(&name.text, value.as_ref(), depth, "printf -v ");
+        let bound = match text {
+            Some(t) => Value::known(t),
+            None => Value::unknown("$(printf)", Shape::Content),
+        };
+        self.vars.bind_value(&name.text, bound);
+        risky
     }
 
     /// A call of a function defined earlier: its body again, with the call's arguments.
@@ -2200,7 +2455,7 @@ impl<'c> Walker<'c> {
                         } else {
                             Decision::Escalate
                         };
-                        let msg = format!("`{}` matches `{}`", display(words), pat.source);
+                        let msg = quoted(words, &[" matches `", &pat.source, "`"]);
                         self.finding(d, pat.rule(), msg);
                     }
                 }
@@ -2231,11 +2486,7 @@ impl<'c> Walker<'c> {
             ));
         }
         for d in dangers {
-            self.finding(
-                d.decision,
-                d.rule,
-                format!("`{}`: {}", display(words), d.message),
-            );
+            self.finding(d.decision, d.rule, quoted(words, &[": ", &d.message]));
         }
     }
 
@@ -2330,13 +2581,13 @@ impl<'c> Walker<'c> {
                 return info;
             }
             Own::ShellString(w) => {
-                let (f, c) = self.shell_string(w, depth, format!("{prog} -c"));
+                let (f, c) = self.shell_string(w, depth, cat!(prog, " -c"));
                 info.flow |= f;
                 info.raise(c);
                 info.runs_code = true;
             }
             Own::Script(text) => {
-                let (f, c) = self.nested_text(&text, depth + 1, format!("{prog} -c"));
+                let (f, c) = self.nested_text(&text, depth + 1, cat!(prog, " -c"));
                 info.flow |= f;
                 info.raise(c);
                 info.runs_code = true;
@@ -2375,7 +2626,7 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.privilege",
-                    format!("`{prog}` runs a command with elevated privileges"),
+                    cat!("`", prog, "` runs a command with elevated privileges"),
                 );
             }
         }
@@ -2445,7 +2696,7 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.stdin_script",
-                    format!("{prog} runs a program given on its standard input"),
+                    cat!(prog, " runs a program given on its standard input"),
                 );
                 info.raise(ShellClass::Unknown);
             }
@@ -2454,16 +2705,17 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.stdin_script",
-                    format!("{prog} runs whatever the pipeline feeds it"),
+                    cat!(prog, " runs whatever the pipeline feeds it"),
                 );
                 info.raise(ShellClass::Unknown);
             }
             Stdin::File(w) => {
                 self.runs_script(w);
+                self.substituted_script(prog, w, "script", depth);
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.stdin_script",
-                    format!("{prog} runs a program read from a redirected file"),
+                    cat!(prog, " runs a program read from a redirected file"),
                 );
                 info.raise(ShellClass::Unknown);
             }
@@ -2471,28 +2723,49 @@ impl<'c> Walker<'c> {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.interactive_shell",
-                    format!("`{prog}` starts an interactive shell or interpreter"),
+                    cat!("`", prog, "` starts an interactive shell or interpreter"),
                 );
                 info.raise(ShellClass::Unknown);
             }
         }
     }
 
-    /// A script that a process substitution produces and a program runs.
-    fn substituted_script(&mut self, prog: &str, w: &Word, what: &str) {
-        if w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
-            if word_fetches(w) {
-                self.builtin(
-                    Decision::Block,
-                    "shell.builtin.fetch_into_interpreter",
-                    format!("`{prog}` runs a {what} fetched from the network"),
-                );
-            }
+    /// A script that a process substitution produces and a program runs. When the
+    /// substitution's output is fixed (`bash <(echo 'rm -rf ~')`), that text is the script.
+    fn substituted_script(&mut self, prog: &str, w: &Word, what: &str, depth: usize) {
+        if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
+            return;
+        }
+        if word_fetches(w) {
             self.builtin(
-                Decision::Escalate,
-                "shell.builtin.dynamic_script",
-                format!("`{prog}` runs a {what} produced by a process substitution"),
+                Decision::Block,
+                "shell.builtin.fetch_into_interpreter",
+                format!("`{prog}` runs a {what} fetched from the network"),
             );
+        }
+        self.builtin(
+            Decision::Escalate,
+            "shell.builtin.dynamic_script",
+            format!("`{prog}` runs a {what} produced by a process substitution"),
+        );
+        for s in w.subs.iter().filter(|s| s.kind == SubKind::ProcessIn) {
+            let vars = &self.vars;
+            let fixed = fixed_output_with(&s.script, vars.cwd.as_deref(), &|w| known_text(vars, w));
+            if let Some((text, decoded)) = fixed {
+                if decoded {
+                    self.builtin(
+                        Decision::Block,
+                        "shell.builtin.decode_then_run",
+                        cat!(
+                            "`",
+                            prog,
+                            "` runs text hidden by escapes or a transformation"
+                        ),
+                    );
+                }
+                let (_, class) = self.nested_text(&text, depth + 1, cat!("`", prog, "`"));
+                self.raise(class);
+            }
         }
     }
 
@@ -2529,13 +2802,20 @@ impl<'c> Walker<'c> {
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.interactive_shell",
-                format!("`{prog} -i` starts an interactive shell"),
+                cat!("`", prog, " -i` starts an interactive shell"),
             );
         }
         if s.command_mode {
             match s.operand {
                 Some(w) => {
+                    let saved = (!s.rest.is_empty()).then(|| {
+                        self.vars
+                            .script_args(s.rest.first(), s.rest.get(1..).unwrap_or_default())
+                    });
                     let (f, c) = self.shell_string(w, depth, format_args!("`{prog} -c`"));
+                    if let Some(saved) = saved {
+                        self.vars.restore(saved);
+                    }
                     info.flow |= f;
                     info.raise(c.max(ShellClass::ReadOnly));
                 }
@@ -2552,11 +2832,13 @@ impl<'c> Walker<'c> {
         }
         match s.operand {
             Some(w) if !s.read_stdin => {
-                if w.text == "/dev/stdin" && !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
+                if shells::is_stdin_device(&w.text)
+                    && !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn)
+                {
                     self.stdin_script(prog, depth, stdin, info, true);
                     return;
                 }
-                self.substituted_script(prog, w, "script");
+                self.substituted_script(prog, w, "script", depth);
                 // A script file the gateway cannot see.
                 self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
                 if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
@@ -2594,6 +2876,8 @@ impl<'c> Walker<'c> {
                     );
                 }
                 let s = code_signals(&c.text);
+                // What decoding code prints may be a payload for the next stage.
+                info.flow.fetch |= s.decodes;
                 let snippet = display(std::slice::from_ref(c));
                 self.code_strings(prog, &c.text, s, depth, info);
                 if s.network && s.exec {
@@ -2608,26 +2892,26 @@ impl<'c> Walker<'c> {
                     self.builtin(
                         Decision::Escalate,
                         "shell.builtin.inline_code",
-                        format!("inline {prog} code runs programs: {snippet}"),
+                        cat!("inline ", prog, " code runs programs: ", snippet),
                     );
                 } else if s.network {
                     self.builtin(
                         Decision::Escalate,
                         "shell.builtin.inline_code",
-                        format!("inline {prog} code uses the network: {snippet}"),
+                        cat!("inline ", prog, " code uses the network: ", snippet),
                     );
                 } else if s.write {
                     self.builtin(
                         Decision::Escalate,
                         "shell.builtin.inline_code",
-                        format!("inline {prog} code writes or deletes files: {snippet}"),
+                        cat!("inline ", prog, " code writes or deletes files: ", snippet),
                     );
                 }
             }
-            Source::Module => {}
+            Source::Module => info.flow.fetch |= interpreters::module_decodes(args),
             Source::File(w) => {
                 self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
-                self.substituted_script(prog, w, "program");
+                self.substituted_script(prog, w, "program", depth);
                 if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
                     self.runs_script(w);
                 }
@@ -2720,6 +3004,7 @@ impl<'c> Walker<'c> {
             _ => {
                 // source / .
                 if let Some(w) = args.first() {
+                    self.substituted_script(prog, w, "script", depth);
                     self.runs_script(w);
                     self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
                     if word_fetches(w) {

@@ -357,3 +357,27 @@ fn arithmetic_commands_keep_their_text() {
     assert_eq!(cc.words[0].text.trim(), "x = y + 1");
     assert_eq!(commands(r"echo $'\x' $'\x41'"), [vec!["echo", "\\x", "A"]]);
 }
+
+/// `declare a=(x y)` is one argument, as bash reads it; its elements keep their expansions.
+#[test]
+fn declaration_builtins_take_compound_arrays() {
+    assert_eq!(
+        commands("declare -a a=(1 \"$(rm x)\" 3) b"),
+        [
+            vec!["declare", "-a", "a=(1 $(rm x) 3)", "b"],
+            vec!["rm", "x"]
+        ]
+    );
+    let s = parse("local -A m=([k]=$(id) [j]=2)").unwrap();
+    let Command::Simple(sc) = &s.items[0].pipelines[0].commands[0] else {
+        panic!()
+    };
+    let w = &sc.words[2];
+    assert_eq!(w.text, "m=([k]=$(id) [j]=2)");
+    assert_eq!(w.subs.len(), 1);
+    let e = &w.expansions[0];
+    assert_eq!(&w.text[e.start..e.end], "$(id)");
+    assert_eq!(e.kind, ExpansionKind::Command(0));
+    // Elsewhere a `(` after a word is still an error.
+    assert!(parse("echo a=(1 2)").is_err());
+}

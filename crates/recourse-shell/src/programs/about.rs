@@ -205,9 +205,10 @@ pub(crate) fn only_asks(entry: &Program, prog: &str, args: &[Word]) -> bool {
     match arg.text.as_str() {
         "--version" => true,
         "--help" => !HELP_PAGES.contains(&prog) && !entry.is(kind::PAGER),
+        // The spelling first: it rules nearly every word out in one or two comparisons.
         t => SPELLINGS
             .iter()
-            .any(|(names, flags)| names.contains(&prog) && flags.contains(&t)),
+            .any(|(names, flags)| flags.contains(&t) && names.contains(&prog)),
     }
 }
 

@@ -87,9 +87,9 @@ pub(crate) const PROGRAMS: &[Program] = &[
         dangers: Some(shred),
         ..Program::NONE
     },
-    Program::of(&["rmdir", "unlink", "pkill", "killall"], kind::MUTATING | D),
+    Program::of(&["rmdir", "unlink"], kind::MUTATING | D),
     Program {
-        names: &["kill"],
+        names: &["kill", "pkill", "killall", "killall5"],
         kind: kind::MUTATING | D,
         dangers: Some(kill),
         ..Program::NONE
@@ -240,13 +240,32 @@ fn move_root(call: &Call<'_>, out: &mut Vec<Reason>) {
 }
 
 /// `kill -9 -1` signals every process the user may signal.
+/// Signalling every process (`kill -1`, `killall5`), init (`kill 1`), or every process of
+/// root (`pkill -u root`, `killall -u root`) takes the machine down.
 fn kill(call: &Call<'_>, out: &mut Vec<Reason>) {
-    if call.args.len() >= 2 && call.args.last().is_some_and(|w| w.text == "-1") {
-        block(
-            out,
-            "shell.builtin.kill_all",
-            "kill -1 signals every process".into(),
-        );
+    let args: Vec<&str> = call.args.iter().map(|w| w.text.as_str()).collect();
+    // kill's process ids: after a signal (`-9`, `-s KILL`, `-n 9`); `-l` lists signals.
+    let pids: &[&str] = match args.first() {
+        Some(&("-l" | "-L" | "--list" | "-h" | "--help")) | None => &[],
+        Some(&("-s" | "-n")) => args.get(2..).unwrap_or_default(),
+        Some(a) if a.starts_with('-') => args.get(1..).unwrap_or_default(),
+        Some(_) => &args,
+    };
+    let why = match call.prog {
+        "kill" if pids.contains(&"-1") => Some("signals every process"),
+        "kill" if pids.contains(&"1") => Some("signals init"),
+        "killall5" => Some("signals every process"),
+        "pkill" | "killall" => args
+            .windows(2)
+            .any(|w| {
+                matches!(w[0], "-u" | "-U" | "--user" | "--uid" | "--euid")
+                    && matches!(w[1], "root" | "0")
+            })
+            .then_some("signals every process of root"),
+        _ => None,
+    };
+    if let Some(why) = why {
+        block(out, "shell.builtin.kill_all", cat!(call.prog, " ", why));
     }
 }
 
@@ -632,6 +651,40 @@ pub(crate) fn is_disk_device(t: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::Word;
+
+    #[test]
+    fn signalling_everything() {
+        let hits = |prog: &str, cmd: &str| {
+            let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
+            let mut out = Vec::new();
+            kill(&Call::new(prog, &words, &OptSpec::NONE), &mut out);
+            !out.is_empty()
+        };
+        for (prog, cmd) in [
+            ("kill", "-9 -1"),
+            ("kill", "-s KILL -1"),
+            ("kill", "-9 1"),
+            ("kill", "1"),
+            ("pkill", "-9 -u root"),
+            ("killall", "-u root"),
+            ("pkill", "-U 0"),
+            ("killall5", "-9"),
+        ] {
+            assert!(hits(prog, cmd), "{prog} {cmd}");
+        }
+        for (prog, cmd) in [
+            ("kill", "-1 1234"),
+            ("kill", "-9 1234"),
+            ("kill", "-s 1 1234"),
+            ("kill", "-l 1"),
+            ("kill", "-1"),
+            ("pkill", "-u deploy node"),
+            ("killall", "node"),
+        ] {
+            assert!(!hits(prog, cmd), "{prog} {cmd}");
+        }
+    }
 
     #[test]
     fn chmod_modes() {

@@ -92,9 +92,29 @@ pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
         || n.contains("ASKPASS")
 }
 
+/// Whether setting (or unsetting) a variable stops the shell's history from recording what
+/// runs: `HISTSIZE=0`, `HISTFILE=/dev/null`, `unset HISTFILE`, `HISTCONTROL=ignorespace`.
+/// Hiding the trail is what an intruder does first; an agent has no need to.
+pub(crate) fn silences_history(name: &str) -> bool {
+    matches!(
+        name,
+        "HISTFILE" | "HISTSIZE" | "HISTFILESIZE" | "HISTCONTROL" | "HISTIGNORE" | "SAVEHIST"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_variables() {
+        for v in ["HISTFILE", "HISTSIZE", "SAVEHIST"] {
+            assert!(silences_history(v), "{v}");
+        }
+        for v in ["HISTTIMEFORMAT", "HOME", "histsize"] {
+            assert!(!silences_history(v), "{v}");
+        }
+    }
 
     #[test]
     fn variables_that_run_code() {

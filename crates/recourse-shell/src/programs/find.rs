@@ -17,8 +17,23 @@ pub(crate) const PROGRAMS: &[Program] = &[Program {
     model: Some(model),
     dangers: Some(dangers),
     output: Some(output),
+    writes: Some(written),
     ..Program::NONE
 }];
+
+/// The files `-fprint`, `-fprint0`, `-fprintf` and `-fls` write.
+fn written<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.args
+        .windows(2)
+        .filter(|w| {
+            matches!(
+                w[0].text.as_str(),
+                "-fprint" | "-fprint0" | "-fprintf" | "-fls"
+            )
+        })
+        .map(|w| w[1].text.as_str())
+        .collect()
+}
 
 /// Paths under relative start points stay inside the working directory and start with the
 /// start point (`./x`, `src/x`), never with `-`.

@@ -54,6 +54,16 @@ fn subcommand_at(args: &[Word]) -> Result<usize, Model> {
                     "git --exec-path runs programs from another directory".into(),
                 ));
             }
+            // Alone, these print a version or the list of commands; `git --help log` pages a
+            // manual.
+            "--version" | "-v" | "--help" | "-h" if i + 1 == args.len() => {
+                return Err(Model::ReadOnly);
+            }
+            "--help" => {
+                return Err(Model::RunsCode(
+                    "git --help CMD opens the manual in a pager".into(),
+                ));
+            }
             "-p" | "--paginate" => {
                 return Err(Model::RunsCode("git -p runs a pager".into()));
             }
@@ -466,6 +476,10 @@ mod tests {
             "log --oneline -5",
             "-C sub diff",
             "config --get user.name",
+            "--version",
+            "--help",
+            "-h",
+            "log -h",
             "branch -a",
             "tag",
         ] {
@@ -489,6 +503,8 @@ mod tests {
             "-C /tmp/x status",
             "config core.fsmonitor x",
             "help log",
+            "log --help",
+            "--help log",
         ] {
             assert!(matches!(model_of(code), Model::RunsCode(_)), "{code}");
         }

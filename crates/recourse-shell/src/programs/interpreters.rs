@@ -20,10 +20,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         writes: Some(edits_in_place),
         ..interpreter(&["ruby"], &["-e"])
     },
-    interpreter(
-        &["irb", "tclsh", "wish", "ghci", "jshell", "java", "bc"],
-        &[],
-    ),
+    interpreter(&["irb", "tclsh", "wish", "ghci", "jshell", "java"], &[]),
     interpreter(&["node", "nodejs"], &["-e", "--eval", "-p", "--print"]),
     interpreter(&["deno"], &["eval"]),
     interpreter(&["bun"], &["-e", "--eval"]),
@@ -51,10 +48,11 @@ pub(crate) const PROGRAMS: &[Program] = &[
     interpreter(&["sbcl", "octave", "octave-cli"], &["--eval"]),
     Program {
         names: &["awk", "gawk", "mawk", "nawk", "busybox-awk"],
-        kind: kind::AWK | kind::PATTERN_FIRST,
+        kind: kind::AWK | kind::PATTERN_FIRST | kind::CONTENT,
         options: OptSpec::new("Fvf", &["field-separator", "assign", "file"]),
         runs: Runs::Awk,
         writes: Some(awk_writes),
+        dumps_env: Some(awk_environ),
         ..Program::NONE
     },
 ];
@@ -102,6 +100,7 @@ pub(crate) struct Invocation<'a> {
 /// Reads an interpreter's arguments up to its program.
 pub(crate) fn invocation<'a>(prog: &str, inline: &[&str], args: &'a [Word]) -> Invocation<'a> {
     let mut server = None;
+    let mut subcommand = false;
     let mut i = 0;
     while let Some(w) = args.get(i) {
         i += 1;
@@ -165,6 +164,11 @@ pub(crate) fn invocation<'a>(prog: &str, inline: &[&str], args: &'a [Word]) -> I
         }
         if t == "-" {
             break;
+        }
+        // `deno run FILE`, `bun run FILE`: a subcommand comes before the file.
+        if !subcommand && matches!(prog, "deno" | "bun") && matches!(t, "run" | "test" | "x") {
+            subcommand = true;
+            continue;
         }
         return Invocation {
             source: Source::File(w),
@@ -251,6 +255,26 @@ pub(crate) enum AwkProgram<'a> {
     Text(&'a Word),
     /// None given.
     Missing,
+}
+
+/// `ENVIRON` in an awk program: it reads the environment, credentials included.
+fn awk_environ(call: &Call<'_>) -> bool {
+    matches!(awk_program(call), AwkProgram::Text(w) if w.text.contains("ENVIRON"))
+}
+
+/// `python -m base64 -d`, `python -m codecs`: modules that decode what they are given.
+pub(crate) fn module_decodes(args: &[Word]) -> bool {
+    let module = args
+        .iter()
+        .enumerate()
+        .find_map(|(i, w)| match w.text.as_str() {
+            "-m" => args.get(i + 1).map(|m| m.text.as_str()),
+            t => t.strip_prefix("-m").filter(|m| !m.is_empty()),
+        });
+    matches!(
+        module,
+        Some("base64" | "codecs" | "binascii" | "zlib" | "gzip" | "bz2" | "lzma" | "uu" | "quopri")
+    )
 }
 
 /// An awk's program.
@@ -346,6 +370,13 @@ const WRITE_SIGNALS: &[&str] = &[
     "fwrite",
     "unlink",
     "rmtree",
+    "rm_rf",
+    "rm_r(",
+    "rmsync",
+    "rmdir",
+    "fs.rm(",
+    "remove_dir_all",
+    "remove-item",
     "remove(",
     "rename(",
     "io.open",
@@ -432,6 +463,8 @@ pub(crate) struct CodeSignals {
     pub(crate) decode_eval: bool,
     /// Reads the environment, where credentials live.
     pub(crate) env: bool,
+    /// Decodes hidden text (`b64decode`, `pack("H*", …)`): what it prints may be a payload.
+    pub(crate) decodes: bool,
 }
 
 /// Scans inline code for what it does. Heuristic and only ever raising: any code is at least
@@ -455,6 +488,7 @@ pub(crate) fn code_signals(code: &str) -> CodeSignals {
         write: found & 4 != 0,
         decode_eval: found & 8 != 0 && found & (16 | 2) != 0,
         env: found & 32 != 0,
+        decodes: found & 8 != 0,
     }
 }
 

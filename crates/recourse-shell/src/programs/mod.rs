@@ -22,6 +22,7 @@ mod kubectl;
 pub(crate) mod model;
 mod network;
 mod readonly;
+mod search;
 mod sed;
 pub(crate) mod shells;
 mod terraform;
@@ -36,11 +37,12 @@ use crate::syntax::Word;
 
 pub(crate) use about::only_asks;
 pub(crate) use model::{Call, Model, Program, Runs, kind};
-pub(crate) use readonly::fd_commands;
+pub(crate) use search::fd_commands;
 
 /// The program table: every family's entries.
 pub(crate) const PROGRAMS: &[&[Program]] = &[
     readonly::PROGRAMS,
+    search::PROGRAMS,
     git::PROGRAMS,
     kubectl::PROGRAMS,
     terraform::PROGRAMS,

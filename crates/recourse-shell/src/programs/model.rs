@@ -183,7 +183,7 @@ impl Flag {
 
     /// The finding for an invocation of `prog`.
     pub(crate) fn reason(&self, prog: &str) -> Reason {
-        Reason::new(self.decision, self.rule, format!("{prog} {}", self.why))
+        Reason::new(self.decision, self.rule, cat!(prog, " ", self.why))
     }
 }
 
@@ -217,6 +217,12 @@ pub(crate) struct Program {
     /// What its output looks like, when a substitution passes it to another command (text of
     /// any shape when not said).
     pub output: Option<fn(&Call<'_>) -> Shape>,
+    /// Whether, reading only its input, it prints some of the input's lines as they are
+    /// (`head -n 1`, `sort -u`, `grep x`): its output then has the shape of its input.
+    pub selects: Option<fn(&Call<'_>) -> bool>,
+    /// Whether this invocation works locally although the program can reach the network
+    /// (`openssl x509`, not `openssl s_client`).
+    pub offline: Option<fn(&Call<'_>) -> bool>,
 }
 
 impl Program {
@@ -233,6 +239,8 @@ impl Program {
         dumps_env: None,
         decodes: None,
         output: None,
+        selects: None,
+        offline: None,
     };
 
     /// Programs that share only their kind.
@@ -242,6 +250,12 @@ impl Program {
             kind,
             ..Program::NONE
         }
+    }
+
+    /// Whether this invocation fetches, sends or connects over the network.
+    pub(crate) fn reaches_network(&self, call: &Call<'_>) -> bool {
+        self.kind & (kind::FETCHER | kind::NETWORK | kind::SENDS) != 0
+            && !self.offline.is_some_and(|f| f(call))
     }
 
     /// Whether every bit of `k` is set.

@@ -5,7 +5,7 @@ use recourse_policy::Reason;
 
 use crate::args::OptSpec;
 
-use super::model::{Call, Flag, Program, block, escalate, kind};
+use super::model::{Call, Flag, Model, Program, block, escalate, kind};
 
 /// The room's entries.
 pub(crate) const PROGRAMS: &[Program] = &[
@@ -131,8 +131,10 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program::of(&["ftp"], kind::FETCHER | kind::PAGER),
     Program {
         names: &["openssl"],
-        kind: kind::FETCHER | kind::NETWORK,
+        kind: kind::FETCHER | kind::NETWORK | kind::READONLY,
+        model: Some(openssl),
         decodes: Some(openssl_decodes),
+        offline: Some(openssl_offline),
         ..Program::NONE
     },
     Program {
@@ -403,6 +405,58 @@ fn ssh(call: &Call<'_>, out: &mut Vec<Reason>) {
     }
 }
 
+/// The subcommands that connect to another host; the others work on local files.
+fn openssl_offline(call: &Call<'_>) -> bool {
+    !matches!(
+        call.operands().next(),
+        None | Some("s_client" | "s_server" | "s_time" | "ocsp" | "srp")
+    )
+}
+
+/// Subcommands that only print what they read. Options that write files, load engines or
+/// providers (code), or read a config (which can load them) are not read-only.
+fn openssl(call: &Call<'_>) -> Model {
+    let reads = matches!(
+        call.operands().next(),
+        Some(
+            "x509"
+                | "crl"
+                | "verify"
+                | "asn1parse"
+                | "version"
+                | "list"
+                | "help"
+                | "ciphers"
+                | "errstr"
+                | "dgst"
+                | "sha256"
+                | "sha1"
+                | "md5"
+        )
+    );
+    let risky = call.args.iter().any(|w| {
+        let t = w.text.trim_start_matches('-');
+        w.text.starts_with('-')
+            && matches!(
+                t.split('=').next().unwrap_or_default(),
+                "out"
+                    | "keyout"
+                    | "writerand"
+                    | "engine"
+                    | "provider"
+                    | "provider-path"
+                    | "config"
+                    | "sign"
+                    | "signkey"
+            )
+    });
+    if reads && !risky {
+        Model::ReadOnly
+    } else {
+        Model::Unknown
+    }
+}
+
 fn openssl_decodes(call: &Call<'_>) -> bool {
     call.args
         .iter()
@@ -429,6 +483,21 @@ mod tests {
         let mut out = Vec::new();
         f(&Call::new(prog, &words, &OptSpec::NONE), &mut out);
         out
+    }
+
+    #[test]
+    fn openssl_subcommands() {
+        let call = |cmd: &str| -> (Model, bool) {
+            let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
+            let c = Call::new("openssl", &words, &OptSpec::NONE);
+            (openssl(&c), openssl_offline(&c))
+        };
+        assert_eq!(call("x509 -in c.crt -noout -text"), (Model::ReadOnly, true));
+        assert_eq!(call("dgst -sha256 f"), (Model::ReadOnly, true));
+        assert_eq!(call("x509 -in c.crt -out d.der"), (Model::Unknown, true));
+        assert_eq!(call("req -engine x -new"), (Model::Unknown, true));
+        assert_eq!(call("s_client -connect h:443"), (Model::Unknown, false));
+        assert_eq!(call(""), (Model::Unknown, false));
     }
 
     #[test]

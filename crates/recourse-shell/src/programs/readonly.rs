@@ -1,25 +1,28 @@
 //! Programs read-only in every invocation their model allows, with the one-screen models (sort,
-//! uniq, date, jq, helm, systemctl, …), the decoders, and the reads that reach credentials
-//! (recursive grep over a home, `printenv`).
+//! uniq, date, jq, helm, systemctl, …), the decoders, and the reads that print the environment
+//! (`printenv`, `ps e`). Searching (grep, rg, fd) has its own room.
 
 use recourse_policy::Reason;
 
 use crate::args::{OptSpec, Parsed};
-use crate::credentials::is_credential_ancestor;
-use crate::syntax::Word;
 
-use super::model::{
-    Call, Model, Program, Runs, Shape, always, escalate, kind, names, paths, tokens,
-};
+use super::model::{Call, Model, Program, Shape, always, escalate, kind, names, paths, tokens};
+use super::search::selects_lines;
 
 const RO: u32 = kind::READONLY;
 
 /// The room's entries.
 pub(crate) const PROGRAMS: &[Program] = &[
+    Program {
+        names: &["cat", "head", "tail", "tac"],
+        kind: RO | kind::CONTENT,
+        selects: Some(selects_lines),
+        ..Program::NONE
+    },
     Program::of(
         &[
-            "cat", "head", "tail", "cut", "nl", "tac", "column", "fold", "fmt", "expand",
-            "unexpand", "paste", "join", "comm", "od", "hexdump", "strings", "cmp",
+            "cut", "nl", "column", "fold", "fmt", "expand", "unexpand", "paste", "join", "comm",
+            "od", "hexdump", "strings", "cmp",
         ],
         RO | kind::CONTENT,
     ),
@@ -84,6 +87,13 @@ pub(crate) const PROGRAMS: &[Program] = &[
         output: Some(tokens),
         ..Program::NONE
     },
+    // Calculators: `bc` has no way to run commands (unlike `dc`'s `!`).
+    Program {
+        names: &["expr", "bc"],
+        kind: RO,
+        output: Some(tokens),
+        ..Program::NONE
+    },
     Program {
         names: &["id"],
         kind: RO,
@@ -107,46 +117,8 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["printf"],
         kind: RO | kind::TEXT_ONLY | kind::PRINTS_NAMES,
+        model: Some(printf),
         decodes: Some(printf_escapes),
-        ..Program::NONE
-    },
-    Program {
-        names: &["grep", "egrep", "fgrep"],
-        kind: RO | kind::PATTERN_FIRST | kind::CONTENT,
-        options: GREP_OPTIONS,
-        dangers: Some(recursive_read),
-        output: Some(grep_output),
-        ..Program::NONE
-    },
-    Program {
-        names: &["zgrep"],
-        kind: kind::CONTENT,
-        options: GREP_OPTIONS,
-        dangers: Some(recursive_read),
-        ..Program::NONE
-    },
-    Program {
-        names: &["rg"],
-        kind: RO | kind::PATTERN_FIRST | kind::CONTENT,
-        options: RG_OPTIONS,
-        model: Some(rg),
-        dangers: Some(recursive_read),
-        output: Some(grep_output),
-        ..Program::NONE
-    },
-    Program {
-        names: &["fd", "fdfind"],
-        kind: RO | kind::PRINTS_NAMES,
-        options: FD_OPTIONS,
-        runs: Runs::FdExec,
-        output: Some(names),
-        ..Program::NONE
-    },
-    Program {
-        names: &["diff"],
-        kind: RO | kind::CONTENT,
-        options: OptSpec::new("xXSIFL", &["exclude", "exclude-from"]),
-        dangers: Some(recursive_read),
         ..Program::NONE
     },
     Program {
@@ -154,6 +126,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         kind: RO | kind::CONTENT,
         model: Some(sort),
         writes: Some(sort_output),
+        selects: Some(selects_lines),
         ..Program::NONE
     },
     Program {
@@ -162,6 +135,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         options: OptSpec::new("fsw", &[]),
         model: Some(second_operand_written),
         writes: Some(second_operand),
+        selects: Some(selects_lines),
         ..Program::NONE
     },
     Program {
@@ -280,6 +254,25 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ..Program::NONE
     },
     Program {
+        names: &["journalctl"],
+        kind: RO | kind::MUTATING | kind::CODE_CAPABLE,
+        options: OptSpec::new(
+            "uMDnopSUtIgbk",
+            &[
+                "unit",
+                "user-unit",
+                "directory",
+                "file",
+                "lines",
+                "output",
+                "since",
+                "until",
+            ],
+        ),
+        model: Some(journalctl),
+        ..Program::NONE
+    },
+    Program {
         names: &["systemctl"],
         kind: RO | kind::MUTATING | kind::CODE_CAPABLE,
         options: OptSpec::new("HMpPt", &["host", "machine", "property", "type", "state"]),
@@ -288,115 +281,6 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ..Program::NONE
     },
 ];
-
-/// The commands `fd -x CMD…` / `fd -X CMD…` run (up to a `;`).
-pub(crate) fn fd_commands(args: &[Word]) -> Vec<&[Word]> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(w) = args.get(i) {
-        i += 1;
-        if matches!(w.text.as_str(), "-x" | "-X" | "--exec" | "--exec-batch") {
-            let from = i;
-            while args.get(i).is_some_and(|w| w.text != ";") {
-                i += 1;
-            }
-            out.push(args.get(from..i).unwrap_or_default());
-        }
-    }
-    out
-}
-
-/// rg's options that take a value.
-const RG_OPTIONS: OptSpec = OptSpec::new(
-    "ABCefgEjmMtTr",
-    &[
-        "regexp",
-        "file",
-        "glob",
-        "iglob",
-        "type",
-        "type-not",
-        "type-add",
-        "max-count",
-        "max-depth",
-        "pre",
-        "pre-glob",
-        "hostname-bin",
-        "replace",
-        "encoding",
-        "sort",
-        "sortr",
-        "context",
-        "after-context",
-        "before-context",
-        "threads",
-        "max-filesize",
-        "ignore-file",
-        "colors",
-        "path-separator",
-    ],
-);
-
-/// fd's options that take a value (`-x`/`-X` take the rest of the line).
-const FD_OPTIONS: OptSpec = OptSpec::new(
-    "edEtSjcd",
-    &[
-        "extension",
-        "exclude",
-        "type",
-        "size",
-        "threads",
-        "max-depth",
-        "min-depth",
-        "exact-depth",
-        "changed-within",
-        "changed-before",
-        "owner",
-        "ignore-file",
-        "color",
-        "base-directory",
-        "search-path",
-        "path-separator",
-        "max-results",
-    ],
-);
-
-const GREP_OPTIONS: OptSpec = OptSpec::new(
-    "efmABCdDX",
-    &["regexp", "file", "directories", "devices", "max-count"],
-);
-
-/// `grep -r x ~`, `diff -r ~ /tmp/empty`: reading every file under a home or system root reads
-/// the credentials too.
-fn recursive_read(call: &Call<'_>, out: &mut Vec<Reason>) {
-    let (prog, g) = (call.prog, &call.opts);
-    let grep = prog != "diff";
-    let recursive = if grep {
-        g.has_short('r')
-            || g.has_short('R')
-            || g.has_long("recursive")
-            || g.has_long("dereference-recursive")
-            || g.value(Some('d'), Some("directories")) == Some("recurse")
-    } else {
-        g.has_short('r') || g.has_long("recursive")
-    };
-    // grep's first operand is the pattern unless one came with -e/-f.
-    let pattern_given =
-        g.value(Some('e'), Some("regexp")).is_some() || g.value(Some('f'), Some("file")).is_some();
-    let skip = usize::from(grep && !pattern_given);
-    if recursive
-        && let Some(t) = call
-            .operands()
-            .skip(skip)
-            .find(|t| is_credential_ancestor(t))
-    {
-        escalate(
-            out,
-            "shell.builtin.credential_read",
-            format!("{prog} -r reads every file under `{t}`, credentials included"),
-        );
-    }
-}
 
 fn generic<'a>(call: &Call<'a>) -> Parsed<'a> {
     crate::args::parse(call.args, &OptSpec::NONE)
@@ -411,6 +295,12 @@ fn sort(call: &Call<'_>) -> Model {
     } else {
         Model::ReadOnly
     }
+}
+
+/// Read-only: `-v NAME` only assigns a variable (the walker checks the name). The model is
+/// there so that an unknown word, which may become `-v`, counts.
+fn printf(_: &Call<'_>) -> Model {
+    Model::ReadOnly
 }
 
 fn sort_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
@@ -443,17 +333,6 @@ fn tree(call: &Call<'_>) -> Model {
 
 fn tree_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
     call.opts.values_of(Some('o'), None)
-}
-
-/// `rg --pre CMD` runs a program on every file; `--hostname-bin` runs one for hyperlinks.
-fn rg(call: &Call<'_>) -> Model {
-    match ["pre", "hostname-bin"]
-        .iter()
-        .find(|l| call.opts.has_long(l))
-    {
-        Some(l) => Model::RunsCode(format!("rg --{l} runs a program")),
-        None => Model::ReadOnly,
-    }
 }
 
 /// Units whose stopping turns off a security control.
@@ -496,17 +375,6 @@ fn systemctl_dangers(call: &Call<'_>, out: &mut Vec<Reason>) {
             format!("systemctl {verb} turns off a security service"),
         );
     }
-}
-
-/// `grep -l`, `rg --files`: file names; otherwise matching lines (content).
-fn grep_output(call: &Call<'_>) -> Shape {
-    let p = &call.opts;
-    let names = p.has_short('l')
-        || p.has_short('L')
-        || p.has_long("files-with-matches")
-        || p.has_long("files-without-match")
-        || (call.prog == "rg" && p.has_long("files"));
-    if names { Shape::Names } else { Shape::Content }
 }
 
 /// `id -u`, `id -gn`: numbers and names; plain `id` prints several words with parentheses.
@@ -618,6 +486,34 @@ fn helm(call: &Call<'_>) -> Model {
     }
 }
 
+/// Reading the journal is read-only once it is not paged; a few options rotate, vacuum or
+/// flush it.
+fn journalctl(call: &Call<'_>) -> Model {
+    let p = &call.opts;
+    let changes = [
+        "rotate",
+        "flush",
+        "sync",
+        "relinquish-var",
+        "smart-relinquish-var",
+        "setup-keys",
+        "update-catalog",
+        "vacuum-size",
+        "vacuum-time",
+        "vacuum-files",
+    ];
+    if changes.iter().any(|o| p.has_long(o)) {
+        Model::Mutating("journalctl rotates, vacuums or flushes the journal")
+    } else if p.has_long("no-pager") || p.has_short('f') || p.has_long("follow") {
+        Model::ReadOnly
+    } else {
+        Model::RunsCode(
+            "journalctl pages its output through less, which has shell escapes (use --no-pager)"
+                .into(),
+        )
+    }
+}
+
 fn systemctl(call: &Call<'_>) -> Model {
     if call.opts.has_short('H') || call.opts.has_long("host") {
         return Model::RunsCode("systemctl -H runs ssh to reach another host".into());
@@ -700,10 +596,37 @@ fn mentions_env_builtin(filter: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::Word;
 
     fn model_of(prog: &str, f: fn(&Call<'_>) -> Model, spec: OptSpec, cmd: &str) -> Model {
         let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
         f(&Call::new(prog, &words, &spec))
+    }
+
+    #[test]
+    fn journal_reads_unless_paged_or_vacuumed() {
+        let spec = OptSpec::new("un", &["unit", "lines"]);
+        assert_eq!(
+            model_of("journalctl", journalctl, spec, "-u x --no-pager -n 5"),
+            Model::ReadOnly
+        );
+        assert_eq!(
+            model_of("journalctl", journalctl, spec, "-f"),
+            Model::ReadOnly
+        );
+        assert!(matches!(
+            model_of("journalctl", journalctl, spec, "-u x"),
+            Model::RunsCode(_)
+        ));
+        assert!(matches!(
+            model_of(
+                "journalctl",
+                journalctl,
+                spec,
+                "--vacuum-time=1d --no-pager"
+            ),
+            Model::Mutating(_)
+        ));
     }
 
     #[test]

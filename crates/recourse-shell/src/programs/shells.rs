@@ -3,7 +3,7 @@
 
 use recourse_policy::Reason;
 
-use crate::args::basename;
+use crate::args::{OptSpec, basename};
 use crate::syntax::Word;
 
 use super::model::{Call, Flag, Model, Program, Runs, block, kind};
@@ -69,7 +69,13 @@ pub(crate) const PROGRAMS: &[Program] = &[
         kind: kind::READONLY | kind::TAKES_NAMES,
         ..Program::NONE
     },
-    Program::of(&["mapfile", "readarray"], kind::TAKES_NAMES),
+    Program {
+        names: &["mapfile", "readarray"],
+        kind: kind::READONLY | kind::TAKES_NAMES,
+        options: MAPFILE_OPTIONS,
+        model: Some(mapfile),
+        ..Program::NONE
+    },
     Program {
         names: &["set"],
         kind: kind::READONLY,
@@ -124,6 +130,9 @@ pub(crate) struct ShellArgs<'a> {
     pub interactive: bool,
     /// `-l`, `--login`: reads the login profiles first.
     pub login: bool,
+    /// The words after the operand: `$0` and the positional parameters of a `-c` script, the
+    /// arguments of a script file.
+    pub rest: &'a [Word],
 }
 
 /// Reads a shell's arguments up to its script.
@@ -136,6 +145,7 @@ pub(crate) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
         if t == "--" || t == "-" {
             s.read_stdin |= t == "-";
             s.operand = args.get(i);
+            s.rest = args.get(i + 1..).unwrap_or_default();
             break;
         }
         if let Some(long) = t.strip_prefix("--") {
@@ -160,6 +170,7 @@ pub(crate) fn shell_args(args: &[Word]) -> ShellArgs<'_> {
             continue;
         }
         s.operand = Some(w);
+        s.rest = args.get(i..).unwrap_or_default();
         break;
     }
     s
@@ -174,6 +185,22 @@ pub(crate) fn is_shell(prog: &str) -> bool {
 pub(crate) fn cd_target(args: &[Word]) -> Option<&Word> {
     args.iter()
         .find(|a| !a.text.starts_with('-') || a.text == "-")
+}
+
+/// `mapfile`'s options that take a value.
+pub(crate) const MAPFILE_OPTIONS: OptSpec = OptSpec::new("dnOsuCc", &[]);
+
+/// `mapfile -C CALLBACK` runs the callback as code every few lines.
+fn mapfile(call: &Call<'_>) -> Model {
+    match call.opts.value(Some('C'), None) {
+        Some(_) => Model::RunsCode("mapfile -C runs its callback as code".into()),
+        None => Model::ReadOnly,
+    }
+}
+
+/// `mapfile -C CALLBACK`: the code it runs.
+pub(crate) fn mapfile_callback<'a>(call: &Call<'a>) -> Option<&'a str> {
+    call.opts.value(Some('C'), None)
 }
 
 /// `history -a`, `-w`, `-c`, `-d`, `-s`, `-r`, `-n` write the history file or list.
@@ -227,6 +254,11 @@ fn zmodload(call: &Call<'_>, out: &mut Vec<Reason>) {
     }
 }
 
+/// Whether a path is the process's own standard input (`source /dev/stdin`).
+pub(crate) fn is_stdin_device(path: &str) -> bool {
+    matches!(path, "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0")
+}
+
 /// Whether an argument names a shell to another program (`/bin/sh`, `exec=/bin/bash`,
 /// `'sh -c …'`): the classic way to get a shell out of an innocent-looking program.
 pub(crate) fn names_a_shell(text: &str) -> bool {
@@ -273,6 +305,8 @@ mod tests {
         let w = words("-lc x y");
         let s = shell_args(&w);
         assert!(s.command_mode && s.operand.is_some_and(|w| w.text == "x"));
+        let w = words("-c '$0' a b");
+        assert_eq!(shell_args(&w).rest.len(), 2);
         let w = words("-o pipefail script.sh");
         assert_eq!(
             shell_args(&w).operand.map(|w| w.text.as_str()),
@@ -283,6 +317,19 @@ mod tests {
         let w = words("--rcfile evil -i");
         let s = shell_args(&w);
         assert!(s.interactive && s.startup.is_some_and(|(o, f)| o == "rcfile" && f.is_some()));
+    }
+
+    #[test]
+    fn mapfile_callbacks_run_code() {
+        let w = words("-t -C evil -c 1 lines");
+        let call = Call::new("mapfile", &w, &MAPFILE_OPTIONS);
+        assert!(matches!(mapfile(&call), Model::RunsCode(_)));
+        assert_eq!(mapfile_callback(&call), Some("evil"));
+        let w = words("-t lines");
+        assert_eq!(
+            mapfile(&Call::new("mapfile", &w, &MAPFILE_OPTIONS)),
+            Model::ReadOnly
+        );
     }
 
     #[test]

@@ -336,6 +336,27 @@ pub enum ExpansionKind {
 }
 
 impl Word {
+    /// Appends another word's text, expansions and substitutions.
+    pub(crate) fn append(&mut self, other: Word) {
+        let (at, subs) = (self.text.len(), self.subs.len());
+        self.text.push_str(&other.text);
+        self.dynamic |= other.dynamic;
+        self.glob |= other.glob;
+        self.brace |= other.brace;
+        self.quoted |= other.quoted;
+        self.params.extend(other.params);
+        self.subs.extend(other.subs);
+        self.expansions
+            .extend(other.expansions.into_iter().map(|mut e| {
+                e.start += at;
+                e.end += at;
+                if let ExpansionKind::Command(i) | ExpansionKind::Process(i) = &mut e.kind {
+                    *i += subs;
+                }
+                e
+            }));
+    }
+
     /// A plain literal word (no quotes, no expansions).
     pub fn literal(text: impl Into<String>) -> Word {
         Word {

@@ -894,23 +894,23 @@ impl<'a> Parser<'a> {
                 self.pos = value_start;
                 let value = if self.peek() == Some(b'(') {
                     self.pos += 1;
-                    let mut elems = Vec::new();
-                    loop {
-                        self.skip_ws_newlines()?;
-                        if self.peek() == Some(b')') {
-                            self.pos += 1;
-                            break;
-                        }
-                        match self.read_word()? {
-                            Some(w) => elems.push(w),
-                            None => return Err(self.err("unterminated array assignment")),
-                        }
-                    }
-                    elems
+                    self.read_array_elements()?
                 } else {
                     vec![self.read_word()?.unwrap_or_default()]
                 };
                 cmd.assignments.push(Assignment { name, index, value });
+                continue;
+            }
+            if cmd.words.first().is_some_and(|w| {
+                w.expansions.is_empty()
+                    && matches!(
+                        w.text.as_str(),
+                        "declare" | "typeset" | "local" | "export" | "readonly"
+                    )
+            }) && let Some((_, value_start)) = self.assignment_ahead()
+                && self.s.get(value_start) == Some(&b'(')
+            {
+                cmd.words.push(self.read_compound_argument(value_start)?);
                 continue;
             }
             match self.read_word()? {
@@ -919,6 +919,53 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Command::Simple(cmd))
+    }
+
+    /// The elements of `(a b c)` after the `(`, up to and past the `)`.
+    fn read_array_elements(&mut self) -> Result<Vec<Word>, ParseError> {
+        let mut elems = Vec::new();
+        loop {
+            self.skip_ws_newlines()?;
+            if self.peek() == Some(b')') {
+                self.pos += 1;
+                return Ok(elems);
+            }
+            match self.read_word()? {
+                Some(w) => elems.push(w),
+                None => return Err(self.err("unterminated array assignment")),
+            }
+        }
+    }
+
+    /// `declare a=(x y)`: a declaration builtin's compound array argument, as one word
+    /// `a=(x y)` whose elements keep their expansions.
+    fn read_compound_argument(&mut self, value_start: usize) -> Result<Word, ParseError> {
+        let mut word = Word::literal(self.lossy(self.pos, value_start + 1));
+        self.pos = value_start + 1;
+        for (k, e) in self.read_array_elements()?.into_iter().enumerate() {
+            if k > 0 {
+                word.text.push(' ');
+            }
+            word.append(e);
+        }
+        word.text.push(')');
+        Ok(word)
+    }
+
+    /// Copies an expansion's source (from `start` to the position) into the word and records
+    /// where it stands.
+    fn source_expansion(
+        &self,
+        wb: &mut WordBuilder,
+        start: usize,
+        in_dq: bool,
+        kind: ExpansionKind,
+    ) {
+        let at = wb.text.len();
+        wb.text
+            .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
+        wb.dynamic = true;
+        wb.expansion(at, in_dq, kind);
     }
 
     /// `'…'` (the opening quote at the position): literal text.
@@ -1170,11 +1217,7 @@ impl<'a> Parser<'a> {
                     let mut inner = WordBuilder::default();
                     if self.nested(|p| p.scan_arith(&mut inner, 2))? {
                         wb.absorb(inner);
-                        let at = wb.text.len();
-                        wb.text
-                            .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                        wb.dynamic = true;
-                        wb.expansion(at, in_dq, ExpansionKind::Arith);
+                        self.source_expansion(wb, start, in_dq, ExpansionKind::Arith);
                         return Ok(());
                     }
                     self.pos = start;
@@ -1224,12 +1267,9 @@ impl<'a> Parser<'a> {
                 self.nested(|p| p.scan_braced(&mut inner))?;
                 let op = self.lossy(op_start, self.pos.saturating_sub(1));
                 wb.absorb(inner);
-                let at = wb.text.len();
-                wb.text
-                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                wb.dynamic = true;
-                wb.expansion(
-                    at,
+                self.source_expansion(
+                    wb,
+                    start,
                     in_dq,
                     ExpansionKind::Param {
                         name,
@@ -1252,11 +1292,7 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1;
                 wb.absorb(inner);
-                let at = wb.text.len();
-                wb.text
-                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                wb.dynamic = true;
-                wb.expansion(at, in_dq, ExpansionKind::Arith);
+                self.source_expansion(wb, start, in_dq, ExpansionKind::Arith);
             }
             Some(c) if is_name_start(c) || c.is_ascii_digit() || b"@*#?-$!".contains(&c) => {
                 self.pos += 1;
@@ -1269,12 +1305,9 @@ impl<'a> Parser<'a> {
                 }
                 let name = self.lossy(start + 1, self.pos);
                 wb.params.push(name.clone());
-                let at = wb.text.len();
-                wb.text
-                    .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
-                wb.dynamic = true;
-                wb.expansion(
-                    at,
+                self.source_expansion(
+                    wb,
+                    start,
                     in_dq,
                     ExpansionKind::Param {
                         name,
@@ -1414,20 +1447,13 @@ impl<'a> Parser<'a> {
         start: usize,
         quoted: bool,
     ) {
-        let at = wb.text.len();
-        wb.text
-            .extend_from_slice(self.s.get(start..self.pos).unwrap_or_default());
         let index = wb.subs.len();
         wb.subs.push(Substitution { kind, script });
-        wb.dynamic = true;
-        wb.expansion(
-            at,
-            quoted,
-            match kind {
-                SubKind::Command => ExpansionKind::Command(index),
-                SubKind::ProcessIn | SubKind::ProcessOut => ExpansionKind::Process(index),
-            },
-        );
+        let expansion = match kind {
+            SubKind::Command => ExpansionKind::Command(index),
+            SubKind::ProcessIn | SubKind::ProcessOut => ExpansionKind::Process(index),
+        };
+        self.source_expansion(wb, start, quoted, expansion);
     }
 
     /// The source bytes `from..to` as text.
