@@ -117,7 +117,7 @@ fn summary_line(a: &Approval, t: &Tally) -> String {
         a.id,
         status_text(t),
         a.tool,
-        a.requester,
+        esc(&a.requester),
         what
     )
 }
@@ -194,6 +194,12 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
+/// One field on one line: invisible and control characters (line breaks included) made
+/// visible, so no value can start a line of its own or hide what follows it.
+fn esc(s: &str) -> String {
+    escape_for_display(&s.replace('\r', "\\r").replace('\n', "\\n"))
+}
+
 /// The human-readable view of what the approval would let run, from the summary the gate
 /// wrote from the same parse it decided on.
 fn show(
@@ -207,7 +213,9 @@ fn show(
     writeln!(
         out,
         "requested   by {} at {} (expires {})",
-        a.requester, a.created_at, a.expires_at
+        esc(&a.requester),
+        a.created_at,
+        a.expires_at
     )?;
     writeln!(out, "tool        {}", a.tool)?;
     writeln!(out, "environment {}", a.environment)?;
@@ -223,7 +231,7 @@ fn show(
         "\nwhat would run (canonical, redacted; invisible characters shown as escapes):"
     )?;
     if let Some(cmd) = inner.get("command").and_then(Value::as_str) {
-        writeln!(out, "  shell command, in {}:", str_of(inner, "cwd"))?;
+        writeln!(out, "  shell command, in {}:", esc(str_of(inner, "cwd")))?;
         line(out, "    $ ", cmd)?;
     }
     if let Some(scripts) = s.pointer("/details/scripts").and_then(Value::as_array) {
@@ -231,10 +239,17 @@ fn show(
             writeln!(
                 out,
                 "  script it runs: {} (sha256 {})",
-                str_of(sc, "path"),
-                str_of(sc, "sha256")
+                esc(str_of(sc, "path")),
+                esc(str_of(sc, "sha256"))
             )?;
             line(out, "    | ", str_of(sc, "content"))?;
+            if sc.get("truncated").and_then(Value::as_bool) == Some(true) {
+                let total = sc.get("bytes").and_then(Value::as_u64).unwrap_or(0);
+                writeln!(
+                    out,
+                    "    !! NOT ALL SHOWN: this script has {total} bytes and only the start is above; read the file itself (sha256 above) before approving"
+                )?;
+            }
         }
     }
     if let Some(objects) = inner.get("objects").and_then(Value::as_array) {
@@ -256,9 +271,9 @@ fn show(
             writeln!(
                 out,
                 "  terraform plan in {} (workspace {}, state lineage {} serial {}): {} change(s)",
-                str_of(d, "cwd"),
-                str_of(d, "workspace"),
-                d.get("lineage").and_then(Value::as_str).unwrap_or("none"),
+                esc(str_of(d, "cwd")),
+                esc(str_of(d, "workspace")),
+                esc(d.get("lineage").and_then(Value::as_str).unwrap_or("none")),
                 d.get("serial").map_or("none".into(), Value::to_string),
                 changes.len()
             )?;
@@ -317,11 +332,16 @@ fn show(
         writeln!(
             out,
             "decision    {:?} by {} (signed by {}, {:?}) at {}: {}",
-            st.choice, st.approver, st.signer, st.channel, st.issued_at, st.reason
+            st.choice,
+            esc(&st.approver),
+            esc(&st.signer),
+            st.channel,
+            st.issued_at,
+            esc(&st.reason)
         )?;
     }
     for p in problems {
-        writeln!(out, "NOT COUNTED {p}")?;
+        writeln!(out, "NOT COUNTED {}", esc(p))?;
     }
     Ok(())
 }
@@ -383,4 +403,22 @@ pub fn break_glass(cmd: BreakGlassCommand) -> Result<(), CliError> {
         a.id
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn a_field_cannot_start_a_line_or_hide_what_follows() {
+        let shown = esc("app:\n    $ make test\n\u{1b}[8m");
+        assert!(
+            !shown.contains('\n') && !shown.contains('\u{1b}'),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("\\n") && shown.contains("\\u{001B}"),
+            "{shown}"
+        );
+    }
 }
