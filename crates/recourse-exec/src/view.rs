@@ -12,17 +12,25 @@ use serde_json::Value;
 
 /// Text with invisible characters made visible.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Shown(String);
+pub struct Shown(String, bool);
 
 impl Shown {
     /// Escapes `text`.
     pub fn new(text: &str) -> Shown {
-        Shown(escape_for_display(text))
+        let shown = escape_for_display(text);
+        let changed = shown != text;
+        Shown(shown, changed)
     }
 
     /// The escaped text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether the original held characters that are now shown as escapes (the approver is
+    /// told so).
+    pub fn had_hidden(&self) -> bool {
+        self.1
     }
 }
 
@@ -309,12 +317,14 @@ fn headline(summary: &Value, max: usize) -> Shown {
         Some(cmd) => cmd.to_owned(),
         None => args.to_string(),
     };
-    let escaped = escape_for_display(&line).replace(['\n', '\t'], " ");
+    let full = escape_for_display(&line);
+    let changed = full != line;
+    let escaped = full.replace(['\n', '\t'], " ");
     let mut cut: String = escaped.chars().take(max).collect();
     if cut.len() < escaped.len() {
         cut.push('…');
     }
-    Shown(cut)
+    Shown(cut, changed)
 }
 
 impl ApprovalView {
@@ -407,6 +417,7 @@ mod tests {
         assert_eq!(v.status_text, "pending (1 of 2)");
         assert_eq!(v.progress, Some((1, 2)));
         assert_eq!(v.requester.as_str(), "agent\\u{200B}");
+        assert!(v.requester.had_hidden() && !v.tool.had_hidden());
         assert_eq!(v.policy_hash.as_deref(), Some("00ff"));
         assert_eq!(v.headline.as_str(), "ls\\u{200B} -la");
         assert_eq!(v.reasons[0].message.as_str(), "m\\u{FEFF}");
