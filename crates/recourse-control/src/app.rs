@@ -3,7 +3,7 @@
 //! The guard, on every request: `Host` must be the public URL's host or a loopback name (DNS
 //! rebinding); a state-changing request must come from the public origin (`Origin`, else
 //! `Sec-Fetch-Site`); every answer carries the CSP (`default-src 'self'; script-src 'self';
-//! frame-ancestors 'none'`…), `nosniff`, `no-referrer` and `no-store`. Pages need a session;
+//! frame-ancestors 'none'`…), `nosniff`, `same-origin` referrers and `no-store`. Pages need a session;
 //! every form carries the session's CSRF token, checked in constant time before anything else.
 
 use std::convert::Infallible;
@@ -183,7 +183,7 @@ fn with_headers(app: &App, mut r: Response) -> Response {
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         "cross-origin-opener-policy",

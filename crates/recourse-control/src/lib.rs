@@ -198,14 +198,19 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ControlServeError> {
     let addr = opts.listen;
-    let app = tokio::task::spawn_blocking(move || prepare(opts))
-        .await
-        .map_err(|e| ControlServeError::Config(e.to_string()))??;
+    let (app, first) = tokio::task::spawn_blocking(move || {
+        prepare(opts).map(|app| {
+            let first = watch::baseline(&app);
+            (app, first)
+        })
+    })
+    .await
+    .map_err(|e| ControlServeError::Config(e.to_string()))??;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ControlServeError::Io { addr, source })?;
     tracing::info!(%addr, url = %app.public_url, sso = app.provider.is_some(), "control plane serving");
-    let watcher = tokio::spawn(watch::run(Arc::clone(&app)));
+    let watcher = tokio::spawn(watch::run(Arc::clone(&app), first));
     let result = axum::serve(listener, app::router(Arc::clone(&app)))
         .with_graceful_shutdown(shutdown)
         .await

@@ -16,7 +16,7 @@ use crate::notify::{Event, Notice};
 
 /// What was seen of one approval.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Seen {
+pub(crate) struct Seen {
     status: ApprovalStatus,
     text: String,
 }
@@ -44,9 +44,31 @@ fn event(before: Option<&Seen>, now: ApprovalStatus) -> Option<Event> {
     }
 }
 
-pub(crate) async fn run(app: Arc<App>) {
-    let mut seen: Option<HashMap<String, Seen>> = None;
+/// What exists now (blocking): the first look, taken before the control plane serves, so that
+/// whatever appears afterwards is new.
+pub(crate) fn baseline(app: &App) -> HashMap<String, Seen> {
+    match look(app) {
+        Ok(views) => views
+            .into_iter()
+            .map(|v| {
+                let s = Seen {
+                    status: v.status,
+                    text: v.status_text,
+                };
+                (v.id, s)
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read approvals");
+            HashMap::new()
+        }
+    }
+}
+
+pub(crate) async fn run(app: Arc<App>, first: HashMap<String, Seen>) {
+    let mut seen = Some(first);
     loop {
+        tokio::time::sleep(app.poll).await;
         let a = Arc::clone(&app);
         match tokio::task::spawn_blocking(move || look(&a)).await {
             Ok(Ok(views)) => {
@@ -81,7 +103,6 @@ pub(crate) async fn run(app: Arc<App>) {
             Ok(Err(e)) => tracing::warn!(error = %e, "cannot read approvals"),
             Err(e) => tracing::warn!(error = %e, "approvals watcher task failed"),
         }
-        tokio::time::sleep(app.poll).await;
     }
 }
 
