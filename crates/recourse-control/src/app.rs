@@ -491,17 +491,13 @@ async fn events(
     require(&app, &headers, "/approvals")?;
     let rx = app.events.subscribe();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(id) => {
-                    return Some((Ok(SseEvent::default().event("change").data(id)), rx));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(SseEvent::default().event("change").data("*")), rx));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
+        let id = match rx.recv().await {
+            Ok(id) => id,
+            // Missed some: every page refreshes.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => "*".to_owned(),
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((Ok(SseEvent::default().event("change").data(id)), rx))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -108,8 +108,9 @@ fn acceptable_url(url: &str) -> bool {
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum OneOrMany {
-    One(serde::de::IgnoredAny),
+    // A list first: `IgnoredAny` would take a list too.
     Many(Vec<String>),
+    One(serde::de::IgnoredAny),
 }
 
 #[derive(Deserialize)]
@@ -292,5 +293,107 @@ impl Provider {
             name,
             groups,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use recourse_testkit::jwt::{ISSUER, Issuer, now};
+    use serde_json::json;
+
+    fn provider(dir: &std::path::Path) -> Provider {
+        let jwks = dir.join("jwks.json");
+        Issuer::new().write_jwks(&jwks);
+        Provider {
+            cfg: OidcConfig {
+                issuer: ISSUER.into(),
+                client_id: "recourse-web".into(),
+                client_secret: "s".into(),
+                name_claim: "preferred_username".into(),
+                groups_claim: "groups".into(),
+                leeway: Duration::from_secs(30),
+            },
+            authorization_endpoint: format!("{ISSUER}/authorize"),
+            token_endpoint: format!("{ISSUER}/token"),
+            keys: KeySet::load(&JwksSource::File(jwks)).unwrap(),
+        }
+    }
+
+    fn claims() -> Value {
+        json!({"iss": ISSUER, "sub": "u-1", "aud": "recourse-web", "iat": now(), "exp": now() + 300,
+               "nonce": "n-1", "preferred_username": "alice", "groups": ["sre"]})
+    }
+
+    #[test]
+    fn a_valid_id_token_names_the_approver_and_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = provider(dir.path());
+        let issuer = Issuer::new();
+        let id = p.validate(&issuer.rs256(&claims()), "n-1").unwrap();
+        assert_eq!(id.name, "alice");
+        assert_eq!(id.subject, "u-1");
+        assert_eq!(id.groups, Some(vec!["sre".to_owned()]));
+        assert!(p.validate(&issuer.es256(&claims()), "n-1").is_ok());
+        let mut no_groups = claims();
+        no_groups.as_object_mut().unwrap().remove("groups");
+        assert_eq!(
+            p.validate(&issuer.rs256(&no_groups), "n-1").unwrap().groups,
+            None
+        );
+        let url = p.authorize_url("http://127.0.0.1:1/cb", "st", "no", "ch");
+        assert!(url.contains("code_challenge_method=S256") && url.contains("state=st"));
+    }
+
+    #[test]
+    fn forged_and_misdirected_id_tokens_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = provider(dir.path());
+        let i = Issuer::new();
+        let with = |k: &str, v: Value| {
+            let mut c = claims();
+            c[k] = v;
+            c
+        };
+        let cases: Vec<(&str, String)> = vec![
+            ("signed by another key", i.forged(&claims())),
+            ("alg none", i.alg_none(&claims())),
+            (
+                "HS256 with the public key",
+                i.hs256_with_public_key(&claims()),
+            ),
+            ("unknown kid", i.unknown_kid(&claims())),
+            (
+                "wrong issuer",
+                i.rs256(&with("iss", json!("https://evil.example"))),
+            ),
+            (
+                "wrong audience",
+                i.rs256(&with("aud", json!("another-client"))),
+            ),
+            ("expired", i.rs256(&with("exp", json!(now() - 3600)))),
+            (
+                "another login's nonce",
+                i.rs256(&with("nonce", json!("n-2"))),
+            ),
+            (
+                "several audiences, azp not us",
+                i.rs256(&with("aud", json!(["recourse-web", "x"]))),
+            ),
+            (
+                "no name claim",
+                i.rs256(&with("preferred_username", json!(""))),
+            ),
+        ];
+        for (what, token) in cases {
+            assert!(p.validate(&token, "n-1").is_err(), "{what} was accepted");
+        }
+        let mut no_nonce = claims();
+        no_nonce.as_object_mut().unwrap().remove("nonce");
+        assert!(p.validate(&i.rs256(&no_nonce), "n-1").is_err(), "no nonce");
+        let azp = with("aud", json!(["recourse-web", "x"]));
+        let mut azp = azp;
+        azp["azp"] = json!("recourse-web");
+        assert!(p.validate(&i.rs256(&azp), "n-1").is_ok(), "azp names us");
     }
 }

@@ -208,7 +208,7 @@ fn text(v: &Value, key: &str) -> Shown {
     Shown::new(v.get(key).and_then(Value::as_str).unwrap_or(""))
 }
 
-fn list<'a>(v: Option<&'a Value>) -> impl Iterator<Item = &'a Value> {
+fn list(v: Option<&Value>) -> impl Iterator<Item = &Value> {
     v.and_then(Value::as_array).into_iter().flatten()
 }
 
