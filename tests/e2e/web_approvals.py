@@ -362,14 +362,14 @@ async def run(args, env, s, provider, receiver, control):
         check(await page.is_visible("text=Hidden characters"), "the page says the command hides characters")
         check("pending — 0 of 2 approvals" in await page.inner_text("main"), "the page says 0 of 2 approvals")
         await page.fill("#reason", "printf into the work dir: fine")
+        if args.screenshots:
+            await page.screenshot(path=os.path.join(args.screenshots, "approval-detail.png"), full_page=True)
         await page.click("button.approve")
         await page.wait_for_selector("text=pending — 1 of 2 approvals")
         text = await page.inner_text("main")
         check("approved by alice" in text and "printf into the work dir: fine" in text and "(signed by web)" in text,
               "alice's approval is recorded, signed by the control plane on her behalf", text[:800])
         check(await page.locator("button.approve").count() == 0, "alice cannot approve twice")
-        if args.screenshots:
-            await page.screenshot(path=os.path.join(args.screenshots, "approval-detail.png"), full_page=True)
 
         # The list: filterable, and live.
         await page.goto(control + "/approvals")
@@ -474,4 +474,8 @@ if __name__ == "__main__":
         p.add_argument("--" + a, required=True)
     p.add_argument("--screenshots", default=os.environ.get("RECOURSE_SCREENSHOTS", ""))
     p.set_defaults(terraform_wrapper=None)
-    asyncio.run(main(p.parse_args()))
+    parsed = p.parse_args()
+    if parsed.screenshots:
+        # Relative to the repository root (RECOURSE_SCREENSHOTS=docs), wherever this runs from.
+        parsed.screenshots = os.path.join(HERE, "..", "..", parsed.screenshots)
+    asyncio.run(main(parsed))

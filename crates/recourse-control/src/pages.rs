@@ -41,7 +41,10 @@ pub fn time(t: Timestamp) -> String {
 
 /// "in 3 h", "5 min ago".
 pub fn relative(t: Timestamp, now: Timestamp) -> String {
-    let (d, future) = if t.0 >= now.0 {
+    if t.0 == now.0 {
+        return "just now".into();
+    }
+    let (d, future) = if t.0 > now.0 {
         (t.0 - now.0, true)
     } else {
         (now.0 - t.0, false)

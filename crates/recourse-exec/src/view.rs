@@ -313,9 +313,33 @@ fn parts(summary: &Value) -> Vec<Part> {
 fn headline(summary: &Value, max: usize) -> Shown {
     let args = summary.get("arguments").unwrap_or(&Value::Null);
     let inner = args.get("arguments").unwrap_or(args);
-    let line = match inner.get("command").and_then(Value::as_str) {
-        Some(cmd) => cmd.to_owned(),
-        None => args.to_string(),
+    let objects = inner.get("objects").and_then(Value::as_array);
+    let changes = summary.pointer("/details/changes").and_then(Value::as_array);
+    let line = if let Some(cmd) = inner.get("command").and_then(Value::as_str) {
+        cmd.to_owned()
+    } else if let Some(objects) = objects {
+        let names: Vec<String> = objects
+            .iter()
+            .map(|o| {
+                let s = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("");
+                match o.get("namespace").and_then(Value::as_str) {
+                    Some(ns) => format!("{} {} in {ns}", s("kind"), s("name")),
+                    None => format!("{} {} (cluster-scoped)", s("kind"), s("name")),
+                }
+            })
+            .collect();
+        format!("apply {}", names.join(", "))
+    } else if let Some(changes) = changes {
+        let each: Vec<String> = changes
+            .iter()
+            .map(|c| {
+                let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("");
+                format!("{} {}", s("actions"), s("address"))
+            })
+            .collect();
+        format!("terraform: {}", each.join(", "))
+    } else {
+        args.to_string()
     };
     let full = escape_for_display(&line);
     let changed = full != line;
@@ -441,6 +465,10 @@ mod tests {
             "providers": [{"source": "hashicorp/aws", "version": "3.39.0", "sha256": "cd"}]}}));
         let v = ApprovalView::new(&a, &Tally::Pending { have: 0, need: 1 }, &[]);
         assert_eq!(v.status_text, "pending");
+        assert_eq!(
+            v.headline.as_str(),
+            "apply Pod a in kube-system, Namespace b (cluster-scoped)"
+        );
         let Part::Objects(objects) = &v.parts[0] else {
             panic!("{:?}", v.parts)
         };
