@@ -38,7 +38,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::RecourseServer;
-pub use auth::{AuthConfig, AuthError, Authenticator, JwksError, JwksSource};
+pub use auth::{AuthConfig, AuthError, Authenticator, JwksError, JwksSource, KeyFailure, KeySet};
 pub use limits::RateLimiter;
 
 /// How requests are authenticated.
