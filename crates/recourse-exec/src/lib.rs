@@ -27,10 +27,10 @@ pub mod trust;
 
 pub use call::{Caller, Family, TOOLS, ToolCall, ToolSpec, tool_spec};
 pub use clock::{RandomError, new_id_bytes, system_now};
-pub use config::{ConfigError, GatewayConfig, RunnerEnv};
-pub use control::{ControlError, ControlPlane};
+pub use config::{ConfigError, GatewayConfig, RunnerEnv, default_log_id, valid_log_id};
+pub use control::{CONTROL_LOG_ID, ControlError, ControlPlane};
 pub use gate::{Gateway, OpenError, Permit, Readiness};
 pub use response::{Response, RunOutput, SCHEMA_VERSION, Status};
 pub use run::sandbox;
-pub use state::{audit, audit_path, db_path, prepare_state_dir, store};
+pub use state::{audit, audit_path, db_path, freeze, prepare_state_dir, store};
 pub use tools::kubectl::identity::{AccessRule, KubeIdentity};
