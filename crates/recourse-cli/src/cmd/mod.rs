@@ -3,7 +3,9 @@
 pub(crate) mod approvals;
 pub(crate) mod approvers;
 pub(crate) mod audit;
+pub(crate) mod freeze;
 pub(crate) mod gateway;
 pub(crate) mod plan;
 pub(crate) mod policy;
 pub(crate) mod shell;
+pub(crate) mod store;
