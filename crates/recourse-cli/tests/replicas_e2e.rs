@@ -163,10 +163,17 @@ fn two_replicas_on_postgres() {
     // Before migration, serve refuses the store.
     let early = recourse(&home)
         .args(serve_args(d, &url, "replica-a", &[]))
+        .arg("--http")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .current_dir(&work)
         .output()
         .unwrap();
     assert_eq!(early.status.code(), Some(2), "{early:?}");
-    assert!(String::from_utf8_lossy(&early.stderr).contains("recourse store migrate"));
+    assert!(
+        String::from_utf8_lossy(&early.stderr).contains("recourse store migrate"),
+        "{}",
+        String::from_utf8_lossy(&early.stderr)
+    );
     let migrate = recourse(&home)
         .args(["store", "migrate", "--store", &url])
         .output()
