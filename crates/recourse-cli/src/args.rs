@@ -9,15 +9,39 @@ use recourse_policy::Policy;
 use crate::error::CliError;
 
 /// The state directory: `--state-dir`, else `$RECOURSE_STATE_DIR`, else
-/// `$XDG_STATE_HOME/recourse`, else `~/.local/state/recourse`.
+/// `$XDG_STATE_HOME/recourse`, else `~/.local/state/recourse`; and the store: the state
+/// directory's SQLite file, or `--store postgres://…` shared by several gateways.
 #[derive(Debug, Args, Clone)]
 pub struct StateDirArg {
     /// Gateway state directory (database, plan files, audit log).
     #[arg(long, value_name = "DIR", env = "RECOURSE_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
+    /// The store: `sqlite` (the state directory's database, the default) or
+    /// `postgres://USER@HOST:PORT/DB[?sslmode=require[&sslrootcert=FILE]]`, shared by several
+    /// gateway replicas. The password comes from --store-password-file or
+    /// $RECOURSE_STORE_PASSWORD (or $PGPASSWORD), not the URL.
+    #[arg(long, value_name = "URL", env = "RECOURSE_STORE")]
+    pub store: Option<String>,
+    /// A file holding the PostgreSQL password (one line).
+    #[arg(long, value_name = "FILE", env = "RECOURSE_STORE_PASSWORD_FILE")]
+    pub store_password_file: Option<PathBuf>,
 }
 
 impl StateDirArg {
+    /// The store these arguments name.
+    pub fn store_config(&self) -> Result<recourse_exec::store::StoreConfig, CliError> {
+        let password = match &self.store_password_file {
+            Some(f) => Some(std::fs::read_to_string(f).map_err(|e| {
+                CliError::Config(format!("--store-password-file {}: {e}", f.display()))
+            })?),
+            None => std::env::var("RECOURSE_STORE_PASSWORD")
+                .or_else(|_| std::env::var("PGPASSWORD"))
+                .ok(),
+        };
+        recourse_exec::store::StoreConfig::parse(self.store.as_deref(), password)
+            .map_err(|e| CliError::Config(e.to_string()))
+    }
+
     pub fn resolve(&self) -> PathBuf {
         if let Some(d) = &self.state_dir {
             return d.clone();

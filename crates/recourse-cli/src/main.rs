@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::cmd::{approvals, approvers, audit, control, gateway, plan, policy, shell};
+use crate::cmd::{
+    approvals, approvers, audit, control, freeze, gateway, plan, policy, shell, store,
+};
 use crate::error::CliError;
 
 /// Recourse: an enforcement gateway between AI agents and the infrastructure they operate.
@@ -59,6 +61,13 @@ enum Command {
     /// Classify shell commands the way the gateway does.
     #[command(subcommand)]
     Shell(shell::ShellCommand),
+    /// Stop agents now on every gateway sharing the store: --env ENV, --principal P or --all.
+    Freeze(freeze::FreezeArgs),
+    /// Lift a freeze (the same scope it was issued for).
+    Thaw(freeze::FreezeArgs),
+    /// The store's schema (`recourse store migrate`).
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +89,9 @@ fn main() -> ExitCode {
         Command::Setup(args) => approvers::setup(args),
         Command::Audit(cmd) => audit::run(cmd),
         Command::Shell(cmd) => shell::run(cmd),
+        Command::Freeze(args) => freeze::freeze(args),
+        Command::Thaw(args) => freeze::thaw(args),
+        Command::Store(cmd) => store::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

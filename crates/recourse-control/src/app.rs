@@ -94,7 +94,7 @@ async fn with_control<T: Send + 'static>(
 ) -> Result<T, Problem> {
     let app = Arc::clone(app);
     tokio::task::spawn_blocking(move || {
-        let cp = ControlPlane::open(&app.state_dir, Some(&app.approvers_file))?;
+        let cp = ControlPlane::open_in(&app.store, &app.state_dir, Some(&app.approvers_file))?;
         f(&cp)
     })
     .await

@@ -35,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use recourse_exec::ControlPlane;
+use recourse_exec::store::StoreConfig;
 use recourse_plan::SecretKey;
 
 pub use links::LoginLinks;
@@ -51,6 +52,8 @@ pub struct ControlOptions {
     pub public_url: String,
     /// The gateway's state directory.
     pub state_dir: PathBuf,
+    /// The gateways' store (SQLite in `state_dir`, or the replicas' PostgreSQL).
+    pub store: StoreConfig,
     /// The approvers file.
     pub approvers_file: PathBuf,
     /// The control plane's own signing key (registered with `on_behalf`).
@@ -91,6 +94,7 @@ pub enum ControlServeError {
 #[derive(Debug)]
 pub(crate) struct App {
     state_dir: PathBuf,
+    store: StoreConfig,
     approvers_file: PathBuf,
     key: SecretKey,
     provider: Option<oidc::Provider>,
@@ -135,7 +139,7 @@ fn prepare(opts: ControlOptions) -> Result<Arc<App>, ControlServeError> {
             opts.listen
         )));
     }
-    let cp = ControlPlane::open(&opts.state_dir, Some(&opts.approvers_file))
+    let cp = ControlPlane::open_in(&opts.store, &opts.state_dir, Some(&opts.approvers_file))
         .map_err(|e| cfg(e.to_string()))?;
     let pk = opts.key.public();
     match cp.approvers().by_key(&pk) {
@@ -176,6 +180,7 @@ fn prepare(opts: ControlOptions) -> Result<Arc<App>, ControlServeError> {
     let scheme = if secure { "https" } else { "http" };
     Ok(Arc::new(App {
         state_dir: opts.state_dir,
+        store: opts.store,
         approvers_file: opts.approvers_file,
         key: opts.key,
         provider,

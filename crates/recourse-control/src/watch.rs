@@ -22,7 +22,7 @@ pub(crate) struct Seen {
 }
 
 fn look(app: &App) -> Result<Vec<ApprovalView>, recourse_exec::ControlError> {
-    let cp = ControlPlane::open(&app.state_dir, Some(&app.approvers_file))?;
+    let cp = ControlPlane::open_in(&app.store, &app.state_dir, Some(&app.approvers_file))?;
     let now = recourse_exec::system_now();
     Ok(cp
         .approvals()?

@@ -48,6 +48,9 @@ pub enum ConfigError {
         /// What it is.
         why: &'static str,
     },
+    /// A log id that cannot name a chain.
+    #[error("log id must be 1 to 64 letters, digits or `.` `_` `-` `@` `:`, got `{0}`")]
+    LogId(String),
     /// `--insecure-no-sandbox` in prod.
     #[error("--insecure-no-sandbox is for development only and is refused in prod")]
     InsecureInProd,
@@ -176,6 +179,32 @@ pub struct GatewayConfig {
     /// The key that signs audit checkpoints (outside the state directory). None: no
     /// checkpoints are written.
     pub audit_key_path: Option<PathBuf>,
+    /// Where plans, approvals and freezes are kept: the state directory's SQLite file (the
+    /// default), or PostgreSQL shared by several replicas.
+    pub store: crate::state::store::StoreConfig,
+    /// This gateway's audit chain in a store that keeps chains (PostgreSQL): unique among the
+    /// replicas (a second process with the same id is refused). Default: the host name.
+    pub log_id: String,
+    /// How long an apply waits for another apply of the same workspace to finish.
+    pub apply_lock_wait: std::time::Duration,
+}
+
+/// The default log id: this machine's host name (`gateway` if it has none usable).
+pub fn default_log_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| valid_log_id(h))
+        .unwrap_or_else(|| "gateway".into())
+}
+
+/// Whether `id` can name an audit chain (it appears in every record and checkpoint origin).
+pub fn valid_log_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | ':'))
 }
 
 /// System directories that may never be an allowed (writable) path.
@@ -218,6 +247,9 @@ impl GatewayConfig {
             deny_paths: Vec::new(),
             approvers_path: None,
             audit_key_path: None,
+            store: crate::state::store::StoreConfig::Sqlite,
+            log_id: default_log_id(),
+            apply_lock_wait: std::time::Duration::from_secs(600),
         }
     }
 
@@ -259,6 +291,9 @@ impl GatewayConfig {
                 .any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(ConfigError::AgentId(self.agent_id.clone()));
+        }
+        if !valid_log_id(&self.log_id) {
+            return Err(ConfigError::LogId(self.log_id.clone()));
         }
         if self.insecure_no_sandbox && self.environment == Environment::Prod {
             return Err(ConfigError::InsecureInProd);

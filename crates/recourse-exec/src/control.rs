@@ -5,6 +5,7 @@
 //! through the same [`Recorder`] as the gate.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use recourse_plan::{
     Approval, ApprovalId, Approvers, Channel, Choice, NewApproval, PlanId, SecretKey, Statement,
@@ -18,14 +19,15 @@ use crate::clock::{RandomError, new_id_bytes};
 use crate::redact::Redactor;
 use crate::state::audit::AppendError;
 use crate::state::db_path;
+use crate::state::freeze::{Freeze, FreezeScope};
 use crate::state::record::{AuditEvent, EventKind, Recorder};
-use crate::state::store::{Store, StoreError};
+use crate::state::store::{StateStore, StoreConfig, StoreError};
 use crate::trust::TrustError;
 
 /// The human control plane on one state directory.
 #[derive(Debug)]
 pub struct ControlPlane {
-    store: Store,
+    store: Arc<dyn StateStore>,
     recorder: Recorder,
     approvers: Approvers,
     approvers_path: Option<PathBuf>,
@@ -62,18 +64,32 @@ pub const BREAK_GLASS_REASON: usize = 10;
 /// The meta key under which the gateway stores its effective policy for the control plane.
 pub(crate) const POLICY_META: &str = "policy_document";
 
+/// The audit chain control-plane processes write in a store that keeps chains: one chain for
+/// all of them, each append serialized by the store's per-chain lock.
+pub const CONTROL_LOG_ID: &str = "control";
+
 impl ControlPlane {
     /// Opens the control plane on a state directory (which must exist: a gateway created it),
     /// with the approvers file decisions are checked against.
     pub fn open(state_dir: &Path, approvers: Option<&Path>) -> Result<ControlPlane, ControlError> {
-        if !db_path(state_dir).exists() {
+        Self::open_in(&StoreConfig::Sqlite, state_dir, approvers)
+    }
+
+    /// Opens the control plane on a store: the state directory's SQLite file, or the
+    /// PostgreSQL database the replicas share (then records go to the `control` chain).
+    pub fn open_in(
+        store: &StoreConfig,
+        state_dir: &Path,
+        approvers: Option<&Path>,
+    ) -> Result<ControlPlane, ControlError> {
+        if matches!(store, StoreConfig::Sqlite) && !db_path(state_dir).exists() {
             return Err(ControlError::NotFound(format!(
                 "no gateway state in {} (start `recourse gateway serve --state-dir {}` first)",
                 state_dir.display(),
                 state_dir.display()
             )));
         }
-        let store = Store::open(&db_path(state_dir))?;
+        let store = store.open(state_dir)?;
         let policy_hash = store
             .meta("policy_sha256")?
             .and_then(|h| h.parse().ok())
@@ -83,8 +99,19 @@ impl ControlPlane {
             .meta(POLICY_META)?
             .and_then(|doc| Policy::from_yaml_str(&doc).ok())
             .unwrap_or_default();
+        let recorder = if store.keeps_audit() {
+            Recorder::in_store(
+                Arc::clone(&store),
+                CONTROL_LOG_ID,
+                None,
+                policy_hash,
+                Redactor::default(),
+            )
+        } else {
+            Recorder::open(state_dir, policy_hash, Redactor::default())?
+        };
         Ok(ControlPlane {
-            recorder: Recorder::open(state_dir, policy_hash, Redactor::default())?,
+            recorder,
             store,
             approvers: crate::trust::load_approvers(approvers)?,
             approvers_path: approvers.map(Path::to_owned),
@@ -321,5 +348,91 @@ impl ControlPlane {
     /// The audit anchor (for verification).
     pub fn audit_anchor(&self) -> Result<Option<(u64, String)>, ControlError> {
         Ok(self.store.audit_anchor()?)
+    }
+
+    /// The store (audit chains, checkpoints), for verification and the doctor.
+    pub fn store(&self) -> Arc<dyn StateStore> {
+        Arc::clone(&self.store)
+    }
+
+    /// Waits until approval `id` changes (a decision, a use) or `timeout` passes, and returns
+    /// it as it is then. Woken by the store's notifications where it has them; re-reads the
+    /// store at a short interval whatever they say.
+    pub fn wait_for_change(
+        &self,
+        id: ApprovalId,
+        seen: &Approval,
+        timeout: std::time::Duration,
+    ) -> Result<Approval, ControlError> {
+        let deadline = std::time::Instant::now() + timeout;
+        self.store
+            .wait_for_change(id, seen, deadline)?
+            .ok_or_else(|| ControlError::NotFound(format!("no approval {id}")))
+    }
+
+    /// Freezes a scope on every gateway that shares this store, from their next call on.
+    /// Stored first (stopping agents is the safe direction), then recorded.
+    pub fn freeze(
+        &self,
+        scope: FreezeScope,
+        reason: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<Freeze, ControlError> {
+        if reason.trim().is_empty() {
+            return Err(ControlError::Refused("a freeze needs a reason".into()));
+        }
+        let id = ApprovalId::from_bytes(new_id_bytes()?).to_string();
+        let f = Freeze {
+            id,
+            scope,
+            reason: reason.trim().to_owned(),
+            by: by.to_owned(),
+            created_at: now,
+        };
+        self.store.insert_freeze(&f)?;
+        self.recorder.record(
+            AuditEvent::new(
+                EventKind::Freeze,
+                json!({"freeze_id": f.id, "scope": f.scope.kind(), "value": f.scope.value(), "reason": f.reason, "by": by}),
+            ),
+            now,
+        )?;
+        Ok(f)
+    }
+
+    /// Lifts the active freezes of exactly this scope. Recorded first (letting agents go on
+    /// is the direction that must be on record), then stored.
+    pub fn thaw(
+        &self,
+        scope: FreezeScope,
+        reason: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<Vec<Freeze>, ControlError> {
+        let active: Vec<Freeze> = self
+            .store
+            .active_freezes()?
+            .into_iter()
+            .filter(|f| f.scope == scope)
+            .collect();
+        if active.is_empty() {
+            return Err(ControlError::NotFound(format!(
+                "no active freeze of {scope}"
+            )));
+        }
+        self.recorder.record(
+            AuditEvent::new(
+                EventKind::Thaw,
+                json!({"freeze_ids": active.iter().map(|f| f.id.clone()).collect::<Vec<_>>(), "scope": scope.kind(), "value": scope.value(), "reason": reason, "by": by}),
+            ),
+            now,
+        )?;
+        Ok(self.store.thaw(&scope, by, now)?)
+    }
+
+    /// The active freezes, oldest first.
+    pub fn freezes(&self) -> Result<Vec<Freeze>, ControlError> {
+        Ok(self.store.active_freezes()?)
     }
 }

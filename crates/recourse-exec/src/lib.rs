@@ -28,10 +28,10 @@ pub mod view;
 
 pub use call::{Caller, Family, TOOLS, ToolCall, ToolSpec, tool_spec};
 pub use clock::{RandomError, new_id_bytes, system_now};
-pub use config::{ConfigError, GatewayConfig, RunnerEnv};
-pub use control::{BREAK_GLASS_REASON, ControlError, ControlPlane};
+pub use config::{ConfigError, GatewayConfig, RunnerEnv, default_log_id, valid_log_id};
+pub use control::{BREAK_GLASS_REASON, CONTROL_LOG_ID, ControlError, ControlPlane};
 pub use gate::{Gateway, OpenError, Permit, Readiness};
 pub use response::{Response, RunOutput, SCHEMA_VERSION, Status};
 pub use run::sandbox;
-pub use state::{audit, audit_path, db_path, prepare_state_dir, store};
+pub use state::{audit, audit_path, db_path, freeze, prepare_state_dir, store};
 pub use tools::kubectl::identity::{AccessRule, KubeIdentity};

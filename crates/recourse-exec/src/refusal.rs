@@ -94,6 +94,12 @@ pub(crate) enum Refusal {
     /// The policy does not admit this principal to this tool.
     #[error("refused: {0}")]
     Principal(recourse_policy::AccessRefusal),
+    /// A human froze this environment, this principal, or everything.
+    #[error("refused: {}", .0.message())]
+    Frozen(crate::state::freeze::Freeze),
+    /// Whether a freeze applies could not be read: refused (fail closed).
+    #[error("refused: the freeze switch cannot be read ({0}); the gateway fails closed")]
+    FreezeUnknown(String),
     /// The call escalates and no approval was presented: bind a pending approval.
     #[error("needs a human approval")]
     NeedsApproval(Escalation),
@@ -125,6 +131,9 @@ pub(crate) enum NotApplied {
     /// The approval could not be used up (someone else used it, or the store failed).
     #[error("{0}")]
     Approval(String),
+    /// Another apply of the same workspace held it for longer than we wait.
+    #[error("{0}")]
+    Busy(String),
 }
 
 /// What an escalation binds: the pending approval is for exactly this.
@@ -157,7 +166,9 @@ impl Refusal {
             | Refusal::Sandbox(_)
             | Refusal::NotConfigured(_)
             | Refusal::ShuttingDown
-            | Refusal::Principal(_) => Decision::Block,
+            | Refusal::Principal(_)
+            | Refusal::Frozen(_)
+            | Refusal::FreezeUnknown(_) => Decision::Block,
             Refusal::Approval { verdict, .. } | Refusal::AuditUnavailable { verdict, .. } => {
                 verdict.decision()
             }
@@ -234,6 +245,10 @@ impl Refusal {
                 "the gateway is shutting down",
             )],
             Refusal::NeedsApproval(e) => e.verdict.reasons().to_vec(),
+            Refusal::Frozen(f) => vec![Reason::new(Decision::Block, "freeze", f.message())],
+            Refusal::FreezeUnknown(e) => {
+                vec![Reason::new(Decision::Block, "freeze.unreadable", e.clone())]
+            }
             Refusal::Principal(why) => {
                 vec![Reason::new(Decision::Block, why.rule(), why.to_string())]
             }
@@ -282,12 +297,17 @@ impl Refusal {
                 EventKind::Refused,
                 json!({"plan_id": plan_id, "decision": self.decision(), "reasons": self.reasons(), "message": self.to_string()}),
             ),
+            Refusal::Frozen(f) => (
+                EventKind::Refused,
+                json!({"freeze_id": f.id, "decision": self.decision(), "reasons": self.reasons(), "message": self.to_string()}),
+            ),
             Refusal::NotFound { .. }
             | Refusal::Failed { .. }
             | Refusal::Internal(_)
             | Refusal::Sandbox(_)
             | Refusal::NotConfigured(_)
             | Refusal::ShuttingDown
+            | Refusal::FreezeUnknown(_)
             | Refusal::Principal(_) => (
                 EventKind::Refused,
                 json!({"decision": self.decision(), "reasons": self.reasons(), "message": self.to_string()}),

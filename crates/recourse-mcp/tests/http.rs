@@ -112,6 +112,7 @@ fn start_with(keys: Value, tweak: impl FnOnce(&mut HttpOptions)) -> Server {
         Arc::clone(&gateway),
         &opts,
         tokio_util::sync::CancellationToken::new(),
+        recourse_mcp::http::Answering::default(),
     )
     .into_make_service_with_connect_info::<SocketAddr>();
     rt.spawn(async move { axum::serve(listener, app).await });

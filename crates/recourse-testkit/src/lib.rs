@@ -8,6 +8,7 @@
 
 pub mod http;
 pub mod jwt;
+pub mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

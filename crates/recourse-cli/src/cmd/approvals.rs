@@ -40,6 +40,19 @@ pub enum ApprovalsCommand {
         #[command(flatten)]
         approvers: ApproversArg,
     },
+    /// Wait until a request is decided (or used), then print its status. Wakes on the store's
+    /// notifications (PostgreSQL), and re-reads the store every 250 ms either way.
+    Wait {
+        /// Approval id.
+        id: String,
+        /// Give up after this many seconds (the status is printed either way).
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+        #[command(flatten)]
+        state: StateDirArg,
+        #[command(flatten)]
+        approvers: ApproversArg,
+    },
     /// Approve a pending request, signed with your key (you may not approve a request you made).
     Approve(Resolution),
     /// Reject a pending request, signed with your key.
@@ -88,8 +101,12 @@ pub(crate) fn control(
     state: &StateDirArg,
     approvers: &ApproversArg,
 ) -> Result<ControlPlane, CliError> {
-    ControlPlane::open(&state.resolve(), Some(&approvers.resolve()))
-        .map_err(|e| CliError::Config(e.to_string()))
+    ControlPlane::open_in(
+        &state.store_config()?,
+        &state.resolve(),
+        Some(&approvers.resolve()),
+    )
+    .map_err(|e| CliError::Config(e.to_string()))
 }
 
 fn approval_id(s: &str) -> Result<ApprovalId, CliError> {
@@ -156,6 +173,36 @@ pub fn approvals(cmd: ApprovalsCommand) -> Result<(), CliError> {
                 .map_err(|e| CliError::Config(e.to_string()))?;
             let (tally, problems) = cp.tally(&a, now);
             show(&mut out, &a, &tally, &problems)?;
+        }
+        ApprovalsCommand::Wait {
+            id,
+            timeout,
+            state,
+            approvers,
+        } => {
+            let cp = control(&state, &approvers)?;
+            let id = approval_id(&id)?;
+            let seen = cp
+                .approval(id)
+                .map_err(|e| CliError::Config(e.to_string()))?;
+            let mut a = seen.clone();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
+            // Changes that leave it pending (one vote of several) wait on.
+            while matches!(
+                cp.tally(&a, recourse_exec::system_now()).0,
+                Tally::Pending { .. }
+            ) && std::time::Instant::now() < deadline
+            {
+                a = cp
+                    .wait_for_change(
+                        id,
+                        &a,
+                        deadline.saturating_duration_since(std::time::Instant::now()),
+                    )
+                    .map_err(|e| CliError::Config(e.to_string()))?;
+            }
+            let tally = cp.tally(&a, recourse_exec::system_now()).0;
+            writeln!(out, "{}", summary_line(&a, &tally))?;
         }
         ApprovalsCommand::Approve(r) => decide(&mut out, r, Choice::Approve, now)?,
         ApprovalsCommand::Reject(r) => decide(&mut out, r, Choice::Reject, now)?,

@@ -28,6 +28,11 @@ pub enum AuditCommand {
         /// checked too (repeatable).
         #[arg(long = "checkpoint", value_name = "FILE")]
         checkpoints: Vec<PathBuf>,
+        /// Every chain: the state directory's file and each replica's chain in the store
+        /// (with --store postgres://…), each checked whole; gaps and breaks are named per
+        /// chain.
+        #[arg(long)]
+        all: bool,
     },
     /// Print the latest signed checkpoint (to copy somewhere the gateway cannot write).
     Checkpoint {
@@ -52,6 +57,113 @@ pub enum AuditCommand {
     },
 }
 
+fn parse_public_key(pk: &str) -> Result<recourse_plan::PublicKey, CliError> {
+    let text = std::fs::read_to_string(pk).unwrap_or_else(|_| pk.to_owned());
+    text.trim()
+        .parse()
+        .map_err(|e| CliError::Config(format!("--public-key: {e}")))
+}
+
+/// `audit verify --all`: the state directory's file (if any) and every chain in the store,
+/// each walked whole (seq gaps, edits, reordering) and, with a key, against its signed
+/// checkpoints. Reports every chain, then fails if any is broken.
+fn verify_all(
+    state: &StateDirArg,
+    store: &recourse_exec::store::StoreConfig,
+    key: Option<&recourse_plan::PublicKey>,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let dir = state.resolve();
+    let mut broken = Vec::new();
+    let file = recourse_exec::audit_path(&dir);
+    if file.exists() {
+        let anchor = ControlPlane::open(&dir, None)
+            .ok()
+            .and_then(|cp| cp.audit_anchor().ok().flatten());
+        let log = AuditLog::new(&file);
+        match log.verify(anchor) {
+            Ok(v) => {
+                let mut line = format!("ok: file {}: {} records", file.display(), v.records);
+                if let Some(key) = key {
+                    let notes = checkpoint::stored(&dir)?;
+                    match checkpoint::verify(&file, &notes, key) {
+                        Ok(c) => line.push_str(&format!(
+                            ", {} signed checkpoint(s) cover 1..{}",
+                            c.checkpoints, c.records
+                        )),
+                        Err(e) => broken.push(format!("file {}: {e}", file.display())),
+                    }
+                }
+                writeln!(out, "{line}")?;
+            }
+            Err(e) => broken.push(format!("file {}: {e}", file.display())),
+        }
+    }
+    if !matches!(store, recourse_exec::store::StoreConfig::Sqlite) {
+        let cp = ControlPlane::open_in(store, &dir, None)
+            .map_err(|e| CliError::Config(e.to_string()))?;
+        let st = cp.store();
+        let chains = st
+            .audit_chains()
+            .map_err(|e| CliError::Config(e.to_string()))?;
+        for chain in chains {
+            let id = &chain.log_id;
+            let records = st
+                .audit_records(id, 0)
+                .map_err(|e| CliError::Config(e.to_string()))?;
+            let mut text = String::new();
+            for r in &records {
+                text.push_str(&r.line);
+                text.push('\n');
+            }
+            if let Err(e) = recourse_exec::audit::verify_text(text.as_bytes(), None) {
+                broken.push(format!("chain {id}: {e}"));
+                continue;
+            }
+            if let Some(r) = records.iter().find(|r| {
+                serde_json::from_str::<serde_json::Value>(&r.line)
+                    .ok()
+                    .and_then(|v| v.get("log_id").and_then(|x| x.as_str()).map(str::to_owned))
+                    .as_deref()
+                    != Some(id.as_str())
+            }) {
+                broken.push(format!(
+                    "chain {id}: record {} does not carry this chain's log id (moved from another chain?)",
+                    r.seq
+                ));
+                continue;
+            }
+            let mut line = format!("ok: chain {id}: {} records, no gaps", records.len());
+            if let Some(key) = key {
+                let notes = checkpoint::stored_in(
+                    &st.checkpoints(id)
+                        .map_err(|e| CliError::Config(e.to_string()))?,
+                );
+                if notes.is_empty() && id == recourse_exec::CONTROL_LOG_ID {
+                    line.push_str(" (the control plane's chain is not checkpointed)");
+                } else {
+                    match checkpoint::verify_text(text.as_bytes(), &notes, key) {
+                        Ok(c) => line.push_str(&format!(
+                            ", {} signed checkpoint(s) cover 1..{}",
+                            c.checkpoints, c.records
+                        )),
+                        Err(e) => {
+                            broken.push(format!("chain {id}: {e}"));
+                            continue;
+                        }
+                    }
+                }
+            }
+            writeln!(out, "{line}")?;
+        }
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::AuditBroken(broken.join("\n")))
+    }
+}
+
 pub fn run(cmd: AuditCommand) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match cmd {
@@ -59,7 +171,13 @@ pub fn run(cmd: AuditCommand) -> Result<(), CliError> {
             state,
             public_key,
             checkpoints,
+            all,
         } => {
+            let store = state.store_config()?;
+            let key = public_key.as_deref().map(parse_public_key).transpose()?;
+            if all || !matches!(store, recourse_exec::store::StoreConfig::Sqlite) {
+                return verify_all(&state, &store, key.as_ref(), &mut out);
+            }
             let dir = state.resolve();
             let anchor = ControlPlane::open(&dir, None)
                 .ok()
@@ -73,15 +191,7 @@ pub fn run(cmd: AuditCommand) -> Result<(), CliError> {
                 "ok: {} records, chain intact (last hash {})",
                 v.records, v.last_hash
             )?;
-            if let Some(pk) = public_key {
-                let text = match std::fs::read_to_string(&pk) {
-                    Ok(t) => t,
-                    Err(_) => pk.clone(),
-                };
-                let key: recourse_plan::PublicKey = text
-                    .trim()
-                    .parse()
-                    .map_err(|e| CliError::Config(format!("--public-key: {e}")))?;
+            if let Some(key) = key {
                 let mut notes = checkpoint::stored(&dir)?;
                 for f in &checkpoints {
                     notes.push(checkpoint::Stored::note(

@@ -196,6 +196,7 @@ pub fn run(cmd: ControlCommand) -> Result<(), CliError> {
             .clone()
             .unwrap_or_else(|| format!("http://{}", args.http)),
         state_dir: args.state.resolve(),
+        store: args.state.store_config()?,
         links: links(args.login_links.as_ref(), &approvers),
         approvers_file: approvers,
         key,

@@ -34,6 +34,9 @@ pub enum GatewayCommand {
         audit_key: crate::args::AuditKeyArg,
         #[command(flatten)]
         kube: KubeIdentityArgs,
+        /// The serving gateways' state (or --store): its active freezes are shown.
+        #[command(flatten)]
+        state: Box<StateDirArg>,
     },
 }
 
@@ -65,6 +68,10 @@ pub struct ServeArgs {
     /// The agent's identity (its own approvals are refused).
     #[arg(long, default_value = "agent", env = "RECOURSE_AGENT_ID")]
     pub agent_id: String,
+    /// This replica's audit chain with --store postgres://…: every record carries it, and a
+    /// second running gateway with the same id is refused. Default: the host name.
+    #[arg(long, value_name = "ID", env = "RECOURSE_LOG_ID")]
+    pub log_id: Option<String>,
     /// terraform binary.
     #[arg(long, default_value = "terraform", env = "RECOURSE_TERRAFORM")]
     pub terraform: PathBuf,
@@ -261,6 +268,10 @@ pub fn config(args: &ServeArgs) -> Result<GatewayConfig, CliError> {
         .as_ref()
         .and_then(|p| p.canonicalize().ok());
     cfg.agent_id = args.agent_id.clone();
+    cfg.store = args.state.store_config()?;
+    if let Some(id) = &args.log_id {
+        cfg.log_id = id.clone();
+    }
     cfg.terraform_bin = args.terraform.clone();
     cfg.terraform_plugin_dirs = args
         .terraform_plugin_dirs
@@ -302,6 +313,7 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
             approvers,
             audit_key,
             kube,
+            state,
         } => {
             let source = policy
                 .policy
@@ -313,6 +325,7 @@ pub fn run(cmd: GatewayCommand) -> Result<(), CliError> {
                 approvers: approvers.resolve(),
                 audit_key: audit_key.resolve(),
                 kube,
+                state: *state,
             };
             return crate::doctor::run(env, policy, file, source, sandbox, operator, json);
         }

@@ -315,10 +315,14 @@ fn open_gateway(
         policy: PolicyFileArg {
             policy: policy_file.map(Path::to_owned),
         },
+        // The doctor's own scratch gateway: always the embedded store.
         state: StateDirArg {
             state_dir: Some(dir.join(name)),
+            store: None,
+            store_password_file: None,
         },
         agent_id: AGENT.into(),
+        log_id: None,
         terraform: dir.join("fake-terraform"),
         terraform_plugin_dirs: Vec::new(),
         terraform_registries: Vec::new(),

@@ -41,6 +41,45 @@ pub struct Operator {
     pub audit_key: Option<PathBuf>,
     /// The kubectl and kubeconfig `serve` will use, whose identity the agent inherits.
     pub kube: KubeIdentityArgs,
+    /// The serving gateways' state directory or store, whose active freezes are shown.
+    pub state: crate::args::StateDirArg,
+}
+
+/// The active freezes of the serving gateways' store, as a result of the operations suite
+/// (never a failure: a freeze is a human's decision; a store that cannot be read is named).
+fn freezes(state: &crate::args::StateDirArg) -> CheckResult {
+    let result = |warning, message| CheckResult {
+        name: "active freezes".into(),
+        suite: "operations",
+        passed: true,
+        critical: false,
+        warning,
+        message,
+    };
+    let dir = state.resolve();
+    let store = match state.store_config() {
+        Ok(s) => s,
+        Err(e) => return result(true, format!("store not readable: {e}")),
+    };
+    if matches!(store, recourse_exec::store::StoreConfig::Sqlite)
+        && !recourse_exec::db_path(&dir).exists()
+    {
+        return result(
+            false,
+            format!("none (no gateway state in {})", dir.display()),
+        );
+    }
+    match recourse_exec::ControlPlane::open_in(&store, &dir, None).and_then(|cp| cp.freezes()) {
+        Ok(f) if f.is_empty() => result(false, "none".into()),
+        Ok(f) => result(
+            true,
+            f.iter()
+                .map(|f| format!("{} (by {}: {})", f.scope, f.by, f.reason))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Err(e) => result(true, format!("store not readable: {e}")),
+    }
 }
 
 /// Runs every check and prints the report; exit 1 on a critical failure.
@@ -55,6 +94,7 @@ pub fn run(
     json_out: bool,
 ) -> Result<(), CliError> {
     let started = std::time::Instant::now();
+    let freezes = freezes(&operator.state);
     let fixture = Fixture::new(env, policy, policy_file, source.clone(), sandbox, operator)
         .map_err(CliError::Config)?;
     let mut results = Vec::new();
@@ -72,6 +112,7 @@ pub fn run(
         }
     }
     drop(fixture);
+    results.push(freezes);
     report(env, &source, &results, started, json_out)
 }
 

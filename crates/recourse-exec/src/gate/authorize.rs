@@ -84,7 +84,6 @@ impl Gateway {
                 verdict: Some(p.verdict.clone()),
                 plan_id: p.binding.plan_id.map(|i| i.to_string()).unwrap_or_default(),
             })?;
-        drop(store);
         // The "decided" record that follows names the approval and fails closed.
         self.recorder.best_effort(
             AuditEvent::new(

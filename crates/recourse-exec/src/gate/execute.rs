@@ -36,6 +36,26 @@ impl Gateway {
                 plan_id: id.to_string(),
             });
         }
+        // Applies of one workspace wait for each other, on every replica; a plan claimed but
+        // not run goes back to `planned`.
+        let _workspace = match (&job, claimed) {
+            (Job::Apply(j), Some(id)) => {
+                let key =
+                    crate::state::store::workspace_key(&j.cwd.display().to_string(), &j.workspace);
+                match self.store().lock_workspace(&key, self.cfg.apply_lock_wait) {
+                    Ok(lock) => Some(lock),
+                    Err(e) => {
+                        self.restore_plan(id, PlanStatus::Applying, PlanStatus::Planned);
+                        return Err(Refusal::Apply {
+                            why: NotApplied::Busy(e.to_string()),
+                            verdict: Some(verdict),
+                            plan_id: id.to_string(),
+                        });
+                    }
+                }
+            }
+            _ => None,
+        };
         let mut event = AuditEvent::new(
             EventKind::Decided,
             json!({"tool": tool, "agent": caller.audit(), "arguments": binding.arguments, "request_digest": digest, "decision": verdict.decision(), "reasons": verdict.reasons(), "approval_id": used, "plan_id": binding.plan_id}),
@@ -193,6 +213,15 @@ impl Gateway {
         let id = job.id;
         let tools::terraform::Analyzed { record, analysis } =
             tools::terraform::analyzed(&ctx, job, planned, self.now())?;
+        if self.store().keeps_audit() {
+            // Any replica may apply the plan: the store keeps the file's bytes too (checked
+            // against the record's hash before they are used).
+            let file = plan_file(&self.cfg.state_dir, id);
+            let bytes = std::fs::read(&file).map_err(|e| {
+                Refusal::Internal(format!("cannot read the plan file {}: {e}", file.display()))
+            })?;
+            self.store().put_plan_file(id, &bytes)?;
+        }
         self.store().insert_plan(&record)?;
         let verdict = record.verdict.clone();
         let (workspace, destroy) = (record.workspace.clone(), record.destroy);

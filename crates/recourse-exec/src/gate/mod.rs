@@ -12,7 +12,7 @@ pub(crate) mod permit;
 mod prepare;
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use recourse_plan::{
     Approval, ApprovalId, ApprovalRefusal, NewApproval, PlanId, PlanStatus, Timestamp,
@@ -36,8 +36,8 @@ use crate::run::terraform::{PlanError, Terraform};
 use crate::run::{self, Confined};
 use crate::state::audit::AppendError;
 use crate::state::record::{AuditEvent, EventKind, Recorder};
-use crate::state::store::{Store, StoreError};
-use crate::state::{db_path, plan_file, prepare_state_dir};
+use crate::state::store::{StateStore, StoreError};
+use crate::state::{plan_file, prepare_state_dir};
 use crate::tools::terraform::{ApplyFacts, apply_escalation};
 use crate::tools::{self, Disk, Job, Prepared, Step, ToolCtx, lookups, parse_id, presented};
 
@@ -90,7 +90,9 @@ const EXPIRY_SWEEP_SECONDS: u64 = 30;
 /// The gateway service.
 pub struct Gateway {
     cfg: GatewayConfig,
-    store: Mutex<Store>,
+    /// Plans, approvals, freezes: the SQLite file or PostgreSQL (internally synchronized;
+    /// every method is one atomic step).
+    store: Arc<dyn StateStore>,
     recorder: Recorder,
     classifier: Classifier,
     policy_hash: Digest,
@@ -134,7 +136,7 @@ impl Gateway {
     pub fn open(cfg: GatewayConfig) -> Result<Gateway, OpenError> {
         cfg.validate()?;
         prepare_state_dir(&cfg.state_dir)?;
-        let store = Store::open(&db_path(&cfg.state_dir))?;
+        let store = cfg.store.open(&cfg.state_dir)?;
         let classifier = Classifier::new(&cfg.policy.shell)?;
         let policy_hash = cfg.policy.hash();
         store.set_meta("policy_sha256", &policy_hash.to_hex())?;
@@ -143,7 +145,19 @@ impl Gateway {
             &cfg.policy.to_document().to_string(),
         )?;
         let redactor = Redactor::from_env(cfg.base_env.clone());
-        let mut recorder = Recorder::open(&cfg.state_dir, policy_hash, redactor.clone())?;
+        let mut recorder = if store.keeps_audit() {
+            // This replica's own chain; a second process with the same log id stops here.
+            let guard = store.claim_log(&cfg.log_id)?;
+            Recorder::in_store(
+                Arc::clone(&store),
+                &cfg.log_id,
+                Some(guard),
+                policy_hash,
+                redactor.clone(),
+            )
+        } else {
+            Recorder::open(&cfg.state_dir, policy_hash, redactor.clone())?
+        };
         if let Some(path) = &cfg.audit_key_path {
             let key = crate::trust::read_secret_key(path)?;
             recorder = recorder.with_checkpoints(&cfg.state_dir, key);
@@ -170,7 +184,7 @@ impl Gateway {
             terraform: Terraform::prepare(&cfg, &runners, &sandbox)?,
             kubectl: Kubectl::prepare(&cfg, &runners, &sandbox)?,
             deny: run::env::deny_list(&cfg),
-            store: Mutex::new(store),
+            store,
             recorder,
             classifier,
             policy_hash,
@@ -233,10 +247,13 @@ impl Gateway {
         (self.clock)()
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
-        // A panic while holding the lock cannot leave SQLite inconsistent (each statement is
-        // atomic), so a poisoned lock is still usable.
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    fn store(&self) -> &dyn StateStore {
+        self.store.as_ref()
+    }
+
+    /// The store (for the control plane of a process that also serves, e.g. a web page).
+    pub fn state_store(&self) -> Arc<dyn StateStore> {
+        Arc::clone(&self.store)
     }
 
     fn ctx<'a>(&'a self, caller: &'a Caller) -> ToolCtx<'a> {
@@ -361,8 +378,9 @@ impl Gateway {
             return Err(Early::Refused(Refusal::ShuttingDown));
         }
         // 0: who asks. The policy's principals section admits the caller to this tool or the
-        // call ends here, whatever the transport.
+        // call ends here, whatever the transport; and nothing passes a freeze.
         self.admits(caller, tool).map_err(Early::Refused)?;
+        self.unfrozen(caller).map_err(Early::Refused)?;
         self.sweep_expired(caller);
         // 1–3: normalize, assess, decide (per tool; nothing runs, nothing is written).
         let prepared = match self.prepare(call, caller).map_err(Early::Refused)? {
@@ -418,7 +436,10 @@ impl Gateway {
     /// Records invalid input and answers with the reason; a caller the policy does not admit
     /// to the tool is refused as such first (who asks comes before what was asked).
     pub fn reject_input(&self, tool: &str, caller: &Caller, error: &str) -> Response {
-        let refusal = match self.admits(caller, tool) {
+        let refusal = match self
+            .admits(caller, tool)
+            .and_then(|()| self.unfrozen(caller))
+        {
             Err(why) => why,
             Ok(()) => Refusal::InvalidInput(error.to_owned()),
         };
@@ -457,6 +478,20 @@ impl Gateway {
             .policy
             .may_use(self.cfg.environment, &principal, tool)
             .map_err(Refusal::Principal)
+    }
+
+    /// Whether a freeze covers this call. Read from the store on every call, never cached, so
+    /// a freeze issued anywhere stops the next call on every replica; an unreadable freeze
+    /// table refuses the call.
+    fn unfrozen(&self, caller: &Caller) -> Result<(), Refusal> {
+        let freezes = self
+            .store()
+            .active_freezes()
+            .map_err(|e| Refusal::FreezeUnknown(e.to_string()))?;
+        match crate::state::freeze::covering(&freezes, self.cfg.environment, &caller.agent_id) {
+            Some(f) => Err(Refusal::Frozen(f.clone())),
+            None => Ok(()),
+        }
     }
 
     /// The one boundary where a refusal becomes an answer and a record. An escalation is bound

@@ -96,6 +96,16 @@ impl Gateway {
         }
     }
 
+    /// Copies a plan file kept in the store into the state directory (0600).
+    fn fetch_plan_file(&self, id: PlanId, to: &std::path::Path) -> Result<(), Refusal> {
+        let Some(bytes) = self.store().plan_file(id)? else {
+            return Ok(());
+        };
+        crate::run::sandbox::write_atomically(to, &bytes, |_| Ok(())).map_err(|e| {
+            Refusal::Internal(format!("cannot store the plan file {}: {e}", to.display()))
+        })
+    }
+
     pub(super) fn new_plan_id(&self) -> Result<PlanId, Refusal> {
         Ok(PlanId::from_bytes(new_id_bytes()?))
     }
@@ -112,6 +122,11 @@ impl Gateway {
         let presented = presented(approval_id)?;
         let record = self.store().plan(id)?;
         let plan_file = plan_file(&self.cfg.state_dir, id);
+        if record.is_some() && !plan_file.exists() {
+            // Planned on another replica: the store keeps the bytes (hashed below like a
+            // local file, so the record's binding still decides).
+            self.fetch_plan_file(id, &plan_file)?;
+        }
         let plan_file_sha256 = std::fs::read(&plan_file)
             .map(|b| Digest::of(&b))
             .unwrap_or_else(|_| Digest::of(b"missing plan file"));

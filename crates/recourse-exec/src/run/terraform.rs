@@ -351,10 +351,16 @@ impl Terraform {
         workspace: &str,
     ) -> (String, (Option<String>, Option<u64>), Vec<ProviderBinary>) {
         let data = self.data_dir(cwd, workspace);
+        // Planned by another replica (or before this state directory existed): install the
+        // operator's providers and select the workspace here first, as planning did there.
+        let fresh = !data.exists();
         if let Err(e) = sandbox.own_dir(&data) {
             tracing::warn!(error = %e, "terraform data directory not prepared");
         }
         let jail = self.jail(cwd, &data, Vec::new());
+        if fresh && let Err(e) = self.select(sandbox, &jail, workspace) {
+            tracing::warn!(error = %e, "terraform data directory not initialized");
+        }
         let ws = self
             .inspect_in(sandbox, &jail, Inspect::WorkspaceShow)
             .map(|o| o.stdout.trim().to_owned())

@@ -44,6 +44,14 @@ pub enum AppendError {
         /// What is wrong.
         problem: String,
     },
+    /// The store that keeps this chain could not take the records.
+    #[error("audit chain `{log_id}` in the store: {detail}")]
+    Store {
+        /// The chain.
+        log_id: String,
+        /// What failed.
+        detail: String,
+    },
 }
 
 /// The first problem found in a log.
@@ -127,6 +135,10 @@ impl AppendError {
                 path: path.clone(),
                 problem: problem.clone(),
             },
+            AppendError::Store { log_id, detail } => AppendError::Store {
+                log_id: log_id.clone(),
+                detail: detail.clone(),
+            },
         }
     }
 }
@@ -140,6 +152,46 @@ pub struct Entry {
     pub now: Timestamp,
     /// Its details (already redacted).
     pub details: Map<String, Value>,
+}
+
+/// Chains `entries` after (`seq` − 1, `prev_hash`): each gets its seq, times, event, the
+/// policy hash, `log_id` (for chains kept in a store), `prev_hash` and `hash`. Returns the
+/// canonical lines (newline-terminated) and the records.
+pub fn seal(
+    mut seq: u64,
+    mut prev_hash: String,
+    policy_hash: Digest,
+    entries: Vec<Entry>,
+    log_id: Option<&str>,
+) -> (String, Vec<Map<String, Value>>) {
+    let mut text = String::new();
+    let mut written = Vec::with_capacity(entries.len());
+    for Entry {
+        event,
+        now,
+        details,
+    } in entries
+    {
+        let mut record = details;
+        record.insert("seq".into(), json!(seq));
+        record.insert("ts".into(), json!(now.to_rfc3339()));
+        record.insert("ts_unix".into(), json!(now.0));
+        record.insert("event".into(), json!(event));
+        record.insert("policy_sha256".into(), json!(policy_hash.to_hex()));
+        if let Some(id) = log_id {
+            record.insert("log_id".into(), json!(id));
+        }
+        record.insert("prev_hash".into(), json!(prev_hash));
+        record.remove("hash");
+        let hash = record_hash(&record);
+        record.insert("hash".into(), json!(hash));
+        text.push_str(&to_canonical_string(&Value::Object(record.clone())));
+        text.push('\n');
+        written.push(record);
+        seq += 1;
+        prev_hash = hash;
+    }
+    (text, written)
 }
 
 impl AuditLog {
@@ -216,31 +268,7 @@ impl AuditLog {
                 }
             }
         };
-        let (mut seq, mut prev_hash) = (seq, prev_hash);
-        let mut text = String::new();
-        let mut written = Vec::with_capacity(entries.len());
-        for Entry {
-            event,
-            now,
-            details,
-        } in entries
-        {
-            let mut record = details;
-            record.insert("seq".into(), json!(seq));
-            record.insert("ts".into(), json!(now.to_rfc3339()));
-            record.insert("ts_unix".into(), json!(now.0));
-            record.insert("event".into(), json!(event));
-            record.insert("policy_sha256".into(), json!(policy_hash.to_hex()));
-            record.insert("prev_hash".into(), json!(prev_hash));
-            record.remove("hash");
-            let hash = record_hash(&record);
-            record.insert("hash".into(), json!(hash));
-            text.push_str(&to_canonical_string(&Value::Object(record.clone())));
-            text.push('\n');
-            written.push(record);
-            seq += 1;
-            prev_hash = hash;
-        }
+        let (text, written) = seal(seq, prev_hash, policy_hash, entries, None);
         file.write_all(text.as_bytes()).map_err(io(path))?;
         // fdatasync: the appended bytes and the new length are what a reader needs after a
         // crash (the file's times are not).
@@ -274,84 +302,7 @@ impl AuditLog {
                 });
             }
         }
-        let mut prev = GENESIS.to_owned();
-        let mut expected_seq = 1u64;
-        let ends_complete = text.is_empty() || text.last() == Some(&b'\n');
-        let lines: Vec<&[u8]> = text.split(|c| *c == b'\n').collect();
-        let count = lines.len().saturating_sub(1); // the piece after the final newline
-        for (i, raw) in lines.iter().enumerate() {
-            let line_no = i + 1;
-            if i == count {
-                if !ends_complete {
-                    return Err(VerifyError {
-                        line: line_no,
-                        seq: None,
-                        problem:
-                            "incomplete record (the file was truncated or a write was cut off)"
-                                .into(),
-                    });
-                }
-                break;
-            }
-            let fail = |seq: Option<u64>, problem: String| VerifyError {
-                line: line_no,
-                seq,
-                problem,
-            };
-            let v: Value = serde_json::from_slice(raw)
-                .map_err(|e| fail(None, format!("not a JSON record: {e}")))?;
-            let Value::Object(rec) = v else {
-                return Err(fail(None, "not a JSON object".into()));
-            };
-            let seq = rec.get("seq").and_then(Value::as_u64);
-            if seq != Some(expected_seq) {
-                return Err(fail(
-                    seq,
-                    format!(
-                        "expected seq {expected_seq}, found {} (a record was deleted, inserted or reordered)",
-                        seq.map_or("none".into(), |s| s.to_string())
-                    ),
-                ));
-            }
-            if rec.get("prev_hash").and_then(Value::as_str) != Some(prev.as_str()) {
-                return Err(fail(seq, "prev_hash does not match the previous record's hash (a record was deleted, inserted or reordered)".into()));
-            }
-            let stored = rec.get("hash").and_then(Value::as_str).unwrap_or("");
-            let computed = record_hash(&rec);
-            if stored != computed {
-                return Err(fail(
-                    seq,
-                    "hash does not match the record's content (the record was edited)".into(),
-                ));
-            }
-            if let Some((aseq, ahash)) = &anchor
-                && *aseq == expected_seq
-                && ahash != stored
-            {
-                return Err(fail(
-                    seq,
-                    "the record differs from the one the store anchored".into(),
-                ));
-            }
-            prev = stored.to_owned();
-            expected_seq += 1;
-        }
-        let records = expected_seq - 1;
-        if let Some((aseq, _)) = anchor
-            && aseq > records
-        {
-            return Err(VerifyError {
-                line: count + 1,
-                seq: Some(records + 1),
-                problem: format!(
-                    "the log ends at record {records}, but record {aseq} was written (records were cut off the end)"
-                ),
-            });
-        }
-        Ok(Verified {
-            records,
-            last_hash: prev,
-        })
+        verify_text(&text, anchor)
     }
 
     /// The last `n` records, oldest first (unverified; for display).
@@ -367,4 +318,86 @@ impl AuditLog {
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect())
     }
+}
+
+/// Walks a chain given as JSON Lines and names the first broken record; `anchor` as for
+/// [`AuditLog::verify`].
+pub fn verify_text(text: &[u8], anchor: Option<(u64, String)>) -> Result<Verified, VerifyError> {
+    let mut prev = GENESIS.to_owned();
+    let mut expected_seq = 1u64;
+    let ends_complete = text.is_empty() || text.last() == Some(&b'\n');
+    let lines: Vec<&[u8]> = text.split(|c| *c == b'\n').collect();
+    let count = lines.len().saturating_sub(1); // the piece after the final newline
+    for (i, raw) in lines.iter().enumerate() {
+        let line_no = i + 1;
+        if i == count {
+            if !ends_complete {
+                return Err(VerifyError {
+                    line: line_no,
+                    seq: None,
+                    problem: "incomplete record (the file was truncated or a write was cut off)"
+                        .into(),
+                });
+            }
+            break;
+        }
+        let fail = |seq: Option<u64>, problem: String| VerifyError {
+            line: line_no,
+            seq,
+            problem,
+        };
+        let v: Value = serde_json::from_slice(raw)
+            .map_err(|e| fail(None, format!("not a JSON record: {e}")))?;
+        let Value::Object(rec) = v else {
+            return Err(fail(None, "not a JSON object".into()));
+        };
+        let seq = rec.get("seq").and_then(Value::as_u64);
+        if seq != Some(expected_seq) {
+            return Err(fail(
+                seq,
+                format!(
+                    "expected seq {expected_seq}, found {} (a record was deleted, inserted or reordered)",
+                    seq.map_or("none".into(), |s| s.to_string())
+                ),
+            ));
+        }
+        if rec.get("prev_hash").and_then(Value::as_str) != Some(prev.as_str()) {
+            return Err(fail(seq, "prev_hash does not match the previous record's hash (a record was deleted, inserted or reordered)".into()));
+        }
+        let stored = rec.get("hash").and_then(Value::as_str).unwrap_or("");
+        let computed = record_hash(&rec);
+        if stored != computed {
+            return Err(fail(
+                seq,
+                "hash does not match the record's content (the record was edited)".into(),
+            ));
+        }
+        if let Some((aseq, ahash)) = &anchor
+            && *aseq == expected_seq
+            && ahash != stored
+        {
+            return Err(fail(
+                seq,
+                "the record differs from the one the store anchored".into(),
+            ));
+        }
+        prev = stored.to_owned();
+        expected_seq += 1;
+    }
+    let records = expected_seq - 1;
+    if let Some((aseq, _)) = anchor
+        && aseq > records
+    {
+        return Err(VerifyError {
+            line: count + 1,
+            seq: Some(records + 1),
+            problem: format!(
+                "the log ends at record {records}, but record {aseq} was written (records were cut off the end)"
+            ),
+        });
+    }
+    Ok(Verified {
+        records,
+        last_hash: prev,
+    })
 }

@@ -11,11 +11,13 @@
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use recourse_plan::{Checkpoint, Frontier, PublicKey, SecretKey, Timestamp, leaf_hash};
 use recourse_policy::Digest;
 use serde_json::{Value, json};
+
+use crate::state::store::{StateStore, StoredCheckpoint};
 
 /// A checkpoint after this many new records.
 pub const EVERY_RECORDS: u64 = 256;
@@ -48,13 +50,29 @@ struct Progress {
     last_at: Option<Timestamp>,
 }
 
+/// The name in its checkpoints of a chain kept in a store.
+pub fn store_origin(log_id: &str) -> String {
+    format!("recourse.audit/{log_id}")
+}
+
+/// Where a checkpointer reads records and writes checkpoints.
+#[derive(Debug)]
+enum Place {
+    /// The state directory's log and `checkpoints.jsonl`.
+    File { log: PathBuf, out: PathBuf },
+    /// A chain in the store and the store's checkpoints of it.
+    Store {
+        store: Arc<dyn StateStore>,
+        log_id: String,
+    },
+}
+
 /// The gateway's checkpoint writer.
 #[derive(Debug)]
 pub(crate) struct Checkpointer {
     key: SecretKey,
     origin: String,
-    log: PathBuf,
-    out: PathBuf,
+    place: Place,
     progress: Mutex<Progress>,
 }
 
@@ -63,8 +81,27 @@ impl Checkpointer {
         Checkpointer {
             key,
             origin: origin(state_dir),
-            log,
-            out: checkpoints_path(state_dir),
+            place: Place::File {
+                log,
+                out: checkpoints_path(state_dir),
+            },
+            progress: Mutex::new(Progress::default()),
+        }
+    }
+
+    /// The checkpointer of chain `log_id` in `store`.
+    pub(crate) fn in_store(
+        store: Arc<dyn StateStore>,
+        log_id: &str,
+        key: SecretKey,
+    ) -> Checkpointer {
+        Checkpointer {
+            key,
+            origin: store_origin(log_id),
+            place: Place::Store {
+                store,
+                log_id: log_id.to_owned(),
+            },
             progress: Mutex::new(Progress::default()),
         }
     }
@@ -86,24 +123,43 @@ impl Checkpointer {
         }
     }
 
-    fn write(&self, p: &mut Progress, now: Timestamp) -> std::io::Result<()> {
-        let mut f = std::fs::File::open(&self.log)?;
-        // Appends hold an exclusive lock; a shared one sees only whole records.
-        f.lock_shared()?;
-        f.seek(SeekFrom::Start(p.offset))?;
-        let mut rest = Vec::new();
-        f.read_to_end(&mut rest)?;
-        let complete = rest.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        for line in rest[..complete]
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-        {
-            let leaf = leaf_hash(line);
-            p.tree.push(leaf);
-            p.leaves.push(leaf);
+    /// Hashes the records written since the last call into the tree.
+    fn catch_up(&self, p: &mut Progress) -> std::io::Result<()> {
+        match &self.place {
+            Place::File { log, .. } => {
+                let mut f = std::fs::File::open(log)?;
+                // Appends hold an exclusive lock; a shared one sees only whole records.
+                f.lock_shared()?;
+                f.seek(SeekFrom::Start(p.offset))?;
+                let mut rest = Vec::new();
+                f.read_to_end(&mut rest)?;
+                let complete = rest.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                for line in rest[..complete]
+                    .split(|b| *b == b'\n')
+                    .filter(|l| !l.is_empty())
+                {
+                    let leaf = leaf_hash(line);
+                    p.tree.push(leaf);
+                    p.leaves.push(leaf);
+                }
+                p.offset += complete as u64;
+            }
+            Place::Store { store, log_id } => {
+                for r in store
+                    .audit_records(log_id, p.tree.size())
+                    .map_err(std::io::Error::other)?
+                {
+                    let leaf = leaf_hash(r.line.as_bytes());
+                    p.tree.push(leaf);
+                    p.leaves.push(leaf);
+                }
+            }
         }
-        p.offset += complete as u64;
-        drop(f);
+        Ok(())
+    }
+
+    fn write(&self, p: &mut Progress, now: Timestamp) -> std::io::Result<()> {
+        self.catch_up(p)?;
         if p.tree.size() == p.last_size {
             return Ok(());
         }
@@ -113,15 +169,29 @@ impl Checkpointer {
             root: p.tree.root(),
         };
         let leaves: Vec<String> = p.leaves.iter().map(hex).collect();
-        let mut line =
-            json!({"size": cp.size, "note": cp.sign(&self.key), "leaves": leaves}).to_string();
-        line.push('\n');
-        let mut out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.out)?;
-        out.write_all(line.as_bytes())?;
-        out.sync_all()?;
+        let note = cp.sign(&self.key);
+        match &self.place {
+            Place::File { out, .. } => {
+                let mut line = json!({"size": cp.size, "note": note, "leaves": leaves}).to_string();
+                line.push('\n');
+                let mut out = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(out)?;
+                out.write_all(line.as_bytes())?;
+                out.sync_all()?;
+            }
+            Place::Store { store, log_id } => store
+                .put_checkpoint(
+                    log_id,
+                    &StoredCheckpoint {
+                        size: cp.size,
+                        note,
+                        leaves: json!(leaves).to_string(),
+                    },
+                )
+                .map_err(std::io::Error::other)?,
+        }
         p.last_size = cp.size;
         p.last_at = Some(now);
         p.leaves.clear();
@@ -174,18 +244,33 @@ pub fn stored(state_dir: &Path) -> std::io::Result<Vec<Stored>> {
         if let Ok(v) = serde_json::from_str::<Value>(&line)
             && let Some(n) = v.get("note").and_then(Value::as_str)
         {
-            let leaves = v.get("leaves").and_then(Value::as_array).and_then(|a| {
-                a.iter()
-                    .map(|x| x.as_str().and_then(unhex))
-                    .collect::<Option<Vec<_>>>()
-            });
             out.push(Stored {
                 note: n.to_owned(),
-                leaves,
+                leaves: v.get("leaves").and_then(leaves_of),
             });
         }
     }
     Ok(out)
+}
+
+fn leaves_of(v: &Value) -> Option<Vec<[u8; 32]>> {
+    v.as_array()?
+        .iter()
+        .map(|x| x.as_str().and_then(unhex))
+        .collect()
+}
+
+/// The checkpoints a store keeps of one chain, oldest first.
+pub fn stored_in(cps: &[StoredCheckpoint]) -> Vec<Stored> {
+    cps.iter()
+        .map(|c| Stored {
+            note: c.note.clone(),
+            leaves: serde_json::from_str::<Value>(&c.leaves)
+                .ok()
+                .as_ref()
+                .and_then(leaves_of),
+        })
+        .collect()
 }
 
 /// The first problem between a log and its checkpoints.
@@ -230,6 +315,17 @@ fn authentic_leaves(stored: &[Stored], cps: &[Checkpoint]) -> Option<Vec<[u8; 32
 /// records than the log has, and match the Merkle root of the log's first `size` records.
 /// Names the first record that does not match.
 pub fn verify(log: &Path, stored: &[Stored], key: &PublicKey) -> Result<Covered, CheckpointError> {
+    let text = std::fs::read(log)
+        .map_err(|e| CheckpointError(format!("cannot read {}: {e}", log.display())))?;
+    verify_text(&text, stored, key)
+}
+
+/// [`verify`] for a chain given as JSON Lines.
+pub fn verify_text(
+    text: &[u8],
+    stored: &[Stored],
+    key: &PublicKey,
+) -> Result<Covered, CheckpointError> {
     if stored.is_empty() {
         return Err(CheckpointError(
             "no signed checkpoint: the log cannot be checked against the audit key (was it written without --audit-key, or were its checkpoints removed?)".into(),
@@ -242,8 +338,6 @@ pub fn verify(log: &Path, stored: &[Stored], key: &PublicKey) -> Result<Covered,
         cps.push(cp);
     }
     cps.sort_by_key(|c| c.size);
-    let text = std::fs::read(log)
-        .map_err(|e| CheckpointError(format!("cannot read {}: {e}", log.display())))?;
     let lines: Vec<[u8; 32]> = text
         .split(|b| *b == b'\n')
         .filter(|l| !l.is_empty())

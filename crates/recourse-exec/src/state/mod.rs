@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod checkpoint;
+pub mod freeze;
 pub(crate) mod group;
 pub mod record;
 pub mod store;

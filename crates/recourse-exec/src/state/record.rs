@@ -19,9 +19,10 @@ use serde_json::{Map, Value};
 
 use crate::metrics::Metrics;
 use crate::redact::Redactor;
-use crate::state::audit::{AppendError, AuditLog, Entry};
+use crate::state::audit::{AppendError, AuditLog, Entry, seal};
+use crate::state::checkpoint::Checkpointer;
 use crate::state::group::GroupCommit;
-use crate::state::store::{Store, StoreError};
+use crate::state::store::{LogGuard, StateStore, Store, StoreError};
 use crate::state::{audit_path, db_path};
 
 /// What happened, as the audit log names it.
@@ -64,6 +65,10 @@ pub enum EventKind {
     ApprovalExpired,
     /// A signed checkpoint of the log was written.
     Checkpoint,
+    /// A human froze agents (an environment, a principal, or all).
+    Freeze,
+    /// A human lifted a freeze.
+    Thaw,
 }
 
 impl EventKind {
@@ -88,6 +93,8 @@ impl EventKind {
             EventKind::ApprovalForgery => "approval_forgery",
             EventKind::ApprovalExpired => "approval_expired",
             EventKind::Checkpoint => "checkpoint",
+            EventKind::Freeze => "freeze",
+            EventKind::Thaw => "thaw",
         }
     }
 }
@@ -131,17 +138,34 @@ pub(crate) struct Decided {
     _private: (),
 }
 
+/// Where records go.
+#[derive(Debug)]
+enum Sink {
+    /// The state directory's JSON Lines file (with the SQLite store).
+    File {
+        log: AuditLog,
+        /// Its own store connection, used only to move the anchor, so that recording never
+        /// waits on a lock the caller may hold.
+        anchor: Mutex<Store>,
+    },
+    /// This process's chain in the store (PostgreSQL): every record carries the log id.
+    Store {
+        store: Arc<dyn StateStore>,
+        log_id: String,
+        /// Held while this process writes the chain (a gateway's; `None` for the control
+        /// plane, whose appends are serialized by the store's per-chain lock alone).
+        _guard: Option<LogGuard>,
+    },
+}
+
 /// The audit writer of one gateway or control-plane process.
 #[derive(Debug)]
 pub struct Recorder {
-    log: AuditLog,
+    sink: Sink,
     /// Signs checkpoints of the log (when an audit key is configured).
-    checkpointer: Option<crate::state::checkpoint::Checkpointer>,
+    checkpointer: Option<Checkpointer>,
     /// The seq of the last record this recorder wrote.
     last_seq: std::sync::atomic::AtomicU64,
-    /// Its own store connection, used only to move the anchor, so that recording never waits
-    /// on a lock the caller may hold.
-    anchor: Mutex<Store>,
     redactor: Redactor,
     policy_hash: Digest,
     /// Concurrent appends share one write and one fsync (see `state/group.rs`).
@@ -157,15 +181,41 @@ impl Recorder {
         redactor: Redactor,
     ) -> Result<Recorder, StoreError> {
         Ok(Recorder {
-            log: AuditLog::new(audit_path(state_dir)),
+            sink: Sink::File {
+                log: AuditLog::new(audit_path(state_dir)),
+                anchor: Mutex::new(Store::open(&db_path(state_dir))?.for_anchor()?),
+            },
             checkpointer: None,
             last_seq: std::sync::atomic::AtomicU64::new(0),
-            anchor: Mutex::new(Store::open(&db_path(state_dir))?.for_anchor()?),
             redactor,
             policy_hash,
             group: GroupCommit::new(),
             metrics: Arc::new(Metrics::default()),
         })
+    }
+
+    /// The recorder of chain `log_id` in `store`. A gateway passes the guard it claimed for
+    /// the log id; the control plane none.
+    pub fn in_store(
+        store: Arc<dyn StateStore>,
+        log_id: &str,
+        guard: Option<LogGuard>,
+        policy_hash: Digest,
+        redactor: Redactor,
+    ) -> Recorder {
+        Recorder {
+            sink: Sink::Store {
+                store,
+                log_id: log_id.to_owned(),
+                _guard: guard,
+            },
+            checkpointer: None,
+            last_seq: std::sync::atomic::AtomicU64::new(0),
+            redactor,
+            policy_hash,
+            group: GroupCommit::new(),
+            metrics: Arc::new(Metrics::default()),
+        }
     }
 
     /// Signs checkpoints with `key` from now on.
@@ -174,12 +224,21 @@ impl Recorder {
         state_dir: &Path,
         key: recourse_plan::SecretKey,
     ) -> Self {
-        self.checkpointer = Some(crate::state::checkpoint::Checkpointer::new(
-            state_dir,
-            audit_path(state_dir),
-            key,
-        ));
+        self.checkpointer = Some(match &self.sink {
+            Sink::File { .. } => Checkpointer::new(state_dir, audit_path(state_dir), key),
+            Sink::Store { store, log_id, .. } => {
+                Checkpointer::in_store(Arc::clone(store), log_id, key)
+            }
+        });
         self
+    }
+
+    /// Where records go, for messages: the file, or the store's chain.
+    pub fn place(&self) -> String {
+        match &self.sink {
+            Sink::File { log, .. } => log.path().display().to_string(),
+            Sink::Store { store, log_id, .. } => format!("{} chain {log_id}", store.kind()),
+        }
     }
 
     /// Signs a checkpoint of everything written so far (at shutdown).
@@ -202,12 +261,18 @@ impl Recorder {
     /// Whether the log can be appended to now: it opens for appending (without writing).
     pub(crate) fn writable(&self) -> Result<(), std::io::Error> {
         use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(self.log.path())
-            .map(|_| ())
+        match &self.sink {
+            Sink::File { log, .. } => std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .open(log.path())
+                .map(|_| ()),
+            Sink::Store { store, .. } => store
+                .meta("policy_sha256")
+                .map(|_| ())
+                .map_err(std::io::Error::other),
+        }
     }
 
     /// Records the decision an effect depends on. Without the returned proof no permit can be
@@ -249,43 +314,89 @@ impl Recorder {
             now,
             details,
         };
-        let path = self.log.path().to_owned();
-        let result = self.group.submit(
-            entry,
-            |batch| self.flush(batch),
-            || {
-                Err(AppendError::Io {
-                    path: path.clone(),
-                    source: std::io::Error::other("the audit writer failed while writing"),
-                })
-            },
-        );
+        let result = self
+            .group
+            .submit(entry, |batch| self.flush(batch), || Err(self.lost()));
         self.metrics
             .audit_append_duration
             .observe(started.elapsed());
         result
     }
 
-    /// One group commit: the batch in one write and one fsync, then the anchor once.
+    fn lost(&self) -> AppendError {
+        let detail = "the audit writer failed while writing";
+        match &self.sink {
+            Sink::File { log, .. } => AppendError::Io {
+                path: log.path().to_owned(),
+                source: std::io::Error::other(detail),
+            },
+            Sink::Store { log_id, .. } => AppendError::Store {
+                log_id: log_id.clone(),
+                detail: detail.into(),
+            },
+        }
+    }
+
+    /// One group commit: the batch in one write and one fsync (or one transaction), then the
+    /// anchor once.
     fn flush(&self, batch: Vec<Entry>) -> Vec<Result<(), AppendError>> {
         let n = batch.len();
         let now = batch.last().map(|e| e.now);
-        match self.log.append_batch(self.policy_hash, batch) {
-            Ok(written) => {
-                self.metrics.count_audit_batch(n);
-                if let Some(last) = written.last()
-                    && let (Some(seq), Some(hash)) = (
-                        last.get("seq").and_then(Value::as_u64),
-                        last.get("hash").and_then(Value::as_str),
-                    )
-                {
-                    // The anchor only detects truncation; failing to move it must not stop
-                    // anything.
-                    let anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
-                    if let Err(e) = anchor.set_audit_anchor(seq, hash) {
-                        tracing::warn!(error = %e, "audit anchor not moved");
+        let last = match &self.sink {
+            Sink::File { log, anchor } => {
+                log.append_batch(self.policy_hash, batch).map(|written| {
+                    let last = written.last().and_then(|last| {
+                        Some((
+                            last.get("seq").and_then(Value::as_u64)?,
+                            last.get("hash").and_then(Value::as_str)?.to_owned(),
+                        ))
+                    });
+                    if let Some((seq, hash)) = &last {
+                        // The anchor only detects truncation; failing to move it must not stop
+                        // anything.
+                        let anchor = anchor.lock().unwrap_or_else(|p| p.into_inner());
+                        if let Err(e) = anchor.set_audit_anchor(*seq, hash) {
+                            tracing::warn!(error = %e, "audit anchor not moved");
+                        }
                     }
-                    drop(anchor);
+                    last.map(|(seq, _)| seq)
+                })
+            }
+            Sink::Store { store, log_id, .. } => {
+                let (policy_hash, id) = (self.policy_hash, log_id.clone());
+                store
+                    .append_audit(
+                        log_id,
+                        Box::new(move |seq, prev| {
+                            let (_, written) = seal(seq, prev, policy_hash, batch, Some(&id));
+                            written
+                                .into_iter()
+                                .map(|r| {
+                                    let seq = r.get("seq").and_then(Value::as_u64).unwrap_or(0);
+                                    let hash = r
+                                        .get("hash")
+                                        .and_then(Value::as_str)
+                                        .unwrap_or_default()
+                                        .to_owned();
+                                    let line = recourse_policy::canonical::to_canonical_string(
+                                        &Value::Object(r),
+                                    );
+                                    (seq, hash, line)
+                                })
+                                .collect()
+                        }),
+                    )
+                    .map(Some)
+                    .map_err(|e| AppendError::Store {
+                        log_id: log_id.clone(),
+                        detail: e.to_string(),
+                    })
+            }
+        };
+        match last {
+            Ok(last) => {
+                self.metrics.count_audit_batch(n);
+                if let Some(seq) = last {
                     self.last_seq
                         .fetch_max(seq, std::sync::atomic::Ordering::SeqCst);
                     if let (Some(cp), Some(now)) = (&self.checkpointer, now) {

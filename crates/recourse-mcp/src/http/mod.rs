@@ -22,7 +22,7 @@ mod ops;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -186,8 +186,54 @@ impl HttpOptions {
     }
 }
 
+/// POST requests to `/mcp` not answered yet. On shutdown the MCP service is stopped only once
+/// they are: a call that finished (and recorded its end) but whose answer had not left yet
+/// would otherwise be lost to its client.
+#[derive(Debug, Clone, Default)]
+pub struct Answering(Arc<AtomicUsize>);
+
+/// One request being answered (counted until dropped, also when its connection goes away).
+struct Unanswered(Arc<AtomicUsize>);
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Answering {
+    fn enter(&self) -> Unanswered {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Unanswered(Arc::clone(&self.0))
+    }
+
+    /// Requests being answered now.
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no request is being answered, or `limit` has passed.
+    pub async fn settled(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while self.count() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+async fn count_answers(State(a): State<Answering>, request: Request, next: Next) -> Response {
+    let _unanswered = (request.method() == Method::POST).then(|| a.enter());
+    next.run(request).await
+}
+
 /// The whole application: `/mcp` behind the guard, metadata and operations beside it.
-pub fn router(gateway: Arc<Gateway>, opts: &HttpOptions, cancel: CancellationToken) -> Router {
+/// `answering` counts the POST requests to `/mcp` not answered yet.
+pub fn router(
+    gateway: Arc<Gateway>,
+    opts: &HttpOptions,
+    cancel: CancellationToken,
+    answering: Answering,
+) -> Router {
     let resource = format!("{}/mcp", opts.public_url);
     let state = Arc::new(AppState {
         gateway: Arc::clone(&gateway),
@@ -209,13 +255,16 @@ pub fn router(gateway: Arc<Gateway>, opts: &HttpOptions, cancel: CancellationTok
         Arc::new(LocalSessionManager::default()),
         opts.mcp_config(cancel),
     );
-    let guarded =
-        Router::new()
-            .route_service("/mcp", mcp)
-            .layer(axum::middleware::from_fn_with_state(
-                Arc::clone(&state),
-                guard,
-            ));
+    let guarded = Router::new()
+        .route_service("/mcp", mcp)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            answering,
+            count_answers,
+        ));
     Router::new()
         .merge(guarded)
         .route(
@@ -247,8 +296,14 @@ pub async fn serve_http(
         .await
         .map_err(|source| HttpError::Io { addr, source })?;
     let cancel = CancellationToken::new();
-    let app = router(Arc::clone(&gateway), &opts, cancel.clone())
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let answering = Answering::default();
+    let app = router(
+        Arc::clone(&gateway),
+        &opts,
+        cancel.clone(),
+        answering.clone(),
+    )
+    .into_make_service_with_connect_info::<SocketAddr>();
     let stop = CancellationToken::new();
     let stopped = stop.clone();
     let server = tokio::spawn(async move {
@@ -277,6 +332,8 @@ pub async fn serve_http(
         gw.shutdown(Duration::from_secs(10));
     })
     .await;
+    // Every call has ended; let their answers leave before the MCP service stops.
+    answering.settled(Duration::from_secs(5)).await;
     cancel.cancel();
     stop.cancel();
     match tokio::time::timeout(Duration::from_secs(5), server).await {

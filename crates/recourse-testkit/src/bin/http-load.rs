@@ -3,7 +3,8 @@
 //! connection, each making M `tools/call`s that are decided and recorded but run nothing
 //! (a blocked shell command). Prints per-call latency percentiles and throughput.
 //!
-//! Usage: http-load ADDR CLIENTS CALLS | http-load --jwks (prints the issuer's JWKS)
+//! Usage: http-load ADDR[,ADDR…] CLIENTS CALLS | http-load --jwks (prints the issuer's JWKS).
+//! With several addresses (gateway replicas), client c talks to address c mod n.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
@@ -19,18 +20,22 @@ fn main() {
         println!("{}", Issuer::new().jwks());
         return;
     }
-    let addr: SocketAddr = args[1].parse().unwrap();
+    let addrs: Vec<SocketAddr> = args[1].split(',').map(|a| a.parse().unwrap()).collect();
     let clients: usize = args[2].parse().unwrap();
     let calls: usize = args[3].parse().unwrap();
     let issuer = Issuer::new();
-    let tokens: Vec<String> = (0..clients)
-        .map(|c| issuer.rs256(&issuer.claims(&format!("bench-{c}"), &format!("http://{addr}/mcp"))))
+    let tokens: Vec<(SocketAddr, String)> = (0..clients)
+        .map(|c| {
+            let addr = addrs[c % addrs.len()];
+            let claims = issuer.claims(&format!("bench-{c}"), &format!("http://{addr}/mcp"));
+            (addr, issuer.rs256(&claims))
+        })
         .collect();
     let started = Instant::now();
     let threads: Vec<_> = tokens
         .into_iter()
         .enumerate()
-        .map(|(c, token)| {
+        .map(|(c, (addr, token))| {
             std::thread::spawn(move || {
                 let auth = format!("Bearer {token}");
                 let mut conn = Conn::open(addr);

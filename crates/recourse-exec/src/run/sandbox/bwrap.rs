@@ -112,16 +112,15 @@ impl Sandbox {
                 continue;
             }
             push(&mut a, &["--bind", &path_arg(&b.src), &path_arg(&b.dst)]);
-            for p in &jail.protect {
-                let inside = b.dst.join(p.rel);
-                let outside = b.src.join(p.rel);
-                let placeholder = placeholders.paths.contains(&outside);
-                if placeholder || (outside.exists() && !p.if_missing) {
-                    push(
-                        &mut a,
-                        &["--ro-bind", &path_arg(&outside), &path_arg(&inside)],
-                    );
-                }
+            for outside in placeholders.bind.iter().filter(|p| p.starts_with(&b.src)) {
+                let Ok(rel) = outside.strip_prefix(&b.src) else {
+                    continue;
+                };
+                let inside = b.dst.join(rel);
+                push(
+                    &mut a,
+                    &["--ro-bind", &path_arg(outside), &path_arg(&inside)],
+                );
             }
         }
         for b in &jail.pinned {

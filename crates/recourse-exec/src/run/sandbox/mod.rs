@@ -183,10 +183,7 @@ impl Sandbox {
             net: self.insecure,
             ..Jail::default()
         };
-        let none = Placeholders {
-            sandbox: self,
-            paths: Vec::new(),
-        };
+        let none = Placeholders::none(self);
         let (program, args) = self.argv(&jail, &none, "/bin/true", &[])?;
         let out = Command::new(&program)
             .args(&args)
