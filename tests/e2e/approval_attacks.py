@@ -226,6 +226,16 @@ async def attack_4_script_changed(env):
               "attack 4: the rewritten script does not run under the old approval", res)
         message = res.get("message", "")
         check("cleanup.sh" in message and "changed" in message, "attack 4: the refusal names the changed file", res)
+        # A link can be re-pointed between the check and the run: a script reached through one
+        # is not bound, the call is refused naming the target.
+        os.symlink("cleanup.sh", os.path.join(env.work, "link.sh"))
+        res = await call(s, "gateway_shell_exec", {"command": "sh link.sh"})
+        check(res.get("status") == "rejected_input" and "cleanup.sh" in res.get("message", ""),
+              "attack 4: a script reached through a symlink is refused, naming its target", res)
+        # Redaction never hides code from the approver: a "password" whose value runs a command.
+        pending = await escalate(s, f'export DB_PASSWORD="$(touch {evil})"; true')
+        shown = cli(env, "approvals", "show", pending or "", "--state-dir", env.state).stdout
+        check(f"touch {evil}" in shown, "attack 4: code in a secret-looking value is shown to the approver", shown[:800])
 
 
 async def attack_5_two_agents(env):
@@ -354,6 +364,9 @@ async def attack_7_jsonrpc_hygiene(env):
     a = raw.answer() or {}
     check(a.get("id") == 99 and "result" in a, "attack 7: the server keeps serving", a)
     raw.close()
+    rejected = [e for e in audit_events(env) if e.get("event") == "rejected_input"]
+    check(len(rejected) == 5 and all(e.get("raw_sha256") for e in rejected),
+          "attack 7: each malformed message is audited with a digest of what was sent", rejected)
 
 
 async def main(args):

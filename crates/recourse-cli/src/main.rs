@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::cmd::{approvals, approvers, audit, gateway, plan, policy, shell};
+use crate::cmd::{approvals, approvers, audit, control, gateway, plan, policy, shell};
 use crate::error::CliError;
 
 /// Recourse: an enforcement gateway between AI agents and the infrastructure they operate.
@@ -36,6 +36,9 @@ enum Command {
     /// Run the gateway: the MCP server an agent connects to.
     #[command(subcommand)]
     Gateway(gateway::GatewayCommand),
+    /// The web control plane: approvers see exactly what will run and decide, in a browser.
+    #[command(subcommand)]
+    Control(control::ControlCommand),
     /// Approve or reject what agents asked for (human control plane; not reachable via MCP).
     #[command(subcommand)]
     Approvals(approvals::ApprovalsCommand),
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
     let result: Result<(), CliError> = match cli.command {
         Command::Policy(cmd) => policy::run(cmd),
         Command::Gateway(cmd) => gateway::run(cmd),
+        Command::Control(cmd) => control::run(cmd),
         Command::Plan(cmd) => plan::run(cmd),
         Command::Approvals(cmd) => approvals::approvals(cmd),
         Command::BreakGlass(cmd) => approvals::break_glass(cmd),

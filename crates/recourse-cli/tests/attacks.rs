@@ -8,6 +8,10 @@
 use std::process::Command;
 
 fn run_attacks(script: &str, done: &str) {
+    run_script(script, done, &[]);
+}
+
+fn run_script(script: &str, done: &str, extra: &[&std::ffi::OsStr]) {
     let Some(python) = recourse_testkit::tool("venv/bin/python") else {
         return;
     };
@@ -35,6 +39,7 @@ fn run_attacks(script: &str, done: &str) {
         .arg(&tf.plugin_dir)
         .arg("--base")
         .arg(dir.path())
+        .args(extra)
         .env("PATH", path)
         .output()
         .unwrap();
@@ -73,5 +78,26 @@ fn approval_attacks_fail_to_reach_their_goal() {
     run_attacks(
         "approval_attacks.py",
         "all approval attacks failed to reach their goal",
+    );
+}
+
+/// Issue 16: the web approvals page in a real headless Chromium (Debian's, driven by
+/// Playwright for Python): an escalated shell call shown with its zero-width space escaped,
+/// approved by two approvers who logged in through a local OIDC provider and a login link,
+/// retried exactly once; the requester's own approval, a POST without the CSRF token, forged
+/// ID tokens and a replayed login link refused; `<script>`/`javascript:` payloads inert;
+/// signed webhooks verified.
+#[test]
+fn web_approvals_in_a_real_browser() {
+    let Some(chromium) = recourse_testkit::system_program("/usr/bin/chromium") else {
+        return;
+    };
+    let Some(_playwright) = recourse_testkit::tool("venv/bin/playwright") else {
+        return;
+    };
+    run_script(
+        "web_approvals.py",
+        "web approvals: all checks passed",
+        &[std::ffi::OsStr::new("--chromium"), chromium.as_os_str()],
     );
 }

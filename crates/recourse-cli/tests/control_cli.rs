@@ -282,3 +282,90 @@ fn serve_refuses_bad_policy_and_environment_before_serving() {
     let out = recourse(&["gateway", "serve", "-e", "qa"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `control serve` starts only with its own key registered `--on-behalf`, and only with TLS
+/// off loopback; `approvers login-link` makes links only for registered approvers, and keeps
+/// only their hash.
+#[test]
+fn control_serve_and_login_links_check_keys_and_names() {
+    let (d, state, _) = setup();
+    let config = d.path().join("config");
+    let recourse = |args: &[&str]| recourse_in(&config, args);
+    let key = |name: &str| d.path().join(format!("{name}.key")).display().to_string();
+    let serve = |key: &str, listen: &str, url: &str| {
+        recourse(&[
+            "control",
+            "serve",
+            "--http",
+            listen,
+            "--public-url",
+            url,
+            "--state-dir",
+            &state,
+            "--key",
+            key,
+        ])
+    };
+
+    let out = recourse(&["approvers", "keygen", "--key", &key("web")]);
+    assert!(out.status.success(), "{}", text(&out));
+    let web_pk = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let out = serve(&key("web"), "127.0.0.1:0", "http://127.0.0.1:1");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("not in the approvers file"),
+        "{}",
+        text(&out)
+    );
+    let out = serve(&key("agent"), "127.0.0.1:0", "http://127.0.0.1:1");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("without --on-behalf"), "{}", text(&out));
+
+    let out = recourse(&[
+        "approvers",
+        "add",
+        "web",
+        "--public-key",
+        &web_pk,
+        "--on-behalf",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = serve(&key("web"), "0.0.0.0:0", "http://approvals.example.com");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("not https"), "{}", text(&out));
+
+    let link = |name: &str| {
+        recourse(&[
+            "approvers",
+            "login-link",
+            name,
+            "--url",
+            "https://approvals.example.com/",
+        ])
+    };
+    for nobody in ["mallory", "web"] {
+        let out = link(nobody);
+        assert_eq!(out.status.code(), Some(2), "{nobody}: {}", text(&out));
+    }
+    let out = link("operator-olga");
+    assert!(out.status.success(), "{}", text(&out));
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let token = url
+        .strip_prefix("https://approvals.example.com/login/link?token=")
+        .unwrap();
+    let dir = config.join("recourse/login-links");
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1);
+    let stored = std::fs::read_to_string(files[0].path()).unwrap();
+    assert!(stored.contains("operator-olga") && !stored.contains(token));
+    let out = recourse(&[
+        "approvers",
+        "login-link",
+        "operator-olga",
+        "--url",
+        "x",
+        "--minutes",
+        "61",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}

@@ -30,6 +30,7 @@ pub struct ControlPlane {
     approvers: Approvers,
     approvers_path: Option<PathBuf>,
     policy: Policy,
+    policy_hash: Digest,
 }
 
 /// A control-plane failure.
@@ -54,6 +55,9 @@ pub enum ControlError {
     #[error(transparent)]
     Trust(#[from] TrustError),
 }
+
+/// The shortest reason a break-glass statement is accepted with.
+pub const BREAK_GLASS_REASON: usize = 10;
 
 /// The meta key under which the gateway stores its effective policy for the control plane.
 pub(crate) const POLICY_META: &str = "policy_document";
@@ -85,7 +89,23 @@ impl ControlPlane {
             approvers: crate::trust::load_approvers(approvers)?,
             approvers_path: approvers.map(Path::to_owned),
             policy,
+            policy_hash,
         })
+    }
+
+    /// The hash of the policy the gateway on this state directory runs.
+    pub fn policy_hash(&self) -> Digest {
+        self.policy_hash
+    }
+
+    /// The approvers file the decisions are checked against.
+    pub fn approvers(&self) -> &Approvers {
+        &self.approvers
+    }
+
+    /// The environment's approval rules.
+    pub fn rules(&self, env: Environment) -> &recourse_policy::ApprovalRules {
+        &self.policy.environment(env).approvals
     }
 
     fn trust(&self, env: Environment) -> Trust<'_> {
@@ -182,6 +202,11 @@ impl ControlPlane {
         reason: &str,
         now: Timestamp,
     ) -> Result<(Approval, Tally), ControlError> {
+        if choice == Choice::BreakGlass && reason.trim().chars().count() < BREAK_GLASS_REASON {
+            return Err(ControlError::Refused(format!(
+                "break-glass needs a real reason (at least {BREAK_GLASS_REASON} characters)"
+            )));
+        }
         let before = self.approval(id)?;
         let mut a = before.clone();
         let trust = self.trust(a.environment);
@@ -236,10 +261,10 @@ impl ControlPlane {
         environment: Environment,
         now: Timestamp,
     ) -> Result<Approval, ControlError> {
-        if reason.trim().len() < 10 {
-            return Err(ControlError::Refused(
-                "break-glass needs a real reason (at least 10 characters)".into(),
-            ));
+        if reason.trim().chars().count() < BREAK_GLASS_REASON {
+            return Err(ControlError::Refused(format!(
+                "break-glass needs a real reason (at least {BREAK_GLASS_REASON} characters)"
+            )));
         }
         let human = self.registered_name(key)?;
         let rec = self

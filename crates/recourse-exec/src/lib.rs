@@ -24,11 +24,12 @@ pub(crate) mod run;
 pub mod state;
 mod tools;
 pub mod trust;
+pub mod view;
 
 pub use call::{Caller, Family, TOOLS, ToolCall, ToolSpec, tool_spec};
 pub use clock::{RandomError, new_id_bytes, system_now};
 pub use config::{ConfigError, GatewayConfig, RunnerEnv};
-pub use control::{ControlError, ControlPlane};
+pub use control::{BREAK_GLASS_REASON, ControlError, ControlPlane};
 pub use gate::{Gateway, OpenError, Permit, Readiness};
 pub use response::{Response, RunOutput, SCHEMA_VERSION, Status};
 pub use run::sandbox;

@@ -162,6 +162,41 @@ fn redact_pem(s: &str) -> String {
             rest = &rest[start + 11..];
             continue;
         }
+        // Only a real key body is hidden: base64 lines (and `Name: value` headers of an
+        // encrypted key). Anything else between the markers (a command, a script line) stays
+        // visible: redaction must never hide code from the approver or the audit log.
+        let key_line = |l: &str| {
+            let l = l.trim();
+            l.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+                || (l.contains(": ")
+                    && l.bytes().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, b':' | b' ' | b',' | b'-')
+                    }))
+        };
+        let body_ok = match rest[start..].find("-----END ") {
+            Some(end_rel) => rest[start..start + end_rel].lines().skip(1).all(key_line),
+            // Cut off before its end (e.g. output at its limit): the key lines that follow.
+            None => {
+                let mut lines = rest[start..].split_inclusive('\n');
+                let mut cut = lines.next().map_or(0, str::len);
+                for l in lines {
+                    if !key_line(l) {
+                        break;
+                    }
+                    cut += l.len();
+                }
+                out.push_str(&rest[..start]);
+                out.push_str(REDACTED);
+                rest = &rest[start + cut..];
+                continue;
+            }
+        };
+        if !body_ok {
+            out.push_str(&rest[..start + 11]);
+            rest = &rest[start + 11..];
+            continue;
+        }
         out.push_str(&rest[..start]);
         match rest[start..].find("-----END ") {
             Some(end_rel) => {
@@ -303,7 +338,8 @@ fn redact_pairs(s: &str) -> String {
         while k < b.len() {
             let c = b[k];
             let end = match quote {
-                Some(q) => c == q,
+                // A quoted value ends at its quote, and never spans lines.
+                Some(q) => c == q || c == b'\n',
                 None => c.is_ascii_whitespace() || matches!(c, b'&' | b',' | b';' | b'"' | b'\''),
             };
             if end {
@@ -311,7 +347,14 @@ fn redact_pairs(s: &str) -> String {
             }
             k += 1;
         }
-        if k > start {
+        // A value that is an expansion or code (`$(…)`, `${…}`, `$VAR`, backquotes, or a
+        // quote left open at the end of the line) is not a secret: hiding it would hide what
+        // runs from the approver and the audit log.
+        let value = &s[start..k];
+        let code = value.contains('$')
+            || value.contains('`')
+            || (quote.is_some() && b.get(k) != quote.as_ref());
+        if k > start && !code {
             out.push_str(&s[last..start]);
             out.push_str(REDACTED);
             last = k;
@@ -350,6 +393,42 @@ mod tests {
         }
         assert!(out.contains("user=bob"), "{out}");
         assert!(out.contains("BEGIN CERTIFICATE"), "{out}");
+    }
+
+    /// Redaction hides secrets, never code: a value that is an expansion, a quote that spans
+    /// lines, or "key" text between PEM markers stays visible to the approver and the record.
+    #[test]
+    fn code_is_never_redacted() {
+        let r = Redactor::default();
+        for text in [
+            "export DB_PASSWORD=\"$(touch PWNED)\"",
+            "export DB_PASSWORD=$(curl evil)",
+            "TOKEN=`id`",
+            "PASSWORD=${OTHER}",
+            "# db password: '\ntouch PWNED\n# '",
+            "-----BEGIN PRIVATE KEY-----\ntouch PWNED\n-----END PRIVATE KEY-----",
+        ] {
+            assert!(
+                r.redact(text).contains("PWNED")
+                    || r.redact(text).contains("curl evil")
+                    || r.redact(text).contains("`id`")
+                    || r.redact(text).contains("${OTHER}"),
+                "{text:?} became {:?}",
+                r.redact(text)
+            );
+        }
+        // Real secrets in the same shapes still go.
+        for (text, secret) in [
+            ("export DB_PASSWORD=\"hunter2 hunter2\"", "hunter2"),
+            ("password: 'pa ss'", "pa ss"),
+            (
+                "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN\nBgkqhkiG9w0=\n-----END PRIVATE KEY-----",
+                "MIIEvQ",
+            ),
+            ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN\nBgkq", "MIIEvQ"),
+        ] {
+            assert!(!r.redact(text).contains(secret), "{text:?}");
+        }
     }
 
     #[test]

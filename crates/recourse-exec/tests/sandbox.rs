@@ -184,3 +184,42 @@ fn insecure_no_sandbox_is_refused_in_prod_and_recorded_elsewhere() {
     let log = std::fs::read_to_string(recourse_exec::audit_path(&h.state())).unwrap();
     assert!(log.contains("\"insecure_no_sandbox\":true"), "{log}");
 }
+
+/// The helper's last check before the command starts: a bound script that no longer holds its
+/// bytes (or a missing one that appeared) stops the run, naming the file. This is what closes
+/// the race between the gate's check and the command opening the file (a rename over the
+/// pinned path, a file created where a missing one was bound).
+#[test]
+fn the_helper_refuses_a_script_changed_after_the_check() {
+    let d = tempfile::tempdir().unwrap();
+    let script = d.path().join("x.sh");
+    std::fs::write(&script, "echo approved\n").unwrap();
+    let good = recourse_policy::Digest::of(b"echo approved\n").to_hex();
+    let helper = common::sandbox_helper();
+    let run = |expect: &[&str]| {
+        let mut c = std::process::Command::new(&helper.program);
+        c.args(&helper.prefix)
+            .args(["--namespaces", "no", "--net", "allow", "--write", "/tmp"])
+            .args(expect)
+            .args(["--", "/bin/true"]);
+        c.output().unwrap()
+    };
+    let bound = format!("{}={good}", script.display());
+    let ok = run(&["--expect", &bound]);
+    assert!(ok.status.success(), "{ok:?}");
+    std::fs::write(&script, "touch PWNED\n").unwrap();
+    let changed = run(&["--expect", &bound]);
+    assert_eq!(changed.status.code(), Some(125), "{changed:?}");
+    let err = String::from_utf8_lossy(&changed.stderr);
+    assert!(
+        err.contains("x.sh: changed") && err.contains("nothing ran"),
+        "{err}"
+    );
+    let missing = d.path().join("GNUmakefile");
+    let absent = missing.display().to_string();
+    assert!(run(&["--expect-absent", &absent]).status.success());
+    std::fs::write(&missing, "all:\n\ttouch PWNED\n").unwrap();
+    let created = run(&["--expect-absent", &absent]);
+    assert_eq!(created.status.code(), Some(125), "{created:?}");
+    assert!(String::from_utf8_lossy(&created.stderr).contains("created"));
+}

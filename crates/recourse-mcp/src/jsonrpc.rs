@@ -35,11 +35,11 @@ pub mod code {
 pub enum Screened {
     /// Well-formed: hand it on.
     Pass,
-    /// Answer `reply`, hand nothing on; record `audit` when it is set.
+    /// Answer `reply`, hand nothing on, and record it (every refused message is audited).
     Reject {
         /// The JSON-RPC error response.
         reply: Value,
-        /// What to record (a `tools/call` that did not become a call).
+        /// For a `tools/call` that did not become a call: the tool it named and why.
         audit: Option<Rejected>,
     },
 }
@@ -51,6 +51,19 @@ pub struct Rejected {
     pub tool: Option<String>,
     /// What was wrong.
     pub error: String,
+}
+
+impl Screened {
+    /// What to record for a refused message: the call's own account, or the error answered.
+    pub fn record_of(reply: &Value, audit: Option<Rejected>) -> Rejected {
+        audit.unwrap_or_else(|| Rejected {
+            tool: None,
+            error: reply["error"]["message"]
+                .as_str()
+                .unwrap_or("invalid message")
+                .to_owned(),
+        })
+    }
 }
 
 /// A JSON-RPC error response.

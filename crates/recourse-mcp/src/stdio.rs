@@ -129,15 +129,15 @@ where
                     }
                     Screened::Reject { reply, audit } => {
                         let mut reply = reply;
-                        if let Some(a) = audit {
-                            let recorded = record(&server, a, raw.to_vec()).await;
-                            if let Err(e) = recorded {
-                                let m = format!(
-                                    "{}; and the audit log is unavailable: {e}",
-                                    reply["error"]["message"].as_str().unwrap_or("")
-                                );
-                                reply["error"]["message"] = m.into();
-                            }
+                        let a = Screened::record_of(&reply, audit);
+                        // A line over the limit was not kept: its record has no digest.
+                        let raw = (!too_long).then(|| raw.to_vec());
+                        if let Err(e) = record(&server, a, raw).await {
+                            let m = format!(
+                                "{}; and the audit log is unavailable: {e}",
+                                reply["error"]["message"].as_str().unwrap_or("")
+                            );
+                            reply["error"]["message"] = m.into();
                         }
                         if write_line(&out, reply.to_string().as_bytes())
                             .await
@@ -163,16 +163,19 @@ where
     Ok(())
 }
 
-/// Audits a `tools/call` that did not become a call (off the async runtime: the audit write
-/// is a blocking fsync).
-async fn record(server: &RecourseServer, a: jsonrpc::Rejected, raw: Vec<u8>) -> Result<(), String> {
+/// Audits a refused message (off the async runtime: the audit write is a blocking fsync).
+async fn record(
+    server: &RecourseServer,
+    a: jsonrpc::Rejected,
+    raw: Option<Vec<u8>>,
+) -> Result<(), String> {
     let Callers::Fixed(caller) = &server.callers else {
         return Err("no caller on this transport".into());
     };
     let (gateway, caller) = (Arc::clone(&server.gateway), caller.clone());
     tokio::task::spawn_blocking(move || {
         gateway
-            .reject_message(&caller, a.tool.as_deref(), &a.error, Some(&raw))
+            .reject_message(&caller, a.tool.as_deref(), &a.error, raw.as_deref())
             .map_err(|e| e.to_string())
     })
     .await

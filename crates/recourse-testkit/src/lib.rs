@@ -50,6 +50,23 @@ pub fn tool(relative: &str) -> Option<PathBuf> {
     None
 }
 
+/// A program from a Debian package the installer adds (e.g. `/usr/bin/chromium`), with the
+/// same rule as [`tool`]: `None` with a note when missing, a panic when tools are required.
+pub fn system_program(path: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(path);
+    if p.exists() {
+        return Some(p);
+    }
+    let msg = format!(
+        "{path} is not installed; run scripts/install-test-tools (or the project's test command, scripts/test)"
+    );
+    if std::env::var_os("RECOURSE_REQUIRE_TOOLS").is_some() {
+        panic!("{msg}");
+    }
+    eprintln!("SKIPPED: {msg}");
+    None
+}
+
 /// Real Terraform with the offline AWS provider.
 #[derive(Debug, Clone)]
 pub struct Terraform {

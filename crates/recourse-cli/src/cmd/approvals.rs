@@ -7,10 +7,10 @@ use std::io::Write;
 
 use clap::{Args, Subcommand};
 use recourse_exec::ControlPlane;
+use recourse_exec::view::{ApprovalView, Part, Shown};
 use recourse_plan::{Approval, ApprovalId, Choice, PlanId, Tally, Timestamp};
 use recourse_policy::Environment;
-use recourse_shell::escape_for_display;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::args::{ApproversArg, KeyArg, StateDirArg};
 use crate::error::CliError;
@@ -97,28 +97,12 @@ fn approval_id(s: &str) -> Result<ApprovalId, CliError> {
         .map_err(|e: recourse_plan::InvalidId| CliError::Config(e.to_string()))
 }
 
-/// "approved", "pending (1 of 2)", …
-fn status_text(t: &Tally) -> String {
-    match t {
-        Tally::Pending { have, need } if *need > 1 => format!("pending ({have} of {need})"),
-        other => other.status().as_str().to_owned(),
-    }
-}
-
 fn summary_line(a: &Approval, t: &Tally) -> String {
-    let what = a
-        .summary
-        .get("arguments")
-        .map(|v| escape_for_display(&v.to_string()))
-        .unwrap_or_default();
-    let what: String = what.chars().take(100).collect();
+    let v = ApprovalView::new(a, t, &[]);
+    let what: String = v.headline.as_str().chars().take(100).collect();
     format!(
         "{}  {:<16} {:<26} {:<8} {}",
-        a.id,
-        status_text(t),
-        a.tool,
-        a.requester,
-        what
+        v.id, v.status_text, v.tool, v.requester, what
     )
 }
 
@@ -179,148 +163,127 @@ pub fn approvals(cmd: ApprovalsCommand) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Writes a line with invisible characters made visible.
-fn line(out: &mut impl Write, indent: &str, text: &str) -> std::io::Result<()> {
-    for l in text.lines() {
-        writeln!(out, "{indent}{}", escape_for_display(l))?;
+/// Writes already-escaped text, each line after `indent`.
+fn line(out: &mut impl Write, indent: &str, text: &Shown) -> std::io::Result<()> {
+    for l in text.as_str().lines() {
+        writeln!(out, "{indent}{l}")?;
     }
-    if text.is_empty() {
+    if text.as_str().is_empty() {
         writeln!(out, "{indent}")?;
     }
     Ok(())
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-/// The human-readable view of what the approval would let run, from the summary the gate
-/// wrote from the same parse it decided on.
+/// The human-readable view of what the approval would let run: the same [`ApprovalView`] the
+/// web page renders, from the summary the gate wrote from the same parse it decided on.
 fn show(
     out: &mut impl Write,
     a: &Approval,
     tally: &Tally,
     problems: &[String],
 ) -> std::io::Result<()> {
-    writeln!(out, "approval    {}", a.id)?;
-    writeln!(out, "status      {}", status_text(tally))?;
+    let v = ApprovalView::new(a, tally, problems);
+    writeln!(out, "approval    {}", v.id)?;
+    writeln!(out, "status      {}", v.status_text)?;
     writeln!(
         out,
         "requested   by {} at {} (expires {})",
-        a.requester, a.created_at, a.expires_at
+        v.requester, v.created_at, v.expires_at
     )?;
-    writeln!(out, "tool        {}", a.tool)?;
-    writeln!(out, "environment {}", a.environment)?;
-    if let Some(p) = a.plan_id {
+    writeln!(out, "tool        {}", v.tool)?;
+    writeln!(out, "environment {}", v.environment)?;
+    if let Some(p) = &v.plan_id {
         writeln!(out, "plan        {p}")?;
     }
-    writeln!(out, "bound to    request digest {}", a.request_digest)?;
-    let s = &a.summary;
-    let args = s.get("arguments").cloned().unwrap_or(Value::Null);
-    let inner = args.get("arguments").unwrap_or(&args);
+    writeln!(out, "bound to    request digest {}", v.request_digest)?;
+    if let Some(h) = &v.policy_hash {
+        writeln!(out, "policy      sha256 {h}")?;
+    }
     writeln!(
         out,
         "\nwhat would run (canonical, redacted; invisible characters shown as escapes):"
     )?;
-    if let Some(cmd) = inner.get("command").and_then(Value::as_str) {
-        writeln!(out, "  shell command, in {}:", str_of(inner, "cwd"))?;
-        line(out, "    $ ", cmd)?;
-    }
-    if let Some(scripts) = s.pointer("/details/scripts").and_then(Value::as_array) {
-        for sc in scripts {
-            writeln!(
-                out,
-                "  script it runs: {} (sha256 {})",
-                str_of(sc, "path"),
-                str_of(sc, "sha256")
-            )?;
-            line(out, "    | ", str_of(sc, "content"))?;
-        }
-    }
-    if let Some(objects) = inner.get("objects").and_then(Value::as_array) {
-        writeln!(out, "  kubectl apply of {} object(s):", objects.len())?;
-        for o in objects {
-            let ns = o
-                .get("namespace")
-                .and_then(Value::as_str)
-                .unwrap_or("(cluster-scoped)");
-            line(
-                out,
-                "    - ",
-                &format!("{} {} in {ns}", str_of(o, "kind"), str_of(o, "name")),
-            )?;
-        }
-    }
-    if let Some(d) = s.get("details") {
-        if let Some(changes) = d.get("changes").and_then(Value::as_array) {
-            writeln!(
-                out,
-                "  terraform plan in {} (workspace {}, state lineage {} serial {}): {} change(s)",
-                str_of(d, "cwd"),
-                str_of(d, "workspace"),
-                d.get("lineage").and_then(Value::as_str).unwrap_or("none"),
-                d.get("serial").map_or("none".into(), Value::to_string),
-                changes.len()
-            )?;
-            for c in changes {
-                line(
-                    out,
-                    "    - ",
-                    &format!(
-                        "{} {} [{}]: {}",
-                        str_of(c, "actions"),
-                        str_of(c, "address"),
-                        c.get("tier").and_then(Value::as_str).unwrap_or("no data"),
-                        str_of(c, "why")
-                    ),
-                )?;
+    for part in &v.parts {
+        match part {
+            Part::Command { cwd, command } => {
+                writeln!(out, "  shell command, in {cwd}:")?;
+                line(out, "    $ ", command)?;
             }
-        }
-        if let Some(findings) = d.get("findings").and_then(Value::as_array)
-            && !findings.is_empty()
-        {
-            writeln!(out, "  configuration findings:")?;
-            for f in findings {
-                line(
-                    out,
-                    "    - ",
-                    &format!(
-                        "{} at {}: {}",
-                        str_of(f, "rule"),
-                        str_of(f, "at"),
-                        str_of(f, "why")
-                    ),
-                )?;
-                line(out, "        ", str_of(f, "text"))?;
+            Part::Script {
+                path,
+                sha256,
+                content,
+                truncated,
+            } => {
+                writeln!(out, "  script it runs: {path} (sha256 {sha256})")?;
+                line(out, "    | ", content)?;
+                if *truncated {
+                    writeln!(
+                        out,
+                        "    !! NOT ALL SHOWN: only the start of this script is above; read the file itself (sha256 above) before approving"
+                    )?;
+                }
             }
-        }
-        if let Some(providers) = d.get("providers").and_then(Value::as_array) {
-            for p in providers {
-                line(
+            Part::Objects(objects) => {
+                writeln!(out, "  kubectl apply of {} object(s):", objects.len())?;
+                for o in objects {
+                    let ns = o
+                        .namespace
+                        .as_ref()
+                        .map_or("(cluster-scoped)", Shown::as_str);
+                    writeln!(out, "    - {} {} in {ns}", o.kind, o.name)?;
+                }
+            }
+            Part::Plan {
+                cwd,
+                workspace,
+                state,
+                changes,
+            } => {
+                writeln!(
                     out,
-                    "  provider ",
-                    &format!(
-                        "{} {} (sha256 {})",
-                        str_of(p, "source"),
-                        str_of(p, "version"),
-                        str_of(p, "sha256")
-                    ),
+                    "  terraform plan in {cwd} (workspace {workspace}, state {state}): {} change(s)",
+                    changes.len()
                 )?;
+                for c in changes {
+                    writeln!(
+                        out,
+                        "    - {} {} [{}]: {}",
+                        c.actions,
+                        c.address,
+                        c.tier.as_deref().unwrap_or("no data"),
+                        c.why
+                    )?;
+                }
+            }
+            Part::Findings(findings) => {
+                writeln!(out, "  configuration findings:")?;
+                for f in findings {
+                    writeln!(out, "    - {} at {}: {}", f.rule, f.at, f.why)?;
+                    line(out, "        ", &f.text)?;
+                }
+            }
+            Part::Providers(providers) => {
+                for p in providers {
+                    writeln!(out, "  provider {p}")?;
+                }
+            }
+            Part::Arguments(args) => {
+                writeln!(out, "  arguments:")?;
+                line(out, "    ", args)?;
             }
         }
     }
     writeln!(out, "\nthe full record:")?;
-    let pretty = serde_json::to_string_pretty(s).map_err(std::io::Error::other)?;
-    line(out, "  ", &pretty)?;
-    for st in &a.statements {
-        let st = &st.statement;
+    line(out, "  ", &v.record)?;
+    for d in &v.decisions {
         writeln!(
             out,
             "decision    {:?} by {} (signed by {}, {:?}) at {}: {}",
-            st.choice, st.approver, st.signer, st.channel, st.issued_at, st.reason
+            d.choice, d.approver, d.signer, d.channel, d.at, d.reason
         )?;
     }
-    for p in problems {
+    for p in &v.problems {
         writeln!(out, "NOT COUNTED {p}")?;
     }
     Ok(())

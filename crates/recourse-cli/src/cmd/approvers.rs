@@ -41,6 +41,9 @@ pub enum ApproversCommand {
         #[command(flatten)]
         approvers: ApproversArg,
     },
+    /// Print a single-use login link to the web control plane for a registered approver
+    /// (valid for minutes; for teams without an identity provider).
+    LoginLink(crate::cmd::control::LoginLinkArgs),
 }
 
 /// `recourse setup`: a single-operator setup in one command.
@@ -112,6 +115,7 @@ pub fn run(cmd: ApproversCommand) -> Result<(), CliError> {
             .map_err(trust_err)?;
             writeln!(out, "registered {name} in {}", path.display())?;
         }
+        ApproversCommand::LoginLink(args) => crate::cmd::control::login_link(args)?,
         ApproversCommand::List { approvers } => {
             let path = approvers.resolve();
             let list = recourse_exec::trust::load_approvers(Some(&path)).map_err(trust_err)?;

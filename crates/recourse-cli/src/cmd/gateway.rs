@@ -481,7 +481,7 @@ fn serve_http(
 }
 
 /// Resolves on SIGTERM (what MCP hosts send) or SIGINT, with the signal's name.
-async fn shutdown_signal() -> &'static str {
+pub(crate) async fn shutdown_signal() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),

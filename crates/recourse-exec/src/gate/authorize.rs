@@ -139,6 +139,9 @@ impl Gateway {
         if let Some(d) = &e.details {
             summary["details"] = d.clone();
         }
+        // The policy the request was decided under (it is part of the request digest): the
+        // approver is shown it.
+        summary["policy_hash"] = json!(self.policy_hash.to_hex());
         let summary = self.redactor.redact_json(summary);
         let a = Approval::new(
             NewApproval {

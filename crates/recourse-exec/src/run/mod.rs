@@ -39,6 +39,8 @@ pub(crate) struct ShellJob {
     /// The scripts the command runs, as bound (canonical path, the exact bytes hashed): the
     /// sandbox sees a read-only copy of these bytes at that path.
     pub(crate) pinned: Vec<(PathBuf, Vec<u8>)>,
+    /// What the helper checks right before the command starts (see `Jail::expect`).
+    pub(crate) expect: Vec<(PathBuf, Option<String>)>,
     /// Where the copies are made (gateway-owned, never visible to sandboxed code).
     pub(crate) pin_dir: PathBuf,
 }
@@ -139,6 +141,7 @@ pub(crate) fn run_shell(
     let jail = Jail {
         rw: job.writable.iter().cloned().map(Bind::same).collect(),
         pinned: pins.binds.clone(),
+        expect: job.expect,
         deny: job.deny,
         protect: PROTECTED.to_vec(),
         home: PathBuf::from(SHELL_HOME),

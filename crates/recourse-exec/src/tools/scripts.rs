@@ -26,8 +26,8 @@ use crate::refusal::Refusal;
 /// The largest script the gateway binds (and copies for the sandbox).
 pub(crate) const MAX_SCRIPT_BYTES: u64 = 1 << 20;
 
-/// How much of a script the approver is shown inline.
-const SHOWN_BYTES: usize = 64 * 1024;
+/// How much of a script the approver is shown inline (more is marked loudly as not shown).
+const SHOWN_BYTES: usize = 256 * 1024;
 
 /// One script a command runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +45,8 @@ pub(crate) enum Script {
     Missing {
         /// As the command names it.
         shown: String,
+        /// Where it would be.
+        path: PathBuf,
     },
     /// Outside the allowed paths: a system file the sandbox shows read-only, which no agent
     /// can have written.
@@ -60,7 +62,7 @@ impl Script {
     fn shown(&self) -> &str {
         match self {
             Script::Bound { shown, .. }
-            | Script::Missing { shown }
+            | Script::Missing { shown, .. }
             | Script::Outside { shown, .. } => shown,
         }
     }
@@ -69,7 +71,7 @@ impl Script {
     pub(crate) fn binding(&self) -> Value {
         match self {
             Script::Bound { shown, sha256, .. } => json!({"path": shown, "sha256": sha256}),
-            Script::Missing { shown } => json!({"path": shown, "missing": true}),
+            Script::Missing { shown, .. } => json!({"path": shown, "missing": true}),
             Script::Outside { shown, path } => json!({"path": shown, "outside": path}),
         }
     }
@@ -87,7 +89,7 @@ impl Script {
                 let text = String::from_utf8_lossy(&content[..content.len().min(SHOWN_BYTES)]);
                 json!({"path": shown, "sha256": sha256, "bytes": content.len(), "content": text, "truncated": cut})
             }
-            Script::Missing { shown } => {
+            Script::Missing { shown, .. } => {
                 json!({"path": shown, "sha256": "-", "content": "(no such file when the call was made)"})
             }
             Script::Outside { shown, path } => {
@@ -131,20 +133,45 @@ pub(crate) fn read(
 
 fn read_one(cwd: &Path, writable: &[PathBuf], name: &str) -> Result<Script, Refusal> {
     let refuse = |why: String| Refusal::InvalidInput(format!("script {name}: {why}"));
-    let path = match lexical(cwd, name).canonicalize() {
+    let inside = |p: &Path| writable.iter().any(|w| p.starts_with(w));
+    // What the kernel will open (symlinks followed, then `..`), and what the name says.
+    let raw = cwd.join(name);
+    let lex = lexical(cwd, name);
+    let through_link = |real: &Path| {
+        refuse(format!(
+            "reaches {} through a symbolic link (or a `..` after one); the gateway binds a script only by its own path, so run {} directly",
+            real.display(),
+            real.display()
+        ))
+    };
+    let path = match raw.canonicalize() {
         Ok(p) => p,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Bound as missing, where it would appear: its directory must not be a link either.
+            if inside(&lex)
+                && let Some(parent) = raw.parent()
+                && let Ok(real) = parent.canonicalize()
+                && Some(real.as_path()) != lex.parent()
+            {
+                return Err(through_link(&real));
+            }
             return Ok(Script::Missing {
                 shown: name.to_owned(),
+                path: lex,
             });
         }
         Err(e) => return Err(refuse(e.to_string())),
     };
-    if !writable.iter().any(|w| path.starts_with(w)) {
+    if !inside(&lex) && !inside(&path) {
         return Ok(Script::Outside {
             shown: name.to_owned(),
             path,
         });
+    }
+    // A link inside the allowed paths can be re-pointed after the check; its target cannot be
+    // pinned in its place. Only a script named by its own path is bound.
+    if path != lex {
+        return Err(through_link(&path));
     }
     // O_NOFOLLOW: the canonical path has no symlink left; one swapped in since is refused.
     // O_NONBLOCK: opening a FIFO does not wait for a writer (it is refused below).
@@ -232,11 +259,9 @@ mod tests {
         .unwrap();
         assert!(matches!(&got[0], Script::Bound { content, .. } if content == b"echo hi\n"));
         assert!(matches!(&got[1], Script::Bound { .. }), "{got:?}");
-        assert_eq!(
-            got[2],
-            Script::Missing {
-                shown: "gone.sh".into()
-            }
+        assert!(
+            matches!(&got[2], Script::Missing { shown, path } if shown == "gone.sh" && *path == root.join("gone.sh")),
+            "{got:?}"
         );
         let before = got[0].binding();
         std::fs::write(root.join("x.sh"), "echo bye\n").unwrap();
@@ -275,23 +300,32 @@ mod tests {
     }
 
     #[test]
-    fn a_symlink_is_bound_to_its_target_and_outside_files_are_not_read() {
+    fn links_are_refused_and_outside_files_are_not_read() {
         let (_d, root) = setup();
         let work = root.join("work");
-        std::fs::create_dir(&work).unwrap();
+        std::fs::create_dir_all(work.join("a/b")).unwrap();
         std::fs::write(work.join("real.sh"), "echo real\n").unwrap();
+        std::fs::write(work.join("a/x.sh"), "echo other\n").unwrap();
+        std::fs::write(work.join("x.sh"), "echo shown\n").unwrap();
         std::os::unix::fs::symlink(work.join("real.sh"), work.join("link.sh")).unwrap();
+        std::os::unix::fs::symlink(work.join("a/b"), work.join("sub")).unwrap();
         std::fs::write(root.join("elsewhere.sh"), "echo out\n").unwrap();
-        let got = read(
-            &work,
-            std::slice::from_ref(&work),
-            &["link.sh".into(), "../elsewhere.sh".into()],
-        )
-        .unwrap();
+        let only = |name: &str| read(&work, std::slice::from_ref(&work), &[name.into()]);
+        // A link can be re-pointed after the check: refused, naming its target.
+        let e = only("link.sh").unwrap_err();
+        assert!(e.to_string().contains("real.sh"), "{e}");
+        // `sub/..` is `a` to the kernel (sub is a link to a/b), not `.`: refused.
+        let e = only("sub/../x.sh").unwrap_err();
+        assert!(e.to_string().contains("a/x.sh"), "{e}");
+        // A missing script in a linked directory: refused too.
+        assert!(only("sub/new.sh").is_err());
+        // Without links, `..` is what it says.
         assert!(
-            matches!(&got[0], Script::Bound { path, .. } if *path == work.join("real.sh")),
-            "{got:?}"
+            matches!(&only("a/../x.sh").unwrap()[0], Script::Bound { content, .. } if content == b"echo shown\n")
         );
-        assert!(matches!(&got[1], Script::Outside { .. }), "{got:?}");
+        assert!(matches!(
+            &only("../elsewhere.sh").unwrap()[0],
+            Script::Outside { .. }
+        ));
     }
 }

@@ -61,6 +61,16 @@ pub(crate) fn exec(
             json!({"scripts": scripts.iter().map(Script::shown_to_approver).collect::<Vec<_>>()}),
         );
     }
+    // Checked by the sandbox's helper at the last moment: bound scripts still hold their
+    // bytes, missing ones are still missing.
+    let expect = scripts
+        .iter()
+        .filter_map(|s| match s {
+            Script::Bound { path, sha256, .. } => Some((path.clone(), Some(sha256.to_hex()))),
+            Script::Missing { path, .. } => Some((path.clone(), None)),
+            Script::Outside { .. } => None,
+        })
+        .collect();
     let pinned = scripts
         .into_iter()
         .filter_map(|s| match s {
@@ -78,6 +88,7 @@ pub(crate) fn exec(
         timeout: Duration::from_secs(timeout_s),
         max_output: usize::try_from(policy.shell.max_output_bytes.get()).unwrap_or(usize::MAX),
         pinned,
+        expect,
         pin_dir: crate::state::runners_dir(&ctx.cfg.state_dir).join("pins"),
     };
     Ok(Prepared {
@@ -87,7 +98,14 @@ pub(crate) fn exec(
         approval,
         job: Job::Shell(Box::new(job)),
         data: Some(json!({"parts": assessment.parts})),
-        audit: Default::default(),
+        // The command's digest as received: the record names exactly what ran even where
+        // redaction changed the text it shows.
+        audit: [(
+            "command_sha256".to_owned(),
+            json!(recourse_policy::Digest::of(command.as_bytes())),
+        )]
+        .into_iter()
+        .collect(),
         summary,
     })
 }

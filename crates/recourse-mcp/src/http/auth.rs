@@ -116,6 +116,98 @@ struct Key {
     key: DecodingKey,
 }
 
+/// One issuer's verification keys, read from its JWKS: the bearer tokens of the MCP endpoint
+/// and the ID tokens of the web control plane's login are checked by this one piece of code.
+pub struct KeySet(Vec<Key>);
+
+impl std::fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|k| (&k.kid, &k.algorithms)))
+            .finish()
+    }
+}
+
+/// Why no key of a [`KeySet`] accepted a token.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFailure {
+    /// Not a JWT.
+    #[error("malformed token: {0}")]
+    Malformed(String),
+    /// Its `kid` is not in the set (worth one refresh of the set).
+    #[error("unknown key")]
+    UnknownKey,
+    /// Its `alg` fits none of the keys (`none`, HS*, a family mismatch).
+    #[error("algorithm {0:?} is not accepted for this issuer's keys")]
+    Algorithm(Algorithm),
+    /// A key matched, and the signature or a claim is wrong.
+    #[error("{}", describe(.0.as_ref()))]
+    Rejected(Option<jsonwebtoken::errors::Error>),
+}
+
+fn describe(e: Option<&jsonwebtoken::errors::Error>) -> String {
+    use jsonwebtoken::errors::ErrorKind as K;
+    let Some(e) = e else {
+        return "no key verified it".into();
+    };
+    match e.kind() {
+        K::ExpiredSignature => "the token has expired".into(),
+        K::ImmatureSignature => "the token is not valid yet (nbf)".into(),
+        K::InvalidIssuer => "wrong issuer".into(),
+        K::InvalidAudience => "wrong audience".into(),
+        K::InvalidSignature => "bad signature".into(),
+        K::MissingRequiredClaim(c) => format!("missing claim `{c}`"),
+        other => format!("{other:?}"),
+    }
+}
+
+impl KeySet {
+    /// Reads the keys from their source (blocking: a file read or an HTTP GET). Fails when no
+    /// key is usable for verification.
+    pub fn load(source: &JwksSource) -> Result<KeySet, JwksError> {
+        load_keys(source).map(KeySet)
+    }
+
+    /// Verifies `token` with the key its header names (`kid`) whose family fits its `alg`,
+    /// under the validation `configure` returns for that algorithm (issuer, audience, times:
+    /// the caller's), and returns its claims.
+    pub fn decode<C: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        configure: impl Fn(Algorithm) -> Validation,
+    ) -> Result<C, KeyFailure> {
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|e| KeyFailure::Malformed(e.to_string()))?;
+        let candidates: Vec<&Key> = self
+            .0
+            .iter()
+            .filter(|k| k.algorithms.contains(&header.alg))
+            .filter(|k| match (&header.kid, &k.kid) {
+                (Some(want), Some(have)) => want == have,
+                (Some(_), None) => false,
+                (None, _) => true,
+            })
+            .collect();
+        if candidates.is_empty() {
+            return Err(match header.kid {
+                Some(_) if self.0.iter().all(|k| k.kid != header.kid) => KeyFailure::UnknownKey,
+                _ => KeyFailure::Algorithm(header.alg),
+            });
+        }
+        let mut validation = configure(header.alg);
+        // Whatever the caller set: exactly the header's algorithm, which the key allows.
+        validation.algorithms = vec![header.alg];
+        let mut last = None;
+        for key in candidates {
+            match jsonwebtoken::decode::<C>(token, &key.key, &validation) {
+                Ok(data) => return Ok(data.claims),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(KeyFailure::Rejected(last))
+    }
+}
+
 /// A validated token's identity, cached by token hash until it expires.
 #[derive(Debug, Clone)]
 struct Admitted {
@@ -134,7 +226,7 @@ const REFRESH_COOLDOWN: Duration = Duration::from_secs(30);
 /// Checks bearer tokens.
 pub struct Authenticator {
     cfg: AuthConfig,
-    keys: RwLock<Vec<Key>>,
+    keys: RwLock<KeySet>,
     last_refresh: Mutex<Instant>,
     cache: Mutex<HashMap<Digest, Admitted>>,
 }
@@ -303,7 +395,7 @@ impl Authenticator {
     /// gateway that could authenticate nobody should not start.
     pub fn new(cfg: AuthConfig) -> Result<Authenticator, JwksError> {
         install_crypto();
-        let keys = load_keys(&cfg.jwks)?;
+        let keys = KeySet::load(&cfg.jwks)?;
         Ok(Authenticator {
             cfg,
             keys: RwLock::new(keys),
@@ -325,7 +417,7 @@ impl Authenticator {
     /// Rereads the keys (blocking). On failure the old keys stay.
     pub fn refresh(&self) -> Result<(), JwksError> {
         *self.last_refresh.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
-        let keys = load_keys(&self.cfg.jwks)?;
+        let keys = KeySet::load(&self.cfg.jwks)?;
         *self.keys.write().unwrap_or_else(|p| p.into_inner()) = keys;
         // A key may have been withdrawn: tokens it signed must be checked again.
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
@@ -421,61 +513,22 @@ impl Authenticator {
     }
 
     fn verify(&self, token: &str, digest: Digest) -> Result<Admitted, AuthError> {
-        let invalid = |s: &str| AuthError::Invalid(s.to_owned());
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|e| AuthError::Invalid(format!("malformed token: {e}")))?;
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
-        let candidates: Vec<&Key> = keys
-            .iter()
-            .filter(|k| k.algorithms.contains(&header.alg))
-            .filter(|k| match (&header.kid, &k.kid) {
-                (Some(want), Some(have)) => want == have,
-                (Some(_), None) => false,
-                (None, _) => true,
+        let claims: Claims = keys
+            .decode(token, |alg| {
+                let mut validation = Validation::new(alg);
+                validation.leeway = self.cfg.leeway.as_secs();
+                validation.validate_nbf = true;
+                validation.set_issuer(&[&self.cfg.issuer]);
+                validation.set_audience(&self.cfg.audiences);
+                validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+                validation
             })
-            .collect();
-        if candidates.is_empty() {
-            return Err(match header.kid {
-                Some(_) if keys.iter().all(|k| k.kid != header.kid) => invalid("unknown key"),
-                _ => AuthError::Invalid(format!(
-                    "algorithm {:?} is not accepted for this issuer's keys",
-                    header.alg
-                )),
-            });
+            .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        if claims.sub.trim().is_empty() {
+            return Err(AuthError::Invalid("the token's `sub` is empty".into()));
         }
-        let mut validation = Validation::new(header.alg);
-        validation.algorithms = vec![header.alg];
-        validation.leeway = self.cfg.leeway.as_secs();
-        validation.validate_nbf = true;
-        validation.set_issuer(&[&self.cfg.issuer]);
-        validation.set_audience(&self.cfg.audiences);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let mut last = None;
-        for key in candidates {
-            match jsonwebtoken::decode::<Claims>(token, &key.key, &validation) {
-                Ok(data) if data.claims.sub.trim().is_empty() => {
-                    return Err(invalid("the token's `sub` is empty"));
-                }
-                Ok(data) => return Ok(self.admitted(data.claims, digest)),
-                Err(e) => last = Some(e),
-            }
-        }
-        let reason = last.map_or_else(
-            || "no key verified it".to_owned(),
-            |e| {
-                use jsonwebtoken::errors::ErrorKind as K;
-                match e.kind() {
-                    K::ExpiredSignature => "the token has expired".into(),
-                    K::ImmatureSignature => "the token is not valid yet (nbf)".into(),
-                    K::InvalidIssuer => "wrong issuer".into(),
-                    K::InvalidAudience => "wrong audience".into(),
-                    K::InvalidSignature => "bad signature".into(),
-                    K::MissingRequiredClaim(c) => format!("missing claim `{c}`"),
-                    other => format!("{other:?}"),
-                }
-            },
-        );
-        Err(AuthError::Invalid(reason))
+        Ok(self.admitted(claims, digest))
     }
 
     fn admitted(&self, claims: Claims, digest: Digest) -> Admitted {

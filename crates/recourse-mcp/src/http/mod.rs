@@ -38,7 +38,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::RecourseServer;
-pub use auth::{AuthConfig, AuthError, Authenticator, JwksError, JwksSource};
+pub use auth::{AuthConfig, AuthError, Authenticator, JwksError, JwksSource, KeyFailure, KeySet};
 pub use limits::RateLimiter;
 
 /// How requests are authenticated.
@@ -455,19 +455,18 @@ async fn screened(
     match screen(&bytes) {
         Screened::Pass => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
         Screened::Reject { mut reply, audit } => {
-            if let Some(a) = audit {
-                let (gateway, caller) = (Arc::clone(&state.gateway), caller.clone());
-                let recorded = tokio::task::spawn_blocking(move || {
-                    gateway.reject_message(&caller, a.tool.as_deref(), &a.error, Some(&bytes))
-                })
-                .await;
-                if !matches!(recorded, Ok(Ok(()))) {
-                    let m = format!(
-                        "{}; and the audit log is unavailable",
-                        reply["error"]["message"].as_str().unwrap_or("")
-                    );
-                    reply["error"]["message"] = m.into();
-                }
+            let a = Screened::record_of(&reply, audit);
+            let (gateway, caller) = (Arc::clone(&state.gateway), caller.clone());
+            let recorded = tokio::task::spawn_blocking(move || {
+                gateway.reject_message(&caller, a.tool.as_deref(), &a.error, Some(&bytes))
+            })
+            .await;
+            if !matches!(recorded, Ok(Ok(()))) {
+                let m = format!(
+                    "{}; and the audit log is unavailable",
+                    reply["error"]["message"].as_str().unwrap_or("")
+                );
+                reply["error"]["message"] = m.into();
             }
             Err(jsonrpc_error(StatusCode::BAD_REQUEST, &reply))
         }

@@ -161,6 +161,18 @@ impl Sandbox {
         v.push(if jail.net { "allow" } else { "deny" }.into());
         v.push("--namespaces".into());
         v.push(if self.insecure { "no" } else { "yes" }.into());
+        for (path, hash) in &jail.expect {
+            match hash {
+                Some(h) => {
+                    v.push("--expect".into());
+                    v.push(format!("{}={h}", path_arg(path)));
+                }
+                None => {
+                    v.push("--expect-absent".into());
+                    v.push(path_arg(path));
+                }
+            }
+        }
         if let Some((uid, gid)) = self.run_as {
             v.push("--uid".into());
             v.push(uid.to_string());

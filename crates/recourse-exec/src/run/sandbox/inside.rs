@@ -177,6 +177,28 @@ fn rlimits() -> Result<(), String> {
     Ok(())
 }
 
+/// The first script whose content (or absence) is not what was bound, described.
+fn scripts_changed(expect: &[(String, Option<String>)]) -> Option<String> {
+    expect.iter().find_map(|(path, hash)| {
+        let now = std::fs::read(path).ok();
+        let ok = match (hash, &now) {
+            (Some(h), Some(bytes)) => recourse_policy::Digest::of(bytes).to_hex() == *h,
+            (None, None) => true,
+            _ => false,
+        };
+        (!ok).then(|| {
+            format!(
+                "{path}: {} since it was checked; nothing ran",
+                match (hash, now) {
+                    (None, Some(_)) => "created",
+                    (Some(_), None) => "removed",
+                    _ => "changed",
+                }
+            )
+        })
+    })
+}
+
 /// The helper's `main`: parses its arguments, confines itself and execs the command.
 /// Returns only on failure, with the exit code to use (126: not confined, nothing ran).
 pub fn helper_main(args: Vec<String>) -> i32 {
@@ -184,6 +206,7 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     let mut net = "allow".to_owned();
     let mut namespaces = "yes".to_owned();
     let (mut uid, mut gid): (Option<u32>, Option<u32>) = (None, None);
+    let mut expect: Vec<(String, Option<String>)> = Vec::new();
     let mut i = 0;
     while let Some(a) = args.get(i) {
         i += 1;
@@ -197,6 +220,17 @@ pub fn helper_main(args: Vec<String>) -> i32 {
             "--namespaces" => namespaces = value(),
             "--uid" => uid = value().parse().ok(),
             "--gid" => gid = value().parse().ok(),
+            "--expect" => {
+                let v = value();
+                match v.rsplit_once('=') {
+                    Some((path, hash)) => expect.push((path.to_owned(), Some(hash.to_owned()))),
+                    None => {
+                        eprintln!("{STATUS_PREFIX}error=bad-argument --expect {v}");
+                        return 125;
+                    }
+                }
+            }
+            "--expect-absent" => expect.push((value(), None)),
             "--" => break,
             other => {
                 eprintln!("{STATUS_PREFIX}unknown argument {other}");
@@ -239,6 +273,12 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     };
     if let Err(e) = seccomp() {
         return fail("seccomp", e);
+    }
+    // The scripts the command runs are still the bytes that were bound (and the missing ones
+    // still missing), as this sandbox sees them, at the last moment before the command starts.
+    if let Some(why) = scripts_changed(&expect) {
+        eprintln!("{STATUS_PREFIX}error=script-changed {why}");
+        return 125;
     }
     eprintln!(
         "{STATUS_PREFIX}landlock={ll} seccomp=yes netns={} namespaces={namespaces}",

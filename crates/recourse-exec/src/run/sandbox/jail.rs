@@ -31,6 +31,9 @@ pub(crate) struct Jail {
     /// Read-only files mounted over paths inside the read-write binds (the pinned copies of
     /// the scripts a shell command runs); their sources are the gateway's own.
     pub(crate) pinned: Vec<Bind>,
+    /// Files the helper checks right before the command starts: each must hold exactly the
+    /// bytes with this sha256 (hex), or, with `None`, must not exist.
+    pub(crate) expect: Vec<(PathBuf, Option<String>)>,
     /// Paths that must not be readable even where a bind would include them.
     pub(crate) deny: Vec<PathBuf>,
     /// Relative paths kept read-only inside every read-write bind, whether or not they exist.
