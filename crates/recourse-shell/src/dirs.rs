@@ -47,9 +47,11 @@ pub(crate) struct Dirs {
     physical: bool,
     /// A file sourced earlier (`source env.sh`) may have moved the shell: what it was.
     sourced: Option<String>,
+    /// `CDPATH` was set: `cd NAME` may go to a directory found on it.
+    searched: bool,
 }
 
-const START: Place = Place::Path(String::new());
+static START: Place = Place::Path(String::new());
 
 fn start() -> Place {
     Place::Path(".".into())
@@ -72,6 +74,7 @@ fn climbs_out(path: &str) -> bool {
 
 impl Dirs {
     /// Whether the shell is surely where it started.
+    #[cfg(test)]
     pub(crate) fn at_start(&self) -> bool {
         self.places.is_empty() && self.sourced.is_none()
     }
@@ -106,6 +109,7 @@ impl Dirs {
             }
         }
         self.physical |= other.physical;
+        self.searched |= other.searched;
         if self.sourced.is_none() {
             self.sourced.clone_from(&other.sourced);
         }
@@ -125,6 +129,11 @@ impl Dirs {
         }
     }
 
+    /// `CDPATH=…`: later relative `cd`s may go elsewhere.
+    pub(crate) fn search_path(&mut self) {
+        self.searched = true;
+    }
+
     /// `set -P` / `set +P` (and `-o physical`).
     pub(crate) fn set_physical(&mut self, on: bool) {
         self.physical = on;
@@ -140,6 +149,9 @@ impl Dirs {
                 (Err(why), _) => Place::Unknown(why.clone()),
                 (Ok(None), _) => Place::Home,
                 (Ok(Some(t)), _) if t.starts_with('~') => Place::Home,
+                (Ok(Some(t)), _) if self.searched && !t.starts_with(['/', '.']) => {
+                    Place::Unknown(cat!("`cd ", t, "` with CDPATH set"))
+                }
                 (Ok(Some(t)), _) if t.starts_with('/') => {
                     if physical && climbs_out(t) {
                         Place::Unknown(cat!("`cd -P ", t, "`"))
@@ -182,44 +194,28 @@ impl Dirs {
     }
 
     /// Where the file `path` (as a command names it) is, from each place the shell may be.
+    /// A path that climbs back out of a directory (`sub/../x`) keeps its spelling: the
+    /// kernel resolves it through `sub`, which may be a symbolic link, and the gateway
+    /// compares what it names with what it says before binding it.
     pub(crate) fn find(&self, path: &str) -> Vec<Found> {
         if path.starts_with('~') {
             return vec![Found::Unbound("the home directory".into())];
         }
-        if climbs_out(path) {
-            return vec![Found::Unbound(cat!(
-                "a path that climbs back out of a directory, which may be a symbolic link (`",
-                path,
-                "`)"
-            ))];
-        }
-        if path.starts_with('/') {
-            return vec![Found::Path(path.to_owned())];
-        }
-        if self.places.is_empty() {
+        if path.starts_with('/') || self.places.is_empty() {
             return vec![Found::Path(path.to_owned())];
         }
         let mut out: Vec<Found> = Vec::new();
         for p in self.places() {
             let f = match p {
                 Place::Path(here) if here.is_empty() || here == "." => Found::Path(path.to_owned()),
-                Place::Path(here) => {
-                    if climbs_out(&cat!(here, "/", path)) {
-                        Found::Unbound(cat!(
-                            "`",
-                            here,
-                            "`, out of which it climbs: that directory may be a symbolic link"
-                        ))
-                    } else {
-                        Found::Path(join_path(here, path))
-                    }
+                Place::Path(here) if climbs_out(&cat!(here, "/", path)) => {
+                    Found::Path(cat!(here.trim_end_matches('/'), "/", path))
                 }
+                Place::Path(here) => Found::Path(join_path(here, path)),
                 Place::Home => Found::Unbound("the home directory (after `cd ~` or `cd`)".into()),
-                Place::Unknown(why) => Found::Unbound(cat!(
-                    "a directory decided at run time (after ",
-                    why,
-                    ")"
-                )),
+                Place::Unknown(why) => {
+                    Found::Unbound(cat!("a directory decided at run time (after ", why, ")"))
+                }
             };
             if !out.contains(&f) {
                 out.push(f);
@@ -232,6 +228,22 @@ impl Dirs {
     pub(crate) fn sourced_before(&self) -> Option<&str> {
         self.sourced.as_deref()
     }
+}
+
+/// Where a pipeline leaves the shell when it succeeds and when it fails, from where it
+/// started and where walking it left the shell. `moves`: it is one `cd`, `pushd` or `popd`,
+/// which moves the shell only when it succeeds. Any other pipeline that moved the shell may
+/// have failed before or after its move.
+pub(crate) fn outcome(start: &Dirs, after: Dirs, moves: bool) -> (Dirs, Dirs) {
+    if moves {
+        return (after, start.clone());
+    }
+    if after == *start {
+        return (after.clone(), after);
+    }
+    let mut both = start.clone();
+    both.union(&after);
+    (both.clone(), both)
 }
 
 fn add(places: &mut Vec<Place>, p: Place) {
@@ -342,12 +354,19 @@ mod tests {
     }
 
     #[test]
-    fn paths_that_climb_out_of_a_directory_are_not_bound() {
+    fn paths_that_climb_out_of_a_directory_keep_their_spelling() {
         let d = Dirs::default();
         assert_eq!(paths(&d, "../x"), ["../x"]);
-        assert!(paths(&d, "a/../x")[0].starts_with('!'));
+        assert_eq!(paths(&d, "a/../x"), ["a/../x"]);
         let sub = d.moved(Ok(Some("sub")), false);
-        assert!(paths(&sub, "../x")[0].starts_with('!'));
+        assert_eq!(paths(&sub, "../x"), ["sub/../x"]);
+        let mut searched = Dirs::default();
+        searched.search_path();
+        assert!(paths(&searched.moved(Ok(Some("sub")), false), "x")[0].starts_with('!'));
+        assert_eq!(
+            paths(&searched.moved(Ok(Some("./sub")), false), "x"),
+            ["sub/x"]
+        );
         // `cd -P a/..` goes through the file system.
         let p = d.moved(Ok(Some("a/..")), true);
         assert!(paths(&p, "x")[0].starts_with('!'));
