@@ -181,6 +181,9 @@ pub(crate) struct Walker<'c> {
     input: Option<Input>,
     /// Functions defined so far, to walk again with the arguments of each call.
     functions: Vec<(String, Command)>,
+    /// Functions whose body changes directory: every call is walked again, so that the
+    /// shell is followed where it goes.
+    moving: Vec<String>,
     /// Functions being walked for a call (no recursion).
     calling: Vec<String>,
     /// Whether the tree being walked is the command's own (not a script parsed from a string,
@@ -387,6 +390,7 @@ impl<'c> Walker<'c> {
             secret_hits: 0,
             input: None,
             functions: Vec::new(),
+            moving: Vec::new(),
             calling: Vec::new(),
             want_views: false,
             own_tree: true,
@@ -832,7 +836,8 @@ impl<'c> Walker<'c> {
                         format!("function `{name}` calls itself in a pipeline or in the background (fork bomb)"),
                     );
                 }
-                if self.functions.len() < 64 {
+                let stored = self.functions.len() < 64;
+                if stored {
                     self.functions.push((name.clone(), (**body).clone()));
                 }
                 // Defining a function runs nothing: a `cd` in its body moves the shell only
@@ -841,7 +846,16 @@ impl<'c> Walker<'c> {
                 self.vars.in_function += 1;
                 self.command(body, depth + 1, Stdin::Inherit);
                 self.vars.in_function -= 1;
-                self.dirs = dirs;
+                if self.dirs != dirs && !stored {
+                    // Its calls will not be followed: the shell may be anywhere after.
+                    self.dirs.union(&dirs);
+                    self.dirs.anywhere(cat!("a call of `", name, "`"));
+                } else {
+                    if self.dirs != dirs && !self.moving.contains(name) {
+                        self.moving.push(name.clone());
+                    }
+                    self.dirs = dirs;
+                }
                 Info::new(ShellClass::ReadOnly)
             }
         }
@@ -2172,7 +2186,12 @@ impl<'c> Walker<'c> {
         if let Some(i) = self.functions.iter().position(|(n, _)| n == prog)
             && !name.text.contains('/')
         {
-            if !self.calling.iter().any(|c| c == prog) && !args.is_empty() {
+            let moves = self.moving.iter().any(|m| m == prog);
+            if self.calling.iter().any(|c| c == prog) {
+                if moves {
+                    self.dirs.anywhere(cat!("a recursive call of `", prog, "`"));
+                }
+            } else if !args.is_empty() || moves {
                 self.call_function(i, args, depth, &mut info);
             }
             return info;
