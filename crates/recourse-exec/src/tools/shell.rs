@@ -69,7 +69,7 @@ pub(crate) fn exec(
         arguments["unbound"] = unbound.clone();
         details.insert("unbound".into(), unbound);
     }
-    let summary = (!details.is_empty()).then(|| serde_json::Value::Object(details));
+    let summary = (!details.is_empty()).then_some(serde_json::Value::Object(details));
     // Checked by the sandbox's helper at the last moment: bound scripts still hold their
     // bytes, missing ones are still missing.
     let expect = scripts

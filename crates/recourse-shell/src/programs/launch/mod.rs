@@ -261,7 +261,7 @@ pub(crate) fn invocation<'a>(prog: &str, syntax: &Syntax, args: &'a [Word]) -> I
         };
         if t == "--" {
             if !code && matches!(inv.source, Source::Stdin) {
-                inv.source = args.get(i).map_or(Source::Stdin, |w| Source::File(w));
+                inv.source = args.get(i).map_or(Source::Stdin, Source::File);
             }
             break;
         }
