@@ -520,6 +520,22 @@ mod tests {
     }
 
     #[test]
+    fn code_that_cannot_be_bound_is_its_own_part() {
+        let a = approval(json!({
+            "arguments": {"command": "node -r pkg\u{200b} x.js", "cwd": "/w"},
+            "details": {"unbound": [{"what": "pkg\u{200b}", "why": "found in node_modules"}]},
+        }));
+        let v = ApprovalView::new(&a, &Tally::Pending { have: 0, need: 1 }, &[]);
+        let Some(Part::Unbound(u)) = v.parts.iter().find(|p| matches!(p, Part::Unbound(_)))
+        else {
+            panic!("{:?}", v.parts);
+        };
+        assert_eq!(u[0].what.as_str(), "pkg\\u{200B}");
+        assert!(u[0].what.had_hidden());
+        assert_eq!(u[0].why.as_str(), "found in node_modules");
+    }
+
+    #[test]
     fn other_tools_show_their_arguments() {
         let a = approval(json!({"arguments": {"resource": "pods", "name": "web"}}));
         let v = ApprovalView::new(&a, &Tally::Pending { have: 0, need: 1 }, &[]);
