@@ -526,8 +526,7 @@ mod tests {
             "details": {"unbound": [{"what": "pkg\u{200b}", "why": "found in node_modules"}]},
         }));
         let v = ApprovalView::new(&a, &Tally::Pending { have: 0, need: 1 }, &[]);
-        let Some(Part::Unbound(u)) = v.parts.iter().find(|p| matches!(p, Part::Unbound(_)))
-        else {
+        let Some(Part::Unbound(u)) = v.parts.iter().find(|p| matches!(p, Part::Unbound(_))) else {
             panic!("{:?}", v.parts);
         };
         assert_eq!(u[0].what.as_str(), "pkg\\u{200B}");
