@@ -4,7 +4,7 @@
 //! label (status, decision, tier), so nothing is said by colour alone.
 
 use maud::{DOCTYPE, Markup, html};
-use recourse_exec::view::{ApprovalView, Part, Shown};
+use recourse_exec::view::{ApprovalView, Part, Shown, UNBOUND_WARNING};
 use recourse_plan::{ApprovalStatus, Channel, Choice, Timestamp};
 
 /// The logged-in approver, as the page header shows them.
@@ -248,6 +248,17 @@ fn part(p: &Part) -> Markup {
                     p.muted.digest { "sha256 " (sha256) @if *truncated { " · shown in part" } }
                     (hidden_note(content))
                     (pre(content, "script"))
+                }
+            }
+            Part::Unbound(unbound) => {
+                section.part.unbound {
+                    h3 { span.badge.d-block { "Not shown, not pinned" } " Code it runs that this page cannot show" }
+                    p.warning { strong { (UNBOUND_WARNING) } }
+                    ul.findings {
+                        @for u in unbound {
+                            li { code { (u.what) } ": " (u.why) }
+                        }
+                    }
                 }
             }
             Part::Objects(objects) => {

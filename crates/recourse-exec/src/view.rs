@@ -104,6 +104,18 @@ pub struct FindingView {
     pub text: Shown,
 }
 
+/// Code a command runs that is neither shown nor pinned.
+#[derive(Debug, Clone)]
+pub struct UnboundView {
+    /// What runs or is loaded, as the command names it.
+    pub what: Shown,
+    /// Why it cannot be bound.
+    pub why: Shown,
+}
+
+/// The warning every renderer puts above [`Part::Unbound`].
+pub const UNBOUND_WARNING: &str = "WARNING: this command also runs code that is NOT shown here and NOT pinned; what runs there may change after you approve:";
+
 /// One part of what would run.
 #[derive(Debug, Clone)]
 pub enum Part {
@@ -125,6 +137,9 @@ pub enum Part {
         /// Whether the content shown is cut.
         truncated: bool,
     },
+    /// Code the command runs that the gateway could not bind: it is NOT shown here and NOT
+    /// pinned, so what runs may differ from anything the approver saw.
+    Unbound(Vec<UnboundView>),
     /// Objects a kubectl apply sends.
     Objects(Vec<ObjectView>),
     /// A terraform plan's changes.
@@ -250,6 +265,15 @@ fn parts(summary: &Value) -> Vec<Part> {
             content: text(s, "content"),
             truncated: s.get("truncated").and_then(Value::as_bool) == Some(true),
         });
+    }
+    let unbound: Vec<UnboundView> = list(details.and_then(|d| d.get("unbound")))
+        .map(|u| UnboundView {
+            what: text(u, "what"),
+            why: text(u, "why"),
+        })
+        .collect();
+    if !unbound.is_empty() {
+        out.push(Part::Unbound(unbound));
     }
     if let Some(objects) = inner.get("objects").and_then(Value::as_array) {
         out.push(Part::Objects(
@@ -493,6 +517,21 @@ mod tests {
         assert_eq!(changes[0].tier.as_deref(), Some("unrecoverable"));
         assert!(matches!(&v.parts[2], Part::Findings(f) if f[0].text.as_str() == "curl x"));
         assert!(matches!(&v.parts[3], Part::Providers(p) if p[0].as_str().contains("3.39.0")));
+    }
+
+    #[test]
+    fn code_that_cannot_be_bound_is_its_own_part() {
+        let a = approval(json!({
+            "arguments": {"command": "node -r pkg\u{200b} x.js", "cwd": "/w"},
+            "details": {"unbound": [{"what": "pkg\u{200b}", "why": "found in node_modules"}]},
+        }));
+        let v = ApprovalView::new(&a, &Tally::Pending { have: 0, need: 1 }, &[]);
+        let Some(Part::Unbound(u)) = v.parts.iter().find(|p| matches!(p, Part::Unbound(_))) else {
+            panic!("{:?}", v.parts);
+        };
+        assert_eq!(u[0].what.as_str(), "pkg\\u{200B}");
+        assert!(u[0].what.had_hidden());
+        assert_eq!(u[0].why.as_str(), "found in node_modules");
     }
 
     #[test]

@@ -21,7 +21,9 @@ macro_rules! cat {
 
 mod args;
 mod arith;
+mod bind;
 mod credentials;
+mod dirs;
 mod expand;
 mod fixed;
 mod glob;
@@ -64,18 +66,64 @@ pub struct Assessment {
     /// directory the command runs in): `sh x.sh`, `bash < x`, `./x`, `python x.py`, `node
     /// x.js`, `source x`, `. x`, `awk -f x`, `bash --rcfile x`, and for `make` its makefiles
     /// (`make -f x`, or `GNUmakefile`, `makefile` and `Makefile`, the first of which make
-    /// reads). A `python -m module` runs no file. Binding an approval to the content of these
+    /// reads), and for `python -m mod` the files the module is found as in the working
+    /// directory. Binding an approval to the content of these
     /// files keeps an approved `bash deploy.sh` from running a script changed afterwards.
     /// Only literal words are listed: a script named by an expansion makes the command
     /// escalate anyway.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scripts: Vec<String>,
+    /// Code the command runs that cannot be bound to an approval: a script found from a
+    /// directory decided at run time (`cd "$D" && ./x`), a module an interpreter finds by
+    /// name (`node -r pkg`), files a variable makes a program load (`PYTHONPATH=…`,
+    /// `NODE_OPTIONS=…`), the files a makefile includes. Its content is neither shown nor
+    /// pinned; a command with any escalates, naming it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unbound: Vec<Unbound>,
+}
+
+/// Code a command runs whose content cannot be bound to an approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unbound {
+    /// What is run or loaded, as the command names it.
+    pub what: String,
+    /// Why its content cannot be bound.
+    pub why: String,
 }
 
 impl Assessment {
-    /// Decides the command under a policy in an environment.
+    /// Decides the command under a policy in an environment. Code that cannot be bound
+    /// ([`Assessment::unbound`]) adds a reason naming it, decided as the environment decides a
+    /// command that is not read-only (escalate in staging and prod by default): an approval
+    /// cannot vouch for code it does not show.
     pub fn verdict(&self, policy: &Policy, env: Environment) -> Verdict {
-        policy.evaluate(env, Action::Shell(&self.facts))
+        let mut v = policy.evaluate(env, Action::Shell(&self.facts));
+        if !self.unbound.is_empty() {
+            v.push(Reason::new(
+                policy.environment(env).shell.max(Decision::Warn),
+                "shell.unbound_code",
+                self.unbound_message(),
+            ));
+        }
+        v
+    }
+
+    /// One sentence naming the code that cannot be bound.
+    fn unbound_message(&self) -> String {
+        const SHOWN: usize = 8;
+        let mut list: Vec<String> = self
+            .unbound
+            .iter()
+            .take(SHOWN)
+            .map(|u| cat!("`", u.what, "` (", u.why, ")"))
+            .collect();
+        if self.unbound.len() > SHOWN {
+            list.push(format!("and {} more", self.unbound.len() - SHOWN));
+        }
+        cat!(
+            "the command runs code that is neither shown to an approver nor pinned: ",
+            list.join("; ")
+        )
     }
 }
 
@@ -99,6 +147,7 @@ impl Classifier {
                 },
                 parts: Vec::new(),
                 scripts: Vec::new(),
+                unbound: Vec::new(),
             };
         }
         let mut walker = walk::Walker::new(&self.patterns);
@@ -124,6 +173,7 @@ impl Classifier {
                 "the command runs nothing".into(),
             );
         }
+        walker.unbound_class();
         if findings.is_empty() {
             findings = std::mem::take(&mut walker.findings);
         } else {
@@ -136,6 +186,7 @@ impl Classifier {
             },
             parts: walker.parts,
             scripts: walker.scripts,
+            unbound: walker.unbound,
         }
     }
 }
@@ -182,13 +233,22 @@ mod tests {
             ),
             ("find . -exec ./fix.sh {} \\;", &["./fix.sh"]),
             ("deno run --allow-read a.ts", &["a.ts"]),
-            ("bun run b.ts", &["b.ts"]),
+            ("bun run b.ts", &["bunfig.toml", "b.ts", "package.json"]),
             ("bash /dev/stdin < x.sh", &["x.sh"]),
+            // The working directory comes first on `-m`'s module path.
+            (
+                "python3 -m http.server",
+                &[
+                    "http/__init__.py",
+                    "http/server.py",
+                    "http/server/__main__.py",
+                    "http/server/__init__.py",
+                ],
+            ),
         ] {
             assert_eq!(scripts(cmd), want, "{cmd}");
         }
         for cmd in [
-            "python3 -m http.server",
             "python3 -c 'print(1)'",
             "bash -c 'ls'",
             "/usr/bin/ls",

@@ -15,12 +15,14 @@ use crate::args::{self, OptSpec, basename, join_path, normalize_path, outside_wo
 use crate::credentials::{
     has_credential_needle, is_credential_path, is_secret_name, pattern_may_name_credentials,
 };
+use crate::dirs::{Dirs, outcome};
 use crate::expand::{Expanded, Vars, subscript, word_tail};
 use crate::fixed::{fixed_output, fixed_output_with, fixed_stages, literal};
 use crate::patterns::{PatternSet, PolicyList, View, script_programs};
 use crate::programs::dangers::{is_disk_device, is_protected_root, is_sensitive_write};
 use crate::programs::environment::is_dangerous_assignment;
-use crate::programs::interpreters::{self, AwkProgram, Source, code_signals, string_literals};
+use crate::programs::interpreters::{self, AwkProgram, code_signals, string_literals};
+use crate::programs::launch::{self, Source as LaunchSource, Syntax};
 use crate::programs::shells::{self, is_shell, names_a_shell};
 use crate::programs::wrappers::{self, Own};
 use crate::programs::{self, Call, Model, Program, Runs, SYSTEM_DIRS, find, git, kind};
@@ -157,8 +159,12 @@ pub(crate) struct Walker<'c> {
     pub(crate) parts: Vec<Part>,
     pub(crate) findings: Vec<Reason>,
     pub(crate) class: ShellClass,
-    /// Files the command runs or sources as code, as written.
+    /// Files the command runs or sources as code, as found from where the shell started.
     pub(crate) scripts: Vec<String>,
+    /// Code the command runs that cannot be bound (see `bind.rs`).
+    pub(crate) unbound: Vec<crate::Unbound>,
+    /// Where the shell may be, relative to where it started.
+    pub(crate) dirs: Dirs,
     exhausted: bool,
     /// Files that a network fetch in this command wrote (normalized), in order of appearance.
     fetched: Vec<String>,
@@ -175,6 +181,9 @@ pub(crate) struct Walker<'c> {
     input: Option<Input>,
     /// Functions defined so far, to walk again with the arguments of each call.
     functions: Vec<(String, Command)>,
+    /// Functions whose body changes directory: every call is walked again, so that the
+    /// shell is followed where it goes.
+    moving: Vec<String>,
     /// Functions being walked for a call (no recursion).
     calling: Vec<String>,
     /// Whether the tree being walked is the command's own (not a script parsed from a string,
@@ -371,6 +380,8 @@ impl<'c> Walker<'c> {
             findings: Vec::new(),
             class: ShellClass::ReadOnly,
             scripts: Vec::new(),
+            unbound: Vec::new(),
+            dirs: Dirs::default(),
             exhausted: false,
             fetched: Vec::new(),
             tainted: Vec::new(),
@@ -379,6 +390,7 @@ impl<'c> Walker<'c> {
             secret_hits: 0,
             input: None,
             functions: Vec::new(),
+            moving: Vec::new(),
             calling: Vec::new(),
             want_views: false,
             own_tree: true,
@@ -424,15 +436,8 @@ impl<'c> Walker<'c> {
         // bound to an approval.
         let stream = w.text.starts_with("/dev/fd/") || w.text.starts_with("/proc/self/fd/");
         // `find -exec bash {} \;`: each file found, none named here.
-        let placeholder = w.text == "{}";
-        if w.is_static()
-            && !w.text.is_empty()
-            && !stream
-            && !placeholder
-            && !shells::is_stdin_device(&w.text)
-            && !self.scripts.contains(&w.text)
-        {
-            self.scripts.push(w.text.clone());
+        if !w.text.is_empty() && !stream && !shells::is_stdin_device(&w.text) {
+            self.bind_word(w);
         }
     }
 
@@ -501,11 +506,14 @@ impl<'c> Walker<'c> {
         match parse_nested(text, depth) {
             Ok(script) => {
                 let before = self.parts.len();
-                let cwd = self.vars.cwd.clone();
+                let (cwd, dirs) = (self.vars.cwd.clone(), self.dirs.clone());
                 let own = std::mem::replace(&mut self.own_tree, false);
                 let flow = self.script(&script, depth);
                 self.own_tree = own;
                 self.vars.cwd = cwd;
+                // Some nested scripts run in this shell (`eval`, a trap), others in a new one
+                // (`sh -c`): the shell is where it was or where the script left it.
+                self.dirs.union(&dirs);
                 if self.parts.len() == before && what.to_string() != "trap" {
                     // Same rule as an empty top-level command: nothing to run is not an
                     // answer the gateway can vouch for.
@@ -537,8 +545,43 @@ impl<'c> Walker<'c> {
     pub(crate) fn script(&mut self, s: &Script, depth: usize) -> Flow {
         let mut flow = Flow::default();
         for item in &s.items {
+            // A list in the background runs in a subshell: a `cd` there stays there.
+            let background = item.background.then(|| self.dirs.clone());
+            // Where the list so far leaves the shell when it succeeded and when it failed.
+            let mut list: Option<(Dirs, Dirs)> = None;
             for p in &item.pipelines {
+                let start = match &list {
+                    None => self.dirs.clone(),
+                    Some((_, failed)) if p.or_else => failed.clone(),
+                    Some((ok, _)) => ok.clone(),
+                };
+                self.dirs = start.clone();
                 flow |= self.pipeline(p, depth);
+                let after = std::mem::take(&mut self.dirs);
+                let (ok, failed) = outcome(&start, after, crate::bind::is_move(p));
+                let (ok, failed) = if p.negated {
+                    (failed, ok)
+                } else {
+                    (ok, failed)
+                };
+                list = Some(match list {
+                    None => (ok, failed),
+                    Some((mut before_ok, _)) if p.or_else => {
+                        before_ok.union(&ok);
+                        (before_ok, failed)
+                    }
+                    Some((_, mut before_failed)) => {
+                        before_failed.union(&failed);
+                        (ok, before_failed)
+                    }
+                });
+            }
+            if let Some((mut ok, failed)) = list {
+                ok.union(&failed);
+                self.dirs = ok;
+            }
+            if let Some(b) = background {
+                self.dirs = b;
             }
         }
         flow
@@ -557,6 +600,7 @@ impl<'c> Walker<'c> {
         }
         let mut infos: Vec<Info<'_>> = Vec::with_capacity(p.commands.len());
         let (input, cwd, want_views) = (self.input, self.vars.cwd.clone(), self.want_views);
+        let dirs = self.dirs.clone();
         self.want_views = true;
         for (i, c) in p.commands.iter().enumerate() {
             if !self.budget_ok() {
@@ -572,6 +616,7 @@ impl<'c> Walker<'c> {
             infos.push(self.command(c, depth, stdin));
             // Each stage of a pipeline runs in a subshell: a `cd` there stays there.
             self.vars.cwd.clone_from(&cwd);
+            self.dirs.clone_from(&dirs);
             self.want_views = true;
         }
         self.input = input;
@@ -719,7 +764,13 @@ impl<'c> Walker<'c> {
             Command::Compound(cc) => {
                 let mut info = Info::new(ShellClass::ReadOnly);
                 let hits = self.secret_hits;
-                let cwd = (cc.kind == CompoundKind::Subshell).then(|| self.vars.cwd.clone());
+                let cwd = (cc.kind == CompoundKind::Subshell)
+                    .then(|| (self.vars.cwd.clone(), self.dirs.clone()));
+                let (loop_start, scripts_before) = (
+                    matches!(cc.kind, CompoundKind::Loop | CompoundKind::For)
+                        .then(|| self.dirs.clone()),
+                    self.scripts.len(),
+                );
                 let mut writes = false;
                 let mut input = None;
                 for r in &cc.redirects {
@@ -759,8 +810,12 @@ impl<'c> Walker<'c> {
                     info.flow |= self.script(s, depth + 1);
                 }
                 self.input = outer;
-                if let Some(cwd) = cwd {
+                if let Some(start) = loop_start {
+                    self.loop_moved(&start, scripts_before);
+                }
+                if let Some((cwd, dirs)) = cwd {
                     self.vars.cwd = cwd;
+                    self.dirs = dirs;
                 }
                 info.flow.output = Shape::Content;
                 info.flow.secrets |= self.secret_hits > hits;
@@ -781,12 +836,26 @@ impl<'c> Walker<'c> {
                         format!("function `{name}` calls itself in a pipeline or in the background (fork bomb)"),
                     );
                 }
-                if self.functions.len() < 64 {
+                let stored = self.functions.len() < 64;
+                if stored {
                     self.functions.push((name.clone(), (**body).clone()));
                 }
+                // Defining a function runs nothing: a `cd` in its body moves the shell only
+                // when it is called (and walked again).
+                let dirs = self.dirs.clone();
                 self.vars.in_function += 1;
                 self.command(body, depth + 1, Stdin::Inherit);
                 self.vars.in_function -= 1;
+                if self.dirs != dirs && !stored {
+                    // Its calls will not be followed: the shell may be anywhere after.
+                    self.dirs.union(&dirs);
+                    self.dirs.anywhere(cat!("a call of `", name, "`"));
+                } else {
+                    if self.dirs != dirs && !self.moving.contains(name) {
+                        self.moving.push(name.clone());
+                    }
+                    self.dirs = dirs;
+                }
                 Info::new(ShellClass::ReadOnly)
             }
         }
@@ -935,10 +1004,11 @@ impl<'c> Walker<'c> {
     fn word_subs(&mut self, w: &Word, depth: usize) -> Flow {
         let mut flow = Flow::default();
         for (i, s) in w.subs.iter().enumerate() {
-            let (cwd, hits) = (self.vars.cwd.clone(), self.secret_hits);
+            let (cwd, dirs, hits) = (self.vars.cwd.clone(), self.dirs.clone(), self.secret_hits);
             let mut f = self.script(&s.script, depth + 1);
             // A substitution runs in a subshell: a `cd` there stays there.
             self.vars.cwd = cwd;
+            self.dirs = dirs;
             f.secrets |= self.secret_hits > hits;
             let vars = &self.vars;
             let fixed = fixed_output_with(&s.script, vars.cwd.as_deref(), &|w| known_text(vars, w));
@@ -1127,6 +1197,7 @@ impl<'c> Walker<'c> {
             self.history_off(cat!("`", how, name, "=…`"));
             risky = true;
         }
+        self.variable_loads(name, value);
         if is_dangerous_assignment(name) {
             self.builtin(
                 Decision::Escalate,
@@ -2016,6 +2087,9 @@ impl<'c> Walker<'c> {
             }
             Runs::Nothing => {}
         }
+        if prog == "set" {
+            self.set_options(args);
+        }
         match prog {
             "alias" if args.iter().any(|a| a.text.contains('=')) => {
                 self.builtin(
@@ -2044,7 +2118,17 @@ impl<'c> Walker<'c> {
                 "shell.builtin.alias",
                 "expand_aliases changes what later words run".into(),
             ),
-            "cd" | "pushd" => self.change_dir(args),
+            "cd" | "pushd" => {
+                self.change_dir(args);
+                self.move_dirs(prog, args);
+            }
+            "popd" => {
+                // Back to a directory the command cannot name here: later relative paths
+                // are not joined.
+                self.vars.cwd = Some("?".into());
+                self.left_working_dir = true;
+                self.move_dirs(prog, args);
+            }
             "export" | "declare" | "typeset" | "local" | "readonly"
                 if self.declaration(prog, args, depth) =>
             {
@@ -2102,7 +2186,12 @@ impl<'c> Walker<'c> {
         if let Some(i) = self.functions.iter().position(|(n, _)| n == prog)
             && !name.text.contains('/')
         {
-            if !self.calling.iter().any(|c| c == prog) && !args.is_empty() {
+            let moves = self.moving.iter().any(|m| m == prog);
+            if self.calling.iter().any(|c| c == prog) {
+                if moves {
+                    self.dirs.anywhere(cat!("a recursive call of `", prog, "`"));
+                }
+            } else if !args.is_empty() || moves {
                 self.call_function(i, args, depth, &mut info);
             }
             return info;
@@ -2411,10 +2500,12 @@ impl<'c> Walker<'c> {
             files.into_iter().map(with_dir).collect()
         };
         for n in names {
-            if !self.scripts.contains(&n) {
-                self.scripts.push(n);
-            }
+            self.bind_file(&n);
         }
+        self.unbound(
+            "the makefiles' `include`s",
+            "make reads the files a makefile includes when it runs".into(),
+        );
     }
 
     /// `parallel CMD ::: INPUTS`: the command with each input, or each input as a command.
@@ -2853,7 +2944,7 @@ impl<'c> Walker<'c> {
     fn interpreter<'a>(
         &mut self,
         prog: &str,
-        inline: &[&str],
+        inline: &'static [&'static str],
         args: &'a [Word],
         depth: usize,
         stdin: Stdin<'a>,
@@ -2862,61 +2953,90 @@ impl<'c> Walker<'c> {
         info.flow.interpreter = true;
         info.runs_code = true;
         info.raise(ShellClass::Unknown);
-        let inv = interpreters::invocation(prog, inline, args);
-        if let Some(why) = inv.server {
-            self.builtin(Decision::Escalate, "shell.builtin.network_server", why);
+        let fallback = Syntax::inline(inline);
+        let syntax = launch::syntax_of(prog).unwrap_or(&fallback);
+        let inv = launch::invocation(prog, syntax, args);
+        if let Some(why) = &inv.server {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.network_server",
+                why.clone(),
+            );
+        }
+        self.loads(prog, syntax, &inv);
+        for w in &inv.more {
+            self.runs_script(w);
         }
         match inv.source {
-            Source::Code(c) => {
-                if word_fetches(c) {
-                    self.builtin(
-                        Decision::Block,
-                        "shell.builtin.fetch_into_interpreter",
-                        format!("`{prog}` runs code fetched from the network or decoded"),
-                    );
-                }
-                let s = code_signals(&c.text);
-                // What decoding code prints may be a payload for the next stage.
-                info.flow.fetch |= s.decodes;
-                let snippet = display(std::slice::from_ref(c));
-                self.code_strings(prog, &c.text, s, depth, info);
-                if s.network && s.exec {
-                    self.builtin(
-                        Decision::Block,
-                        "shell.builtin.reverse_shell",
-                        format!(
-                            "inline {prog} code opens a network connection and runs programs: {snippet}"
-                        ),
-                    );
-                } else if s.exec {
-                    self.builtin(
-                        Decision::Escalate,
-                        "shell.builtin.inline_code",
-                        cat!("inline ", prog, " code runs programs: ", snippet),
-                    );
-                } else if s.network {
-                    self.builtin(
-                        Decision::Escalate,
-                        "shell.builtin.inline_code",
-                        cat!("inline ", prog, " code uses the network: ", snippet),
-                    );
-                } else if s.write {
-                    self.builtin(
-                        Decision::Escalate,
-                        "shell.builtin.inline_code",
-                        cat!("inline ", prog, " code writes or deletes files: ", snippet),
-                    );
-                }
-            }
-            Source::Module => info.flow.fetch |= interpreters::module_decodes(args),
-            Source::File(w) => {
+            LaunchSource::Code(c) => self.inline_code(prog, c, depth, info),
+            LaunchSource::Module(_) => info.flow.fetch |= interpreters::module_decodes(args),
+            LaunchSource::File(w) => {
                 self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
                 self.substituted_script(prog, w, "program", depth);
-                if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
-                    self.runs_script(w);
+                self.runs_script(w);
+            }
+            LaunchSource::FileOrScript(w) => {
+                // A file of that name, or else the `package.json` script it names.
+                self.runs_script(w);
+                self.bind_file("package.json");
+            }
+            LaunchSource::Task(files) => {
+                for f in files {
+                    self.bind_file(f);
                 }
             }
-            Source::Stdin => self.stdin_script(prog, depth, stdin, info, false),
+            LaunchSource::Found => self.unbound(
+                prog,
+                "the files it finds to run (tests) are not named by the command".into(),
+            ),
+            LaunchSource::Class(w) => {
+                self.unbound(&w.text, "a class loaded from the class path".into());
+            }
+            LaunchSource::Nothing => {}
+            LaunchSource::Stdin => self.stdin_script(prog, depth, stdin, info, false),
+        }
+    }
+
+    /// Inline code given to an interpreter: what it appears to do.
+    fn inline_code(&mut self, prog: &str, c: &Word, depth: usize, info: &mut Info<'_>) {
+        if word_fetches(c) {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.fetch_into_interpreter",
+                format!("`{prog}` runs code fetched from the network or decoded"),
+            );
+        }
+        let s = code_signals(&c.text);
+        // What decoding code prints may be a payload for the next stage.
+        info.flow.fetch |= s.decodes;
+        let snippet = display(std::slice::from_ref(c));
+        self.code_strings(prog, &c.text, s, depth, info);
+        if s.network && s.exec {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.reverse_shell",
+                format!(
+                    "inline {prog} code opens a network connection and runs programs: {snippet}"
+                ),
+            );
+        } else if s.exec {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.inline_code",
+                cat!("inline ", prog, " code runs programs: ", snippet),
+            );
+        } else if s.network {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.inline_code",
+                cat!("inline ", prog, " code uses the network: ", snippet),
+            );
+        } else if s.write {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.inline_code",
+                cat!("inline ", prog, " code writes or deletes files: ", snippet),
+            );
         }
     }
 
@@ -3018,6 +3138,8 @@ impl<'c> Walker<'c> {
                 if let Some(w) = args.first() {
                     self.substituted_script(prog, w, "script", depth);
                     self.runs_script(w);
+                    // It runs in this shell and may move it.
+                    self.dirs.sourced(&w.text);
                     self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
                     if word_fetches(w) {
                         self.builtin(

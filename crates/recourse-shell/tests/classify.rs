@@ -309,7 +309,9 @@ fn custom_policy_patterns_are_structural() {
     );
     assert_eq!(d("make x | tee log"), Block);
     assert_eq!(d("make deploy"), Escalate);
-    assert_eq!(d("make test"), Allow);
+    // Allowed as read-only, but make reads the files its makefile includes when it runs:
+    // code no approval can show, which warns in dev (and escalates in prod).
+    assert_eq!(d("make test"), Warn);
     assert_eq!(d("make test && make deploy"), Escalate);
     // always_block no longer has `rm -rf /`, but the built-in pattern still blocks it.
     assert_eq!(d("rm -rf /"), Block);

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use clap::{Args, Subcommand};
 use recourse_exec::ControlPlane;
-use recourse_exec::view::{ApprovalView, Part, Shown};
+use recourse_exec::view::{ApprovalView, Part, Shown, UNBOUND_WARNING};
 use recourse_plan::{Approval, ApprovalId, Choice, PlanId, Tally, Timestamp};
 use recourse_policy::Environment;
 use serde_json::json;
@@ -269,6 +269,12 @@ fn show(
                         out,
                         "    !! NOT ALL SHOWN: only the start of this script is above; read the file itself (sha256 above) before approving"
                     )?;
+                }
+            }
+            Part::Unbound(unbound) => {
+                writeln!(out, "  !! {UNBOUND_WARNING}")?;
+                for u in unbound {
+                    writeln!(out, "  !!   {}: {}", u.what, u.why)?;
                 }
             }
             Part::Objects(objects) => {

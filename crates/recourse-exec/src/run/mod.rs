@@ -205,7 +205,9 @@ impl Pins {
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
-                .mode(0o444)
+                // Read-only, and executable: `./run.sh` runs the pinned bytes (a copy without
+                // the execute bits would fail where the agent's file would have run).
+                .mode(0o555)
                 .open(&copy)
                 .map_err(fail)?;
             f.write_all(content).map_err(fail)?;

@@ -54,13 +54,22 @@ pub(crate) fn exec(
     }
     let scripts = scripts::read(&cwd, ctx.allowed, &assessment.scripts)?;
     let mut arguments = json!({"command": command, "cwd": cwd, "timeout": timeout_s});
-    let mut summary = None;
+    let mut details = serde_json::Map::new();
     if !scripts.is_empty() {
         arguments["scripts"] = scripts.iter().map(Script::binding).collect();
-        summary = Some(
-            json!({"scripts": scripts.iter().map(Script::shown_to_approver).collect::<Vec<_>>()}),
+        details.insert(
+            "scripts".into(),
+            scripts.iter().map(Script::shown_to_approver).collect(),
         );
     }
+    // Code it runs that cannot be bound: named in the digest (an approval covers this list
+    // and no other) and shown to the approver as neither shown nor pinned.
+    if !assessment.unbound.is_empty() {
+        let unbound = json!(assessment.unbound);
+        arguments["unbound"] = unbound.clone();
+        details.insert("unbound".into(), unbound);
+    }
+    let summary = (!details.is_empty()).then_some(serde_json::Value::Object(details));
     // Checked by the sandbox's helper at the last moment: bound scripts still hold their
     // bytes, missing ones are still missing.
     let expect = scripts

@@ -7,6 +7,7 @@ use crate::args::OptSpec;
 use crate::needles::NeedleSet;
 use crate::syntax::Word;
 
+use super::launch::Source;
 use super::model::{Call, Program, Runs, kind};
 
 /// The room's entries.
@@ -75,112 +76,6 @@ pub(crate) fn versioned(name: &str) -> Option<&'static str> {
     })
 }
 
-/// Where an interpreter's program comes from.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Source<'a> {
-    /// Inline code given with one of its flags.
-    Code(&'a Word),
-    /// A module run with `-m` (python): not a file.
-    Module,
-    /// A program file (the first operand).
-    File(&'a Word),
-    /// No program given: it reads one from standard input.
-    Stdin,
-}
-
-/// An interpreter's command line, read for where its program comes from.
-#[derive(Debug)]
-pub(crate) struct Invocation<'a> {
-    /// The program's source.
-    pub source: Source<'a>,
-    /// Why it starts a network server, when it does (`python3 -m http.server`, `php -S`).
-    pub server: Option<String>,
-}
-
-/// Reads an interpreter's arguments up to its program.
-pub(crate) fn invocation<'a>(prog: &str, inline: &[&str], args: &'a [Word]) -> Invocation<'a> {
-    let mut server = None;
-    let mut subcommand = false;
-    let mut i = 0;
-    while let Some(w) = args.get(i) {
-        i += 1;
-        let t = w.text.as_str();
-        // The code is the next word; with none, it is read from stdin.
-        let next = |server| Invocation {
-            source: args.get(i).map_or(Source::Stdin, Source::Code),
-            server,
-        };
-        if inline.contains(&t) {
-            return next(server);
-        }
-        if inline
-            .iter()
-            .any(|f| f.starts_with("--") && t.strip_prefix(f).is_some_and(|r| r.starts_with('=')))
-        {
-            return Invocation {
-                source: Source::Code(w),
-                server,
-            };
-        }
-        if t.starts_with('-') && !t.starts_with("--") && t.len() > 2 {
-            // Clusters such as -ne / -lpe (perl, ruby), or an attached -c'code'.
-            let cluster = &t[1..];
-            if let Some(flag) = inline.iter().find(|f| f.len() == 2 && !f.starts_with("--")) {
-                let c = flag.chars().nth(1).unwrap_or('\0');
-                if cluster.ends_with(c) && cluster.len() <= 4 {
-                    return next(server);
-                }
-                if cluster.starts_with(c) {
-                    return Invocation {
-                        source: Source::Code(w),
-                        server,
-                    };
-                }
-            }
-            continue;
-        }
-        if t == "-m" {
-            let module = args.get(i);
-            if let Some(m) = module
-                && (m.text.starts_with("http.server")
-                    || m.text == "SimpleHTTPServer"
-                    || m.text == "smtpd")
-            {
-                server = Some(format!(
-                    "`{prog} -m {}` serves files over the network",
-                    m.text
-                ));
-            }
-            return Invocation {
-                source: Source::Module,
-                server,
-            };
-        }
-        if t.starts_with('-') && t != "-" {
-            if matches!(t, "-S" | "-t") && prog == "php" {
-                server = Some(format!("`{prog} {t}` starts a server"));
-            }
-            continue;
-        }
-        if t == "-" {
-            break;
-        }
-        // `deno run FILE`, `bun run FILE`: a subcommand comes before the file.
-        if !subcommand && matches!(prog, "deno" | "bun") && matches!(t, "run" | "test" | "x") {
-            subcommand = true;
-            continue;
-        }
-        return Invocation {
-            source: Source::File(w),
-            server,
-        };
-    }
-    Invocation {
-        source: Source::Stdin,
-        server,
-    }
-}
-
 /// `perl -i -pe CODE FILES`, `ruby -i -pe CODE FILES`: the files it rewrites.
 fn edits_in_place<'a>(call: &Call<'a>) -> Vec<&'a str> {
     let in_place = call
@@ -190,8 +85,11 @@ fn edits_in_place<'a>(call: &Call<'a>) -> Vec<&'a str> {
     if !in_place {
         return Vec::new();
     }
+    let Some(syntax) = super::launch::syntax_of(call.prog) else {
+        return Vec::new();
+    };
     let (Source::Code(code) | Source::File(code)) =
-        invocation(call.prog, &["-e", "-E"], call.args).source
+        super::launch::invocation(call.prog, syntax, call.args).source
     else {
         return Vec::new();
     };
@@ -606,13 +504,15 @@ pub(crate) fn code_signals(code: &str) -> CodeSignals {
 mod tests {
     use super::*;
 
-    fn source_of(prog: &str, inline: &[&str], cmd: &str) -> String {
+    fn source_of(prog: &str, _inline: &[&str], cmd: &str) -> String {
         let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
-        match invocation(prog, inline, &words).source {
+        let syntax = super::super::launch::syntax_of(prog).unwrap_or_else(|| panic!("{prog}"));
+        match super::super::launch::invocation(prog, syntax, &words).source {
             Source::Code(w) => format!("code {}", w.text),
-            Source::Module => "module".into(),
+            Source::Module(_) => "module".into(),
             Source::File(w) => format!("file {}", w.text),
             Source::Stdin => "stdin".into(),
+            _ => "other".into(),
         }
     }
 

@@ -19,6 +19,7 @@ pub(crate) mod git;
 mod interactive;
 pub(crate) mod interpreters;
 mod kubectl;
+pub(crate) mod launch;
 pub(crate) mod model;
 mod network;
 mod readonly;

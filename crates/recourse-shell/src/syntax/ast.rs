@@ -110,6 +110,9 @@ pub struct AndOr {
 pub struct Pipeline {
     /// Whether it starts with `!`.
     pub negated: bool,
+    /// Whether it follows `||` in its and-or list (it runs when the list so far failed);
+    /// otherwise it follows `&&` or starts the list.
+    pub or_else: bool,
     /// The stages, in order; each feeds the next.
     pub commands: List<Command>,
 }

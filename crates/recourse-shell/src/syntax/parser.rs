@@ -329,9 +329,12 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_blanks();
             if self.starts_with(b"&&") || self.starts_with(b"||") {
+                let or_else = self.starts_with(b"||");
                 self.pos += 2;
                 self.skip_ws_newlines()?;
-                pipelines.push(self.parse_pipeline()?);
+                let mut p = self.parse_pipeline()?;
+                p.or_else = or_else;
+                pipelines.push(p);
             } else {
                 break;
             }
@@ -365,7 +368,11 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        Ok(Pipeline { negated, commands })
+        Ok(Pipeline {
+            negated,
+            or_else: false,
+            commands,
+        })
     }
 
     fn parse_command(&mut self) -> Result<Command, ParseError> {
