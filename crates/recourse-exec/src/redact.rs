@@ -145,71 +145,84 @@ fn key_names_secret(key: &str) -> bool {
     SECRET_KEYS.iter().any(|s| k.ends_with(s))
 }
 
+/// Whether `text` holds a private key block that redaction would hide.
+pub(crate) fn holds_private_key(text: &str) -> bool {
+    text.contains("PRIVATE KEY-----") && redact_pem(text) != text
+}
+
 fn redact_pem(s: &str) -> String {
+    // Only a real key body is hidden: base64 lines (and `Name: value` headers of an encrypted
+    // key) between a `-----BEGIN … PRIVATE KEY-----` line and its `-----END …-----`. Anything
+    // else — a command or script text on the marker lines or between them, a label that is not
+    // a label — stays visible: redaction must never hide code from the approver or the log.
+    let key_line = |l: &str| {
+        let l = l.trim();
+        l.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+            || (l.contains(": ")
+                && l.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b':' | b' ' | b',' | b'-')))
+    };
+    let label_ok =
+        |l: &str| !l.is_empty() && l.bytes().all(|c| c.is_ascii_uppercase() || c == b' ');
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(start) = rest.find("-----BEGIN ") {
-        let header_end = rest[start..]
-            .find("-----\n")
-            .or_else(|| rest[start + 11..].find("-----").map(|i| i + 11));
-        let is_private = rest[start..]
-            .lines()
-            .next()
-            .is_some_and(|l| l.contains("PRIVATE KEY"));
-        let Some(_) = header_end else { break };
-        if !is_private {
-            out.push_str(&rest[..start + 11]);
-            rest = &rest[start + 11..];
+        let label_from = start + 11;
+        let Some(label_len) = rest[label_from..].find("-----") else {
+            break;
+        };
+        let label = &rest[label_from..label_from + label_len];
+        let body_from = label_from + label_len + 5;
+        if !(label_ok(label) && label.contains("PRIVATE KEY")) {
+            out.push_str(&rest[..label_from]);
+            rest = &rest[label_from..];
             continue;
         }
-        // Only a real key body is hidden: base64 lines (and `Name: value` headers of an
-        // encrypted key). Anything else between the markers (a command, a script line) stays
-        // visible: redaction must never hide code from the approver or the audit log.
-        let key_line = |l: &str| {
-            let l = l.trim();
-            l.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
-                || (l.contains(": ")
-                    && l.bytes().all(|c| {
-                        c.is_ascii_alphanumeric() || matches!(c, b':' | b' ' | b',' | b'-')
-                    }))
-        };
-        let body_ok = match rest[start..].find("-----END ") {
-            Some(end_rel) => rest[start..start + end_rel].lines().skip(1).all(key_line),
-            // Cut off before its end (e.g. output at its limit): the key lines that follow.
-            None => {
-                let mut lines = rest[start..].split_inclusive('\n');
-                let mut cut = lines.next().map_or(0, str::len);
-                for l in lines {
-                    if !key_line(l) {
-                        break;
+        let hidden_to = match rest[body_from..].find("-----END ") {
+            Some(e) => {
+                let end_label_from = body_from + e + 9;
+                let close = rest[end_label_from..]
+                    .find("-----")
+                    .map(|i| (end_label_from + i, end_label_from + i + 5));
+                match close {
+                    Some((label_end, close))
+                        if label_ok(&rest[end_label_from..label_end])
+                            && rest[body_from..body_from + e].lines().all(key_line) =>
+                    {
+                        Some(close)
                     }
-                    cut += l.len();
+                    _ => None,
                 }
+            }
+            // Cut off before its end (output at its limit): the key lines that follow, if the
+            // rest of the marker's own line is key text too.
+            None => {
+                let mut lines = rest[body_from..].split_inclusive('\n');
+                let first = lines.next().unwrap_or("");
+                if key_line(first) {
+                    let mut cut = body_from + first.len();
+                    for l in lines {
+                        if !key_line(l) {
+                            break;
+                        }
+                        cut += l.len();
+                    }
+                    Some(cut)
+                } else {
+                    None
+                }
+            }
+        };
+        match hidden_to {
+            Some(to) => {
                 out.push_str(&rest[..start]);
                 out.push_str(REDACTED);
-                rest = &rest[start + cut..];
-                continue;
-            }
-        };
-        if !body_ok {
-            out.push_str(&rest[..start + 11]);
-            rest = &rest[start + 11..];
-            continue;
-        }
-        out.push_str(&rest[..start]);
-        match rest[start..].find("-----END ") {
-            Some(end_rel) => {
-                let after_end = start + end_rel + 9;
-                let close = rest[after_end..]
-                    .find("-----")
-                    .map_or(rest.len(), |i| after_end + i + 5);
-                out.push_str(REDACTED);
-                rest = &rest[close..];
+                rest = &rest[to..];
             }
             None => {
-                out.push_str(REDACTED);
-                rest = "";
+                out.push_str(&rest[..label_from]);
+                rest = &rest[label_from..];
             }
         }
     }
@@ -407,6 +420,10 @@ mod tests {
             "PASSWORD=${OTHER}",
             "# db password: '\ntouch PWNED\n# '",
             "-----BEGIN PRIVATE KEY-----\ntouch PWNED\n-----END PRIVATE KEY-----",
+            "echo '-----BEGIN PRIVATE KEY-----' >/dev/null; touch PWNED; echo '-----END PRIVATE KEY-----'",
+            "echo '-----BEGIN PRIVATE KEY-----'; touch PWNED",
+            "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END touch PWNED; PRIVATE KEY-----",
+            "-----BEGIN touch PWNED PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----",
         ] {
             assert!(
                 r.redact(text).contains("PWNED")

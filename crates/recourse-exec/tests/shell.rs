@@ -477,3 +477,52 @@ fn both_clocks_expire_approvals_and_each_expiry_is_audited_once() {
     assert!(!exists(&h.work().join("never-used")));
     h.verify_audit();
 }
+
+/// A private key block in code would be redacted from what the approver and the audit log see;
+/// code between its markers (a bare word between them: a function defined in plain sight) would
+/// run unseen. Such code is refused outright, in the command and in a script it runs; code on
+/// the marker lines themselves is no key and stays visible.
+#[test]
+fn code_carrying_a_private_key_block_is_refused() {
+    let h = harness(Environment::Dev);
+    let marker = h.work().join("PWNED");
+    // The marker lines are commands that fail; `pwn` between them runs.
+    let hidden =
+        "pwn() { touch PWNED; }\n-----BEGIN PRIVATE KEY-----\npwn\n-----END PRIVATE KEY-----\n";
+    let r = h.shell(hidden);
+    assert_eq!(r.status, Status::Blocked, "{r:#?}");
+    assert!(
+        r.reasons
+            .iter()
+            .any(|x| x.rule.as_str() == "shell.private_key_in_code"),
+        "{r:#?}"
+    );
+    assert!(!marker.exists());
+    std::fs::write(
+        h.work().join("install-key.sh"),
+        "#!/bin/sh\npwn() { touch PWNED; }\n-----BEGIN PRIVATE KEY-----\npwn\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let r = h.shell("sh install-key.sh");
+    assert_eq!(r.status, Status::Blocked, "{r:#?}");
+    assert!(
+        r.reasons
+            .iter()
+            .any(|x| x.message.contains("script install-key.sh")),
+        "{r:#?}"
+    );
+    // Code on the marker lines is not a key body: nothing is hidden, and it is judged as code.
+    let r = h.shell("echo '-----BEGIN PRIVATE KEY-----' >/dev/null; touch PWNED; echo '-----END PRIVATE KEY-----' >/dev/null");
+    assert_ne!(r.status, Status::Blocked, "{r:#?}");
+    let log = std::fs::read_to_string(recourse_exec::audit_path(&h.state())).unwrap();
+    assert!(log.contains("touch PWNED"), "hidden from the audit log");
+    // A command that only names a key file is judged as before (reading a key escalates).
+    std::fs::write(
+        h.work().join("key.pem"),
+        "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let r = h.shell("wc -l key.pem");
+    assert_ne!(r.status, Status::Blocked, "{r:#?}");
+    h.verify_audit();
+}

@@ -53,6 +53,26 @@ pub(crate) fn exec(
         ));
     }
     let scripts = scripts::read(&cwd, ctx.allowed, &assessment.scripts)?;
+    // Code is never redacted, and a private key is never written to the audit log or shown to
+    // approvers: code that carries one is refused (the key belongs in a file the code reads).
+    let keyed = std::iter::once(("the command".to_owned(), command.as_bytes()))
+        .chain(scripts.iter().filter_map(|s| match s {
+            Script::Bound { shown, content, .. } => Some((format!("script {shown}"), &content[..])),
+            _ => None,
+        }))
+        .filter(|(_, text)| crate::redact::holds_private_key(&String::from_utf8_lossy(text)))
+        .map(|(what, _)| what)
+        .collect::<Vec<_>>();
+    if !keyed.is_empty() {
+        verdict.push(Reason::new(
+            Decision::Block,
+            "shell.private_key_in_code",
+            format!(
+                "{} carries a private key block: it would be hidden from the approver and the audit log, which must see all code; put the key in a file and have the code read it",
+                keyed.join(" and ")
+            ),
+        ));
+    }
     let mut arguments = json!({"command": command, "cwd": cwd, "timeout": timeout_s});
     let mut details = serde_json::Map::new();
     if !scripts.is_empty() {
