@@ -526,3 +526,82 @@ fn code_carrying_a_private_key_block_is_refused() {
     assert_ne!(r.status, Status::Blocked, "{r:#?}");
     h.verify_audit();
 }
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(["-c", "safe.directory=*"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+/// The agent writes the repository's own git configuration (a diff driver, `diff.external`):
+/// a "read-only" `git diff` would run its program with no approval. The configuration git will
+/// read is checked, bound to the approval and pinned into the sandbox.
+#[test]
+fn git_runs_no_program_from_a_configuration_nobody_checked() {
+    let h = harness(Environment::Prod);
+    let w = h.work();
+    git(&w, &["init", "-q"]);
+    std::fs::write(w.join("a.txt"), "one\n").unwrap();
+    git(&w, &["add", "a.txt"]);
+    git(&w, &["commit", "-qm", "one"]);
+    std::fs::write(w.join("a.txt"), "two\n").unwrap();
+    // The repository belongs to whoever owns the work directory (sandboxed git checks).
+    let owner = {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(&w).unwrap();
+        format!("{}:{}", m.uid(), m.gid())
+    };
+    let chown = std::process::Command::new("chown")
+        .args(["-R", &owner])
+        .arg(&w)
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    // A fresh repository: read-only git stays allowed.
+    let r = h.shell("git diff --stat");
+    assert_executed(&r);
+    assert_eq!(r.decision, Decision::Allow, "{r:#?}");
+
+    let marker = w.join("PWNED");
+    std::fs::write(w.join("x.sh"), "#!/bin/sh\ntouch PWNED\n").unwrap();
+    let config = w.join(".git/config");
+    let clean = std::fs::read_to_string(&config).unwrap();
+    for evil in [
+        "[diff]\n\texternal = sh x.sh\n",
+        "[diff \"t\"]\n\ttextconv = sh x.sh\n",
+        "[core] pager = sh x.sh\n",
+    ] {
+        std::fs::write(&config, format!("{clean}{evil}")).unwrap();
+        std::fs::write(w.join(".gitattributes"), "* diff=t\n").unwrap();
+        for command in ["git diff", "git log -p -1", "git -C . show"] {
+            let r = h.shell(command);
+            assert_eq!(
+                r.status,
+                Status::PendingApproval,
+                "{evil} {command}: {r:#?}"
+            );
+            assert!(
+                r.reasons
+                    .iter()
+                    .any(|x| x.rule.as_str() == "shell.git_config_runs_code"
+                        && x.message.contains(".git/config")),
+                "{r:#?}"
+            );
+            assert!(!marker.exists(), "{evil} {command}");
+        }
+    }
+    // Approved with the configuration as checked; the agent changes it before the retry.
+    let r = h.shell("git diff");
+    let id = r.approval_id.unwrap();
+    h.approve(id);
+    std::fs::write(&config, format!("{clean}[diff]\n\texternal = sh y.sh\n")).unwrap();
+    let again = h.shell_approved("git diff", id);
+    assert_eq!(again.status, Status::Refused, "{again:#?}");
+    assert!(!marker.exists());
+    h.verify_audit();
+}

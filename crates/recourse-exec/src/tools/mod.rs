@@ -3,6 +3,7 @@
 //! verdict and approval binding, or a [`Refusal`]. It never runs anything, writes the log or
 //! touches the store: the gate does that, once, for every tool.
 
+pub(crate) mod git_config;
 pub(crate) mod kubectl;
 pub(crate) mod lookups;
 pub(crate) mod scripts;

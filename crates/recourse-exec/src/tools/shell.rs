@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::call::SHELL_EXEC;
 use crate::refusal::Refusal;
 use crate::run::{SHELL_HOME, ShellJob, env};
+use crate::tools::git_config;
 use crate::tools::scripts::{self, Script};
 use crate::tools::{Binding, Job, Prepared, ToolCtx, presented};
 
@@ -73,8 +74,41 @@ pub(crate) fn exec(
             ),
         ));
     }
+    // Git runs what the repository's configuration names: read it, bind it, pin it.
+    let git = if git_config::runs_git(&assessment.parts) {
+        git_config::check(&cwd, &assessment.parts)
+    } else {
+        git_config::Checked::default()
+    };
+    if !git.findings.is_empty() {
+        verdict.push(Reason::new(
+            policy.environment(ctx.env()).shell.max(Decision::Warn),
+            "shell.git_config_runs_code",
+            format!(
+                "git reads configuration the agent can write: {}",
+                git.findings.join("; ")
+            ),
+        ));
+    }
     let mut arguments = json!({"command": command, "cwd": cwd, "timeout": timeout_s});
     let mut details = serde_json::Map::new();
+    if !git.files.is_empty() {
+        let bound: Vec<_> = git
+            .files
+            .iter()
+            .map(|f| json!({"path": f.path, "sha256": f.sha256}))
+            .collect();
+        arguments["git_config"] = json!(bound);
+        if !git.findings.is_empty() {
+            details.insert(
+                "git_config".into(),
+                git.files
+                    .iter()
+                    .map(|f| json!({"path": f.path, "sha256": f.sha256, "content": String::from_utf8_lossy(&f.content)}))
+                    .collect(),
+            );
+        }
+    }
     if !scripts.is_empty() {
         arguments["scripts"] = scripts.iter().map(Script::binding).collect();
         details.insert(
@@ -100,12 +134,19 @@ pub(crate) fn exec(
             Script::Outside { .. } => None,
         })
         .collect();
+    let mut expect: Vec<_> = expect;
+    expect.extend(
+        git.files
+            .iter()
+            .map(|f| (f.path.clone(), Some(f.sha256.to_hex()))),
+    );
     let pinned = scripts
         .into_iter()
         .filter_map(|s| match s {
             Script::Bound { path, content, .. } => Some((path, content)),
             _ => None,
         })
+        .chain(git.files.into_iter().map(|f| (f.path, f.content)))
         .collect();
     let job = ShellJob {
         command: command.to_owned(),
