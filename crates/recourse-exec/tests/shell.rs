@@ -356,7 +356,14 @@ fn planted_git_config_does_not_run_programs() {
     assert!(st.success());
     // The repository belongs to the sandbox's uid, so that git inside reads its config.
     recourse_testkit::give_to_sandbox(&h.work());
+    // The configuration is read first: a program in it makes the command need a human.
     let r = h.shell("git status --short");
+    assert_eq!(r.status, Status::PendingApproval, "{r:#?}");
+    assert!(!marker.exists());
+    // Even approved, the environment's pins outrank the repository's fsmonitor.
+    let id = r.approval_id.unwrap();
+    h.approve(id);
+    let r = h.shell_approved("git status --short", id);
     assert_executed(&r);
     assert_eq!(
         r.output.as_ref().unwrap().exit_code,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{GatewayConfig, RunnerEnv};
 
-const PATH: &str = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+pub(crate) const PATH: &str = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
 /// Pins for the shell: no pagers, and git's filesystem monitor (which a planted `.git/config`
 /// could point at a program) off; environment config outranks repository config.

@@ -112,7 +112,8 @@ pub(crate) struct Sandbox {
     run_as: Option<(u32, u32)>,
     /// `--insecure-no-sandbox`: no namespaces (development only; refused in prod).
     insecure: bool,
-    /// Placeholders for protected paths that did not exist, shared by concurrent calls.
+    /// Placeholders this process made for protected paths that did not exist, and how many of
+    /// its calls use each (see `placeholders.rs` for the locks shared with other processes).
     placeholders: Mutex<HashMap<PathBuf, usize>>,
     /// What is running now (killed on shutdown).
     jobs: Jobs,
@@ -122,7 +123,7 @@ impl Sandbox {
     pub(crate) fn new(bwrap: PathBuf, helper: Helper, sandbox_uid: u32, insecure: bool) -> Sandbox {
         let root = rustix::process::getuid().is_root();
         Sandbox {
-            bwrap,
+            bwrap: resolve(bwrap, crate::run::env::PATH),
             helper,
             run_as: root.then_some((sandbox_uid, sandbox_uid)),
             insecure,
@@ -213,6 +214,25 @@ impl Sandbox {
     }
 }
 
+/// A bare program name (`bwrap`) looked up once in `path` (the runners' `PATH`, which the
+/// lookup at every start used before), so that each start can use `posix_spawn` (the C
+/// library's vfork-style start; the standard library falls back to `fork` when it has to
+/// search a `PATH` it was given). A name that is not found stays as it is: starting it then
+/// fails as it did before.
+fn resolve(program: PathBuf, path: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    if program.components().count() != 1 || program.is_absolute() {
+        return program;
+    }
+    path.split(':')
+        .filter(|dir| Path::new(dir).is_absolute())
+        .map(|dir| Path::new(dir).join(&program))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+        .unwrap_or(program)
+}
+
 /// Writes `contents` to `path` through a 0600 temporary file renamed over it, so a reader
 /// never sees half a file; `prepare` runs on the temporary file before the rename.
 pub(crate) fn write_atomically(
@@ -237,4 +257,28 @@ pub(crate) fn write_atomically(
     f.sync_all()?;
     prepare(&tmp)?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_name_is_found_once_in_the_path_and_paths_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("tool");
+        std::fs::write(&bin, "#!/bin/sh\n").unwrap();
+        let path = format!("relative:{}", dir.path().display());
+        // Not executable: not the program.
+        assert_eq!(resolve("tool".into(), &path), PathBuf::from("tool"));
+        std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        assert_eq!(resolve("tool".into(), &path), bin);
+        assert_eq!(resolve("missing".into(), &path), PathBuf::from("missing"));
+        assert_eq!(resolve("./tool".into(), &path), PathBuf::from("./tool"));
+        assert_eq!(
+            resolve("/usr/bin/x".into(), &path),
+            PathBuf::from("/usr/bin/x")
+        );
+    }
 }
