@@ -612,3 +612,36 @@ fn git_runs_no_program_from_a_configuration_nobody_checked() {
     assert!(!marker.exists());
     h.verify_audit();
 }
+
+/// A rename over a bound script on the host while the command runs detaches the pinned copy's
+/// mount (red-team N4): a later step can run bytes nobody approved. That cannot be stopped from
+/// inside the sandbox; it is detected when the command ends, recorded and told.
+#[test]
+fn a_script_replaced_during_the_run_is_recorded() {
+    let h = harness(Environment::Dev);
+    let w = h.work();
+    std::fs::write(w.join("a.sh"), "sleep 1\n").unwrap();
+    std::fs::write(w.join("b.sh"), "echo original\n").unwrap();
+    let swap = {
+        let w = w.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            std::fs::write(w.join("new.sh"), "echo swapped\n").unwrap();
+            std::fs::rename(w.join("new.sh"), w.join("b.sh")).unwrap();
+        })
+    };
+    let r = h.shell("sh a.sh; sh b.sh");
+    swap.join().unwrap();
+    assert_executed(&r);
+    assert!(
+        r.message.contains("changed while the command ran") && r.message.contains("b.sh"),
+        "{r:#?}"
+    );
+    let log = std::fs::read_to_string(recourse_exec::audit_path(&h.state())).unwrap();
+    assert!(log.contains("changed_during_run"), "not recorded");
+    // Untouched scripts: nothing to report.
+    let r = h.shell("sh a.sh");
+    assert_executed(&r);
+    assert!(!r.message.contains("changed while"), "{r:#?}");
+    h.verify_audit();
+}

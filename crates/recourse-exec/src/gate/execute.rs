@@ -88,8 +88,17 @@ impl Gateway {
         }
         match job {
             Job::Shell(job) => {
-                let c = run::run_shell(Permit::mint(decided, *job), &self.sandbox, &self.redactor)?;
-                Ok(self.confined(caller, r, c, json!({})))
+                let (c, changed) =
+                    run::run_shell(Permit::mint(decided, *job), &self.sandbox, &self.redactor)?;
+                if changed.is_empty() {
+                    return Ok(self.confined(caller, r, c, json!({})));
+                }
+                r.message = format!(
+                    "{}; WARNING: bound files changed while the command ran (a later step may have run other bytes than those approved): {}",
+                    r.message,
+                    changed.join(", ")
+                );
+                Ok(self.confined(caller, r, c, json!({"changed_during_run": changed})))
             }
             Job::Kubectl(job) => {
                 let kubectl = self.kubectl.as_ref().ok_or(Refusal::NotConfigured(

@@ -130,13 +130,16 @@ pub(crate) fn confined(
 }
 
 /// Runs a permitted shell command: the allowed paths read-write (their protected paths
-/// read-only), a private HOME and /tmp, the network only if the policy allows it.
+/// read-only), a private HOME and /tmp, the network only if the policy allows it. Also returns
+/// the bound files that no longer hold the bytes they were bound to once the command has ended
+/// (see [`changed_during_run`]).
 pub(crate) fn run_shell(
     permit: Permit<ShellJob>,
     sandbox: &Sandbox,
     redactor: &Redactor,
-) -> Result<Confined, RunError> {
+) -> Result<(Confined, Vec<String>), RunError> {
     let job = permit.into_permitted();
+    let bound = job.expect.clone();
     let pins = Pins::make(&job.pin_dir, &job.pinned)?;
     let jail = Jail {
         rw: job.writable.iter().cloned().map(Bind::same).collect(),
@@ -150,7 +153,7 @@ pub(crate) fn run_shell(
         ..Jail::default()
     };
     let args = ["-c".to_owned(), job.command];
-    confined(
+    let c = confined(
         sandbox,
         &jail,
         Run {
@@ -162,7 +165,27 @@ pub(crate) fn run_shell(
             max_output: job.max_output,
         },
         redactor,
-    )
+    )?;
+    Ok((c, changed_during_run(&bound)))
+}
+
+/// The bound files (scripts, configuration) that no longer hold their bound bytes, or exist
+/// where they were bound as missing, after the command ended. The sandbox mounts the checked
+/// copy over each path, but a rename over the path on the host while the command runs detaches
+/// that mount, so a script run late in the command could be one nobody approved: this cannot
+/// be prevented from inside, so it is detected and recorded (in the executed record, and in
+/// the answer).
+fn changed_during_run(bound: &[(PathBuf, Option<String>)]) -> Vec<String> {
+    bound
+        .iter()
+        .filter(|(path, sha)| {
+            let now = std::fs::read(path)
+                .ok()
+                .map(|b| recourse_policy::Digest::of(&b).to_hex());
+            now != *sha
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect()
 }
 
 /// Read-only copies of the scripts a shell command runs, which the sandbox sees in their
