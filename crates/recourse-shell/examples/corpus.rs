@@ -32,14 +32,11 @@ fn main() {
         "dump" => {
             for cmd in &cmds {
                 let a = c.classify(cmd);
-                let verdicts: Vec<String> = [
-                    Environment::Dev,
-                    Environment::Staging,
-                    Environment::Prod,
-                ]
-                .into_iter()
-                .map(|env| format!("{:?}", a.verdict(&policy, env)))
-                .collect();
+                let verdicts: Vec<String> =
+                    [Environment::Dev, Environment::Staging, Environment::Prod]
+                        .into_iter()
+                        .map(|env| format!("{:?}", a.verdict(&policy, env)))
+                        .collect();
                 println!(
                     "{}\t{}\t{}",
                     serde_json::to_string(cmd).expect("a string serializes"),
