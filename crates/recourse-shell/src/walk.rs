@@ -215,7 +215,7 @@ fn display(words: &[Word]) -> String {
         if i > 0 {
             s.push(' ');
         }
-        if w.text.is_empty() || w.text.contains(char::is_whitespace) {
+        if w.text.is_empty() || has_whitespace(&w.text) {
             s.push('\'');
             s.push_str(&w.text);
             s.push('\'');
@@ -235,6 +235,15 @@ fn display(words: &[Word]) -> String {
         s.push('…');
     }
     s
+}
+
+/// `text.contains(char::is_whitespace)`, without decoding characters when the text is ASCII.
+fn has_whitespace(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
+    } else {
+        text.contains(char::is_whitespace)
+    }
 }
 
 /// A finding's message about a command line: the line in backquotes, then the pieces.
@@ -2600,9 +2609,7 @@ impl<'c> Walker<'c> {
                 }
             } else if !text_only {
                 self.scan_word(a, Whose::Program(prog));
-                if a.text.contains("/dev/")
-                    && (a.text.contains("/dev/tcp/") || a.text.contains("/dev/udp/"))
-                {
+                if crate::needles::has_prefixed(&a.text, b"/dev/", &[b"tcp/", b"udp/"]) {
                     self.builtin(
                         Decision::Block,
                         "shell.builtin.raw_tcp",
