@@ -85,8 +85,17 @@ fn start() -> Place {
 /// Whether a path climbs back out of a directory it entered (`a/../x`): which file it names
 /// then depends on whether `a` is a symbolic link.
 fn climbs_out(path: &str) -> bool {
+    climbs_out_of(path.split('/'))
+}
+
+/// Whether `dir/path` climbs back out of a directory it entered, without joining the two.
+fn climbs_out_joined(dir: &str, path: &str) -> bool {
+    climbs_out_of(dir.split('/').chain(path.split('/')))
+}
+
+fn climbs_out_of<'a>(segments: impl Iterator<Item = &'a str>) -> bool {
     let mut inside = 0usize;
-    for seg in path.split('/') {
+    for seg in segments {
         match seg {
             "" | "." => {}
             ".." if inside > 0 => return true,
@@ -238,7 +247,7 @@ impl State {
                 }
                 (Ok(Some(t)), Place::Path(here)) => {
                     let here = if here.is_empty() { "." } else { here.as_str() };
-                    if physical && climbs_out(&cat!(here, "/", t)) {
+                    if physical && climbs_out_joined(here, t) {
                         Place::Unknown(cat!("`cd -P ", t, "`"))
                     } else {
                         Place::Path(join_path(here, t))
@@ -272,7 +281,7 @@ impl State {
         for p in self.places() {
             let f = match p {
                 Place::Path(here) if here.is_empty() || here == "." => Found::Path(path.to_owned()),
-                Place::Path(here) if climbs_out(&cat!(here, "/", path)) => {
+                Place::Path(here) if climbs_out_joined(here, path) => {
                     Found::Path(cat!(here.trim_end_matches('/'), "/", path))
                 }
                 Place::Path(here) => Found::Path(join_path(here, path)),
@@ -431,6 +440,25 @@ mod tests {
         assert!(paths(&p, "x")[0].starts_with('!'));
         let l = d.moved(Ok(Some("a/..")), false);
         assert_eq!(paths(&l, "x"), ["x"]);
+    }
+
+    #[test]
+    fn climbing_out_of_a_joined_path_is_seen_without_joining_it() {
+        for (dir, path) in [
+            ("sub", "../x"),
+            ("sub", "x"),
+            ("..", "x"),
+            (".", "../x"),
+            ("a/..", "x"),
+            ("", "a/../b"),
+            ("/srv", ".."),
+        ] {
+            assert_eq!(
+                climbs_out_joined(dir, path),
+                climbs_out(&cat!(dir, "/", path)),
+                "{dir} {path}"
+            );
+        }
     }
 
     #[test]

@@ -2496,20 +2496,20 @@ impl<'c> Walker<'c> {
             files
         };
         let dir = p.value(Some('C'), Some("directory"));
-        let with_dir = |f: &str| match dir {
-            Some(d) if !f.starts_with('/') => format!("{}/{f}", d.trim_end_matches('/')),
-            _ => f.to_owned(),
-        };
-        let names: Vec<String> = if files.is_empty() {
-            // GNU make reads the first of these that exists.
-            ["GNUmakefile", "makefile", "Makefile"]
-                .map(with_dir)
-                .to_vec()
+        // GNU make reads the first of these that exists.
+        let defaults = ["GNUmakefile", "makefile", "Makefile"];
+        let names = if files.is_empty() {
+            &defaults[..]
         } else {
-            files.into_iter().map(with_dir).collect()
+            &files[..]
         };
-        for n in names {
-            self.bind_file(&n);
+        for f in names {
+            match dir {
+                Some(d) if !f.starts_with('/') => {
+                    self.bind_file(&cat!(d.trim_end_matches('/'), "/", f));
+                }
+                _ => self.bind_file(f),
+            }
         }
         self.unbound(
             "the makefiles' `include`s",
