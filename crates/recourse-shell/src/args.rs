@@ -409,7 +409,7 @@ mod tests {
         assert_eq!(join_path("/srv", "Makefile"), "/srv/Makefile");
         assert_eq!(join_path("/srv/", "./a//b/"), "/srv/a/b");
         assert_eq!(join_path("a", "b/"), "a/b");
-        assert_eq!(join_path("", "x"), "x");
+        assert_eq!(join_path("", "x"), "/x");
         assert_eq!(join_path("a", "b//c"), "a/b/c");
         assert_eq!(basename("/usr/bin/rm"), "rm");
         assert_eq!(basename("rm"), "rm");
