@@ -452,6 +452,27 @@ impl Policy {
         }
     }
 
+    /// The environment's decision for a command that is not read-only. Every shell command
+    /// but a read-only one carries it: its rule and message are static text (as `env_rule`
+    /// and `format!` would spell them), which spares two formatted strings per command.
+    fn not_read_only(&self, env: Environment) -> Reason {
+        let (rule, message) = match env {
+            Environment::Dev => (
+                "environments.dev.shell",
+                "the command is not read-only (dev)",
+            ),
+            Environment::Staging => (
+                "environments.staging.shell",
+                "the command is not read-only (staging)",
+            ),
+            Environment::Prod => (
+                "environments.prod.shell",
+                "the command is not read-only (prod)",
+            ),
+        };
+        Reason::new(self.environment(env).shell, rule, message)
+    }
+
     fn shell_reasons(&self, env: Environment, s: &ShellFacts, out: &mut Vec<Reason>) {
         match s.class {
             ShellClass::ReadOnly => out.push(Reason::new(
@@ -459,17 +480,9 @@ impl Policy {
                 "shell.readonly",
                 "every part of the command is read-only",
             )),
-            ShellClass::Mutating => out.push(Reason::new(
-                self.environment(env).shell,
-                env_rule(env, "shell"),
-                format!("the command is not read-only ({env})"),
-            )),
+            ShellClass::Mutating => out.push(self.not_read_only(env)),
             ShellClass::Unknown => {
-                out.push(Reason::new(
-                    self.environment(env).shell,
-                    env_rule(env, "shell"),
-                    format!("the command is not read-only ({env})"),
-                ));
+                out.push(self.not_read_only(env));
                 out.push(Reason::new(
                     self.shell.default,
                     "shell.default",
@@ -478,5 +491,21 @@ impl Policy {
             }
         }
         out.extend(s.findings.iter().cloned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_static_shell_reason_reads_as_the_formatted_one() {
+        let policy = Policy::default();
+        for env in Environment::ALL {
+            let r = policy.not_read_only(env);
+            assert_eq!(r.rule.as_str(), env_rule(env, "shell"));
+            assert_eq!(r.message, format!("the command is not read-only ({env})"));
+            assert_eq!(r.decision, policy.environment(env).shell);
+        }
     }
 }

@@ -314,9 +314,17 @@ pub(crate) fn join_path(base: &str, rel: &str) -> String {
     if rel.starts_with(['/', '~']) {
         return normalize_path(rel).into_owned();
     }
-    let joined = format!("{base}/{rel}");
+    let joined = cat!(base, "/", rel);
     if joined.starts_with(['/', '~']) {
-        return normalize_path(&joined).into_owned();
+        // Already normal (most paths): the joined string is the answer, not a copy of it.
+        if let Cow::Owned(normal) = normalize_path(&joined) {
+            return normal;
+        }
+        return joined;
+    }
+    if !joined.split('/').any(|seg| matches!(seg, "" | "." | "..")) {
+        // Nothing to drop or resolve: the segments would be joined back as they are.
+        return joined;
     }
     let mut segs: Vec<&str> = Vec::new();
     for seg in joined.split('/') {
@@ -397,6 +405,12 @@ mod tests {
         assert_eq!(join_path("~", "."), "~");
         assert_eq!(join_path("src", ".."), ".");
         assert_eq!(join_path("/etc", "/tmp"), "/tmp");
+        assert_eq!(join_path("sub", "x.sh"), "sub/x.sh");
+        assert_eq!(join_path("/srv", "Makefile"), "/srv/Makefile");
+        assert_eq!(join_path("/srv/", "./a//b/"), "/srv/a/b");
+        assert_eq!(join_path("a", "b/"), "a/b");
+        assert_eq!(join_path("", "x"), "/x");
+        assert_eq!(join_path("a", "b//c"), "a/b/c");
         assert_eq!(basename("/usr/bin/rm"), "rm");
         assert_eq!(basename("rm"), "rm");
     }

@@ -36,11 +36,16 @@ pub(crate) enum Found {
     Unbound(String),
 }
 
-/// The places the shell may be in, and its directory stack (`pushd`/`popd`). Empty lists
-/// mean "where it started" and "no stack": most commands never move, and cloning these for
-/// every subshell then costs nothing.
+/// The places the shell may be in, and its directory stack (`pushd`/`popd`). `None` means
+/// "where it started, no stack, nothing set": most commands never move, and cloning, comparing
+/// and dropping it for every list, pipeline stage and subshell then costs next to nothing.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Dirs(Option<Box<State>>);
+
+/// Where the shell may be once it has moved (or once a setting that changes how `cd` moves it
+/// was seen). Empty lists mean "where it started" and "no stack".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Dirs {
+struct State {
     places: Vec<Place>,
     stack: Vec<Vec<Place>>,
     /// `set -P`: `cd` resolves `..` through the file system, not by its spelling.
@@ -51,6 +56,26 @@ pub(crate) struct Dirs {
     searched: bool,
 }
 
+/// The state of a shell that has not moved.
+static UNMOVED: State = State {
+    places: Vec::new(),
+    stack: Vec::new(),
+    physical: false,
+    sourced: None,
+    searched: false,
+};
+
+impl PartialEq for Dirs {
+    fn eq(&self, other: &Dirs) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            _ => self.state() == other.state(),
+        }
+    }
+}
+
+impl Eq for Dirs {}
+
 static START: Place = Place::Path(String::new());
 
 fn start() -> Place {
@@ -60,8 +85,17 @@ fn start() -> Place {
 /// Whether a path climbs back out of a directory it entered (`a/../x`): which file it names
 /// then depends on whether `a` is a symbolic link.
 fn climbs_out(path: &str) -> bool {
+    climbs_out_of(path.split('/'))
+}
+
+/// Whether `dir/path` climbs back out of a directory it entered, without joining the two.
+fn climbs_out_joined(dir: &str, path: &str) -> bool {
+    climbs_out_of(dir.split('/').chain(path.split('/')))
+}
+
+fn climbs_out_of<'a>(segments: impl Iterator<Item = &'a str>) -> bool {
     let mut inside = 0usize;
-    for seg in path.split('/') {
+    for seg in segments {
         match seg {
             "" | "." => {}
             ".." if inside > 0 => return true,
@@ -73,12 +107,88 @@ fn climbs_out(path: &str) -> bool {
 }
 
 impl Dirs {
+    fn state(&self) -> &State {
+        self.0.as_deref().unwrap_or(&UNMOVED)
+    }
+
+    fn state_mut(&mut self) -> &mut State {
+        self.0.get_or_insert_with(Box::default)
+    }
+
     /// Whether the shell is surely where it started.
     #[cfg(test)]
     pub(crate) fn at_start(&self) -> bool {
-        self.places.is_empty() && self.sourced.is_none()
+        self.state().places.is_empty() && self.state().sourced.is_none()
     }
 
+    /// Adds every place of `other` (and its stack) to these: the shell is in one or the other.
+    pub(crate) fn union(&mut self, other: &Dirs) {
+        if self == other {
+            return;
+        }
+        self.state_mut().union(other.state());
+    }
+
+    /// The shell may now be anywhere (why).
+    pub(crate) fn anywhere(&mut self, why: String) {
+        self.state_mut().anywhere(why);
+    }
+
+    /// `source FILE`: the file runs in this shell and may move it.
+    pub(crate) fn sourced(&mut self, what: &str) {
+        let state = self.state_mut();
+        if state.sourced.is_none() {
+            state.sourced = Some(what.to_owned());
+        }
+    }
+
+    /// `CDPATH=…`: later relative `cd`s may go elsewhere.
+    pub(crate) fn search_path(&mut self) {
+        self.state_mut().searched = true;
+    }
+
+    /// `set -P` / `set +P` (and `-o physical`).
+    pub(crate) fn set_physical(&mut self, on: bool) {
+        self.state_mut().physical = on;
+    }
+
+    /// Where `cd TARGET` goes from each place when it succeeds. `target`: `None` for home,
+    /// `Err(why)` when decided at run time.
+    pub(crate) fn moved(&self, target: Result<Option<&str>, String>, physical: bool) -> Dirs {
+        Dirs(Some(Box::new(self.state().moved(target, physical))))
+    }
+
+    /// `pushd DIR` when it succeeds: the places it leaves go on the stack.
+    pub(crate) fn pushed(&self, to: Dirs) -> Dirs {
+        let mut out = to;
+        let here = self.state().places().to_vec();
+        out.state_mut().stack.push(here);
+        out
+    }
+
+    /// `popd`: back to where the last `pushd` left from, or, if it failed or there was none,
+    /// still here.
+    pub(crate) fn popped(&mut self) {
+        if let Some(state) = &mut self.0 {
+            state.popped();
+        }
+    }
+
+    /// Where the file `path` (as a command names it) is, from each place the shell may be.
+    /// A path that climbs back out of a directory (`sub/../x`) keeps its spelling: the
+    /// kernel resolves it through `sub`, which may be a symbolic link, and the gateway
+    /// compares what it names with what it says before binding it.
+    pub(crate) fn find(&self, path: &str) -> Vec<Found> {
+        self.state().find(path)
+    }
+
+    /// The file sourced earlier that may have moved the shell, if any.
+    pub(crate) fn sourced_before(&self) -> Option<&str> {
+        self.state().sourced.as_deref()
+    }
+}
+
+impl State {
     fn places(&self) -> &[Place] {
         if self.places.is_empty() {
             std::slice::from_ref(&START)
@@ -94,11 +204,7 @@ impl Dirs {
         }
     }
 
-    /// Adds every place of `other` (and its stack) to these: the shell is in one or the other.
-    pub(crate) fn union(&mut self, other: &Dirs) {
-        if self == other {
-            return;
-        }
+    fn union(&mut self, other: &State) {
         let mut places: Vec<Place> = self.places().to_vec();
         add_all(&mut places, other.places());
         self.set(places);
@@ -115,33 +221,13 @@ impl Dirs {
         }
     }
 
-    /// The shell may now be anywhere (why).
-    pub(crate) fn anywhere(&mut self, why: String) {
+    fn anywhere(&mut self, why: String) {
         let mut places = self.places().to_vec();
         add(&mut places, Place::Unknown(why));
         self.set(places);
     }
 
-    /// `source FILE`: the file runs in this shell and may move it.
-    pub(crate) fn sourced(&mut self, what: &str) {
-        if self.sourced.is_none() {
-            self.sourced = Some(what.to_owned());
-        }
-    }
-
-    /// `CDPATH=…`: later relative `cd`s may go elsewhere.
-    pub(crate) fn search_path(&mut self) {
-        self.searched = true;
-    }
-
-    /// `set -P` / `set +P` (and `-o physical`).
-    pub(crate) fn set_physical(&mut self, on: bool) {
-        self.physical = on;
-    }
-
-    /// Where `cd TARGET` goes from each place when it succeeds. `target`: `None` for home,
-    /// `Err(why)` when decided at run time.
-    pub(crate) fn moved(&self, target: Result<Option<&str>, String>, physical: bool) -> Dirs {
+    fn moved(&self, target: Result<Option<&str>, String>, physical: bool) -> State {
         let physical = physical || self.physical;
         let mut places = Vec::new();
         for p in self.places() {
@@ -161,7 +247,7 @@ impl Dirs {
                 }
                 (Ok(Some(t)), Place::Path(here)) => {
                     let here = if here.is_empty() { "." } else { here.as_str() };
-                    if physical && climbs_out(&cat!(here, "/", t)) {
+                    if physical && climbs_out_joined(here, t) {
                         Place::Unknown(cat!("`cd -P ", t, "`"))
                     } else {
                         Place::Path(join_path(here, t))
@@ -176,16 +262,7 @@ impl Dirs {
         out
     }
 
-    /// `pushd DIR` when it succeeds: the places it leaves go on the stack.
-    pub(crate) fn pushed(&self, to: Dirs) -> Dirs {
-        let mut out = to;
-        out.stack.push(self.places().to_vec());
-        out
-    }
-
-    /// `popd`: back to where the last `pushd` left from, or, if it failed or there was none,
-    /// still here.
-    pub(crate) fn popped(&mut self) {
+    fn popped(&mut self) {
         if let Some(level) = self.stack.pop() {
             let mut places = self.places().to_vec();
             add_all(&mut places, &level);
@@ -193,11 +270,7 @@ impl Dirs {
         }
     }
 
-    /// Where the file `path` (as a command names it) is, from each place the shell may be.
-    /// A path that climbs back out of a directory (`sub/../x`) keeps its spelling: the
-    /// kernel resolves it through `sub`, which may be a symbolic link, and the gateway
-    /// compares what it names with what it says before binding it.
-    pub(crate) fn find(&self, path: &str) -> Vec<Found> {
+    fn find(&self, path: &str) -> Vec<Found> {
         if path.starts_with('~') {
             return vec![Found::Unbound("the home directory".into())];
         }
@@ -208,7 +281,7 @@ impl Dirs {
         for p in self.places() {
             let f = match p {
                 Place::Path(here) if here.is_empty() || here == "." => Found::Path(path.to_owned()),
-                Place::Path(here) if climbs_out(&cat!(here, "/", path)) => {
+                Place::Path(here) if climbs_out_joined(here, path) => {
                     Found::Path(cat!(here.trim_end_matches('/'), "/", path))
                 }
                 Place::Path(here) => Found::Path(join_path(here, path)),
@@ -222,11 +295,6 @@ impl Dirs {
             }
         }
         out
-    }
-
-    /// The file sourced earlier that may have moved the shell, if any.
-    pub(crate) fn sourced_before(&self) -> Option<&str> {
-        self.sourced.as_deref()
     }
 }
 
@@ -375,6 +443,25 @@ mod tests {
     }
 
     #[test]
+    fn climbing_out_of_a_joined_path_is_seen_without_joining_it() {
+        for (dir, path) in [
+            ("sub", "../x"),
+            ("sub", "x"),
+            ("..", "x"),
+            (".", "../x"),
+            ("a/..", "x"),
+            ("", "a/../b"),
+            ("/srv", ".."),
+        ] {
+            assert_eq!(
+                climbs_out_joined(dir, path),
+                climbs_out(&cat!(dir, "/", path)),
+                "{dir} {path}"
+            );
+        }
+    }
+
+    #[test]
     fn the_stack_returns_to_where_pushd_left() {
         let d = Dirs::default();
         let mut pushed = d.pushed(d.moved(Ok(Some("sub")), false));
@@ -394,6 +481,6 @@ mod tests {
             d.union(&next);
         }
         assert!(d.find("x").iter().any(|f| matches!(f, Found::Unbound(_))));
-        assert!(d.places.len() <= MAX_PLACES);
+        assert!(d.state().places.len() <= MAX_PLACES);
     }
 }

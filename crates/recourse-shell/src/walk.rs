@@ -215,7 +215,7 @@ fn display(words: &[Word]) -> String {
         if i > 0 {
             s.push(' ');
         }
-        if w.text.is_empty() || w.text.contains(char::is_whitespace) {
+        if w.text.is_empty() || has_whitespace(&w.text) {
             s.push('\'');
             s.push_str(&w.text);
             s.push('\'');
@@ -235,6 +235,15 @@ fn display(words: &[Word]) -> String {
         s.push('…');
     }
     s
+}
+
+/// `text.contains(char::is_whitespace)`, without decoding characters when the text is ASCII.
+fn has_whitespace(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
+    } else {
+        text.contains(char::is_whitespace)
+    }
 }
 
 /// A finding's message about a command line: the line in backquotes, then the pieces.
@@ -2487,20 +2496,20 @@ impl<'c> Walker<'c> {
             files
         };
         let dir = p.value(Some('C'), Some("directory"));
-        let with_dir = |f: &str| match dir {
-            Some(d) if !f.starts_with('/') => format!("{}/{f}", d.trim_end_matches('/')),
-            _ => f.to_owned(),
-        };
-        let names: Vec<String> = if files.is_empty() {
-            // GNU make reads the first of these that exists.
-            ["GNUmakefile", "makefile", "Makefile"]
-                .map(with_dir)
-                .to_vec()
+        // GNU make reads the first of these that exists.
+        let defaults = ["GNUmakefile", "makefile", "Makefile"];
+        let names = if files.is_empty() {
+            &defaults[..]
         } else {
-            files.into_iter().map(with_dir).collect()
+            &files[..]
         };
-        for n in names {
-            self.bind_file(&n);
+        for f in names {
+            match dir {
+                Some(d) if !f.starts_with('/') => {
+                    self.bind_file(&cat!(d.trim_end_matches('/'), "/", f));
+                }
+                _ => self.bind_file(f),
+            }
         }
         self.unbound(
             "the makefiles' `include`s",
@@ -2600,9 +2609,7 @@ impl<'c> Walker<'c> {
                 }
             } else if !text_only {
                 self.scan_word(a, Whose::Program(prog));
-                if a.text.contains("/dev/")
-                    && (a.text.contains("/dev/tcp/") || a.text.contains("/dev/udp/"))
-                {
+                if crate::needles::has_prefixed(&a.text, b"/dev/", &[b"tcp/", b"udp/"]) {
                     self.builtin(
                         Decision::Block,
                         "shell.builtin.raw_tcp",

@@ -262,11 +262,12 @@ pub(crate) fn is_stdin_device(path: &str) -> bool {
 /// Whether an argument names a shell to another program (`/bin/sh`, `exec=/bin/bash`,
 /// `'sh -c …'`): the classic way to get a shell out of an innocent-looking program.
 pub(crate) fn names_a_shell(text: &str) -> bool {
-    // Every shell name this looks for contains "sh".
+    // Every shell name this looks for contains "sh" (`| 0x20` folds only `S` onto `s` and
+    // `H` onto `h`).
     if !text
         .as_bytes()
         .windows(2)
-        .any(|w| w.eq_ignore_ascii_case(b"sh"))
+        .any(|w| w[0] | 0x20 == b's' && w[1] | 0x20 == b'h')
     {
         return false;
     }
@@ -275,11 +276,8 @@ pub(crate) fn names_a_shell(text: &str) -> bool {
     } else {
         text.into()
     };
-    if lower.contains("/bin/sh")
-        || lower.contains("/bin/bash")
-        || lower.contains("/bin/zsh")
-        || lower.contains("/bin/dash")
-    {
+    // `/bin/sh`, `/bin/bash`, `/bin/zsh`, `/bin/dash`.
+    if crate::needles::has_prefixed(&lower, b"/bin/", &[b"sh", b"bash", b"zsh", b"dash"]) {
         return true;
     }
     lower

@@ -921,7 +921,13 @@ impl<'a> Parser<'a> {
                 continue;
             }
             match self.read_word()? {
-                Some(w) => cmd.words.push(w),
+                Some(w) => {
+                    // Room for most command lines at once: growing from four words moves them.
+                    if cmd.words.capacity() == 0 {
+                        cmd.words.reserve_exact(8);
+                    }
+                    cmd.words.push(w);
+                }
                 None => return Err(self.err(format!("unexpected `{}`", self.token_preview()))),
             }
         }
