@@ -39,7 +39,10 @@ pub(crate) enum Found {
 /// The places the shell may be in, and its directory stack (`pushd`/`popd`). Empty lists
 /// mean "where it started" and "no stack": most commands never move, and cloning these for
 /// every subshell then costs nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Two `Dirs` are equal when the shell is in the same places: whether `PATH` was changed is
+/// carried along (a subshell's change is dropped with its copy) but does not move the shell.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Dirs {
     places: Vec<Place>,
     stack: Vec<Vec<Place>>,
@@ -49,7 +52,22 @@ pub(crate) struct Dirs {
     sourced: Option<String>,
     /// `CDPATH` was set: `cd NAME` may go to a directory found on it.
     searched: bool,
+    /// `PATH` was set (the assignment, as written): a name without a slash may be found in a
+    /// directory the command chose.
+    path: Option<String>,
 }
+
+impl PartialEq for Dirs {
+    fn eq(&self, o: &Dirs) -> bool {
+        self.places == o.places
+            && self.stack == o.stack
+            && self.physical == o.physical
+            && self.sourced == o.sourced
+            && self.searched == o.searched
+    }
+}
+
+impl Eq for Dirs {}
 
 static START: Place = Place::Path(String::new());
 
@@ -96,6 +114,9 @@ impl Dirs {
 
     /// Adds every place of `other` (and its stack) to these: the shell is in one or the other.
     pub(crate) fn union(&mut self, other: &Dirs) {
+        if self.path.is_none() {
+            self.path.clone_from(&other.path);
+        }
         if self == other {
             return;
         }
@@ -127,6 +148,27 @@ impl Dirs {
         if self.sourced.is_none() {
             self.sourced = Some(what.to_owned());
         }
+    }
+
+    /// The shell (its stack and settings kept) in a directory decided at run time (why): a
+    /// command another program runs from a directory of its choosing (`find -execdir`, a git
+    /// alias, which runs from the repository's top directory).
+    pub(crate) fn elsewhere(&self, why: String) -> Dirs {
+        let mut out = self.clone();
+        out.set(vec![Place::Unknown(why)]);
+        out
+    }
+
+    /// `PATH=…` (as written): later names without a slash may be found elsewhere.
+    pub(crate) fn set_path(&mut self, shown: String) {
+        if self.path.is_none() {
+            self.path = Some(shown);
+        }
+    }
+
+    /// The assignment to `PATH` made earlier in the command, if any.
+    pub(crate) fn path_changed(&self) -> Option<&str> {
+        self.path.as_deref()
     }
 
     /// `CDPATH=…`: later relative `cd`s may go elsewhere.
@@ -384,6 +426,22 @@ mod tests {
         let mut none = Dirs::default();
         none.popped();
         assert!(none.at_start());
+    }
+
+    #[test]
+    fn elsewhere_binds_nothing_relative_and_path_does_not_move_the_shell() {
+        let d = Dirs::default();
+        let e = d.elsewhere("`find -execdir`".into());
+        assert!(paths(&e, "x.sh")[0].starts_with('!'), "{e:?}");
+        assert!(paths(&e, "./x.sh")[0].contains("`find -execdir`"));
+        assert_eq!(paths(&e, "/opt/x.sh"), ["/opt/x.sh"]);
+        let mut p = d.clone();
+        p.set_path("PATH=sub:$PATH".into());
+        assert_eq!(p, d);
+        assert_eq!(p.path_changed(), Some("PATH=sub:$PATH"));
+        let mut u = Dirs::default();
+        u.union(&p);
+        assert_eq!(u.path_changed(), Some("PATH=sub:$PATH"));
     }
 
     #[test]
