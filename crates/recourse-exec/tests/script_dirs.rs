@@ -127,3 +127,94 @@ fn code_loaded_by_options_and_variables_is_named_in_the_summary() {
     assert_eq!(s["details"]["unbound"][0]["what"], "./run.sh", "{s:#}");
     assert!(s["details"].get("scripts").is_none(), "{s:#}");
 }
+
+/// The scripts of an approval's summary (paths) and its unbound code (what).
+fn listed(h: &Harness, id: recourse_plan::ApprovalId) -> (Vec<String>, Vec<String>) {
+    let s = h.control().approval(id).unwrap().summary;
+    let list = |key: &str, field: &str| -> Vec<String> {
+        s["details"][key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| x[field].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    (list("scripts", "path"), list("unbound", "what"))
+}
+
+/// Red-team rt2 N2, N3, N6, N7: what the approver is shown is what runs, or it is named as
+/// neither shown nor pinned.
+#[test]
+fn scripts_found_from_elsewhere_are_bound_there_or_named_unbound() {
+    let h = harness(Environment::Prod);
+    let marker = h.work().join("PWNED");
+    let evil = format!("#!/bin/sh\ntouch {}\n", marker.display());
+    write(&h.work().join("x.sh"), "#!/bin/sh\necho benign\n", 0o755);
+    write(&h.work().join("sub/x.sh"), &evil, 0o755);
+    write(&h.work().join("interp"), &evil, 0o755);
+    write(&h.work().join("rel.sh"), "#!./interp\necho hi\n", 0o755);
+    write(&h.work().join("sys.sh"), "#!/bin/sh\necho sys\n", 0o755);
+    recourse_testkit::give_to_sandbox(&h.work());
+
+    // N3: `env -C sub` runs sub/x.sh: that one is bound and shown, and pinned.
+    let cmd = "env -C sub sh x.sh";
+    let r = h.shell(cmd);
+    let id = r.approval_id.unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(listed(&h, id), (vec!["sub/x.sh".to_owned()], vec![]));
+    let s = h.control().approval(id).unwrap().summary;
+    assert_eq!(s["details"]["scripts"][0]["content"], evil.as_str());
+    // Approved for benign content, swapped after: refused.
+    write(
+        &h.work().join("sub/x.sh"),
+        "#!/bin/sh\necho benign\n",
+        0o755,
+    );
+    let r = h.shell(cmd);
+    let id = r.approval_id.unwrap_or_else(|| panic!("{r:#?}"));
+    h.approve(id);
+    write(&h.work().join("sub/x.sh"), &evil, 0o755);
+    let r = h.shell_approved(cmd, id);
+    assert_eq!(r.status, Status::Refused, "{r:#?}");
+    assert!(!exists(&marker));
+    // The harmless form binds ./x.sh.
+    let r = h.shell("env sh x.sh");
+    let id = r.approval_id.unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(listed(&h, id), (vec!["x.sh".to_owned()], vec![]));
+
+    // N2: `-execdir` runs sub/x.sh, not ./x.sh: nothing is shown as the script it runs.
+    let r = h.shell("find sub -name x.sh -execdir sh x.sh \\;");
+    let id = r.approval_id.unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(listed(&h, id), (vec![], vec!["x.sh".to_owned()]));
+    let r = h.shell("find sub -name x.sh -exec sh x.sh \\;");
+    let id = r.approval_id.unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(listed(&h, id), (vec!["x.sh".to_owned()], vec![]));
+
+    // N7: after PATH changes, `. x.sh` may be sub/x.sh: named as unbound.
+    let r = h.shell("PATH=sub:$PATH; . x.sh");
+    let id = r.approval_id.unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(listed(&h, id).1, ["x.sh"]);
+    let r = h.shell(". x.sh");
+    let id = r.approval_id.unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(listed(&h, id), (vec!["x.sh".to_owned()], vec![]));
+
+    // N6: `#!./interp` runs ./interp: named as unbound, and escalated with its reason.
+    let r = h.shell("./rel.sh");
+    assert_eq!(r.status, Status::PendingApproval, "{r:#?}");
+    assert!(
+        r.reasons
+            .iter()
+            .any(|x| x.rule.as_str() == "shell.relative_interpreter"),
+        "{r:#?}"
+    );
+    let id = r.approval_id.unwrap();
+    assert_eq!(
+        listed(&h, id),
+        (vec!["./rel.sh".to_owned()], vec!["./interp".to_owned()])
+    );
+    let r = h.shell("./sys.sh");
+    let id = r.approval_id.unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(listed(&h, id), (vec!["./sys.sh".to_owned()], vec![]));
+    assert!(!exists(&marker));
+}

@@ -10,7 +10,7 @@ use recourse_policy::ShellClass;
 use crate::Unbound;
 use crate::dirs::{Dirs, Found, cd_args};
 use crate::programs::launch::{self, Arg, EnvLoad, Invocation, Lang, Load, Syntax};
-use crate::syntax::{Command, Pipeline, SubKind, Word};
+use crate::syntax::{Command, Pipeline, RedirOp, Redirect, Script, SubKind, Word};
 use crate::walk::Walker;
 
 /// Most entries kept in the unbound list; past it, one more says so.
@@ -25,6 +25,98 @@ pub(crate) fn is_move(p: &Pipeline) -> bool {
             .is_some_and(|w| w.is_static() && matches!(w.text.as_str(), "cd" | "pushd" | "popd")),
         _ => false,
     }
+}
+
+/// Shell builtins: never looked up on PATH.
+const BUILTINS: &[&str] = &[
+    ".",
+    ":",
+    "[",
+    "alias",
+    "bg",
+    "bind",
+    "break",
+    "builtin",
+    "caller",
+    "cd",
+    "command",
+    "compgen",
+    "complete",
+    "compopt",
+    "continue",
+    "declare",
+    "dirs",
+    "disown",
+    "echo",
+    "enable",
+    "eval",
+    "exec",
+    "exit",
+    "export",
+    "false",
+    "fc",
+    "fg",
+    "getopts",
+    "hash",
+    "help",
+    "history",
+    "jobs",
+    "kill",
+    "let",
+    "local",
+    "logout",
+    "mapfile",
+    "popd",
+    "printf",
+    "pushd",
+    "pwd",
+    "read",
+    "readarray",
+    "readonly",
+    "return",
+    "set",
+    "shift",
+    "shopt",
+    "source",
+    "suspend",
+    "test",
+    "times",
+    "trap",
+    "true",
+    "type",
+    "typeset",
+    "ulimit",
+    "umask",
+    "unalias",
+    "unset",
+    "wait",
+];
+
+/// The files `cat FILE…` (or `cat <FILE`) reads, when that is all the command is.
+fn cat_files<'a>(words: &'a [Word], redirects: &'a [Redirect]) -> Option<Vec<&'a Word>> {
+    let (name, args) = words.split_first()?;
+    if name.text != "cat" || !name.is_static() || args.iter().any(|a| a.text.starts_with('-')) {
+        return None;
+    }
+    let mut files: Vec<&Word> = args.iter().collect();
+    for r in redirects {
+        if r.op == RedirOp::In && r.fd.is_none_or(|fd| fd == 0) && args.is_empty() {
+            files.push(&r.target);
+        }
+    }
+    (!files.is_empty()).then_some(files)
+}
+
+/// The files a script that is one `cat` reads.
+fn script_cat(s: &Script) -> Option<Vec<&Word>> {
+    let [item] = &s.items[..] else { return None };
+    let [p] = &item.pipelines[..] else {
+        return None;
+    };
+    let [Command::Simple(sc)] = &p.commands[..] else {
+        return None;
+    };
+    cat_files(&sc.words, &sc.redirects)
 }
 
 impl Walker<'_> {
@@ -91,6 +183,186 @@ impl Walker<'_> {
             self.unbound(&w.text, "its name is decided at run time".into());
         } else {
             self.bind_file(&w.text);
+            self.path_searched(&w.text, "a file it runs");
+        }
+    }
+
+    /// A name without a slash after the command changed `PATH`: `.`, `source`, bash's script
+    /// operand and the command name itself may be found on it, in a directory the command
+    /// chose.
+    fn path_searched(&mut self, name: &str, what: &str) {
+        if name.contains('/') {
+            return;
+        }
+        if let Some(path) = self.dirs.path_changed().map(str::to_owned) {
+            self.unbound(
+                name,
+                cat!(
+                    what,
+                    " may be looked up on PATH, which `",
+                    path,
+                    "` changes: the file found there is neither shown nor pinned"
+                ),
+            );
+        }
+    }
+
+    /// The program a simple command names: after a change of `PATH`, a name without a slash
+    /// that is neither a builtin nor a function is found on it.
+    pub(crate) fn program_lookup(&mut self, name: &Word, prog: &str) {
+        if self.dirs.path_changed().is_none()
+            || name.text.contains('/')
+            || BUILTINS.contains(&prog)
+            || self.functions.iter().any(|(n, _)| n == prog)
+        {
+            return;
+        }
+        self.path_searched(&name.text, "the program");
+    }
+
+    /// A command another program runs from a directory of its choosing (`find -execdir`,
+    /// a git alias): walked with the shell there; the returned places are put back after.
+    pub(crate) fn elsewhere(&mut self, why: String) -> Dirs {
+        let here = self.dirs.elsewhere(why);
+        std::mem::replace(&mut self.dirs, here)
+    }
+
+    /// What a wrapper's own options do to the command it runs: `env -C DIR` runs it from
+    /// `DIR` (the returned places are put back after it); `exec <FILE` with no command makes
+    /// `FILE` the input of what follows (a shell reading it runs it); `xargs -a FILE` takes
+    /// the command's arguments from `FILE`.
+    pub(crate) fn wrapper_effects(
+        &mut self,
+        prog: &str,
+        own: &[Word],
+        inner: &[Word],
+        redirects: &[Redirect],
+    ) -> Option<Dirs> {
+        if prog == "exec" && inner.is_empty() {
+            for r in redirects {
+                if r.op == RedirOp::In && r.fd.is_none_or(|fd| fd == 0) {
+                    self.bind_word(&r.target);
+                }
+            }
+        }
+        if prog == "xargs" {
+            let p = crate::args::parse(
+                own,
+                &crate::args::OptSpec::new("aEeIiLlnPsd", &["arg-file"]),
+            );
+            for f in p.values_of(Some('a'), Some("arg-file")) {
+                self.unbound(
+                    f,
+                    "`xargs` reads the arguments of the command it runs from it: a script named there is not bound".into(),
+                );
+            }
+        }
+        let target = crate::programs::wrappers::chdir(prog, own)?;
+        let moved = self.dirs.moved(target.map(Some), false);
+        Some(std::mem::replace(&mut self.dirs, moved))
+    }
+
+    /// A program that runs its standard input, fed by a pipeline whose output is not fixed
+    /// text: the files a `cat` before it reads are what it runs (bound); otherwise the
+    /// input is named as unbound. `xargs` instead makes its input the arguments of the
+    /// program it runs: the script names in it are not bound.
+    pub(crate) fn piped_code(&mut self, upstream: &[Command], prog: &str, fixed: Option<&str>) {
+        if prog == "xargs" {
+            let why =
+                "`xargs` gives it, read from its input, to the program it runs; it is not bound";
+            let names: Vec<&str> = fixed
+                .map(|t| t.split_whitespace().collect())
+                .unwrap_or_default();
+            if names.is_empty() {
+                self.unbound("the input of `xargs`", why.into());
+            }
+            for n in names {
+                self.unbound(n, why.into());
+            }
+            return;
+        }
+        if fixed.is_some() {
+            return;
+        }
+        match upstream {
+            [Command::Simple(sc)] if cat_files(&sc.words, &sc.redirects).is_some() => {
+                for w in cat_files(&sc.words, &sc.redirects).unwrap_or_default() {
+                    self.bind_word(w);
+                }
+            }
+            _ => self.unbound(
+                &cat!("the input of `", prog, "`"),
+                "it runs whatever the pipeline feeds it".into(),
+            ),
+        }
+    }
+
+    /// A shell script built at run time (`bash -c "$(cat x.sh)"`): the files a `cat` in it
+    /// reads are what runs (bound); otherwise it is named as unbound.
+    pub(crate) fn built_script(&mut self, w: &Word) {
+        let mut all_cat = !w.subs.is_empty() && w.params.is_empty() && !w.glob && !w.brace;
+        for s in &w.subs {
+            match script_cat(&s.script) {
+                Some(files) if s.kind == SubKind::Command => {
+                    for f in files {
+                        self.bind_word(f);
+                    }
+                }
+                _ => all_cat = false,
+            }
+        }
+        if !all_cat {
+            self.unbound(&w.text, "a script built at run time".into());
+        }
+    }
+
+    /// `bash -l`, `bash -i`: the startup files in the home directory run first.
+    pub(crate) fn profiles(&mut self, prog: &str, login: bool, interactive: bool) {
+        if login {
+            self.unbound(
+                "~/.bash_profile ~/.bash_login ~/.profile",
+                cat!(
+                    "`",
+                    prog,
+                    " -l` runs the login profiles of the home directory, which is not bound"
+                ),
+            );
+        }
+        if interactive {
+            self.unbound(
+                "~/.bashrc",
+                cat!(
+                    "`",
+                    prog,
+                    " -i` runs the startup file of the home directory, which is not bound"
+                ),
+            );
+        }
+    }
+
+    /// Programs named by options (`sort --compress-program=./z`, `tar -I ./z`): code the
+    /// command runs, bound when it is a path.
+    pub(crate) fn option_programs(&mut self, prog: &str, args: &[Word]) {
+        for (w, value) in crate::programs::subprograms::named(prog, args) {
+            if !w.is_static() {
+                self.unbound(&w.text, "a program named at run time".into());
+                continue;
+            }
+            let mut parts = value.split_whitespace();
+            let first = parts.next().unwrap_or_default();
+            if parts.next().is_some() {
+                self.unbound(
+                    value,
+                    cat!(
+                        "a command line `",
+                        prog,
+                        "` runs: the files it names are not bound"
+                    ),
+                );
+            }
+            if first.contains('/') {
+                self.bind_file(first);
+            }
         }
     }
 
@@ -171,6 +443,10 @@ impl Walker<'_> {
     pub(crate) fn variable_loads(&mut self, name: &str, value: Option<&Word>) {
         if name == "CDPATH" {
             self.dirs.search_path();
+        }
+        if name == "PATH" {
+            self.dirs
+                .set_path(cat!(name, "=", value.map_or("", |v| v.text.as_str())));
         }
         let (Some((how, syntax)), Some(v)) = (launch::env_load(name), value) else {
             return;

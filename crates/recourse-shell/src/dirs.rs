@@ -39,12 +39,15 @@ pub(crate) enum Found {
 /// The places the shell may be in, and its directory stack (`pushd`/`popd`). `None` means
 /// "where it started, no stack, nothing set": most commands never move, and cloning, comparing
 /// and dropping it for every list, pipeline stage and subshell then costs next to nothing.
+///
+/// Two `Dirs` are equal when the shell is in the same places: whether `PATH` was changed is
+/// carried along (a subshell's change is dropped with its copy) but does not move the shell.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Dirs(Option<Box<State>>);
 
 /// Where the shell may be once it has moved (or once a setting that changes how `cd` moves it
 /// was seen). Empty lists mean "where it started" and "no stack".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 struct State {
     places: Vec<Place>,
     stack: Vec<Vec<Place>>,
@@ -54,6 +57,9 @@ struct State {
     sourced: Option<String>,
     /// `CDPATH` was set: `cd NAME` may go to a directory found on it.
     searched: bool,
+    /// `PATH` was set (the assignment, as written): a name without a slash may be found in a
+    /// directory the command chose.
+    path: Option<String>,
 }
 
 /// The state of a shell that has not moved.
@@ -63,7 +69,18 @@ static UNMOVED: State = State {
     physical: false,
     sourced: None,
     searched: false,
+    path: None,
 };
+
+impl PartialEq for State {
+    fn eq(&self, o: &State) -> bool {
+        self.places == o.places
+            && self.stack == o.stack
+            && self.physical == o.physical
+            && self.sourced == o.sourced
+            && self.searched == o.searched
+    }
+}
 
 impl PartialEq for Dirs {
     fn eq(&self, other: &Dirs) -> bool {
@@ -124,9 +141,36 @@ impl Dirs {
     /// Adds every place of `other` (and its stack) to these: the shell is in one or the other.
     pub(crate) fn union(&mut self, other: &Dirs) {
         if self == other {
+            if self.path_changed().is_none()
+                && let Some(p) = other.path_changed()
+            {
+                self.set_path(p.to_owned());
+            }
             return;
         }
         self.state_mut().union(other.state());
+    }
+
+    /// The shell (its stack and settings kept) in a directory decided at run time (why): a
+    /// command another program runs from a directory of its choosing (`find -execdir`, a git
+    /// alias, which runs from the repository's top directory).
+    pub(crate) fn elsewhere(&self, why: String) -> Dirs {
+        let mut out = self.clone();
+        out.state_mut().set(vec![Place::Unknown(why)]);
+        out
+    }
+
+    /// `PATH=…` (as written): later names without a slash may be found elsewhere.
+    pub(crate) fn set_path(&mut self, shown: String) {
+        let state = self.state_mut();
+        if state.path.is_none() {
+            state.path = Some(shown);
+        }
+    }
+
+    /// The assignment to `PATH` made earlier in the command, if any.
+    pub(crate) fn path_changed(&self) -> Option<&str> {
+        self.state().path.as_deref()
     }
 
     /// The shell may now be anywhere (why).
@@ -205,6 +249,9 @@ impl State {
     }
 
     fn union(&mut self, other: &State) {
+        if self.path.is_none() {
+            self.path.clone_from(&other.path);
+        }
         let mut places: Vec<Place> = self.places().to_vec();
         add_all(&mut places, other.places());
         self.set(places);
@@ -471,6 +518,22 @@ mod tests {
         let mut none = Dirs::default();
         none.popped();
         assert!(none.at_start());
+    }
+
+    #[test]
+    fn elsewhere_binds_nothing_relative_and_path_does_not_move_the_shell() {
+        let d = Dirs::default();
+        let e = d.elsewhere("`find -execdir`".into());
+        assert!(paths(&e, "x.sh")[0].starts_with('!'), "{e:?}");
+        assert!(paths(&e, "./x.sh")[0].contains("`find -execdir`"));
+        assert_eq!(paths(&e, "/opt/x.sh"), ["/opt/x.sh"]);
+        let mut p = d.clone();
+        p.set_path("PATH=sub:$PATH".into());
+        assert_eq!(p, d);
+        assert_eq!(p.path_changed(), Some("PATH=sub:$PATH"));
+        let mut u = Dirs::default();
+        u.union(&p);
+        assert_eq!(u.path_changed(), Some("PATH=sub:$PATH"));
     }
 
     #[test]

@@ -180,7 +180,7 @@ pub(crate) struct Walker<'c> {
     /// What a command without input of its own reads.
     input: Option<Input>,
     /// Functions defined so far, to walk again with the arguments of each call.
-    functions: Vec<(String, Command)>,
+    pub(crate) functions: Vec<(String, Command)>,
     /// Functions whose body changes directory: every call is walked again, so that the
     /// shell is followed where it goes.
     moving: Vec<String>,
@@ -733,16 +733,18 @@ impl<'c> Walker<'c> {
                 continue;
             }
             let vars = &self.vars;
-            let Some((text, decoded)) = fixed_stages(&p.commands[..j], vars.cwd.as_deref(), &|w| {
+            let fixed = fixed_stages(&p.commands[..j], vars.cwd.as_deref(), &|w| {
                 known_text(vars, w)
-            }) else {
+            });
+            // A program whose name is computed may well be a shell.
+            let prog = info.views.first().map_or("sh", |v| v.prog);
+            self.piped_code(&p.commands[..j], prog, fixed.as_ref().map(|f| f.0.as_str()));
+            let Some((text, decoded)) = fixed else {
                 continue;
             };
             if text.trim().is_empty() {
                 continue;
             }
-            // A program whose name is computed may well be a shell.
-            let prog = info.views.first().map_or("sh", |v| v.prog);
             if decoded {
                 self.builtin(
                     Decision::Block,
@@ -1944,6 +1946,8 @@ impl<'c> Walker<'c> {
         let (listed, allow_listed) = self.policy_lists(&view, &call, words);
         self.program_dangers(entry, &call, words);
         self.scan_args(entry, prog, args);
+        self.program_lookup(name, prog);
+        self.option_programs(prog, args);
         if entry.dumps_env.is_some_and(|f| f(&call)) {
             self.builtin(
                 Decision::Escalate,
@@ -2046,8 +2050,16 @@ impl<'c> Walker<'c> {
                 return info;
             }
             Runs::Find => {
-                for inner_words in find::exec_commands(args) {
+                for (inner_words, in_match_dir) in find::exec_actions(args) {
+                    let here = in_match_dir.then(|| {
+                        self.elsewhere(
+                            "`find -execdir`, which runs it from each match's directory".into(),
+                        )
+                    });
                     self.inner_argv(inner_words, depth, &mut info);
+                    if let Some(here) = here {
+                        self.dirs = here;
+                    }
                 }
             }
             Runs::FdExec => {
@@ -2068,6 +2080,10 @@ impl<'c> Walker<'c> {
                 }
             }
             Runs::Git => {
+                // git runs them from the repository's top directory (a submodule's, for
+                // `submodule foreach`), not from here.
+                let here =
+                    self.elsewhere("git, which runs it from the repository's top directory".into());
                 for inner in git::inner(args) {
                     match inner {
                         git::Inner::Script(text) => {
@@ -2079,6 +2095,7 @@ impl<'c> Walker<'c> {
                         git::Inner::Argv(w) => self.inner_argv(w, depth, &mut info),
                     }
                 }
+                self.dirs = here;
             }
             Runs::Parallel => {
                 self.parallel(args, depth, &mut info);
@@ -2696,6 +2713,7 @@ impl<'c> Walker<'c> {
             }
             Own::Plain => {}
         }
+        let here = self.wrapper_effects(prog, own, inner_words, redirects);
         let inner = if inner_words.is_empty() {
             Info::new(if wrappers::bare_is_read_only(prog) {
                 ShellClass::ReadOnly
@@ -2705,6 +2723,9 @@ impl<'c> Walker<'c> {
         } else {
             self.argv(inner_words, redirects, depth + 1, stdin)
         };
+        if let Some(here) = here {
+            self.dirs = here;
+        }
         if spec.privilege {
             let inner_prog = inner_words.first().map(|w| basename(&w.text)).unwrap_or("");
             if wrappers::starts_shell(prog, own)
@@ -2762,6 +2783,7 @@ impl<'c> Walker<'c> {
                 "shell.builtin.dynamic_script",
                 format!("{what} runs a script built at run time (`{}`)", w.text),
             );
+            self.built_script(w);
             (Flow::default(), ShellClass::Unknown)
         } else {
             self.nested_text(&w.text, depth + 1, what)
@@ -2885,6 +2907,11 @@ impl<'c> Walker<'c> {
                 format!("{prog} --{long} runs a startup file"),
             );
         }
+        self.profiles(
+            prog,
+            s.login,
+            prog == "bash" && s.interactive && s.startup.is_none(),
+        );
         if s.login {
             self.builtin(
                 Decision::Escalate,

@@ -251,3 +251,88 @@ proptest! {
         prop_assert!(a.scripts.iter().any(|s| !s.starts_with(&under)));
     }
 }
+
+/// Red-team rt2 N2/N3/N5/N7 and the "reason only" items: each bypass next to a harmless
+/// form of it.
+#[test]
+fn directories_chosen_by_other_programs_leave_scripts_unbound() {
+    check(&[
+        // N2: `-execdir` runs from each match's directory; `-exec` from here.
+        ("find sub -name x.sh -execdir sh x.sh \\;", &[], &["x.sh"]),
+        ("find sub -name x.sh -execdir ./x.sh \\;", &[], &["./x.sh"]),
+        ("find sub -name x.sh -execdir sh x.sh {} +", &[], &["x.sh"]),
+        ("find sub -name x.sh -okdir sh x.sh \\;", &[], &["x.sh"]),
+        ("find sub -name x.sh -exec sh x.sh \\;", &["x.sh"], &[]),
+        (
+            "find sub -execdir /opt/fix.sh {} \\;",
+            &["/opt/fix.sh"],
+            &[],
+        ),
+        // N3: `env -C` moves the command like `cd`.
+        ("env -C sub sh x.sh", &["sub/x.sh"], &[]),
+        ("env --chdir=sub sh x.sh", &["sub/x.sh"], &[]),
+        ("env --chdir sub ./x.sh", &["sub/x.sh"], &[]),
+        ("env -Csub sh x.sh", &["sub/x.sh"], &[]),
+        ("env -C sub sh x.sh; sh y.sh", &["sub/x.sh", "y.sh"], &[]),
+        ("sudo -D sub ./x.sh", &["sub/x.sh"], &[]),
+        ("env FOO=1 sh x.sh", &["x.sh"], &[]),
+        // N5: a git alias runs from the repository's top directory.
+        ("cd sub && git -c alias.x='!sh x.sh' x", &[], &["x.sh"]),
+        ("git -C sub -c alias.x='!sh x.sh' x", &[], &["x.sh"]),
+        ("git -c alias.x='!sh /opt/x.sh' x", &["/opt/x.sh"], &[]),
+        ("cd sub && sh x.sh", &["sub/x.sh"], &[]),
+    ]);
+    let a = classify("env -C \"$D\" sh x.sh");
+    assert!(a.scripts.is_empty(), "{a:?}");
+    assert_eq!(unbound(&a), ["x.sh"]);
+}
+
+#[test]
+fn a_changed_path_leaves_names_without_a_slash_unbound() {
+    check(&[
+        // N7: `.` searches PATH.
+        ("PATH=sub:$PATH; . x.sh", &["x.sh"], &["x.sh"]),
+        ("PATH=sub:$PATH; source x.sh", &["x.sh"], &["x.sh"]),
+        ("export PATH=sub:$PATH; . x.sh", &["x.sh"], &["x.sh"]),
+        ("PATH=.:$PATH x.sh", &[], &["x.sh"]),
+        ("PATH=sub:$PATH; sh x.sh", &["x.sh"], &["sh", "x.sh"]),
+        ("PATH=sub:$PATH; . ./x.sh", &["./x.sh"], &[]),
+        ("PATH=sub:$PATH; echo hi", &[], &[]),
+        // The harmless forms: PATH untouched.
+        (". x.sh", &["x.sh"], &[]),
+        ("sh x.sh", &["x.sh"], &[]),
+        ("X=sub:$PATH; . x.sh", &["x.sh"], &[]),
+    ]);
+    // A subshell's PATH stays in the subshell.
+    let a = classify("(PATH=sub:$PATH); . x.sh");
+    assert_eq!(unbound(&a), Vec::<&str>::new(), "{a:?}");
+}
+
+#[test]
+fn code_fed_to_an_interpreter_is_bound_or_named() {
+    check(&[
+        ("cat x.sh | sh", &["x.sh"], &[]),
+        ("cat < x.sh | bash", &["x.sh"], &[]),
+        ("cat x.sh | grep -v '#' | sh", &[], &["the input of `sh`"]),
+        ("cat x.sh | wc -l", &[], &[]),
+        ("bash -c \"$(cat x.sh)\"", &["x.sh"], &[]),
+        ("bash -c \"$X\"", &[], &["$X"]),
+        ("bash -c 'cat x.sh'", &[], &[]),
+        ("exec <x.sh; sh", &["x.sh"], &[]),
+        ("exec >out.log; sh x.sh", &["x.sh"], &[]),
+        ("echo x.sh | xargs sh", &[], &["x.sh"]),
+        ("xargs -a list sh", &[], &["list"]),
+        ("echo x.sh | xargs wc -l", &[], &[]),
+        (
+            "HOME=. bash -l -c true",
+            &[],
+            &["~/.bash_profile ~/.bash_login ~/.profile"],
+        ),
+        ("bash -c true", &[], &[]),
+        ("sort -S 64k -T . --compress-program=./z big", &["./z"], &[]),
+        ("sort -S 64k -T . big", &[], &[]),
+        ("tar -tf a.tar -I ./z", &["./z"], &[]),
+        ("tar -I 'sh z' -tf a.tar", &[], &["sh z"]),
+        ("tar -tf a.tar", &[], &[]),
+    ]);
+}

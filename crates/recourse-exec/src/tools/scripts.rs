@@ -212,6 +212,80 @@ fn read_one(cwd: &Path, writable: &[PathBuf], name: &str) -> Result<Script, Refu
     })
 }
 
+/// The interpreter a script's first line names for the kernel (`#!./interp`), or for
+/// `env` (`#!/usr/bin/env ./interp`), when it is a path: `None` for a script with no `#!`
+/// line, or one whose `env` looks its program up on PATH (`#!/usr/bin/env python3`).
+pub(crate) fn interpreter(content: &[u8]) -> Option<String> {
+    let line = content.strip_prefix(b"#!")?;
+    let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line);
+    let mut words = line.split([' ', '\t']).filter(|w| !w.is_empty());
+    let first = words.next()?;
+    if first.rsplit('/').next() != Some("env") {
+        return Some(first.to_owned());
+    }
+    // `env [-i] [-u NAME] [-S] [NAME=VALUE]… PROGRAM`.
+    let mut skip_next = false;
+    for w in words {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if matches!(w, "-u" | "--unset" | "-C" | "--chdir") {
+            skip_next = true;
+            continue;
+        }
+        if w.starts_with('-') || w.contains('=') {
+            continue;
+        }
+        return w.contains('/').then(|| w.to_owned());
+    }
+    None
+}
+
+/// The interpreters the bound scripts' first lines name, when a script is run directly
+/// (`./x.sh`): one given by an absolute path inside the allowed paths is bound like a script
+/// (and its own first line followed, a few levels, as the kernel does); one given by a
+/// relative path is found by the kernel from the directory the command runs in, which the
+/// gateway does not know here: it is returned as unbound, naming the script.
+pub(crate) fn interpreters(
+    cwd: &Path,
+    writable: &[PathBuf],
+    scripts: &mut Vec<Script>,
+) -> Result<Vec<recourse_shell::Unbound>, Refusal> {
+    let mut unbound = Vec::new();
+    let mut k = 0;
+    // The kernel follows at most a few levels of interpreters that are scripts themselves.
+    let mut levels = 0;
+    while let Some(s) = scripts.get(k) {
+        k += 1;
+        let Script::Bound { shown, content, .. } = s else {
+            continue;
+        };
+        let Some(interp) = interpreter(content) else {
+            continue;
+        };
+        if !interp.starts_with('/') {
+            unbound.push(recourse_shell::Unbound {
+                what: interp,
+                why: format!(
+                    "the interpreter the first line of `{shown}` names: run directly, the kernel finds it from the directory the command is in when it runs; it is neither shown nor pinned"
+                ),
+            });
+            continue;
+        }
+        if levels >= 4 || scripts.iter().any(|s| s.shown() == interp) {
+            continue;
+        }
+        levels += 1;
+        let next = read_one(cwd, writable, &interp)?;
+        if !matches!(next, Script::Outside { .. }) {
+            scripts.push(next);
+        }
+    }
+    Ok(unbound)
+}
+
 /// The scripts whose content differs between what an approval was granted for (its
 /// summary's `details.scripts`) and what the command would run now (`details.scripts` of the
 /// current call, as [`Script::shown_to_approver`] makes them).
@@ -327,5 +401,43 @@ mod tests {
             &only("../elsewhere.sh").unwrap()[0],
             Script::Outside { .. }
         ));
+    }
+
+    #[test]
+    fn interpreters_named_by_a_relative_path_are_found() {
+        for (line, want) in [
+            ("#!./interp\necho", Some("./interp")),
+            ("#!interp -x", Some("interp")),
+            ("#! /usr/bin/env ./interp a", Some("./interp")),
+            ("#!/usr/bin/env -S -u X A=1 sub/interp", Some("sub/interp")),
+            ("#!/usr/bin/env python3", None),
+            ("#!/bin/sh -e\n", Some("/bin/sh")),
+            ("echo no shebang", None),
+        ] {
+            assert_eq!(interpreter(line.as_bytes()).as_deref(), want, "{line}");
+        }
+        let (dir, cwd) = setup();
+        let allowed = vec![cwd.clone()];
+        std::fs::write(cwd.join("rel.sh"), "#!./interp\n").unwrap();
+        std::fs::write(cwd.join("sys.sh"), "#!/bin/sh\n").unwrap();
+        let abs = cwd.join("interp");
+        std::fs::write(&abs, "#!/bin/sh\necho interp\n").unwrap();
+        std::fs::write(cwd.join("abs.sh"), format!("#!{}\n", abs.display())).unwrap();
+        let names = [
+            "rel.sh".to_owned(),
+            "sys.sh".to_owned(),
+            "abs.sh".to_owned(),
+        ];
+        let mut scripts = read(&cwd, &allowed, &names).unwrap();
+        let unbound = interpreters(&cwd, &allowed, &mut scripts).unwrap();
+        assert_eq!(unbound.len(), 1, "{unbound:?}");
+        assert_eq!(unbound[0].what, "./interp");
+        assert!(unbound[0].why.contains("rel.sh"));
+        // The absolute interpreter inside the allowed paths is bound like a script.
+        assert_eq!(scripts.len(), 4);
+        assert!(
+            matches!(&scripts[3], Script::Bound { shown, .. } if *shown == abs.display().to_string())
+        );
+        drop(dir);
     }
 }

@@ -53,7 +53,30 @@ pub(crate) fn exec(
             ),
         ));
     }
-    let scripts = scripts::read(&cwd, ctx.allowed, &assessment.scripts)?;
+    let mut scripts = scripts::read(&cwd, ctx.allowed, &assessment.scripts)?;
+    // A script run directly runs the interpreter its first line names: bound too, or, when
+    // it is found relative to a directory known only at run time, named as unbound.
+    let interpreters = scripts::interpreters(&cwd, ctx.allowed, &mut scripts)?;
+    if !interpreters.is_empty() {
+        let named: Vec<String> = interpreters
+            .iter()
+            .map(|u| format!("`{}` ({})", u.what, u.why))
+            .collect();
+        verdict.push(Reason::new(
+            policy.environment(ctx.env()).shell.max(Decision::Escalate),
+            "shell.relative_interpreter",
+            format!(
+                "a script names its interpreter by a relative path, which cannot be bound: {}",
+                named.join("; ")
+            ),
+        ));
+    }
+    let unbound: Vec<recourse_shell::Unbound> = assessment
+        .unbound
+        .iter()
+        .cloned()
+        .chain(interpreters)
+        .collect();
     // Code is never redacted, and a private key is never written to the audit log or shown to
     // approvers: code that carries one is refused (the key belongs in a file the code reads).
     let keyed = std::iter::once(("the command".to_owned(), command.as_bytes()))
@@ -118,8 +141,8 @@ pub(crate) fn exec(
     }
     // Code it runs that cannot be bound: named in the digest (an approval covers this list
     // and no other) and shown to the approver as neither shown nor pinned.
-    if !assessment.unbound.is_empty() {
-        let unbound = json!(assessment.unbound);
+    if !unbound.is_empty() {
+        let unbound = json!(unbound);
         arguments["unbound"] = unbound.clone();
         details.insert("unbound".into(), unbound);
     }

@@ -85,16 +85,24 @@ fn starts_at_root(args: &[Word]) -> bool {
 /// The command lines its `-exec`-style actions run (an action with no command yields an empty
 /// one).
 pub(crate) fn exec_commands(args: &[Word]) -> Vec<&[Word]> {
+    exec_actions(args).into_iter().map(|(c, _)| c).collect()
+}
+
+/// The command lines its `-exec`-style actions run, each with whether it runs in the
+/// directory of the file found (`-execdir`, `-okdir`): a path it names relative to that
+/// directory is decided at run time.
+pub(crate) fn exec_actions(args: &[Word]) -> Vec<(&[Word], bool)> {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(w) = args.get(i) {
         i += 1;
         if matches!(w.text.as_str(), "-exec" | "-execdir" | "-ok" | "-okdir") {
+            let in_match_dir = w.text.ends_with("dir");
             let from = i;
             while args.get(i).is_some_and(|w| w.text != ";" && w.text != "+") {
                 i += 1;
             }
-            out.push(args.get(from..i).unwrap_or_default());
+            out.push((args.get(from..i).unwrap_or_default(), in_match_dir));
             i += 1;
         }
     }

@@ -122,6 +122,13 @@ pub(crate) fn inner(args: &[Word]) -> Vec<Inner<'_>> {
         if !t.starts_with('-') {
             break;
         }
+        // Global options whose value is the next word (`-C sub -c alias.x=…`).
+        if matches!(
+            t,
+            "-c" | "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env"
+        ) {
+            i += 1;
+        }
         i += 1;
     }
     let Some((sub, rest)) = subcommand(args) else {

@@ -26,6 +26,7 @@ mod readonly;
 mod search;
 mod sed;
 pub(crate) mod shells;
+pub(crate) mod subprograms;
 mod terraform;
 pub(crate) mod wrappers;
 

@@ -501,6 +501,28 @@ pub(crate) enum Own<'a> {
     ShellArgs(&'a [Word]),
 }
 
+/// The directory a wrapper changes to before it runs its command (`env -C DIR`,
+/// `env --chdir=DIR`, `sudo -D DIR`): `Ok` with the directory when it is a literal word,
+/// `Err` with the option as written when it is decided at run time.
+pub(crate) fn chdir<'a>(prog: &str, own: &'a [Word]) -> Option<Result<&'a str, String>> {
+    let (spec, short) = match prog {
+        "env" => (&ENV_OPTIONS, 'C'),
+        "sudo" => (&SUDO_OPTIONS, 'D'),
+        _ => return None,
+    };
+    let p = crate::args::parse(own, spec);
+    let dir = *p.values_of(Some(short), Some("chdir")).last()?;
+    // The word that holds it (`-C DIR`, `-CDIR`, `--chdir=DIR`).
+    let word = own
+        .iter()
+        .rev()
+        .find(|w| w.text == dir || w.text.ends_with(dir) && w.text.starts_with('-'));
+    Some(match word {
+        Some(w) if w.is_static() && !dir.is_empty() => Ok(dir),
+        _ => Err(cat!("`", prog, " --chdir ", dir, "`")),
+    })
+}
+
 /// What a wrapper's own options make of it.
 pub(crate) fn own<'a>(prog: &str, own: &'a [Word], inner: &'a [Word]) -> Own<'a> {
     let has = |flag: &str| own.iter().any(|w| w.text == flag);
