@@ -645,3 +645,22 @@ fn a_script_replaced_during_the_run_is_recorded() {
     assert!(!r.message.contains("changed while"), "{r:#?}");
     h.verify_audit();
 }
+
+/// A repository above the allowed paths is neither visible inside the sandbox nor the agent's
+/// to write: its configuration is not the command's concern (binding it would only make the
+/// sandbox fail to mount it).
+#[test]
+fn git_ignores_repositories_the_sandbox_cannot_see() {
+    let h = harness(Environment::Prod);
+    let above = h.work().parent().unwrap().join(".git");
+    std::fs::create_dir_all(&above).unwrap();
+    std::fs::write(above.join("config"), "[core]\n\tpager = sh x.sh\n").unwrap();
+    let r = h.shell("git status --short");
+    assert!(
+        !r.reasons
+            .iter()
+            .any(|x| x.rule.as_str() == "shell.git_config_runs_code"),
+        "{r:#?}"
+    );
+    assert_ne!(r.status, Status::PendingApproval, "{r:#?}");
+}

@@ -113,8 +113,10 @@ pub(crate) fn runs_git(parts: &[Part]) -> bool {
 
 /// Checks the configuration of every repository the command's git may work in: the one the
 /// working directory is in, and those of directories named literally by `cd`, `pushd` and
-/// `git -C`. A directory named by an expansion cannot be checked, which is a finding.
-pub(crate) fn check(cwd: &Path, parts: &[Part]) -> Checked {
+/// `git -C`. A directory named by an expansion cannot be checked, which is a finding. Only
+/// repositories inside `visible` (the sandbox's writable roots) count: git inside the sandbox
+/// cannot see any other, and the agent cannot write any other.
+pub(crate) fn check(cwd: &Path, parts: &[Part], visible: &[PathBuf]) -> Checked {
     let mut out = Checked::default();
     let mut dirs = vec![cwd.to_path_buf()];
     for p in parts {
@@ -141,7 +143,7 @@ pub(crate) fn check(cwd: &Path, parts: &[Part]) -> Checked {
     for d in dirs {
         match git_dir(&d) {
             Ok(None) => {}
-            Ok(Some(g)) if seen.contains(&g) => {}
+            Ok(Some(g)) if seen.contains(&g) || !visible.iter().any(|v| g.starts_with(v)) => {}
             Ok(Some(g)) => {
                 seen.push(g.clone());
                 for f in ["config", "config.worktree"] {
@@ -176,7 +178,8 @@ fn git_dir(dir: &Path) -> Result<Option<PathBuf>, String> {
                         dot.display()
                     ));
                 };
-                return Ok(Some(d.join(target.trim())));
+                let g = d.join(target.trim());
+                return Ok(Some(std::fs::canonicalize(&g).unwrap_or(g)));
             }
         }
     }

@@ -99,7 +99,7 @@ pub(crate) fn exec(
     }
     // Git runs what the repository's configuration names: read it, bind it, pin it.
     let git = if git_config::runs_git(&assessment.parts) {
-        git_config::check(&cwd, &assessment.parts)
+        git_config::check(&cwd, &assessment.parts, ctx.allowed)
     } else {
         git_config::Checked::default()
     };
