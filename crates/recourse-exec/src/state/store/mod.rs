@@ -353,6 +353,32 @@ pub trait StateStore: Send + Sync + std::fmt::Debug {
 }
 
 /// Waits for a lock with `try_once` until `wait` passes (a short sleep between tries).
+/// A stored approval from its JSON (`id` names it if the record is corrupt).
+pub(crate) fn decode_approval(id: &str, json: &str) -> Result<Approval, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
+        what: "approval",
+        id: id.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+/// A stored plan from its JSON, its status from the authoritative status column.
+pub(crate) fn decode_plan(
+    id: PlanId,
+    status: String,
+    json: &str,
+) -> Result<PlanRecord, StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt {
+        what: "plan",
+        id: id.to_string(),
+        detail,
+    };
+    let mut rec: PlanRecord = serde_json::from_str(json).map_err(|e| corrupt(e.to_string()))?;
+    rec.status = serde_json::from_value(serde_json::Value::String(status))
+        .map_err(|e| corrupt(e.to_string()))?;
+    Ok(rec)
+}
+
 pub(crate) fn retry_until<T>(
     wait: Duration,
     key: &str,

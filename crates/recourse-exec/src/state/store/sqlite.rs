@@ -13,7 +13,7 @@ use recourse_plan::{Approval, ApprovalId, PlanId, PlanRecord, PlanStatus, Timest
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::migrations::{MigrationReport, SCHEMA_VERSION, SQLITE};
-use super::{StateStore, StoreError, WorkspaceLock, retry_until};
+use super::{StateStore, StoreError, WorkspaceLock, decode_approval, decode_plan, retry_until};
 use crate::state::freeze::{Freeze, FreezeScope};
 
 /// The SQLite store.
@@ -133,16 +133,7 @@ impl Store {
         let Some((status, json)) = row else {
             return Ok(None);
         };
-        let corrupt = |detail: String| StoreError::Corrupt {
-            what: "plan",
-            id: id.to_string(),
-            detail,
-        };
-        let mut rec: PlanRecord =
-            serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
-        rec.status = serde_json::from_value(serde_json::Value::String(status))
-            .map_err(|e| corrupt(e.to_string()))?;
-        Ok(Some(rec))
+        decode_plan(id, status, &json).map(Some)
     }
 
     /// Atomically moves a plan from `from` to `to`; `false` if it was not in `from` (someone
@@ -170,14 +161,6 @@ impl Store {
         Ok(())
     }
 
-    fn decode_approval(id: &str, json: &str) -> Result<Approval, StoreError> {
-        serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
-            what: "approval",
-            id: id.to_owned(),
-            detail: e.to_string(),
-        })
-    }
-
     /// An approval.
     pub fn approval(&self, id: ApprovalId) -> Result<Option<Approval>, StoreError> {
         let json: Option<String> = self
@@ -188,7 +171,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        json.map(|j| Self::decode_approval(&id.to_string(), &j))
+        json.map(|j| decode_approval(&id.to_string(), &j))
             .transpose()
     }
 
@@ -203,8 +186,7 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        row.map(|(id, j)| Self::decode_approval(&id, &j))
-            .transpose()
+        row.map(|(id, j)| decode_approval(&id, &j)).transpose()
     }
 
     /// All approvals, newest first.
@@ -216,7 +198,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, j) = row?;
-            out.push(Self::decode_approval(&id, &j)?);
+            out.push(decode_approval(&id, &j)?);
         }
         Ok(out)
     }
@@ -229,7 +211,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, j) = row?;
-            out.push(Self::decode_approval(&id, &j)?);
+            out.push(decode_approval(&id, &j)?);
         }
         Ok(out)
     }

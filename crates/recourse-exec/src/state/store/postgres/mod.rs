@@ -35,7 +35,7 @@ use super::migrations::{MigrationReport, POSTGRES, SCHEMA_VERSION};
 use super::sqlite::freeze_from_row;
 use super::{
     ChainInfo, LogGuard, Seal, StateStore, StoreError, StoredCheckpoint, StoredRecord,
-    WorkspaceLock, retry_until,
+    WorkspaceLock, decode_approval, decode_plan, retry_until,
 };
 use crate::state::freeze::{Freeze, FreezeScope};
 
@@ -134,14 +134,6 @@ async fn connect_with(
     }
 }
 
-fn decode_approval(id: &str, json: &str) -> Result<Approval, StoreError> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
-        what: "approval",
-        id: id.to_owned(),
-        detail: e.to_string(),
-    })
-}
-
 fn state_tag(a: &Approval) -> &'static str {
     if a.consumed_at.is_some() {
         "consumed"
@@ -206,16 +198,7 @@ impl StateStore for PgStore {
         let Some((status, json)) = row else {
             return Ok(None);
         };
-        let corrupt = |detail: String| StoreError::Corrupt {
-            what: "plan",
-            id: id.to_string(),
-            detail,
-        };
-        let mut rec: PlanRecord =
-            serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
-        rec.status = serde_json::from_value(serde_json::Value::String(status))
-            .map_err(|e| corrupt(e.to_string()))?;
-        Ok(Some(rec))
+        decode_plan(id, status, &json).map(Some)
     }
 
     fn transition_plan(
