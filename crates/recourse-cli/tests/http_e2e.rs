@@ -29,21 +29,15 @@ impl Drop for Gateway {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Starts the gateway (prod) in `work` and waits until /readyz says ready.
 fn serve(dir: &Path, work: &Path, extra: &[&str]) -> Gateway {
     serve_in("prod", dir, work, extra)
 }
 
 fn serve_in(env: &str, dir: &Path, work: &Path, extra: &[&str]) -> Gateway {
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{}", recourse_testkit::free_port())
+        .parse()
+        .unwrap();
     let jwks = dir.join("jwks.json");
     Issuer::new().write_jwks(&jwks);
     // The operator's approver key, approvers file and audit key (idempotent).

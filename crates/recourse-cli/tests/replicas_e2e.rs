@@ -30,14 +30,6 @@ impl Drop for Replica {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn recourse(home: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_recourse"));
     c.env("HOME", home)
@@ -72,7 +64,9 @@ fn serve_args(dir: &Path, store: &str, log_id: &str, tf: &[String]) -> Vec<Strin
 }
 
 fn start(dir: &Path, work: &Path, store: &str, log_id: &str, tf: &[String]) -> Replica {
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{}", recourse_testkit::free_port())
+        .parse()
+        .unwrap();
     let child = recourse(&dir.join("home"))
         .args(serve_args(dir, store, log_id, tf))
         .arg("--http")
@@ -164,7 +158,7 @@ fn two_replicas_on_postgres() {
     let early = recourse(&home)
         .args(serve_args(d, &url, "replica-a", &[]))
         .arg("--http")
-        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg(format!("127.0.0.1:{}", recourse_testkit::free_port()))
         .current_dir(&work)
         .output()
         .unwrap();
@@ -193,7 +187,7 @@ fn two_replicas_on_postgres() {
     let dup = recourse(&home)
         .args(serve_args(d, &url, "replica-a", &tf_args))
         .arg("--http")
-        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg(format!("127.0.0.1:{}", recourse_testkit::free_port()))
         .current_dir(&work)
         .output()
         .unwrap();

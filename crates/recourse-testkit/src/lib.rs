@@ -13,6 +13,14 @@ pub mod postgres;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A TCP port on loopback that was free a moment ago (for a server a test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(54329)
+}
+
 /// The directory the installer fills: `RECOURSE_TOOLS_DIR`, else `.tools` at the workspace root.
 pub fn tools_dir() -> PathBuf {
     std::env::var_os("RECOURSE_TOOLS_DIR")

@@ -80,19 +80,12 @@ fn run(mut c: Command, what: &str) {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(54329)
-}
-
 impl Server {
     fn start(bin: PathBuf) -> Server {
         let dir = std::env::temp_dir().join(format!(
             "recourse-pg-{}-{}",
             std::process::id(),
-            free_port()
+            crate::free_port()
         ));
         std::fs::create_dir_all(&dir).unwrap();
         let data = dir.join("data");
@@ -117,7 +110,7 @@ impl Server {
             ])
             .arg(format!("--pwfile={}", pwfile.display()));
         run(initdb, "initdb");
-        let port = free_port();
+        let port = crate::free_port();
         let mut ctl = as_server_user(&bin.join("pg_ctl"));
         ctl.arg("start")
             .arg("-w")
