@@ -24,7 +24,20 @@ fn run(h: &Harness, command: &str, timeout: u64) -> recourse_exec::Response {
 
 /// Runs a command that escalates, approved by a human.
 fn run_approved(h: &Harness, command: &str) -> recourse_exec::Response {
-    let r = run(h, command, 10);
+    run_approved_in(h, command, None)
+}
+
+/// Runs a command in `cwd`, approved by a human if it escalates.
+fn run_approved_in(h: &Harness, command: &str, cwd: Option<String>) -> recourse_exec::Response {
+    let call = |approval_id| {
+        h.call(ToolCall::ShellExec {
+            command: command.into(),
+            cwd: cwd.clone(),
+            timeout: Some(10),
+            approval_id,
+        })
+    };
+    let r = call(None);
     let Some(id) = r
         .approval_id
         .filter(|_| r.status == Status::PendingApproval)
@@ -32,12 +45,7 @@ fn run_approved(h: &Harness, command: &str) -> recourse_exec::Response {
         return r;
     };
     h.approve(id);
-    h.call(ToolCall::ShellExec {
-        command: command.into(),
-        cwd: None,
-        timeout: Some(10),
-        approval_id: Some(id.to_string()),
-    })
+    call(Some(id.to_string()))
 }
 
 #[test]
@@ -222,4 +230,167 @@ fn the_helper_refuses_a_script_changed_after_the_check() {
     let created = run(&["--expect-absent", &absent]);
     assert_eq!(created.status.code(), Some(125), "{created:?}");
     assert!(String::from_utf8_lossy(&created.stderr).contains("created"));
+}
+
+/// The sandboxes built ahead for `h`'s jail and waiting for a call (`warm.rs`): this process's
+/// children running bubblewrap with the helper's `--wait`, binding `h`'s working directory.
+fn waiting_sandboxes(h: &Harness) -> Vec<u32> {
+    let me = std::process::id().to_string();
+    let work = h.work().display().to_string();
+    let mut pids = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let (Ok(stat), Ok(cmdline)) = (
+            std::fs::read_to_string(e.path().join("stat")),
+            std::fs::read(e.path().join("cmdline")),
+        ) else {
+            continue;
+        };
+        // pid (comm) state ppid …: comm may hold spaces, so split after its closing paren.
+        let after = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
+        let ppid = after.split(' ').nth(1).unwrap_or("");
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if ppid == me
+            && !after.starts_with('Z')
+            && args.iter().any(|a| a == "--wait")
+            && args.contains(&work)
+        {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// Runs a call, then waits until a sandbox for the next one is built; returns its pid.
+fn warm_up(h: &Harness) -> u32 {
+    assert_executed(&run(h, "true", 10));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let [pid] = waiting_sandboxes(h)[..] {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "no sandbox was prepared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A call takes the sandbox prepared after the previous one, and that sandbox is as fresh as
+/// one built for the call: its own /proc and /tmp, the environment, working directory and
+/// output of a sandbox built on the spot.
+#[test]
+fn a_prepared_sandbox_serves_one_call_and_is_what_a_fresh_one_would_be() {
+    let h = harness(Environment::Dev);
+    std::fs::create_dir(h.work().join("sub")).unwrap();
+    recourse_testkit::give_to_sandbox(&h.work().join("sub"));
+    let probe = "ls -A /tmp ~; echo leftover > /tmp/mark; echo leftover > ~/mark; env | sort; \
+                 pwd; ls /proc | grep -c '^[0-9]'; echo out; echo err >&2; exit 3";
+    let call =
+        |h: &Harness| run_approved_in(h, probe, Some(h.work().join("sub").display().to_string()));
+    let cold = call(&h);
+    assert_executed(&cold);
+    let spare = warm_up(&h);
+    let warm = call(&h);
+    assert_executed(&warm);
+    assert!(
+        !waiting_sandboxes(&h).contains(&spare),
+        "the prepared sandbox was not the one used"
+    );
+    let (c, w) = (cold.output.unwrap(), warm.output.unwrap());
+    assert_eq!(w.exit_code, Some(3), "{w:#?}");
+    assert_eq!(
+        c.stdout, w.stdout,
+        "a prepared sandbox differs from a fresh one"
+    );
+    assert_eq!(c.stderr, w.stderr);
+    // Nothing the previous calls left in /tmp or HOME, and only its own processes.
+    assert!(!w.stdout.contains("mark"), "{}", w.stdout);
+    assert!(
+        w.stdout
+            .contains(&format!("{}\n", h.work().join("sub").display()))
+    );
+}
+
+/// The attack on a sandbox built ahead: between its build and the call, the agent swaps a
+/// protected directory (`.git/hooks`) for a new one. The prepared sandbox's read-only mount
+/// was of the old directory; used as it is, the new one would be writable. It is discarded.
+#[test]
+fn a_prepared_sandbox_is_not_used_after_a_protected_path_was_replaced() {
+    let h = harness(Environment::Dev);
+    let git = h.work().join(".git");
+    std::fs::create_dir_all(git.join("hooks")).unwrap();
+    std::fs::write(git.join("config"), "[core]\n").unwrap();
+    std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+    recourse_testkit::give_to_sandbox(&h.work());
+    let spare = warm_up(&h);
+    // The agent's editor, outside the gateway's sight.
+    std::fs::rename(git.join("hooks"), git.join("hooks-old")).unwrap();
+    std::fs::create_dir(git.join("hooks")).unwrap();
+    recourse_testkit::give_to_sandbox(&h.work());
+    let r = run_approved(
+        &h,
+        // The path is computed, as a hostile agent would hide it from the classifier.
+        "python3 -c \"open('.git/' + 'ho' + 'oks/pre-commit', 'w').write('touch PWNED')\"",
+    );
+    assert_eq!(r.status, Status::Executed, "{r:#?}");
+    assert!(
+        !git.join("hooks/pre-commit").exists(),
+        "a git hook was written through a stale prepared sandbox"
+    );
+    assert_ne!(r.output.unwrap().exit_code, Some(0));
+    assert!(!waiting_sandboxes(&h).contains(&spare));
+}
+
+#[test]
+fn children_of_a_call_in_a_prepared_sandbox_die_with_it() {
+    let h = harness(Environment::Dev);
+    warm_up(&h);
+    let started = Instant::now();
+    let r = run(
+        &h,
+        "setsid sh -c 'sleep 2; touch setsid' >/dev/null 2>&1 & \
+         (sh -c 'sleep 2; touch doublefork' >/dev/null 2>&1 &) ; sleep 30",
+        1,
+    );
+    assert!(r.output.as_ref().unwrap().timed_out, "{r:#?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(3));
+    for m in ["setsid", "doublefork"] {
+        assert!(!h.work().join(m).exists(), "{m} child outlived its call");
+    }
+}
+
+/// A shutdown takes the waiting sandboxes down with the running jobs, and none is built after.
+/// The placeholders a waiting sandbox mounts (empty `.mcp.json`, `.bashrc`, … where the
+/// directory has none) are gone when the shutdown returns: nothing of the gateway stays in the
+/// agent's directory.
+#[test]
+fn a_shutdown_takes_down_prepared_sandboxes() {
+    let h = harness(Environment::Dev);
+    let spare = warm_up(&h);
+    assert!(
+        h.work().join(".mcp.json").exists(),
+        "no placeholder while a sandbox waits"
+    );
+    h.gw.shutdown(Duration::from_secs(1));
+    let left: Vec<_> = std::fs::read_dir(h.work())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "left in the working directory: {left:?}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while waiting_sandboxes(&h).contains(&spare) {
+        assert!(
+            Instant::now() < deadline,
+            "a prepared sandbox survived the shutdown"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(waiting_sandboxes(&h).is_empty());
 }

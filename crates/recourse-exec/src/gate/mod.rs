@@ -422,7 +422,7 @@ impl Gateway {
     /// are killed, and each in-flight call records `executed` with `killed: shutdown`. Returns
     /// once no call is in flight, or after `grace`.
     pub fn shutdown(&self, grace: std::time::Duration) {
-        self.sandbox.jobs().shutdown();
+        self.sandbox.shutdown();
         let deadline = std::time::Instant::now() + grace;
         while self.inflight.load(std::sync::atomic::Ordering::SeqCst) > 0
             && std::time::Instant::now() < deadline

@@ -92,20 +92,45 @@ pub(crate) fn confined(
     run: Run<'_>,
     redactor: &Redactor,
 ) -> Result<Confined, RunError> {
-    let placeholders = sandbox.placeholders(jail);
-    let (program, args) = sandbox.argv(jail, &placeholders, run.program, run.args)?;
-    let spec = Spec {
-        program,
-        args,
-        env: run.env,
-        // bwrap changes into the jail's working directory itself.
-        cwd: PathBuf::from("/"),
-        stdin: run.stdin,
+    let limits = process::Limits {
         timeout: run.timeout,
         max_output: run.max_output,
     };
-    let mut outcome = process::run(&spec, redactor, sandbox.jobs())?;
-    drop(placeholders);
+    let run_stdin_none = run.stdin.is_none();
+    let waiting = if run_stdin_none {
+        sandbox.start_waiting(jail, run.program, run.args, &run.env)
+    } else {
+        None
+    };
+    let (mut outcome, placeholders) = match waiting {
+        // The order goes in on stdin; the time limit counts from now.
+        Some(s) => (
+            process::supervise(s.child, Some(s.order), limits, redactor, sandbox.jobs()),
+            s.placeholders,
+        ),
+        None => {
+            let placeholders = sandbox.placeholders(jail);
+            let (program, args) = sandbox.argv(jail, &placeholders, run.program, run.args)?;
+            let spec = Spec {
+                program,
+                args,
+                env: run.env,
+                // bwrap changes into the jail's working directory itself.
+                cwd: PathBuf::from("/"),
+                stdin: run.stdin,
+                timeout: run.timeout,
+                max_output: run.max_output,
+            };
+            (process::run(&spec, redactor, sandbox.jobs())?, placeholders)
+        }
+    };
+    // The sandbox has ended. A call without stdin may be followed by one like it: prepare
+    // its sandbox now (`sandbox/warm.rs`), which takes over these placeholders.
+    if run_stdin_none {
+        sandbox.prepare(jail, placeholders);
+    } else {
+        drop(placeholders);
+    }
     let first = outcome.stderr.lines().next().unwrap_or("");
     let enforced = first
         .starts_with(STATUS_PREFIX)

@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -131,9 +131,9 @@ impl Jobs {
     }
 }
 
-/// Runs a process to completion (or the time limit, or a shutdown) and returns its redacted
-/// output.
-pub(crate) fn run(spec: &Spec, redactor: &Redactor, jobs: &Jobs) -> Result<Outcome, SpawnError> {
+/// Starts `spec`'s process in its own process group, registered with `jobs`; its stdout and
+/// stderr are pipes, and so is its stdin when `spec` has data for it.
+pub(crate) fn start(spec: &Spec, jobs: &Jobs) -> Result<Child, SpawnError> {
     let mut cmd = Command::new(&spec.program);
     cmd.args(&spec.args)
         .env_clear()
@@ -143,23 +143,73 @@ pub(crate) fn run(spec: &Spec, redactor: &Redactor, jobs: &Jobs) -> Result<Outco
             Stdio::piped()
         } else {
             Stdio::null()
-        })
-        .stdout(Stdio::piped())
+        });
+    spawn(cmd, &spec.program, jobs)
+}
+
+/// Spawns `cmd` with stdout and stderr piped, in its own process group, registered with `jobs`
+/// (so that a shutdown kills it) until [`supervise`] has seen it end.
+pub(crate) fn spawn(mut cmd: Command, program: &Path, jobs: &Jobs) -> Result<Child, SpawnError> {
+    cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    let mut child = cmd.spawn().map_err(|source| SpawnError {
-        program: spec.program.display().to_string(),
+    let child = cmd.spawn().map_err(|source| SpawnError {
+        program: program.display().to_string(),
         source,
     })?;
+    jobs.register(child.id());
+    Ok(child)
+}
+
+/// Kills a started process's group and reaps it (one that is no longer wanted).
+pub(crate) fn discard(mut child: Child, jobs: &Jobs) {
+    kill_group(child.id());
+    // Killed: the wait returns at once.
+    let _ = child.wait();
+    jobs.unregister(child.id());
+}
+
+/// Runs a process to completion (or the time limit, or a shutdown) and returns its redacted
+/// output.
+pub(crate) fn run(spec: &Spec, redactor: &Redactor, jobs: &Jobs) -> Result<Outcome, SpawnError> {
+    let child = start(spec, jobs)?;
+    Ok(supervise(
+        child,
+        spec.stdin.clone(),
+        Limits {
+            timeout: spec.timeout,
+            max_output: spec.max_output,
+        },
+        redactor,
+        jobs,
+    ))
+}
+
+/// The time limit and the output cap of one run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub timeout: Duration,
+    pub max_output: usize,
+}
+
+/// Waits for a started process (see [`spawn`]) to end, or kills its group at the time limit
+/// (counted from now) or on a shutdown, and returns its redacted output. `stdin` is written to
+/// the child's stdin pipe, if it has one.
+pub(crate) fn supervise(
+    mut child: Child,
+    stdin: Option<Vec<u8>>,
+    limits: Limits,
+    redactor: &Redactor,
+    jobs: &Jobs,
+) -> Outcome {
     let pid = child.id();
-    jobs.register(pid);
-    if let (Some(data), Some(mut stdin)) = (spec.stdin.clone(), child.stdin.take()) {
+    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
         std::thread::spawn(move || {
-            let _ = stdin.write_all(&data);
+            let _ = pipe.write_all(&data);
         });
     }
-    let out_rx = child.stdout.take().map(|s| reader(s, spec.max_output));
-    let err_rx = child.stderr.take().map(|s| reader(s, spec.max_output));
+    let out_rx = child.stdout.take().map(|s| reader(s, limits.max_output));
+    let err_rx = child.stderr.take().map(|s| reader(s, limits.max_output));
     // A waiter thread blocks in wait(2), so the end of the child is seen at once; the time limit
     // is a timeout on its answer, and a shutdown kills the group from outside (`Jobs`).
     let (done_tx, done_rx) = mpsc::channel();
@@ -167,7 +217,7 @@ pub(crate) fn run(spec: &Spec, redactor: &Redactor, jobs: &Jobs) -> Result<Outco
         // The receiver may be gone only if this function already returned: nothing to tell.
         let _ = done_tx.send(child.wait().ok());
     });
-    let deadline = Instant::now() + spec.timeout;
+    let deadline = Instant::now() + limits.timeout;
     let mut timed_out = false;
     let status = match done_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         Ok(status) => status,
@@ -189,7 +239,7 @@ pub(crate) fn run(spec: &Spec, redactor: &Redactor, jobs: &Jobs) -> Result<Outco
     };
     let (out, out_trunc) = collect(out_rx);
     let (err, err_trunc) = collect(err_rx);
-    Ok(Outcome {
+    Outcome {
         exit_code: if timed_out || shutdown {
             None
         } else {
@@ -200,5 +250,5 @@ pub(crate) fn run(spec: &Spec, redactor: &Redactor, jobs: &Jobs) -> Result<Outco
         stdout: redactor.redact(&String::from_utf8_lossy(&out)),
         stderr: redactor.redact(&String::from_utf8_lossy(&err)),
         truncated: out_trunc || err_trunc,
-    })
+    }
 }

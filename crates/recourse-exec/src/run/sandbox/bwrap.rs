@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Bind, HELPER_INSIDE, Jail, Placeholders, Sandbox, Unavailable};
+use super::{Bind, Core, HELPER_INSIDE, Jail, Placeholders, Unavailable};
 
 /// The read-only system view: what programs need to run, nothing of the host's state.
 const SYSTEM_DIRS: &[&str] = &["/usr", "/opt"];
@@ -55,20 +55,45 @@ fn path_arg(p: &Path) -> String {
     p.display().to_string()
 }
 
-impl Sandbox {
+impl Core {
     /// The program and arguments that run `program args` inside the jail (with the
     /// placeholders made for it by [`Sandbox::placeholders`]).
     pub(crate) fn argv(
         &self,
         jail: &Jail,
-        placeholders: &Placeholders<'_>,
+        placeholders: &Placeholders,
         program: &str,
         args: &[String],
     ) -> Result<(PathBuf, Vec<String>), Unavailable> {
+        let mut tail = vec!["--".to_owned(), program.to_owned()];
+        tail.extend(args.iter().cloned());
+        self.command(jail, placeholders, tail, &jail.cwd)
+    }
+
+    /// The program and arguments of a sandbox for `jail` that waits for its command on stdin
+    /// (`warm.rs`): the helper confines itself, then reads what to run and where.
+    pub(crate) fn argv_waiting(
+        &self,
+        jail: &Jail,
+        placeholders: &Placeholders,
+    ) -> Result<(PathBuf, Vec<String>), Unavailable> {
+        self.command(
+            jail,
+            placeholders,
+            vec!["--wait".to_owned()],
+            Path::new("/"),
+        )
+    }
+
+    fn command(
+        &self,
+        jail: &Jail,
+        placeholders: &Placeholders,
+        tail: Vec<String>,
+        cwd: &Path,
+    ) -> Result<(PathBuf, Vec<String>), Unavailable> {
         let mut helper_args = self.helper_args(jail);
-        helper_args.push("--".into());
-        helper_args.push(program.into());
-        helper_args.extend(args.iter().cloned());
+        helper_args.extend(tail);
         if self.insecure {
             let mut v = self.helper.prefix.clone();
             v.extend(helper_args);
@@ -134,7 +159,7 @@ impl Sandbox {
                 &path_arg(&self.helper.program),
                 HELPER_INSIDE,
                 "--chdir",
-                &path_arg(&jail.cwd),
+                &path_arg(cwd),
                 "--",
                 HELPER_INSIDE,
             ],

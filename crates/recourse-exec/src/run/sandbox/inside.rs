@@ -199,6 +199,104 @@ fn scripts_changed(expect: &[(String, Option<String>)]) -> Option<String> {
     })
 }
 
+/// What a waiting sandbox is told to run (see [`encode_order`]).
+#[derive(Debug, PartialEq, Eq)]
+struct Order {
+    cwd: Option<String>,
+    /// The complete environment (`None`: the helper's own).
+    env: Option<Vec<(String, String)>>,
+    argv: Vec<String>,
+}
+
+/// The most a waiting sandbox reads as its order.
+const MAX_ORDER: usize = 64 << 20;
+
+/// The order for a waiting sandbox: records of a tag byte (`c` working directory, `e` one
+/// `KEY=value`, `a` one argument, program first; `.` the end, so a cut order is no order), a
+/// little-endian u32 length and the bytes.
+/// Lengths, not separators: an argument may hold any byte.
+pub(crate) fn encode_order(cwd: &str, env: &[(String, String)], argv: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut put = |tag: u8, bytes: &[u8]| {
+        out.push(tag);
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(bytes);
+    };
+    put(b'c', cwd.as_bytes());
+    for (k, v) in env {
+        put(b'e', format!("{k}={v}").as_bytes());
+    }
+    for a in argv {
+        put(b'a', a.as_bytes());
+    }
+    put(b'.', b"");
+    out
+}
+
+impl Order {
+    fn decode(mut bytes: &[u8]) -> Result<Order, String> {
+        let mut order = Order {
+            cwd: None,
+            env: Some(Vec::new()),
+            argv: Vec::new(),
+        };
+        let mut ended = false;
+        while let Some((&tag, rest)) = bytes.split_first() {
+            if ended {
+                return Err("records after the end".into());
+            }
+            let (len, rest) = rest
+                .split_first_chunk::<4>()
+                .ok_or("truncated record length")?;
+            let len = u32::from_le_bytes(*len) as usize;
+            if rest.len() < len {
+                return Err("truncated record".into());
+            }
+            let (value, rest) = rest.split_at(len);
+            bytes = rest;
+            let value = String::from_utf8(value.to_vec()).map_err(|_| "a record is not UTF-8")?;
+            match tag {
+                b'c' => order.cwd = Some(value),
+                b'e' => {
+                    let (k, v) = value
+                        .split_once('=')
+                        .ok_or("an environment record without =")?;
+                    if let Some(env) = &mut order.env {
+                        env.push((k.to_owned(), v.to_owned()));
+                    }
+                }
+                b'a' => order.argv.push(value),
+                b'.' => ended = true,
+                other => return Err(format!("unknown record tag {other}")),
+            }
+        }
+        if !ended {
+            return Err("cut short".into());
+        }
+        if order.cwd.is_none() {
+            return Err("no working directory".into());
+        }
+        Ok(order)
+    }
+
+    /// Reads the order from stdin to its end, then puts /dev/null in its place.
+    fn read() -> Result<Order, String> {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_ORDER as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("reading stdin: {e}"))?;
+        if bytes.len() > MAX_ORDER {
+            return Err("longer than the limit".into());
+        }
+        let null = std::fs::File::open("/dev/null").map_err(|e| format!("/dev/null: {e}"))?;
+        rustix::stdio::dup2_stdin(&null).map_err(|e| format!("stdin: {e}"))?;
+        Order::decode(&bytes)
+    }
+}
+
 /// The helper's `main`: parses its arguments, confines itself and execs the command.
 /// Returns only on failure, with the exit code to use (126: not confined, nothing ran).
 pub fn helper_main(args: Vec<String>) -> i32 {
@@ -207,6 +305,7 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     let mut namespaces = "yes".to_owned();
     let (mut uid, mut gid): (Option<u32>, Option<u32>) = (None, None);
     let mut expect: Vec<(String, Option<String>)> = Vec::new();
+    let mut wait = false;
     let mut i = 0;
     while let Some(a) = args.get(i) {
         i += 1;
@@ -231,6 +330,7 @@ pub fn helper_main(args: Vec<String>) -> i32 {
                 }
             }
             "--expect-absent" => expect.push((value(), None)),
+            "--wait" => wait = true,
             "--" => break,
             other => {
                 eprintln!("{STATUS_PREFIX}unknown argument {other}");
@@ -238,10 +338,10 @@ pub fn helper_main(args: Vec<String>) -> i32 {
             }
         }
     }
-    let Some(program) = args.get(i) else {
+    if !wait && args.get(i).is_none() {
         eprintln!("{STATUS_PREFIX}no program to run");
         return 125;
-    };
+    }
     let fail = |what: &str, e: String| {
         eprintln!(
             "{STATUS_PREFIX}landlock=none seccomp=no netns=no namespaces=no error={what}: {e}"
@@ -274,6 +374,33 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     if let Err(e) = seccomp() {
         return fail("seccomp", e);
     }
+    // A waiting sandbox (built before its command was known) reads the command from stdin,
+    // written by the gateway when a call takes it; the command's stdin is /dev/null.
+    let order = if wait {
+        match Order::read() {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("{STATUS_PREFIX}error=order: {e}");
+                return 125;
+            }
+        }
+    } else {
+        Order {
+            cwd: None,
+            env: None,
+            argv: args[i..].to_vec(),
+        }
+    };
+    let Some((program, rest)) = order.argv.split_first() else {
+        eprintln!("{STATUS_PREFIX}no program to run");
+        return 125;
+    };
+    if let Some(cwd) = &order.cwd
+        && let Err(e) = std::env::set_current_dir(cwd)
+    {
+        eprintln!("{STATUS_PREFIX}error=chdir: cannot change into {cwd}: {e}");
+        return 125;
+    }
     // The scripts the command runs are still the bytes that were bound (and the missing ones
     // still missing), as this sandbox sees them, at the last moment before the command starts.
     if let Some(why) = scripts_changed(&expect) {
@@ -285,7 +412,10 @@ pub fn helper_main(args: Vec<String>) -> i32 {
         if net == "deny" { "yes" } else { "no" }
     );
     let mut cmd = Command::new(program);
-    cmd.args(&args[i + 1..]);
+    cmd.args(rest);
+    if let Some(env) = &order.env {
+        cmd.env_clear().envs(env.iter().map(|(k, v)| (k, v)));
+    }
     if let (Some(u), Some(g)) = (uid, gid) {
         // std clears supplementary groups, then setgid, then setuid: no capability survives.
         cmd.uid(u).gid(g);
@@ -293,4 +423,36 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     let err = cmd.exec();
     eprintln!("{STATUS_PREFIX}cannot run {program}: {err}");
     127
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_order_round_trips_whatever_bytes_its_arguments_hold() {
+        let env = vec![
+            ("PATH".to_owned(), "/usr/bin:/bin".to_owned()),
+            ("A".into(), "x=y".into()),
+        ];
+        let bytes = encode_order("/work", &env, &["/bin/sh", "-c", "echo a\nb\u{1} ; x=1"]);
+        let o = Order::decode(&bytes).unwrap();
+        assert_eq!(o.cwd.as_deref(), Some("/work"));
+        assert_eq!(o.env, Some(env));
+        assert_eq!(o.argv, ["/bin/sh", "-c", "echo a\nb\u{1} ; x=1"]);
+    }
+
+    #[test]
+    fn a_damaged_order_is_refused() {
+        let bytes = encode_order("/", &[], &["/bin/true"]);
+        // Cut anywhere, even between records: refused, never a shorter command.
+        for cut in 0..bytes.len() {
+            assert!(Order::decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut more = bytes.clone();
+        more.extend_from_slice(&encode_order("/", &[], &["x"]));
+        assert!(Order::decode(&more).is_err(), "records after the end");
+        assert!(Order::decode(&[b'z', 0, 0, 0, 0]).is_err());
+        assert!(Order::decode(&[b'.', 0, 0, 0, 0]).is_err(), "no cwd");
+    }
 }

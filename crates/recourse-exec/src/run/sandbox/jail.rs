@@ -22,7 +22,7 @@ impl Bind {
 }
 
 /// What one runner's child may see and do.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Jail {
     /// Read-only binds besides the system view (a binary, a plugin dir, a kubeconfig).
     pub(crate) ro: Vec<Bind>,
@@ -47,7 +47,7 @@ pub(crate) struct Jail {
 }
 
 /// A path inside a writable root that stays read-only.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Protected {
     pub(crate) rel: &'static str,
     pub(crate) dir: bool,

@@ -31,17 +31,19 @@ mod bwrap;
 mod inside;
 mod jail;
 mod placeholders;
+mod warm;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::run::process::Jobs;
 
 pub use inside::helper_main;
 pub(crate) use jail::{Bind, Jail, PROTECTED};
 pub(crate) use placeholders::Placeholders;
+pub(crate) use warm::Started;
 
 /// The marker line prefix.
 pub const STATUS_PREFIX: &str = "recourse-sandbox: ";
@@ -103,9 +105,24 @@ pub struct Helper {
 #[error("sandbox_unavailable: {0}")]
 pub struct Unavailable(pub String);
 
-/// The sandbox as configured for this gateway.
+/// The sandbox as configured for this gateway: what builds a sandbox ([`Core`], shared with
+/// the thread that builds waiting sandboxes) and the waiting sandboxes themselves (`warm.rs`).
 #[derive(Debug)]
 pub(crate) struct Sandbox {
+    core: Arc<Core>,
+    warm: warm::Warm,
+}
+
+impl std::ops::Deref for Sandbox {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+/// What builds a sandbox.
+#[derive(Debug)]
+pub(crate) struct Core {
     bwrap: PathBuf,
     helper: Helper,
     /// When the gateway is root: the uid/gid sandboxed code runs as on the host.
@@ -122,16 +139,53 @@ pub(crate) struct Sandbox {
 impl Sandbox {
     pub(crate) fn new(bwrap: PathBuf, helper: Helper, sandbox_uid: u32, insecure: bool) -> Sandbox {
         let root = rustix::process::getuid().is_root();
-        Sandbox {
+        let core = Arc::new(Core {
             bwrap: resolve(bwrap, crate::run::env::PATH),
             helper,
             run_as: root.then_some((sandbox_uid, sandbox_uid)),
             insecure,
             placeholders: Mutex::new(HashMap::new()),
             jobs: Jobs::default(),
+        });
+        Sandbox {
+            warm: warm::Warm::new(Arc::clone(&core)),
+            core,
         }
     }
 
+    /// Locks the writable roots, decides which protected paths to mount read-only and makes
+    /// placeholders for the missing ones (see `placeholders.rs`).
+    pub(crate) fn placeholders(&self, jail: &Jail) -> Placeholders {
+        Core::placeholders(&self.core, jail)
+    }
+
+    /// Starts `program args` in a sandbox for `jail` that was built before this call, if one
+    /// is waiting (`warm.rs`). `None`: build a fresh one.
+    pub(crate) fn start_waiting(
+        &self,
+        jail: &Jail,
+        program: &str,
+        args: &[String],
+        env: &[(String, String)],
+    ) -> Option<Started> {
+        self.warm.start(jail, program, args, env)
+    }
+
+    /// Stops running jobs and takes down the waiting sandboxes; from now on every job is
+    /// killed as it starts and nothing is prepared.
+    pub(crate) fn shutdown(&self) {
+        self.core.jobs.shutdown();
+        self.warm.stop();
+    }
+
+    /// Asks for a sandbox for `jail` to be built for the next call (`warm.rs`); `used` are
+    /// the placeholders of the call that just ended, kept until that sandbox holds them.
+    pub(crate) fn prepare(&self, jail: &Jail, used: Placeholders) {
+        self.warm.prepare(jail, used);
+    }
+}
+
+impl Core {
     /// The jobs running in this sandbox.
     pub(crate) fn jobs(&self) -> &Jobs {
         &self.jobs
@@ -173,7 +227,9 @@ impl Sandbox {
         }
         Ok(())
     }
+}
 
+impl Sandbox {
     /// Runs `true` confined, with the network isolated: proves bwrap, the namespaces, the helper,
     /// Landlock and seccomp all work here. Called once at startup.
     pub(crate) fn probe(&self) -> Result<(), Unavailable> {
@@ -184,7 +240,7 @@ impl Sandbox {
             net: self.insecure,
             ..Jail::default()
         };
-        let none = Placeholders::none(self);
+        let none = Placeholders::none(&self.core);
         let (program, args) = self.argv(&jail, &none, "/bin/true", &[])?;
         let out = Command::new(&program)
             .args(&args)

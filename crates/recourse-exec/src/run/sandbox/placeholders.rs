@@ -12,17 +12,18 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustix::fs::{FlockOperation, flock};
 
 use super::jail::Protected;
-use super::{Jail, Sandbox};
+use super::{Core, Jail};
 
-impl Sandbox {
+impl Core {
     /// Locks the writable roots (shared), decides which protected paths to mount read-only,
     /// and creates placeholders for the missing ones. The guard releases the locks and removes
     /// this process's placeholders when no call anywhere uses them any more.
-    pub(crate) fn placeholders(&self, jail: &Jail) -> Placeholders<'_> {
+    pub(crate) fn placeholders(self: &Arc<Core>, jail: &Jail) -> Placeholders {
         let mut locks = Vec::new();
         let mut bind = Vec::new();
         let mut made = Vec::new();
@@ -68,8 +69,9 @@ impl Sandbox {
                 bind.push(path);
             }
         }
+        drop(map);
         Placeholders {
-            sandbox: self,
+            core: Arc::clone(self),
             bind,
             made,
             locks,
@@ -118,8 +120,8 @@ fn create(path: &Path, dir: bool) -> std::io::Result<()> {
 
 /// The protected paths of one call, and the locks that keep them in place.
 #[derive(Debug)]
-pub(crate) struct Placeholders<'a> {
-    pub(super) sandbox: &'a Sandbox,
+pub(crate) struct Placeholders {
+    core: Arc<Core>,
     /// Every protected path to mount read-only over itself (placeholders included).
     pub(super) bind: Vec<PathBuf>,
     /// The placeholders of this process that this call uses, with their writable roots.
@@ -128,11 +130,11 @@ pub(crate) struct Placeholders<'a> {
     locks: Vec<File>,
 }
 
-impl<'a> Placeholders<'a> {
+impl Placeholders {
     /// No writable roots, nothing to protect.
-    pub(super) fn none(sandbox: &'a Sandbox) -> Placeholders<'a> {
+    pub(super) fn none(core: &Arc<Core>) -> Placeholders {
         Placeholders {
-            sandbox,
+            core: Arc::clone(core),
             bind: Vec::new(),
             made: Vec::new(),
             locks: Vec::new(),
@@ -140,13 +142,13 @@ impl<'a> Placeholders<'a> {
     }
 }
 
-impl Drop for Placeholders<'_> {
+impl Drop for Placeholders {
     fn drop(&mut self) {
         // Our shared locks go first, so that the exclusive one below can tell whether any
         // other call (here or in another process) still uses these roots.
         self.locks.clear();
         let mut map = self
-            .sandbox
+            .core
             .placeholders
             .lock()
             .unwrap_or_else(|p| p.into_inner());

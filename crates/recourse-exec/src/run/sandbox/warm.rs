@@ -1,0 +1,310 @@
+//! Sandboxes built before their command is known, so that a call does not wait for one.
+//!
+//! Building a sandbox (bubblewrap's namespaces and mounts, then the helper's Landlock and
+//! seccomp) costs several milliseconds, most of it bubblewrap walking the mount table after
+//! each mount. Nothing in it depends on the command: only on the jail (binds, protected paths,
+//! denied paths, network). So after a call, a thread builds the next sandbox for the same jail,
+//! fully confined, with its helper blocked reading stdin; the next call with that jail writes
+//! its working directory, environment and argv there (`inside.rs`), and the helper checks the
+//! directory, reports its status line and execs the command. Each sandbox serves exactly one
+//! call: its own PID namespace, `/tmp` and `HOME`, killed with everything in it at the call's
+//! deadline, as a sandbox built for the call would be.
+//!
+//! A waiting sandbox is used only if it still matches the host: every path its mounts were
+//! decided from (writable roots, each protected path inside them, the read-only sources, the
+//! denied paths) must be the same file as when it was built (device, inode, link count), or it
+//! is discarded and the call builds a fresh one. It waits at most [`IDLE`]; its placeholders
+//! (see `placeholders.rs`) stay while it waits. Calls with per-call mounts (pinned scripts) or
+//! stdin always get a fresh sandbox.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use super::inside::encode_order;
+use super::{Core, Jail, Placeholders};
+use crate::run::process;
+
+/// How long a built sandbox waits for a call before it is taken down, its placeholders with it.
+pub(crate) const IDLE: Duration = Duration::from_secs(30);
+/// The most sandboxes waiting at once (one per jail; the oldest goes first).
+const MAX_WAITING: usize = 4;
+
+/// What identifies a file for the staleness check: device, inode, link count.
+type Seen = Vec<(PathBuf, Option<(u64, u64, u64)>)>;
+
+/// The waiting sandboxes of one gateway and the thread that builds them.
+#[derive(Debug)]
+pub(crate) struct Warm {
+    core: Arc<Core>,
+    waiting: Arc<Mutex<Vec<Spare>>>,
+    /// Jails to build a sandbox for, with the placeholders to hand over (the thread starts
+    /// with the first).
+    builder: Mutex<Option<Sender<(Jail, Placeholders)>>>,
+}
+
+/// A sandbox a call took: the process (its helper reads `order` on stdin) and the placeholders
+/// its mounts use, to drop when it has ended.
+pub(crate) struct Started {
+    pub(crate) child: Child,
+    pub(crate) order: Vec<u8>,
+    pub(crate) placeholders: Placeholders,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Whether sandboxes for `jail` can be built ahead: not without namespaces, and not with
+/// per-call mounts (pinned scripts) or checks.
+fn warmable(core: &Core, jail: &Jail) -> bool {
+    !core.insecure && jail.pinned.is_empty() && jail.expect.is_empty()
+}
+
+/// The jail as a key: everything but the working directory, which the order carries.
+fn key(jail: &Jail) -> Jail {
+    Jail {
+        cwd: PathBuf::from("/"),
+        ..jail.clone()
+    }
+}
+
+impl Warm {
+    pub(crate) fn new(core: Arc<Core>) -> Warm {
+        Warm {
+            core,
+            waiting: Arc::new(Mutex::new(Vec::new())),
+            builder: Mutex::new(None),
+        }
+    }
+
+    /// Starts `program args` in a waiting sandbox for `jail` if there is a usable one.
+    /// `None`: the caller builds a fresh sandbox.
+    pub(crate) fn start(
+        &self,
+        jail: &Jail,
+        program: &str,
+        args: &[String],
+        env: &[(String, String)],
+    ) -> Option<Started> {
+        if !warmable(&self.core, jail) {
+            return None;
+        }
+        let key = key(jail);
+        let spare = {
+            let mut waiting = lock(&self.waiting);
+            let i = waiting.iter().position(|s| s.key == key);
+            i.map(|i| waiting.swap_remove(i))
+        }?;
+        let mut argv = vec![program];
+        argv.extend(args.iter().map(String::as_str));
+        let order = encode_order(&jail.cwd.display().to_string(), env, &argv);
+        spare.take(order)
+    }
+
+    /// Asks for a sandbox for `jail` to be built for the next call. Called when a call's
+    /// sandbox has ended, not before: building one takes the kernel's mount lock, which the
+    /// running sandbox's own teardown needs too. `used` (the ended call's placeholders) is
+    /// dropped once the new sandbox holds its own: the placeholders pass from one sandbox to
+    /// the next instead of being removed and made again (a removal waits on the file
+    /// system's journal, and the next fsync of the audit log pays for it).
+    pub(crate) fn prepare(&self, jail: &Jail, used: Placeholders) {
+        if !warmable(&self.core, jail) || self.core.jobs.shutting_down() {
+            return;
+        }
+        let order = (key(jail), used);
+        let mut builder = lock(&self.builder);
+        let order = match builder.as_ref() {
+            Some(tx) => match tx.send(order) {
+                Ok(()) => return,
+                // The thread ended (it cannot panic but for a bug): start another.
+                Err(std::sync::mpsc::SendError(order)) => order,
+            },
+            None => order,
+        };
+        let (tx, rx) = channel::<(Jail, Placeholders)>();
+        let core = Arc::clone(&self.core);
+        let waiting = Arc::downgrade(&self.waiting);
+        let spawned = std::thread::Builder::new()
+            .name("sandbox-warm".into())
+            .spawn(move || build_loop(&core, &waiting, &rx));
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start the thread that prepares sandboxes");
+            return;
+        }
+        // The receiver is alive: the thread was just started with it.
+        let _ = tx.send(order);
+        *builder = Some(tx);
+    }
+}
+
+impl Warm {
+    /// Takes down every waiting sandbox, placeholders included; called at shutdown, after
+    /// the jobs were told to stop (no sandbox is prepared from then on).
+    pub(crate) fn stop(&self) {
+        let waiting = std::mem::take(&mut *lock(&self.waiting));
+        drop(waiting);
+    }
+}
+
+/// Builds the sandboxes asked for, one at a time, and takes down the ones idle for too long;
+/// ends when the gateway's [`Warm`] is gone.
+fn build_loop(
+    core: &Arc<Core>,
+    waiting: &Weak<Mutex<Vec<Spare>>>,
+    rx: &std::sync::mpsc::Receiver<(Jail, Placeholders)>,
+) {
+    loop {
+        let next = rx.recv_timeout(Duration::from_secs(1));
+        let Some(waiting) = waiting.upgrade() else {
+            return;
+        };
+        let expired: Vec<Spare> = {
+            let mut w = lock(&waiting);
+            let (old, keep) = std::mem::take(&mut *w)
+                .into_iter()
+                .partition(|s| s.born.elapsed() >= IDLE);
+            *w = keep;
+            old
+        };
+        drop(expired);
+        let (key, used) = match next {
+            Ok(order) => order,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        if core.jobs.shutting_down() || lock(&waiting).iter().any(|s| s.key == key) {
+            continue;
+        }
+        let spare = Spare::build(core, key);
+        drop(used);
+        let spare = match spare {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::debug!(error = %e, "no sandbox prepared");
+                continue;
+            }
+        };
+        let evicted = {
+            let mut w = lock(&waiting);
+            // Checked under the lock [`Warm::stop`] clears under: a sandbox built while the
+            // gateway shut down is not kept.
+            if core.jobs.shutting_down() {
+                drop(w);
+                drop(spare);
+                continue;
+            }
+            w.push(spare);
+            if w.len() > MAX_WAITING {
+                Some(w.remove(0))
+            } else {
+                None
+            }
+        };
+        drop(evicted);
+    }
+}
+
+/// One sandbox waiting for its command.
+#[derive(Debug)]
+struct Spare {
+    key: Jail,
+    child: Option<Child>,
+    placeholders: Option<Placeholders>,
+    seen: Seen,
+    born: Instant,
+    core: Arc<Core>,
+}
+
+impl Spare {
+    fn build(core: &Arc<Core>, key: Jail) -> Result<Spare, String> {
+        let placeholders = core.placeholders(&key);
+        // After the placeholders exist, before bwrap mounts anything: a change from here on
+        // shows at the check when a call takes this sandbox.
+        let seen = seen(&key);
+        let (program, args) = core
+            .argv_waiting(&key, &placeholders)
+            .map_err(|e| e.to_string())?;
+        let mut cmd = Command::new(&program);
+        cmd.args(&args)
+            .env_clear()
+            .current_dir("/")
+            .stdin(Stdio::piped());
+        let child = process::spawn(cmd, &program, &core.jobs).map_err(|e| e.to_string())?;
+        Ok(Spare {
+            key,
+            child: Some(child),
+            placeholders: Some(placeholders),
+            seen,
+            born: Instant::now(),
+            core: Arc::clone(core),
+        })
+    }
+
+    /// Hands this sandbox to a call, if it is still what a fresh one would be.
+    fn take(mut self, order: Vec<u8>) -> Option<Started> {
+        if self.born.elapsed() >= IDLE {
+            return None;
+        }
+        let now = seen(&self.key);
+        if let Some((path, _)) = now
+            .iter()
+            .zip(&self.seen)
+            .find(|(a, b)| a != b)
+            .map(|(a, _)| a)
+        {
+            tracing::debug!(path = %path.display(), "a prepared sandbox is stale: a fresh one is built");
+            return None;
+        }
+        // A sandbox that failed to build (bwrap refused a mount) is not handed out: a fresh
+        // one says what was wrong.
+        let alive = self
+            .child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)));
+        if !alive {
+            tracing::debug!("a prepared sandbox ended before its call: a fresh one is built");
+            return None;
+        }
+        let (Some(child), Some(placeholders)) = (self.child.take(), self.placeholders.take())
+        else {
+            return None;
+        };
+        Some(Started {
+            child,
+            order,
+            placeholders,
+        })
+    }
+}
+
+impl Drop for Spare {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            process::discard(child, &self.core.jobs);
+        }
+    }
+}
+
+/// What each path a jail's mounts are decided from is now.
+fn seen(jail: &Jail) -> Seen {
+    use std::os::unix::fs::MetadataExt;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for b in &jail.rw {
+        paths.push(b.src.clone());
+        paths.extend(jail.protect.iter().map(|p| b.src.join(p.rel)));
+    }
+    paths.extend(jail.ro.iter().map(|b| b.src.clone()));
+    paths.extend(jail.deny.iter().cloned());
+    paths
+        .into_iter()
+        .map(|p| {
+            let id = std::fs::symlink_metadata(&p)
+                .ok()
+                .map(|m| (m.dev(), m.ino(), m.nlink()));
+            (p, id)
+        })
+        .collect()
+}
