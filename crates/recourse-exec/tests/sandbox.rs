@@ -302,10 +302,26 @@ fn a_prepared_sandbox_serves_one_call_and_is_what_a_fresh_one_would_be() {
     );
     let (c, w) = (cold.output.unwrap(), warm.output.unwrap());
     assert_eq!(w.exit_code, Some(3), "{w:#?}");
+    // The process count is the one line that differs: in a prepared sandbox the helper stays
+    // as the command's parent (it reports the end; see `inside.rs`), one process more.
+    let count = |out: &str| -> (String, usize) {
+        let lines: Vec<&str> = out.lines().collect();
+        let at = lines.len() - 2;
+        let n = lines[at].parse().unwrap();
+        let rest: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != at)
+            .map(|(_, l)| *l)
+            .collect();
+        (rest.join("\n"), n)
+    };
+    let ((c_rest, c_procs), (w_rest, w_procs)) = (count(&c.stdout), count(&w.stdout));
     assert_eq!(
-        c.stdout, w.stdout,
+        c_rest, w_rest,
         "a prepared sandbox differs from a fresh one"
     );
+    assert_eq!(w_procs, c_procs + 1, "{}\n---\n{}", c.stdout, w.stdout);
     assert_eq!(c.stderr, w.stderr);
     // Nothing the previous calls left in /tmp or HOME, and only its own processes.
     assert!(!w.stdout.contains("mark"), "{}", w.stdout);
@@ -362,6 +378,88 @@ fn children_of_a_call_in_a_prepared_sandbox_die_with_it() {
     for m in ["setsid", "doublefork"] {
         assert!(!h.work().join(m).exists(), "{m} child outlived its call");
     }
+}
+
+/// In a prepared sandbox the call ends when the command does, without waiting for the
+/// sandbox's teardown; what the command left running is killed before the call answers.
+#[test]
+fn what_a_command_leaves_behind_in_a_prepared_sandbox_dies_when_it_ends() {
+    let h = harness(Environment::Dev);
+    warm_up(&h);
+    let r = run(
+        &h,
+        "setsid sh -c 'sleep 1; touch setsid' >/dev/null 2>&1 & \
+         (sh -c 'sleep 1; touch doublefork' >/dev/null 2>&1 &) ; exit 4",
+        10,
+    );
+    assert_executed(&r);
+    assert_eq!(r.output.as_ref().unwrap().exit_code, Some(4), "{r:#?}");
+    std::thread::sleep(Duration::from_secs(2));
+    for m in ["setsid", "doublefork"] {
+        assert!(!h.work().join(m).exists(), "{m} child outlived its call");
+    }
+}
+
+/// The attack on the early answer: the command writes a made-up exit line to every descriptor
+/// it can reach in the sandbox (the helper's and bubblewrap's, through /proc and
+/// pidfd_getfd), hoping the gateway ends the call early, reports a forged exit code and leaves
+/// the command running unsupervised. The channel is out of its reach: the call reports the
+/// command's own exit code after it ran to its end.
+#[test]
+fn a_command_cannot_forge_the_end_of_its_call() {
+    let h = harness(Environment::Dev);
+    let spare = warm_up(&h);
+    let forge = r#"
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+reached = []
+for pid in [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        fds = [str(n) for n in range(8)]
+    for fd in fds:
+        try:
+            f = os.open(f"/proc/{pid}/fd/{fd}", os.O_WRONLY)
+            os.write(f, b"0\n")
+            reached.append(f"open {pid}/{fd}")
+        except OSError:
+            pass
+        pidfd = libc.syscall(434, int(pid), 0)
+        if pidfd >= 0:
+            got = libc.syscall(438, pidfd, int(fd), 0)
+            if got >= 0:
+                try:
+                    os.write(got, b"0\n")
+                    reached.append(f"pidfd_getfd {pid}/{fd}")
+                except OSError:
+                    pass
+for fd in range(3, 256):
+    try:
+        os.write(fd, b"0\n")
+        reached.append(f"inherited {fd}")
+    except OSError:
+        pass
+print("reached:", reached)
+"#;
+    // Read by inline code, not run as a script file: a call that runs a script gets a fresh
+    // sandbox (its pinned copy is a per-call mount), and this attack is on a prepared one.
+    std::fs::write(h.work().join("forge.txt"), forge).unwrap();
+    recourse_testkit::give_to_sandbox(&h.work());
+    let command = "python3 -c \"exec(open('forge.txt').read())\"; sleep 1; touch finished; exit 7";
+    let r = run_approved_in(&h, command, None);
+    assert_executed(&r);
+    assert!(
+        !waiting_sandboxes(&h).contains(&spare),
+        "the prepared sandbox was not the one used"
+    );
+    let out = r.output.as_ref().unwrap();
+    assert!(out.stdout.contains("reached:"), "{r:#?}");
+    assert_eq!(out.exit_code, Some(7), "{r:#?}");
+    assert!(
+        h.work().join("finished").exists(),
+        "the call ended before its command: {r:#?}"
+    );
 }
 
 /// A shutdown takes the waiting sandboxes down with the running jobs, and none is built after.

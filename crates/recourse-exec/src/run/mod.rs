@@ -103,9 +103,18 @@ pub(crate) fn confined(
         None
     };
     let (mut outcome, placeholders) = match waiting {
-        // The order goes in on stdin; the time limit counts from now.
+        // The order goes in on the channel (the helper's stdin); the time limit counts from now.
         Some(s) => (
-            process::supervise(s.child, Some(s.order), limits, redactor, sandbox.jobs()),
+            process::supervise(
+                s.child,
+                process::Watch::Channel {
+                    channel: s.channel,
+                    order: s.order,
+                },
+                limits,
+                redactor,
+                sandbox.jobs(),
+            ),
             s.placeholders,
         ),
         None => {

@@ -2,8 +2,13 @@
 //! it was promised, sets rlimits and `no_new_privs`, enforces Landlock and a seccomp filter,
 //! reports what it enforced on its first stderr line, drops to the sandbox uid and execs the
 //! command. A helper that cannot enforce all of it exits 126 without running anything.
+//!
+//! In a sandbox built before its call (`--wait`, see `warm.rs`) the command comes as an order
+//! on stdin, a socket to the gateway; the helper then runs the command as its child and
+//! reports its end on that socket (see [`run_and_report`]).
 
 use std::collections::BTreeMap;
+use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,7 +22,7 @@ use super::STATUS_PREFIX;
 
 /// Syscalls sandboxed code never needs and that an escape would: tracing, kernel keyrings,
 /// eBPF, mounts, namespaces, modules, kexec, io_uring (which bypasses syscall filtering for
-/// the operations it carries), perf, userfaultfd, raw handles.
+/// the operations it carries), perf, userfaultfd, raw handles, another process's descriptors.
 const DENIED_SYSCALLS: &[libc::c_long] = &[
     libc::SYS_ptrace,
     libc::SYS_process_vm_readv,
@@ -48,6 +53,7 @@ const DENIED_SYSCALLS: &[libc::c_long] = &[
     libc::SYS_io_uring_register,
     libc::SYS_perf_event_open,
     libc::SYS_userfaultfd,
+    libc::SYS_pidfd_getfd,
     libc::SYS_open_by_handle_at,
     libc::SYS_name_to_handle_at,
     libc::SYS_swapon,
@@ -279,8 +285,9 @@ impl Order {
         Ok(order)
     }
 
-    /// Reads the order from stdin to its end, then puts /dev/null in its place.
-    fn read() -> Result<Order, String> {
+    /// Reads the order from stdin to its end, then moves stdin (the channel to the gateway)
+    /// to a close-on-exec descriptor, returned, and puts /dev/null in its place.
+    fn read() -> Result<(Order, OwnedFd), String> {
         use std::io::Read;
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -291,14 +298,17 @@ impl Order {
         if bytes.len() > MAX_ORDER {
             return Err("longer than the limit".into());
         }
+        let channel = rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stdin(), 3)
+            .map_err(|e| format!("keeping the channel: {e}"))?;
         let null = std::fs::File::open("/dev/null").map_err(|e| format!("/dev/null: {e}"))?;
         rustix::stdio::dup2_stdin(&null).map_err(|e| format!("stdin: {e}"))?;
-        Order::decode(&bytes)
+        Ok((Order::decode(&bytes)?, channel))
     }
 }
 
-/// The helper's `main`: parses its arguments, confines itself and execs the command.
-/// Returns only on failure, with the exit code to use (126: not confined, nothing ran).
+/// The helper's `main`: parses its arguments, confines itself and execs the command (or, in a
+/// waiting sandbox, runs it and reports its end). Returns the exit code to use: on failure
+/// (126: not confined, nothing ran), or the command's in a waiting sandbox.
 pub fn helper_main(args: Vec<String>) -> i32 {
     let mut write: Vec<PathBuf> = Vec::new();
     let mut net = "allow".to_owned();
@@ -376,20 +386,21 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     }
     // A waiting sandbox (built before its command was known) reads the command from stdin,
     // written by the gateway when a call takes it; the command's stdin is /dev/null.
-    let order = if wait {
+    let (order, channel) = if wait {
         match Order::read() {
-            Ok(o) => o,
+            Ok((o, channel)) => (o, Some(channel)),
             Err(e) => {
                 eprintln!("{STATUS_PREFIX}error=order: {e}");
                 return 125;
             }
         }
     } else {
-        Order {
+        let order = Order {
             cwd: None,
             env: None,
             argv: args[i..].to_vec(),
-        }
+        };
+        (order, None)
     };
     let Some((program, rest)) = order.argv.split_first() else {
         eprintln!("{STATUS_PREFIX}no program to run");
@@ -420,9 +431,71 @@ pub fn helper_main(args: Vec<String>) -> i32 {
         // std clears supplementary groups, then setgid, then setuid: no capability survives.
         cmd.uid(u).gid(g);
     }
-    let err = cmd.exec();
-    eprintln!("{STATUS_PREFIX}cannot run {program}: {err}");
-    127
+    match channel {
+        // Checked above: a fresh PID namespace, so `kill_the_rest` reaches only the sandbox.
+        Some(channel) if namespaces == "yes" => run_and_report(cmd, program, &channel),
+        _ => {
+            let err = cmd.exec();
+            eprintln!("{STATUS_PREFIX}cannot run {program}: {err}");
+            127
+        }
+    }
+}
+
+/// In a waiting sandbox: runs the command as a child instead of becoming it; once it has
+/// ended, kills everything else in the sandbox and writes the command's exit code (128 + the
+/// signal if a signal ended it, as bubblewrap reports it) to the gateway's channel. The
+/// gateway answers on that line instead of waiting for bubblewrap to tear the namespaces down.
+///
+/// The command cannot forge the line: the channel is close-on-exec, a socket (which
+/// /proc/<pid>/fd cannot reopen), `pidfd_getfd` and ptrace are filtered, and this process is
+/// not dumpable. A command that kills this process ends the sandbox with it (its init exits),
+/// and the gateway then goes by bubblewrap's exit.
+fn run_and_report(mut cmd: Command, program: &str, channel: &OwnedFd) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    if let Err(e) =
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+    {
+        eprintln!("{STATUS_PREFIX}error=dumpable: {e}");
+        return 125;
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(err) => {
+            eprintln!("{STATUS_PREFIX}cannot run {program}: {err}");
+            return 127;
+        }
+    };
+    let code = match child.wait() {
+        Ok(s) => s
+            .code()
+            .or_else(|| s.signal().map(|n| 128 + n))
+            .unwrap_or(125),
+        Err(_) => 125,
+    };
+    kill_the_rest();
+    // If the gateway is gone (or stopped listening), the exit code still says it.
+    let _ = rustix::io::write(channel, format!("{code}\n").as_bytes());
+    // The gateway closes the channel once it has answered the call: tearing the namespaces
+    // down (which this process's exit starts) would slow the answer down.
+    let mut end = [0u8; 1];
+    let _ = rustix::io::read(channel, &mut end);
+    code
+}
+
+/// Kills every process in this PID namespace but this one and the namespace's init
+/// (bubblewrap's, which ends when this process does): whatever the command left behind dies
+/// before the gateway hears the call ended.
+#[allow(unsafe_code)]
+fn kill_the_rest() {
+    // SAFETY: kill(2) takes two integers and reads or writes no memory of this process, so
+    // no Rust invariant is involved. With pid -1 it signals every process this one may signal
+    // in its own PID namespace, except itself and the namespace's init; only called in a
+    // fresh PID namespace (checked at startup), so nothing outside the sandbox is reached.
+    // Its result is not needed: ESRCH means there was nothing left.
+    unsafe {
+        libc::kill(-1, libc::SIGKILL);
+    }
 }
 
 #[cfg(test)]

@@ -17,14 +17,17 @@
 //!    uid drop and `exec` of the command. Its first stderr line reports what it enforced.
 //!
 //! Nothing a call starts outlives it: killing bwrap kills its PID namespace's init, and the
-//! kernel kills everything else in the namespace. A missing primitive means refusal, never a
+//! kernel kills everything else in the namespace. In a sandbox prepared ahead (`warm.rs`) the
+//! helper stays as the command's parent: when the command ends it kills everything else in the
+//! namespace and says so on a channel only it holds, and the call answers without waiting for
+//! bubblewrap's teardown. A missing primitive means refusal, never a
 //! quieter sandbox: the gateway probes bwrap and the helper at startup, and a helper that cannot
 //! enforce Landlock or seccomp exits 126 without running anything.
 //!
 //! Where each part lives: `jail.rs` says what one runner's child may see (`Jail`),
 //! `bwrap.rs` turns a jail into bubblewrap's arguments (the system view, binds, masks),
-//! `placeholders.rs` makes the protected paths that do not exist yet, and `inside.rs` is the
-//! helper's side ([`helper_main`]). This file holds the `Sandbox` itself, its startup probe
+//! `placeholders.rs` makes the protected paths that do not exist yet, `warm.rs` builds
+//! sandboxes before their call and `inside.rs` is the helper's side ([`helper_main`]). This file holds the `Sandbox` itself, its startup probe
 //! and the files it writes for sandboxed code.
 
 mod bwrap;

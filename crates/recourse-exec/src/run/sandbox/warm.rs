@@ -17,6 +17,8 @@
 //! (see `placeholders.rs`) stay while it waits. Calls with per-call mounts (pinned scripts) or
 //! stdin always get a fresh sandbox.
 
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
@@ -42,13 +44,22 @@ pub(crate) struct Warm {
     waiting: Arc<Mutex<Vec<Spare>>>,
     /// Jails to build a sandbox for, with the placeholders to hand over (the thread starts
     /// with the first).
-    builder: Mutex<Option<Sender<(Jail, Placeholders)>>>,
+    builder: Mutex<Option<Builder>>,
+}
+
+/// The thread that builds sandboxes, and how to give it work.
+#[derive(Debug)]
+struct Builder {
+    orders: Sender<(Jail, Placeholders)>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 /// A sandbox a call took: the process (its helper reads `order` on stdin) and the placeholders
 /// its mounts use, to drop when it has ended.
 pub(crate) struct Started {
     pub(crate) child: Child,
+    /// The helper's end of it is its stdin; the order goes in here, its answer comes back.
+    pub(crate) channel: UnixStream,
     pub(crate) order: Vec<u8>,
     pub(crate) placeholders: Placeholders,
 }
@@ -117,7 +128,7 @@ impl Warm {
         let order = (key(jail), used);
         let mut builder = lock(&self.builder);
         let order = match builder.as_ref() {
-            Some(tx) => match tx.send(order) {
+            Some(b) => match b.orders.send(order) {
                 Ok(()) => return,
                 // The thread ended (it cannot panic but for a bug): start another.
                 Err(std::sync::mpsc::SendError(order)) => order,
@@ -130,22 +141,51 @@ impl Warm {
         let spawned = std::thread::Builder::new()
             .name("sandbox-warm".into())
             .spawn(move || build_loop(&core, &waiting, &rx));
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "cannot start the thread that prepares sandboxes");
-            return;
-        }
+        let thread = match spawned {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start the thread that prepares sandboxes");
+                return;
+            }
+        };
         // The receiver is alive: the thread was just started with it.
         let _ = tx.send(order);
-        *builder = Some(tx);
+        *builder = Some(Builder { orders: tx, thread });
     }
 }
 
 impl Warm {
     /// Takes down every waiting sandbox, placeholders included; called at shutdown, after
     /// the jobs were told to stop (no sandbox is prepared from then on).
+    /// The builder thread is waited for: placeholders it holds (handed over by the last call,
+    /// or made for a sandbox it is building) are removed before the gateway exits.
     pub(crate) fn stop(&self) {
+        let builder = lock(&self.builder).take();
+        if let Some(Builder { orders, thread }) = builder {
+            drop(orders);
+            // It ends at the next order it looks at (there is none); a panic in it has
+            // nothing left to clean up here.
+            let _ = thread.join();
+        }
         let waiting = std::mem::take(&mut *lock(&self.waiting));
         drop(waiting);
+    }
+}
+
+/// How long after a call the next sandbox is built at the earliest: the call is still
+/// recording its end and answering, and building (a clone of the gateway, bubblewrap's
+/// mounts) would compete with it for the CPU and the kernel's locks.
+const SETTLE: Duration = Duration::from_millis(5);
+/// The longest a build waits for running jobs to end.
+const BUSY_WAIT: Duration = Duration::from_millis(200);
+
+/// Waits until the call that asked for a sandbox has answered, and while other jobs run
+/// (up to [`BUSY_WAIT`]): a sandbox built in the background should not slow a call down.
+fn settle(core: &Core) {
+    std::thread::sleep(SETTLE);
+    let until = Instant::now() + BUSY_WAIT;
+    while core.jobs.supervised() > 0 && !core.jobs.shutting_down() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
@@ -175,6 +215,7 @@ fn build_loop(
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => return,
         };
+        settle(core);
         if core.jobs.shutting_down() || lock(&waiting).iter().any(|s| s.key == key) {
             continue;
         }
@@ -211,6 +252,7 @@ fn build_loop(
 #[derive(Debug)]
 struct Spare {
     key: Jail,
+    channel: Option<UnixStream>,
     child: Option<Child>,
     placeholders: Option<Placeholders>,
     seen: Seen,
@@ -227,14 +269,19 @@ impl Spare {
         let (program, args) = core
             .argv_waiting(&key, &placeholders)
             .map_err(|e| e.to_string())?;
+        // A socket, not a pipe: the helper answers on it (`process::Watch::Channel`), and a
+        // socket cannot be reopened through /proc/<pid>/fd by anything else in the sandbox.
+        let (channel, theirs) =
+            UnixStream::pair().map_err(|e| format!("cannot make the order channel: {e}"))?;
         let mut cmd = Command::new(&program);
         cmd.args(&args)
             .env_clear()
             .current_dir("/")
-            .stdin(Stdio::piped());
+            .stdin(Stdio::from(OwnedFd::from(theirs)));
         let child = process::spawn(cmd, &program, &core.jobs).map_err(|e| e.to_string())?;
         Ok(Spare {
             key,
+            channel: Some(channel),
             child: Some(child),
             placeholders: Some(placeholders),
             seen,
@@ -268,12 +315,16 @@ impl Spare {
             tracing::debug!("a prepared sandbox ended before its call: a fresh one is built");
             return None;
         }
-        let (Some(child), Some(placeholders)) = (self.child.take(), self.placeholders.take())
-        else {
+        let (Some(child), Some(channel), Some(placeholders)) = (
+            self.child.take(),
+            self.channel.take(),
+            self.placeholders.take(),
+        ) else {
             return None;
         };
         Some(Started {
             child,
+            channel,
             order,
             placeholders,
         })
