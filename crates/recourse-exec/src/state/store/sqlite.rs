@@ -268,11 +268,13 @@ impl Store {
 
     /// Records the audit log's last (seq, hash).
     pub fn set_audit_anchor(&self, seq: u64, hash: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO audit_anchor (id, seq, hash) VALUES (1, ?1, ?2)
+        // Written after every audit record: the statement is parsed once per connection.
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO audit_anchor (id, seq, hash) VALUES (1, ?1, ?2)
              ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash WHERE excluded.seq > audit_anchor.seq",
-            params![seq as i64, hash],
-        )?;
+            )?
+            .execute(params![seq as i64, hash])?;
         Ok(())
     }
 
@@ -363,7 +365,8 @@ struct HeldTransaction {
 }
 
 fn active(conn: &Connection) -> Result<Vec<Freeze>, StoreError> {
-    let mut stmt = conn.prepare(
+    // Asked on every call: the statement is parsed once per connection.
+    let mut stmt = conn.prepare_cached(
         "SELECT id, scope, value, reason, created_by, created_at FROM freezes WHERE thawed_at IS NULL ORDER BY created_at, id",
     )?;
     let rows = stmt.query_map([], |r| {
