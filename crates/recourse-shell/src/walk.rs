@@ -1209,7 +1209,9 @@ impl<'c> Walker<'c> {
             risky = true;
         }
         self.variable_loads(name, value);
-        if is_dangerous_assignment(name) {
+        if is_dangerous_assignment(name)
+            && !crate::programs::environment::is_inert_pager(name, value)
+        {
             self.builtin(
                 Decision::Escalate,
                 "shell.builtin.dangerous_variable",
@@ -1856,6 +1858,11 @@ impl<'c> Walker<'c> {
         words: &[Word],
         expanded: &[Option<Expanded>],
     ) -> bool {
+        // `echo $X`: whatever words, options or names it becomes, `echo` prints them. What
+        // the names lead to downstream is the pipeline's concern.
+        if entry.is(kind::TEXT_ONLY) && entry.model.is_none() {
+            return false;
+        }
         let safe_options = entry.model.is_none();
         let mut after_dashes = false;
         let mut open = false;
@@ -2339,6 +2346,10 @@ impl<'c> Walker<'c> {
             let name_computed = a.expansions.first().is_some_and(|e| e.start < name.len())
                 || a.dynamic && !is_name(name.split('[').next().unwrap_or_default());
             risky |= self.variable_name(name, name_computed, depth, prog);
+            // `declare -p NAME` prints the variable; with `-p` nothing is assigned.
+            if flags.contains('p') {
+                continue;
+            }
             if let Some(v) = value.as_ref().filter(|v| v.text.starts_with('('))
                 && !computed(v)
                 && !flags.contains('A')

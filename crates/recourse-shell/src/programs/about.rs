@@ -17,10 +17,7 @@ pub(crate) const PROGRAMS: &[Program] = &[Program::of(
         "clang",
         "clang++",
         "rustc",
-        "rustup",
         "javac",
-        "mvn",
-        "gradle",
         "dotnet",
         "swift",
         "zig",
@@ -28,10 +25,8 @@ pub(crate) const PROGRAMS: &[Program] = &[Program::of(
         "scalac",
         "erl",
         "elixir",
-        "mix",
         "dart",
         "flutter",
-        "sbt",
         "stack",
         "cabal",
         "opam",
@@ -62,7 +57,6 @@ pub(crate) const PROGRAMS: &[Program] = &[Program::of(
         "lsd",
         "just",
         "task",
-        "bazel",
         "ninja",
         "meson",
         "autoconf",
@@ -85,13 +79,7 @@ pub(crate) const PROGRAMS: &[Program] = &[Program::of(
         "mypy",
         "pylint",
         "isort",
-        "pytest",
-        "tox",
-        "nox",
-        "poetry",
-        "pdm",
         "uv",
-        "conda",
         "mamba",
         "pyenv",
         "rbenv",
@@ -111,23 +99,16 @@ pub(crate) const PROGRAMS: &[Program] = &[Program::of(
         "buildah",
         "goreleaser",
         "golangci-lint",
-        "gofmt",
         "rustfmt",
         "tsc",
         "esbuild",
         "vite",
         "webpack",
         "rollup",
-        "turbo",
-        "nx",
-        "lerna",
-        "composer",
         "rake",
-        "rails",
         "delta",
         "tokei",
         "cloc",
-        "ag",
         "ack",
         "sops",
         "age",
@@ -145,6 +126,14 @@ pub(crate) const PROGRAMS: &[Program] = &[Program::of(
     ],
     0,
 )];
+
+/// Launchers that run code from the project before they answer anything, `--version`
+/// included: `yarnPath` in `.yarnrc.yml`, `.mvn/jvm.config`, `org.gradle.java.home`,
+/// `.sbtopts`, a project's `toxfile.py` or `conftest.py`, the repository's own copy of nx,
+/// turbo, lerna or rails, composer and pdm plugins, `.bazelversion`. They are left out of the
+/// table above (mvn, gradle, sbt, poetry, pdm, tox, nox, pytest, nx, turbo, lerna, rails,
+/// composer, bazel, mix) and refused here where another room knows them.
+const PROJECT_LAUNCHED: &[&str] = &["yarn"];
 
 /// Programs whose `--help` opens a pager or a manual page, which has shell escapes.
 const HELP_PAGES: &[&str] = &[
@@ -191,13 +180,183 @@ const SPELLINGS: &[(&[&str], &[&str])] = &[
         &["go", "terraform", "helm", "kubectl", "docker"],
         &["version", "help"],
     ),
-    (&["java", "terraform"], &["-version"]),
+    (&["java", "javac", "terraform"], &["-version"]),
+    (&["ssh"], &["-V"]),
+    // GNU make and the C compilers print their version for a lone `-v`.
+    (
+        &["make", "gmake", "gcc", "cc", "clang", "lua", "luajit"],
+        &["-v"],
+    ),
+    (&["rustc"], &["-vV"]),
+    (&["dotnet"], &["--info", "--list-sdks", "--list-runtimes"]),
 ];
+
+/// `cargo build --help`, `docker run --help`, `terraform plan -help`: the built-in
+/// subcommands whose help is printed text. Plugins and external subcommands (`cargo-foo`,
+/// `kubectl-foo`, docker CLI plugins) are programs of their own, so only built-ins count.
+const SUBCOMMAND_HELP: &[(&str, &[&str])] = &[
+    (
+        "cargo",
+        &[
+            "build",
+            "check",
+            "test",
+            "run",
+            "bench",
+            "doc",
+            "clean",
+            "update",
+            "add",
+            "remove",
+            "install",
+            "uninstall",
+            "fmt",
+            "clippy",
+            "metadata",
+            "tree",
+            "publish",
+            "new",
+            "init",
+            "fetch",
+            "fix",
+            "package",
+            "search",
+            "vendor",
+            "rustc",
+            "rustdoc",
+        ],
+    ),
+    (
+        "docker",
+        &[
+            "run",
+            "build",
+            "exec",
+            "ps",
+            "images",
+            "pull",
+            "push",
+            "rm",
+            "rmi",
+            "start",
+            "stop",
+            "logs",
+            "inspect",
+            "compose",
+            "image",
+            "container",
+            "volume",
+            "network",
+            "system",
+            "cp",
+            "tag",
+            "login",
+        ],
+    ),
+    (
+        "terraform",
+        &[
+            "plan",
+            "apply",
+            "destroy",
+            "init",
+            "validate",
+            "fmt",
+            "output",
+            "show",
+            "state",
+            "import",
+            "workspace",
+            "providers",
+            "graph",
+            "refresh",
+            "taint",
+            "untaint",
+            "console",
+        ],
+    ),
+    (
+        "kubectl",
+        &[
+            "get",
+            "describe",
+            "logs",
+            "apply",
+            "delete",
+            "exec",
+            "scale",
+            "rollout",
+            "create",
+            "edit",
+            "port-forward",
+            "config",
+            "top",
+            "explain",
+            "diff",
+            "patch",
+            "label",
+        ],
+    ),
+    (
+        "npm",
+        &[
+            "install",
+            "ci",
+            "run",
+            "test",
+            "ls",
+            "update",
+            "publish",
+            "audit",
+            "init",
+            "exec",
+            "view",
+            "outdated",
+            "pack",
+            "link",
+            "uninstall",
+        ],
+    ),
+    ("pip", PIP_SUBCOMMANDS),
+    ("pip3", PIP_SUBCOMMANDS),
+    (
+        "go",
+        &[
+            "build", "test", "run", "get", "install", "mod", "vet", "list", "fmt", "generate",
+        ],
+    ),
+];
+
+const PIP_SUBCOMMANDS: &[&str] = &[
+    "install",
+    "uninstall",
+    "list",
+    "show",
+    "freeze",
+    "download",
+    "wheel",
+];
+
+/// Whether `PROG SUB --help` asks a built-in subcommand for its help.
+fn asks_subcommand(prog: &str, args: &[Word]) -> bool {
+    let [sub, flag] = args else {
+        return false;
+    };
+    sub.is_static()
+        && flag.is_static()
+        && matches!(flag.text.as_str(), "--help" | "-h" | "-help")
+        && SUBCOMMAND_HELP
+            .iter()
+            .any(|(p, subs)| *p == prog && subs.contains(&sub.text.as_str()))
+}
 
 /// Whether the whole argument vector only asks the program about itself.
 pub(crate) fn only_asks(entry: &Program, prog: &str, args: &[Word]) -> bool {
-    let [arg] = args else {
+    if PROJECT_LAUNCHED.contains(&prog) {
         return false;
+    }
+    let [arg] = args else {
+        return asks_subcommand(prog, args);
     };
     if !arg.is_static() || entry.names.is_empty() || entry.is(kind::SHELL) && prog != "bash" {
         return false;
@@ -237,6 +396,13 @@ mod tests {
             "kubectl --help",
             "bash --version",
             "rg --help",
+            "rustc -vV",
+            "make -v",
+            "javac -version",
+            "dotnet --info",
+            "cargo build --help",
+            "docker run --help",
+            "terraform plan -help",
         ] {
             assert!(asks(ok), "{ok}");
         }
@@ -249,6 +415,12 @@ mod tests {
             "cargo --version x",
             "sh --version",
             "aws --help",
+            "yarn --version",
+            "mvn --version",
+            "pytest --version",
+            "cargo foo --help",
+            "docker run -it --help",
+            "kubectl evil-plugin --help",
         ] {
             assert!(!asks(no), "{no}");
         }

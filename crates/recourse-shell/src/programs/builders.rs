@@ -11,12 +11,41 @@ const MC: u32 = kind::MUTATING | kind::CODE_CAPABLE;
 
 /// The room's entries.
 pub(crate) const PROGRAMS: &[Program] = &[
-    Program::of(
-        &[
-            "make", "cargo", "apt", "apt-get", "dnf", "yum", "brew", "service",
+    Program::of(&["make", "apt-get", "dnf", "yum", "service"], MC),
+    Program {
+        names: &[
+            "apt",
+            "apt-cache",
+            "dpkg",
+            "dpkg-query",
+            "rpm",
+            "brew",
+            "conda",
+            "rustup",
         ],
-        MC,
-    ),
+        kind: kind::READONLY | MC,
+        model: Some(packages),
+        ..Program::NONE
+    },
+    Program {
+        names: &["gofmt"],
+        kind: kind::READONLY | kind::MUTATING | kind::CONTENT,
+        model: Some(gofmt),
+        ..Program::NONE
+    },
+    Program {
+        names: &["mount"],
+        kind: kind::READONLY | kind::CODE_CAPABLE,
+        options: OptSpec::new("tOo", &["types", "options", "test-opts"]),
+        model: Some(mount),
+        ..Program::NONE
+    },
+    Program {
+        names: &["cargo"],
+        kind: kind::READONLY | MC,
+        model: Some(cargo),
+        ..Program::NONE
+    },
     Program {
         names: &["pip", "pip3"],
         kind: kind::READONLY | MC,
@@ -64,8 +93,8 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
     Program::of(
         &[
-            "cmake", "npx", "yarn", "pnpm", "pipx", "gem", "bundle", "aptitude", "dpkg", "rpm",
-            "zypper", "pacman", "apk", "snap", "mount",
+            "cmake", "npx", "yarn", "pnpm", "pipx", "gem", "bundle", "aptitude", "zypper",
+            "pacman", "apk", "snap",
         ],
         kind::CODE_CAPABLE,
     ),
@@ -88,17 +117,171 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ..Program::NONE
     },
     Program {
-        names: &["uudecode", "bzcat", "xzcat", "unxz", "bunzip2", "zstdcat"],
+        names: &["uudecode", "unxz", "bunzip2"],
         decodes: Some(always),
         ..Program::NONE
     },
 ];
 
-/// `pip list`, `pip freeze`, `pip show PKG`: they read the installed packages.
+/// `pip list`, `pip freeze`, `pip show PKG`, `pip check`: they read the installed packages;
+/// `pip config list`, `pip cache dir` read pip's own settings.
 fn pip(call: &Call<'_>) -> Model {
-    match call.first_plain() {
-        Some("list" | "freeze" | "show") => Model::ReadOnly,
+    let mut ops = call.operands();
+    match (ops.next(), ops.next()) {
+        (Some("list" | "freeze" | "show" | "check" | "help" | "debug" | "inspect"), _)
+        | (Some("config"), Some("list" | "get" | "debug"))
+        | (Some("cache"), Some("dir" | "info" | "list")) => Model::ReadOnly,
         _ => Model::RunsCode("pip installs packages, whose build scripts run".into()),
+    }
+}
+
+/// Package queries: `dpkg -l`, `apt-cache policy git`, `rpm -qa`, `brew list`, `conda list`,
+/// `rustup toolchain list`. They read the package database; installing runs maintainer
+/// scripts, and rpm's macros (`--eval '%(cmd)'`) and `--pipe` run commands.
+fn packages(call: &Call<'_>) -> Model {
+    let first = call
+        .args
+        .first()
+        .map(|w| w.text.as_str())
+        .unwrap_or_default();
+    let mut ops = call.operands();
+    let reads = match call.prog {
+        "dpkg" => {
+            matches!(
+                first,
+                "-l" | "-L"
+                    | "-s"
+                    | "-S"
+                    | "-p"
+                    | "-c"
+                    | "-I"
+                    | "--list"
+                    | "--listfiles"
+                    | "--status"
+                    | "--search"
+                    | "--print-avail"
+                    | "--get-selections"
+                    | "--print-architecture"
+                    | "--contents"
+                    | "--info"
+            ) && !call.args.iter().any(|w| w.text.starts_with("--admindir"))
+        }
+        "dpkg-query" => true,
+        "apt-cache" => matches!(
+            ops.next(),
+            Some(
+                "policy"
+                    | "show"
+                    | "search"
+                    | "depends"
+                    | "rdepends"
+                    | "madison"
+                    | "showpkg"
+                    | "pkgnames"
+                    | "showsrc"
+                    | "stats"
+                    | "unmet"
+            )
+        ),
+        "apt" => matches!(
+            ops.next(),
+            Some("list" | "show" | "search" | "policy" | "depends" | "rdepends")
+        ),
+        "rpm" => {
+            let query = first == "--query" || first.starts_with("-q") && !first.starts_with("--");
+            let runs = call.args.iter().any(|w| {
+                let t = w.text.as_str();
+                [
+                    "--eval", "--define", "--macros", "--rcfile", "--pipe", "--dbpath", "--root",
+                ]
+                .iter()
+                .any(|o| t.starts_with(o))
+                    || t.starts_with("-E")
+                    || t.starts_with("-D")
+                    || t.contains('%') && t.contains('(')
+            });
+            query && !runs
+        }
+        "brew" => {
+            matches!(
+                ops.next(),
+                Some(
+                    "list"
+                        | "ls"
+                        | "config"
+                        | "info"
+                        | "leaves"
+                        | "deps"
+                        | "uses"
+                        | "desc"
+                        | "--prefix"
+                        | "--cellar"
+                        | "--repository"
+                        | "--cache"
+                )
+            ) || matches!(first, "--prefix" | "--cellar" | "--repository" | "--cache")
+        }
+        "conda" => matches!(
+            (ops.next(), ops.next()),
+            (Some("list" | "info"), _) | (Some("env"), Some("list"))
+        ),
+        "rustup" => matches!(
+            (ops.next(), ops.next()),
+            (Some("toolchain" | "target" | "component"), Some("list"))
+        ),
+        _ => false,
+    };
+    if reads {
+        Model::ReadOnly
+    } else {
+        Model::RunsCode(format!(
+            "{} installs or changes packages, whose scripts run",
+            call.prog
+        ))
+    }
+}
+
+/// `gofmt -l`, `gofmt -d`: print; `-w` rewrites files.
+fn gofmt(call: &Call<'_>) -> Model {
+    if call
+        .args
+        .iter()
+        .any(|w| w.text == "-w" || w.text.starts_with("-w="))
+    {
+        Model::Mutating("gofmt -w rewrites files")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `mount` alone, `mount -l`, `mount -t ext4`: list the mounts; with a device or directory it
+/// mounts.
+fn mount(call: &Call<'_>) -> Model {
+    let p = &call.opts;
+    let only_lists = p.operands.is_empty()
+        && p.shorts.iter().all(|c| matches!(c, 'l' | 't' | 'v'))
+        && p.longs
+            .iter()
+            .all(|l| matches!(l.0, "types" | "show-labels" | "verbose"));
+    if only_lists {
+        Model::ReadOnly
+    } else {
+        Model::RunsCode("mount attaches filesystems (and runs mount helpers)".into())
+    }
+}
+
+/// `cargo metadata --no-deps`, `cargo pkgid`, `cargo locate-project`: they read manifests
+/// without asking rustc (whose wrapper the project's `.cargo/config.toml` may name).
+/// `cargo tree` and `cargo metadata` with dependencies ask rustc, so they are not read-only.
+fn cargo(call: &Call<'_>) -> Model {
+    let no_deps = call.opts.has_long("no-deps");
+    match call.first_plain() {
+        Some("metadata") if no_deps => Model::ReadOnly,
+        Some("pkgid" | "locate-project" | "read-manifest" | "verify-project" | "version") => {
+            Model::ReadOnly
+        }
+        None if call.opts.has_long("list") => Model::ReadOnly,
+        _ => Model::RunsCode("cargo runs build scripts, rustc wrappers and project code".into()),
     }
 }
 
@@ -108,8 +291,26 @@ fn npm(call: &Call<'_>) -> Model {
     match call.first_plain() {
         Some(
             "ls" | "list" | "ll" | "la" | "view" | "info" | "show" | "v" | "outdated" | "search"
-            | "explain" | "why",
+            | "explain" | "why" | "root" | "prefix" | "bin" | "query",
         ) => Model::ReadOnly,
+        // `npm run` with no script lists the scripts.
+        Some("run" | "run-script") if call.opts.operands.len() == 1 => Model::ReadOnly,
+        Some("pkg") if call.operands().nth(1) == Some("get") => Model::ReadOnly,
+        // `npm config get KEY`: a key naming a token prints it (`//host/:_authToken`).
+        Some("config" | "c") => match call.operands().nth(1) {
+            Some("list" | "ls") => Model::ReadOnly,
+            Some("get")
+                if call.operands().skip(2).all(|k| {
+                    let k = k.to_ascii_lowercase();
+                    !["auth", "token", "pass", "cert", "key", "//"]
+                        .iter()
+                        .any(|s| k.contains(s))
+                }) =>
+            {
+                Model::ReadOnly
+            }
+            _ => Model::RunsCode("npm config changes or prints npm's settings".into()),
+        },
         _ => Model::RunsCode("npm runs package scripts".into()),
     }
 }
@@ -118,7 +319,21 @@ fn npm(call: &Call<'_>) -> Model {
 fn go(call: &Call<'_>) -> Model {
     let writes_env = call.opts.has_short('w') || call.opts.has_short('u');
     match call.first_plain() {
-        Some("version") => Model::ReadOnly,
+        Some("version" | "help" | "doc") => Model::ReadOnly,
+        // `go list ./...`, `go mod graph`: read module metadata (and may download modules,
+        // verified against go.sum); `-export`, `-compiled` and `-toolexec` build.
+        Some("list")
+            if !["export", "compiled", "toolexec", "exec", "overlay"]
+                .iter()
+                .any(|o| {
+                    call.args
+                        .iter()
+                        .any(|w| w.text.trim_start_matches('-').starts_with(o))
+                }) =>
+        {
+            Model::ReadOnly
+        }
+        Some("mod") if matches!(call.operands().nth(1), Some("graph" | "why")) => Model::ReadOnly,
         Some("env") if !writes_env => Model::ReadOnly,
         _ => Model::RunsCode("go builds and runs code, and may download modules".into()),
     }
@@ -254,6 +469,46 @@ mod tests {
             .find(|p| p.names.contains(&prog))
             .expect("in the room");
         e.model.expect("has a model")(&Call::new(prog, &words, &e.options))
+    }
+
+    #[test]
+    fn package_tools_read_only_forms() {
+        for (prog, cmd) in [
+            ("cargo", "metadata --no-deps --format-version 1"),
+            ("cargo", "pkgid"),
+            ("cargo", "locate-project --workspace"),
+            ("cargo", "--list"),
+            ("npm", "root -g"),
+            ("npm", "run"),
+            ("npm", "pkg get version"),
+            ("npm", "config get registry"),
+            ("npm", "config list"),
+            ("pip", "check"),
+            ("pip", "config list"),
+            ("pip", "cache dir"),
+            ("go", "doc fmt.Println"),
+        ] {
+            assert_eq!(model_of(prog, cmd), Model::ReadOnly, "{prog} {cmd}");
+        }
+        for (prog, cmd) in [
+            ("cargo", "metadata"),
+            ("cargo", "tree"),
+            ("cargo", "build"),
+            ("npm", "run build"),
+            ("npm", "pkg set scripts.x=y"),
+            ("npm", "config get //registry.npmjs.org/:_authToken"),
+            ("npm", "config get _auth"),
+            ("npm", "config set registry x"),
+            ("pip", "config set global.index-url x"),
+            ("pip", "cache purge"),
+            ("pip", "install x"),
+            ("go", "build ./..."),
+        ] {
+            assert!(
+                matches!(model_of(prog, cmd), Model::RunsCode(_)),
+                "{prog} {cmd}"
+            );
+        }
     }
 
     #[test]

@@ -39,6 +39,14 @@ fn model(call: &Call<'_>) -> Model {
         (Some("compose"), Some("ps" | "ls" | "logs" | "images" | "version" | "top")) => {
             Model::ReadOnly
         }
+        // `docker image ls`, `docker volume ls`: names and ids, no environment.
+        (
+            Some(
+                "image" | "container" | "volume" | "network" | "context" | "plugin" | "node"
+                | "service" | "stack" | "secret" | "config" | "builder" | "buildx",
+            ),
+            Some("ls" | "list"),
+        ) => Model::ReadOnly,
         _ => Model::Mutating("not a read-only docker command"),
     }
 }

@@ -6,7 +6,7 @@ use recourse_policy::Reason;
 
 use crate::args::{OptSpec, basename, normalize_path};
 
-use super::model::{Call, Flag, Program, block, escalate, kind};
+use super::model::{Call, Flag, Model, Program, block, escalate, kind};
 
 /// The room's entries.
 pub(crate) const PROGRAMS: &[Program] = &[
@@ -70,7 +70,8 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
     Program {
         names: &["crontab"],
-        kind: kind::CODE_CAPABLE,
+        kind: kind::CODE_CAPABLE | kind::READONLY,
+        model: Some(crontab_model),
         dangers: Some(crontab),
         writes: Some(all_operands),
         ..Program::NONE
@@ -339,6 +340,21 @@ fn copy_target<'a>(call: &Call<'a>) -> Vec<&'a str> {
 
 fn all_operands<'a>(call: &Call<'a>) -> Vec<&'a str> {
     call.operands().collect()
+}
+
+/// `crontab -l` (alone, or with `-u USER`) lists; everything else installs or edits.
+fn crontab_model(call: &Call<'_>) -> Model {
+    let lists = call
+        .args
+        .iter()
+        .all(|w| matches!(w.text.as_str(), "-l" | "-u") || !w.text.starts_with('-'))
+        && call.opts.has_short('l')
+        && call.operands().count() <= usize::from(call.opts.has_short('u'));
+    if lists {
+        Model::ReadOnly
+    } else {
+        Model::Mutating("crontab installs or edits scheduled commands")
+    }
 }
 
 fn crontab(call: &Call<'_>, out: &mut Vec<Reason>) {

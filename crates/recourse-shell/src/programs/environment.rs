@@ -1,6 +1,8 @@
 //! Variables that change what programs run or load: assigning one ahead of a read-only
 //! program (`PAGER=… git log`, `LD_PRELOAD=… ls`) makes it run other code.
 
+use crate::syntax::Word;
+
 /// Whether assigning or exporting a variable changes which programs later commands run or what
 /// they load.
 pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
@@ -92,6 +94,15 @@ pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
         || n.contains("ASKPASS")
 }
 
+/// `PAGER=cat`, `GIT_PAGER=`: a pager variable set to a literal `cat` or to nothing turns
+/// paging off, which is what agents set it for. A value not known (`read PAGER`) is not inert.
+pub(crate) fn is_inert_pager(name: &str, value: Option<&Word>) -> bool {
+    name.ends_with("PAGER")
+        && value.is_some_and(|v| {
+            v.is_static() && matches!(v.text.as_str(), "" | "cat" | "/bin/cat" | "/usr/bin/cat")
+        })
+}
+
 /// Whether setting (or unsetting) a variable stops the shell's history from recording what
 /// runs: `HISTSIZE=0`, `HISTFILE=/dev/null`, `unset HISTFILE`, `HISTCONTROL=ignorespace`.
 /// Hiding the trail is what an intruder does first; an agent has no need to.
@@ -105,6 +116,18 @@ pub(crate) fn silences_history(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pagers_set_to_cat_are_inert() {
+        let w = Word::literal;
+        assert!(is_inert_pager("PAGER", Some(&w("cat"))));
+        assert!(is_inert_pager("GIT_PAGER", Some(&w(""))));
+        // `read PAGER`: a value not known.
+        assert!(!is_inert_pager("MANPAGER", None));
+        assert!(!is_inert_pager("PAGER", Some(&w("less"))));
+        assert!(!is_inert_pager("PAGER", Some(&w("cat;id"))));
+        assert!(!is_inert_pager("EDITOR", Some(&w("cat"))));
+    }
 
     #[test]
     fn history_variables() {

@@ -44,6 +44,20 @@ fn subcommand_at(args: &[Word]) -> Result<usize, Model> {
             {
                 i += 1
             }
+            // `-c color.ui=never`: display settings only; every other key may name a program.
+            "-c" if args
+                .get(i + 1)
+                .is_some_and(|v| v.is_static() && inert_key(&v.text)) =>
+            {
+                i += 2
+            }
+            t if t
+                .strip_prefix("-c")
+                .is_some_and(|kv| !kv.is_empty() && inert_key(kv))
+                && w.is_static() =>
+            {
+                i += 1
+            }
             t if t.starts_with("-c") || t.starts_with("--config-env") => {
                 return Err(Model::RunsCode(
                     "git -c can set a pager, hook or external diff".into(),
@@ -295,7 +309,42 @@ const GIT_READ: &[&str] = &[
     "var",
     "verify-commit",
     "verify-tag",
+    // Plumbing diffs: no external diff or textconv unless asked (`--ext-diff`, `--textconv`).
+    "diff-tree",
+    "diff-index",
+    "diff-files",
+    "check-attr",
+    "check-ref-format",
+    "show-branch",
+    "merge-tree",
 ];
+
+/// Keys of `git -c` that only change how output looks: none names a program or a file.
+fn inert_key(kv: &str) -> bool {
+    let Some((key, _)) = kv.split_once('=') else {
+        return false;
+    };
+    let k = key.to_ascii_lowercase();
+    ["color.", "advice.", "column."]
+        .iter()
+        .any(|p| k.starts_with(p))
+        || matches!(
+            k.as_str(),
+            "core.quotepath"
+                | "core.abbrev"
+                | "log.date"
+                | "log.decorate"
+                | "log.abbrevcommit"
+                | "diff.noprefix"
+                | "diff.mnemonicprefix"
+                | "diff.renames"
+                | "diff.relative"
+                | "user.name"
+                | "user.email"
+                | "i18n.logoutputencoding"
+                | "grep.linenumber"
+        )
+}
 
 fn model(call: &Call<'_>) -> Model {
     let args = call.args;
@@ -365,11 +414,56 @@ fn model(call: &Call<'_>) -> Model {
             }
         }
         "tag" => {
-            if p.operands.is_empty() || p.has_short('l') || p.has_long("list") {
+            // `--contains C`, `--merged`, `-n`, …: list mode, whose operands are patterns.
+            let lists = any_long(
+                &p,
+                &[
+                    "list",
+                    "contains",
+                    "no-contains",
+                    "merged",
+                    "no-merged",
+                    "points-at",
+                ],
+            )
+            .is_some()
+                || p.has_short('l')
+                || p.has_short('n');
+            let changes = p.shorts.iter().any(|c| "dasfmFue".contains(c))
+                || any_long(
+                    &p,
+                    &[
+                        "delete", "annotate", "sign", "force", "message", "file", "edit",
+                    ],
+                )
+                .is_some();
+            if p.operands.is_empty() || lists && !changes {
                 Model::ReadOnly
             } else {
                 Model::Mutating("git tag creates or deletes tags")
             }
+        }
+        "worktree" | "notes" => match p.operands.first().map(|w| w.text.as_str()) {
+            Some("list") => Model::ReadOnly,
+            _ => Model::Mutating("git worktree and notes change the repository"),
+        },
+        "bisect" => match p.operands.first().map(|w| w.text.as_str()) {
+            Some("log") => Model::ReadOnly,
+            _ => Model::Mutating("git bisect moves HEAD"),
+        },
+        // `git symbolic-ref HEAD` reads; with a second operand or `-d` it writes.
+        "symbolic-ref" if p.operands.len() == 1 && !p.has_short('d') && !p.has_long("delete") => {
+            Model::ReadOnly
+        }
+        "ls-remote" if p.has_long("get-url") => Model::ReadOnly,
+        "archive" if p.has_long("list") || p.has_short('l') => Model::ReadOnly,
+        "bundle"
+            if matches!(
+                p.operands.first().map(|w| w.text.as_str()),
+                Some("list-heads" | "verify")
+            ) =>
+        {
+            Model::ReadOnly
         }
         "remote" => match p.operands.first().map(|w| w.text.as_str()) {
             None | Some("show") | Some("get-url") => Model::ReadOnly,
@@ -489,6 +583,14 @@ mod tests {
             "log -h",
             "branch -a",
             "tag",
+            "tag --contains HEAD",
+            "tag -n --sort=-creatordate v*",
+            "-c color.ui=never log",
+            "-ccolor.ui=always diff",
+            "worktree list",
+            "diff-tree --no-commit-id --name-only -r HEAD",
+            "symbolic-ref --short HEAD",
+            "ls-remote --get-url",
         ] {
             assert_eq!(model_of(ok), Model::ReadOnly, "{ok}");
         }
@@ -499,6 +601,11 @@ mod tests {
             "stash",
             "remote add o u",
             "config user.name x",
+            "tag -d --contains HEAD v1",
+            "tag -a v1 --points-at HEAD",
+            "worktree add ../x",
+            "symbolic-ref HEAD refs/heads/x",
+            "bisect start",
         ] {
             assert!(matches!(model_of(bad), Model::Mutating(_)), "{bad}");
         }
@@ -512,6 +619,10 @@ mod tests {
             "help log",
             "log --help",
             "--help log",
+            "-c color.ui=never -c core.pager=x log",
+            "-c core.fsmonitor=x status",
+            "-c color.ui log",
+            "diff-tree -p --ext-diff HEAD",
         ] {
             assert!(matches!(model_of(code), Model::RunsCode(_)), "{code}");
         }

@@ -49,9 +49,60 @@ pub(crate) const PROGRAMS: &[Program] = &[
             "last",
             "lastlog",
             "users",
+            "yes",
+            "findmnt",
+            "lsmod",
+            "lspci",
+            "lsusb",
+            "sw_vers",
+            "apropos",
+            "whatis",
         ],
         RO,
     ),
+    // Binaries and archives looked at, not run or extracted.
+    Program::of(
+        &["nm", "objdump", "readelf", "size", "otool", "zipinfo"],
+        RO | kind::CONTENT,
+    ),
+    Program {
+        names: &["bzcat", "xzcat", "zstdcat", "lz4cat"],
+        kind: RO | kind::CONTENT,
+        decodes: Some(always),
+        ..Program::NONE
+    },
+    Program {
+        names: &["locate", "plocate", "mlocate"],
+        kind: RO | kind::PRINTS_NAMES,
+        output: Some(paths),
+        ..Program::NONE
+    },
+    Program {
+        names: &["shuf"],
+        kind: RO | kind::CONTENT,
+        options: SHUF_OPTIONS,
+        model: Some(shuf),
+        writes: Some(shuf_output),
+        ..Program::NONE
+    },
+    Program {
+        names: &["dmesg"],
+        kind: RO | kind::MUTATING,
+        model: Some(dmesg),
+        ..Program::NONE
+    },
+    Program {
+        names: &["sysctl"],
+        kind: RO | kind::MUTATING,
+        model: Some(sysctl),
+        ..Program::NONE
+    },
+    Program {
+        names: &["ifconfig"],
+        kind: RO | kind::MUTATING,
+        model: Some(ifconfig),
+        ..Program::NONE
+    },
     Program {
         names: &["which", "whereis", "dirname"],
         kind: RO,
@@ -81,6 +132,8 @@ pub(crate) const PROGRAMS: &[Program] = &[
             "sha512sum",
             "cksum",
             "b2sum",
+            "shasum",
+            "factor",
             "basename",
         ],
         kind: RO,
@@ -387,6 +440,76 @@ fn id_output(call: &Call<'_>) -> Shape {
     }
 }
 
+const SHUF_OPTIONS: OptSpec = OptSpec::new(
+    "nio",
+    &["head-count", "input-range", "output", "random-source"],
+);
+
+/// `shuf -o FILE` writes a file.
+fn shuf(call: &Call<'_>) -> Model {
+    if shuf_output(call).is_empty() {
+        Model::ReadOnly
+    } else {
+        Model::Mutating("shuf -o writes a file")
+    }
+}
+
+fn shuf_output<'a>(call: &Call<'a>) -> Vec<&'a str> {
+    call.opts.values_of(Some('o'), Some("output"))
+}
+
+/// `dmesg` reads the kernel's ring buffer; `-c`/`-C` clear it, `-n`/`-D`/`-E` change what
+/// the console logs.
+fn dmesg(call: &Call<'_>) -> Model {
+    let p = generic(call);
+    let changes = ['c', 'C', 'n', 'D', 'E'].iter().any(|c| p.has_short(*c))
+        || [
+            "clear",
+            "read-clear",
+            "console-level",
+            "console-off",
+            "console-on",
+        ]
+        .iter()
+        .any(|l| p.has_long(l));
+    if changes {
+        Model::Mutating("dmesg clears the kernel log or changes the console level")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `sysctl -n NAME`, `sysctl -a`: reads; `-w`, `NAME=VALUE`, `-p FILE`, `--system` write.
+fn sysctl(call: &Call<'_>) -> Model {
+    let p = generic(call);
+    let writes = p.has_short('w')
+        || p.has_short('p')
+        || p.has_short('f')
+        || p.has_long("write")
+        || p.has_long("load")
+        || p.has_long("system")
+        || call.operands().any(|o| o.contains('='));
+    if writes {
+        Model::Mutating("sysctl sets kernel parameters")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `ifconfig`, `ifconfig -a`, `ifconfig eth0`: show; anything more configures.
+fn ifconfig(call: &Call<'_>) -> Model {
+    let shows = call
+        .args
+        .iter()
+        .all(|w| matches!(w.text.as_str(), "-a" | "-s" | "-l"))
+        || matches!(call.args, [one] if !one.text.starts_with('-'));
+    if shows {
+        Model::ReadOnly
+    } else {
+        Model::Mutating("ifconfig configures network interfaces")
+    }
+}
+
 /// `ss -K` kills the sockets it lists.
 fn sockets(call: &Call<'_>) -> Model {
     if call.prog == "ss" && (call.opts.has_short('K') || call.opts.has_long("kill")) {
@@ -554,11 +677,54 @@ fn top(call: &Call<'_>) -> Model {
     }
 }
 
-/// BSD-style `ps e` (no dash) prints every process's environment.
+/// BSD-style `ps e` (no dash) prints every process's environment. The values of `-o`, `-p`,
+/// `--sort`, … (`-eo pid,etime`) are format lists and ids, not options.
 fn ps_env(call: &Call<'_>) -> bool {
-    call.args
-        .iter()
-        .any(|w| !w.text.starts_with('-') && w.text.contains('e'))
+    const VALUED: &str = "oOpqsuUgGtC";
+    let mut value_next = false;
+    call.args.iter().any(|w| {
+        let t = w.text.as_str();
+        if std::mem::take(&mut value_next) {
+            return false;
+        }
+        // A word of unknown value may be `e`.
+        if !w.is_static() {
+            return true;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            value_next = !long.contains('=')
+                && matches!(
+                    long,
+                    "sort"
+                        | "format"
+                        | "pid"
+                        | "ppid"
+                        | "user"
+                        | "group"
+                        | "tty"
+                        | "cols"
+                        | "columns"
+                        | "rows"
+                        | "lines"
+                        | "width"
+                        | "sid"
+                        | "quick-pid"
+                );
+            return false;
+        }
+        if let Some(short) = t.strip_prefix('-') {
+            // `-eo`: the last option takes the next word when nothing is glued to it.
+            value_next = short
+                .char_indices()
+                .find(|(_, c)| VALUED.contains(*c))
+                .is_some_and(|(k, _)| k + 1 == short.len());
+            return false;
+        }
+        // A BSD option word: letters only (`auxe`); its `o`/`O`/`p`/`t`/`U` take the next word.
+        let bsd = !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphabetic());
+        value_next = bsd && t.ends_with(['o', 'O', 'p', 't', 'U']);
+        bsd && t.contains('e')
+    })
 }
 
 /// `printf '\x72\155'`: hex, octal and unicode escapes hide what the text says.
@@ -627,6 +793,75 @@ mod tests {
             ),
             Model::Mutating(_)
         ));
+    }
+
+    #[test]
+    fn system_listings_read_but_do_not_set() {
+        let none = OptSpec::NONE;
+        for (prog, f, cmd) in [
+            ("dmesg", dmesg as fn(&Call<'_>) -> Model, "-T"),
+            ("sysctl", sysctl, "-n hw.ncpu"),
+            ("sysctl", sysctl, "-a"),
+            ("ifconfig", ifconfig, "-a"),
+            ("ifconfig", ifconfig, "eth0"),
+        ] {
+            assert_eq!(
+                model_of(prog, f, none, cmd),
+                Model::ReadOnly,
+                "{prog} {cmd}"
+            );
+        }
+        assert_eq!(
+            model_of("shuf", shuf, SHUF_OPTIONS, "-n 5 words.txt"),
+            Model::ReadOnly
+        );
+        assert!(matches!(
+            model_of("shuf", shuf, SHUF_OPTIONS, "-o out in"),
+            Model::Mutating(_)
+        ));
+        for (prog, f, cmd) in [
+            ("dmesg", dmesg as fn(&Call<'_>) -> Model, "-c"),
+            ("dmesg", dmesg, "--clear"),
+            ("sysctl", sysctl, "-w net.ipv4.ip_forward=1"),
+            ("sysctl", sysctl, "kernel.x=1"),
+            ("sysctl", sysctl, "-p /etc/sysctl.conf"),
+            ("ifconfig", ifconfig, "eth0 down"),
+        ] {
+            assert!(
+                matches!(model_of(prog, f, none, cmd), Model::Mutating(_)),
+                "{prog} {cmd}"
+            );
+        }
+    }
+
+    #[test]
+    fn ps_prints_the_environment_only_with_bsd_e() {
+        let ps = |cmd: &str| {
+            let words: Vec<Word> = cmd.split_whitespace().map(Word::literal).collect();
+            ps_env(&Call::new("ps", &words, &OptSpec::NONE))
+        };
+        for env in [
+            "e",
+            "auxe",
+            "axeww",
+            "-o pid e",
+            "--sort=pid e",
+            "-eo pid,etime e",
+        ] {
+            assert!(ps(env), "{env}");
+        }
+        for no in [
+            "aux",
+            "-ef",
+            "-eo pid,user,etime",
+            "-o pid,comm,%mem --sort -%mem",
+            "axo user,pid,etime",
+            "-p 1 -o etime=",
+            "-u www-data",
+            "1234",
+        ] {
+            assert!(!ps(no), "{no}");
+        }
     }
 
     #[test]

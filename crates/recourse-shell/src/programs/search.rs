@@ -41,6 +41,17 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ..Program::NONE
     },
     Program {
+        // The silver searcher: recursive by default, like ripgrep.
+        names: &["ag"],
+        kind: RO | kind::PATTERN_FIRST | kind::CONTENT,
+        options: AG_OPTIONS,
+        model: Some(ag),
+        dangers: Some(recursive_read),
+        output: Some(grep_output),
+        selects: Some(selects_lines),
+        ..Program::NONE
+    },
+    Program {
         names: &["fd", "fdfind"],
         kind: RO | kind::PRINTS_NAMES,
         options: FD_OPTIONS,
@@ -72,6 +83,33 @@ pub(crate) fn fd_commands(args: &[Word]) -> Vec<&[Word]> {
         }
     }
     out
+}
+
+/// ag's options that take a value.
+const AG_OPTIONS: OptSpec = OptSpec::new(
+    "ABCGgmp",
+    &[
+        "after",
+        "before",
+        "context",
+        "file-search-regex",
+        "ignore",
+        "ignore-dir",
+        "max-count",
+        "depth",
+        "pager",
+        "path-to-ignore",
+        "workers",
+    ],
+);
+
+/// `ag --pager CMD` pipes its output through a program.
+fn ag(call: &Call<'_>) -> Model {
+    if call.opts.has_long("pager") {
+        Model::RunsCode("ag --pager runs a program".into())
+    } else {
+        Model::ReadOnly
+    }
 }
 
 /// rg's options that take a value.
@@ -139,7 +177,7 @@ const GREP_OPTIONS: OptSpec = OptSpec::new(
 fn recursive_read(call: &Call<'_>, out: &mut Vec<Reason>) {
     let (prog, g) = (call.prog, &call.opts);
     let grep = prog != "diff";
-    let recursive = if prog == "rg" {
+    let recursive = if prog == "rg" || prog == "ag" {
         // ripgrep searches directories recursively unless told otherwise; its `-r` replaces.
         true
     } else if grep {

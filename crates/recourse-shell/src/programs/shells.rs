@@ -90,7 +90,15 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
     Program {
         names: &["compgen"],
+        kind: kind::READONLY,
+        model: Some(compgen),
         dumps_env: Some(compgen_dumps),
+        ..Program::NONE
+    },
+    Program {
+        names: &["alias", "jobs"],
+        kind: kind::READONLY,
+        model: Some(alias_jobs),
         ..Program::NONE
     },
     Program {
@@ -224,17 +232,56 @@ fn history_file<'a>(call: &Call<'a>) -> Vec<&'a str> {
     }
 }
 
+/// `set` alone prints every variable; `set -o` prints the shell's options.
 fn set_dumps(call: &Call<'_>) -> bool {
-    let args = call.args;
-    args.is_empty() || args.iter().any(|w| w.text == "-o" && args.len() == 1)
+    call.args.is_empty()
 }
 
+/// `declare`, `export`, `declare -p`, `export -p`: every variable; `declare -p PATH` one, a
+/// credential when its name says so.
 fn declare_dumps(call: &Call<'_>) -> bool {
     let args = call.args;
+    let names = || args.iter().filter(|w| !w.text.starts_with('-'));
     args.is_empty()
-        || args
+        || args.iter().any(|w| w.text == "-x") && args.len() == 1
+        || args.iter().any(|w| w.text == "-p")
+            && (names().next().is_none()
+                || names().any(|w| !w.is_static() || crate::credentials::is_secret_name(&w.text)))
+}
+
+/// `compgen -c`, `compgen -A function`: lists. `-C CMD` and `-F FUNC` run code, and `-W`'s
+/// word list is expanded again, substitutions included.
+fn compgen(call: &Call<'_>) -> Model {
+    let runs = call.args.iter().any(|w| {
+        let t = w.text.as_str();
+        t.starts_with('-') && !t.starts_with("--") && t.contains(['C', 'F', 'W'])
+    });
+    if runs {
+        Model::RunsCode("compgen -C/-F/-W runs a command, a function or expands words".into())
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `alias` and `alias -p` list the aliases, `jobs` the jobs; `alias NAME=…` defines one and
+/// `jobs -x CMD` runs a command.
+fn alias_jobs(call: &Call<'_>) -> Model {
+    let lists = if call.prog == "alias" {
+        call.args.iter().all(|w| w.text == "-p")
+    } else {
+        !call
+            .args
             .iter()
-            .any(|w| w.text == "-p" || w.text == "-x" && args.len() == 1)
+            .any(|w| w.text.starts_with('-') && w.text.contains('x'))
+    };
+    if lists {
+        Model::ReadOnly
+    } else {
+        Model::RunsCode(format!(
+            "`{}` with these arguments defines or runs commands",
+            call.prog
+        ))
+    }
 }
 
 fn compgen_dumps(call: &Call<'_>) -> bool {

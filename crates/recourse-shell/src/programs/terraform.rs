@@ -61,6 +61,9 @@ fn model(call: &Call<'_>) -> Model {
         Some("state") if matches!(ops.get(1).copied(), Some("list") | Some("show")) => {
             Model::ReadOnly
         }
+        Some("workspace") if matches!(ops.get(1).copied(), Some("show" | "list")) => {
+            Model::ReadOnly
+        }
         Some(_) => Model::Mutating("not a read-only terraform command"),
     }
 }

@@ -46,7 +46,10 @@ pub(crate) const SUITE: Suite = Suite {
             "Shell sandbox enabled (unknown commands gated)",
             unknown_gated,
         ),
-        critical("`echo $(id)` not allowed", substitution_not_allowed),
+        critical(
+            "`echo $(frobnicate --all)` not allowed",
+            substitution_not_allowed,
+        ),
         critical("`env` not allowed", env_not_allowed),
     ],
 };
@@ -68,8 +71,10 @@ fn unknown_gated(f: &Fixture) -> Outcome {
     )
 }
 
+/// A substitution is judged as a command of its own: an unknown one inside a read-only
+/// `echo` is not allowed (`echo $(id)` is: both parts are read-only).
 fn substitution_not_allowed(f: &Fixture) -> Outcome {
-    let r = f.shell("echo $(id)");
+    let r = f.shell("echo $(frobnicate --all)");
     Outcome::new(decision(&r) != "allow", brief(&r))
 }
 
