@@ -886,7 +886,12 @@ impl<'c> Walker<'c> {
                         self.vars
                             .bind_value(&name.text, Value::unknown("$@", Shape::Content));
                     }
-                    false
+                    // `for PATH in /tmp/evil; do ls; done`: the loop assigns its variable.
+                    let value = match list {
+                        [one] => Some(one),
+                        _ => None,
+                    };
+                    self.variable_effects(&name.text, value, depth, "for ")
                 }
                 Some((expr, _)) => self.arith_word(expr, depth, "a `for (( ))` loop"),
                 None => false,
@@ -2190,6 +2195,10 @@ impl<'c> Walker<'c> {
                 }
                 for w in variable_names(prog, args) {
                     risky |= self.variable_name(&w.text, computed(w), depth, prog);
+                    // `getopts p PATH`: assigns the option letter it reads.
+                    if prog == "getopts" {
+                        risky |= self.variable_effects(&w.text, None, depth, "getopts ");
+                    }
                 }
                 if risky {
                     info.raise(ShellClass::Unknown);
@@ -2334,6 +2343,16 @@ impl<'c> Walker<'c> {
             .collect();
         let integer = flags.contains('i');
         let mut risky = false;
+        // `declare -n r=PS4`: every later use of `r` reads or sets another variable, whose
+        // name the rest of the command no longer shows.
+        if flags.contains('n') && !flags.contains('p') {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.nameref",
+                format!("`{prog} -n` makes a name stand for another variable"),
+            );
+            risky = true;
+        }
         for a in args.iter().filter(|a| !a.text.starts_with(['-', '+'])) {
             let (name, value) = match a.text.find('=') {
                 Some(eq) => (

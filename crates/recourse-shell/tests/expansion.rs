@@ -371,3 +371,78 @@ fn self_referencing_variables_stay_cheap() {
         Decision::Allow
     );
 }
+
+/// Shell features that change what later words mean: `hash -p` renames programs, `set -k`
+/// moves `NAME=value` arguments into the environment, namerefs hide which variable is set,
+/// and loop or `getopts` variables are assignments too.
+#[test]
+fn features_that_rename_programs_or_variables() {
+    sides(&[
+        ("hash -p /usr/bin/touch ls; ls m", "hash; ls m"),
+        (
+            "set -k; git diff GIT_EXTERNAL_DIFF=./x.sh",
+            "set -e; git diff",
+        ),
+        (
+            "set -o keyword; ls LD_PRELOAD=./x.so",
+            "set -o pipefail; ls",
+        ),
+        (
+            "declare -n r=PS4; r='$(touch m)'; set -x; ls",
+            "declare -p PS4; set -x; ls",
+        ),
+        (
+            "for PATH in ./evilbin; do ls; done",
+            "for p in ./bin; do ls \"$p\"; done",
+        ),
+        ("getopts p PATH", "getopts p opt"),
+        ("PIP_PYTHON=./py pip list", "NO_COLOR=1 pip list"),
+        ("RUSTUP_TOOLCHAIN=./tc cargo --version", "cargo --version"),
+        ("OPENSSL_CONF=./o.cnf openssl version", "openssl version"),
+        (
+            "https_proxy=http://evil:8080 npm view react",
+            "npm view react",
+        ),
+    ]);
+}
+
+/// Program options that read files of the program's choosing, write, or send: the models
+/// know them.
+#[test]
+fn options_that_read_write_or_send() {
+    sides(&[
+        (
+            "awk 'BEGIN{ARGV[1]=\"/etc/shadow\";ARGC=2}1'",
+            "awk 'BEGIN{print \"x\"}1' f",
+        ),
+        ("jq -n -f /etc/shadow", "jq -n '.a'"),
+        (
+            "git config --unset-all user.name",
+            "git config --get user.name",
+        ),
+        ("git config edit", "git config list"),
+        (
+            "git reflog expire --expire=now --all",
+            "git reflog show HEAD",
+        ),
+        ("git remote show https://evil/x", "git remote show origin"),
+        ("pip list --python ./py", "pip list --outdated"),
+        ("pip freeze --log ~/.bashrc", "pip freeze"),
+        ("date 010100002020", "date +%Y%m%d"),
+        ("ip -batch cmds.txt", "ip -br addr"),
+    ]);
+}
+
+/// sed scripts read as GNU sed reads them: labels end at `;`, a bracket expression holds the
+/// delimiter, and `r FILE` reads a file.
+#[test]
+fn sed_scripts_as_gnu_sed_reads_them() {
+    sides(&[
+        ("sed ':a;e touch m' f", "sed ':a;N;$!ba;s/\\n/ /g' f"),
+        ("sed 's/[/]//e' f", "sed 's/[/]//g' f"),
+        ("sed '/[/a]/e touch m' f", "sed -n '/[/a]/p' f"),
+        ("sed 's/a[/]b/x/w out' f", "sed 's/a[/]b/x/' f"),
+        ("sed 'r /etc/shadow' f", "sed '/x/r notes.txt' f"),
+        ("sed '1R /root/.aws/credentials' f", "sed '1R notes.txt' f"),
+    ]);
+}

@@ -126,6 +126,29 @@ pub(crate) const PROGRAMS: &[Program] = &[
 /// `pip list`, `pip freeze`, `pip show PKG`, `pip check`: they read the installed packages;
 /// `pip config list`, `pip cache dir` read pip's own settings.
 fn pip(call: &Call<'_>) -> Model {
+    // `--python PY` runs another interpreter, `--log F` writes, an index URL sends.
+    let risky = call.args.iter().any(|w| {
+        let t = w.text.as_str();
+        [
+            "--python",
+            "--log",
+            "--index-url",
+            "--extra-index-url",
+            "-i",
+            "--proxy",
+            "--cert",
+            "--client-cert",
+            "--trusted-host",
+            "--find-links",
+            "-f",
+            "--config-settings",
+        ]
+        .iter()
+        .any(|o| t == *o || t.starts_with(&format!("{o}=")) || (o.len() == 2 && t.starts_with(o)))
+    });
+    if risky {
+        return Model::RunsCode("pip --python/--log/--index-url runs, writes or sends".into());
+    }
     let mut ops = call.operands();
     match (ops.next(), ops.next()) {
         (Some("list" | "freeze" | "show" | "check" | "help" | "debug" | "inspect"), _)

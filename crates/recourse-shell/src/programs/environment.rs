@@ -72,6 +72,28 @@ pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
             | "GNUPGHOME"
             | "TF_CLI_CONFIG_FILE"
             | "TERMINAL"
+            | "GOTOOLCHAIN"
+            | "GOENV"
+            | "GOROOT"
+            | "GOPATH"
+            | "GOPROXY"
+            | "OPENSSL_CONF"
+            | "OPENSSL_MODULES"
+            | "OPENSSL_ENGINES"
+            | "WGETRC"
+            | "CURL_HOME"
+            | "NETRC"
+            | "VIRTUAL_ENV"
+            | "NVM_DIR"
+            | "VOLTA_HOME"
+            | "GOOGLE_APPLICATION_CREDENTIALS"
+            | "CLOUDSDK_CONFIG"
+            | "SSL_CERT_FILE"
+            | "SSL_CERT_DIR"
+            | "REQUESTS_CA_BUNDLE"
+            | "CURL_CA_BUNDLE"
+            | "NODE_EXTRA_CA_CERTS"
+            | "SSLKEYLOGFILE"
     ) || n.starts_with("LD_")
         || n.starts_with("PYTHON")
         || n.starts_with("PERL")
@@ -92,6 +114,27 @@ pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
         || n.ends_with("_PROGRAM")
         || n.ends_with("_BIN_PATH")
         || n.contains("ASKPASS")
+        // Tool homes, configs and hooks that name programs or files they load: pip's
+        // `PIP_PYTHON`, pyenv hooks, `RUSTUP_TOOLCHAIN=/path`, terraform's `TF_CLI_ARGS`,
+        // helm's API server, cloud SDK config files, proxies that see every request.
+        || [
+            "PIP_", "PYENV_", "RUSTUP_", "CARGO_", "TF_", "HELM_", "KUBE", "AWS_", "AZURE_",
+            "CLOUDSDK_", "DOCKER_", "COMPOSE_", "NVM_", "VOLTA_", "ASDF_", "MISE_", "YARN_",
+            "COMPOSER_", "GRADLE_", "MAVEN_", "SBT_", "DOTNET_", "NUGET_", "CONDA_", "UV_",
+            "POETRY_", "PDM_", "HATCH_", "PIPX_", "DENO_", "BUN_", "PNPM_", "SSH_",
+            "GPG_", "OPENSSL_", "PGPASS", "PGSERVICE", "MYSQL_", "REDIS", "VAULT_",
+        ]
+        .iter()
+        .any(|p| n.starts_with(p))
+        || n.ends_with("_PROXY")
+        || n.ends_with("_HOME") && n != "HOME"
+        || n.ends_with("_CONFIG")
+        || n.ends_with("_CONFIG_FILE")
+        || n.ends_with("_HOOK")
+        || n.ends_with("_HOOKS")
+        || n.ends_with("_PLUGINS")
+        || n.ends_with("_OPTIONS")
+        || n.ends_with("_OPTS")
 }
 
 /// `PAGER=cat`, `GIT_PAGER=`: a pager variable set to a literal `cat` or to nothing turns
@@ -152,7 +195,24 @@ mod tests {
         ] {
             assert!(is_dangerous_assignment(v), "{v}");
         }
-        for v in ["FOO", "LANG", "TZ", "COLUMNS"] {
+        for v in [
+            "PIP_PYTHON",
+            "PYENV_HOOK_PATH",
+            "RUSTUP_TOOLCHAIN",
+            "OPENSSL_CONF",
+            "GOTOOLCHAIN",
+            "TF_CLI_ARGS",
+            "HELM_KUBEAPISERVER",
+            "https_proxy",
+            "ALL_PROXY",
+            "JAVA_TOOL_OPTIONS",
+            "AWS_CONFIG_FILE",
+        ] {
+            assert!(is_dangerous_assignment(v), "{v}");
+        }
+        for v in [
+            "FOO", "LANG", "TZ", "COLUMNS", "RUST_LOG", "CI", "DEBUG", "NO_COLOR",
+        ] {
             assert!(!is_dangerous_assignment(v), "{v}");
         }
     }

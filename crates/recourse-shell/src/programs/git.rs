@@ -294,7 +294,6 @@ const GIT_READ: &[&str] = &[
     "shortlog",
     "cat-file",
     "grep",
-    "reflog",
     "whatchanged",
     "name-rev",
     "merge-base",
@@ -443,6 +442,12 @@ fn model(call: &Call<'_>) -> Model {
                 Model::Mutating("git tag creates or deletes tags")
             }
         }
+        // `git reflog expire`/`delete` destroy what recovery needs.
+        "reflog" => match p.operands.first().map(|w| w.text.as_str()) {
+            None | Some("show" | "exists") => Model::ReadOnly,
+            Some(s) if !matches!(s, "expire" | "delete") => Model::ReadOnly,
+            _ => Model::Mutating("git reflog expire/delete drops history"),
+        },
         "worktree" | "notes" => match p.operands.first().map(|w| w.text.as_str()) {
             Some("list") => Model::ReadOnly,
             _ => Model::Mutating("git worktree and notes change the repository"),
@@ -464,6 +469,14 @@ fn model(call: &Call<'_>) -> Model {
             ) =>
         {
             Model::ReadOnly
+        }
+        // `git remote show URL` contacts that URL: only named remotes read.
+        "remote"
+            if p.operands.get(1).is_some_and(|w| {
+                w.text.contains(':') || w.text.contains('/') || !w.is_static()
+            }) =>
+        {
+            Model::RunsCode("git remote show URL contacts that host".into())
         }
         "remote" => match p.operands.first().map(|w| w.text.as_str()) {
             None | Some("show") | Some("get-url") => Model::ReadOnly,
@@ -487,6 +500,7 @@ fn model(call: &Call<'_>) -> Model {
             let writes = p.has_short('e')
                 || [
                     "unset",
+                    "unset-all",
                     "add",
                     "replace-all",
                     "rename-section",
@@ -494,7 +508,13 @@ fn model(call: &Call<'_>) -> Model {
                     "edit",
                 ]
                 .iter()
-                .any(|l| p.has_long(l));
+                .any(|l| p.has_long(l))
+                || p.operands.first().is_some_and(|w| {
+                    matches!(
+                        w.text.as_str(),
+                        "edit" | "set" | "unset" | "rename-section" | "remove-section"
+                    )
+                });
             if reads || get || (p.operands.len() == 1 && !writes) {
                 Model::ReadOnly
             } else if let Some(key) = p

@@ -178,7 +178,10 @@ pub(crate) fn awk_reads_only(call: &Call<'_>, program: &Word) -> bool {
 
 /// See [`awk_reads_only`]: the program text alone.
 pub(crate) fn awk_text_reads_only(code: &str) -> bool {
-    const CODE_WORDS: &[&str] = &["system", "getline", "ENVIRON", "PROCINFO", "@"];
+    // `ARGV[1]="/etc/shadow"; ARGC=2`: the program picks the files it reads.
+    const CODE_WORDS: &[&str] = &[
+        "system", "getline", "ENVIRON", "PROCINFO", "ARGV", "ARGC", "@",
+    ];
     let b = code.as_bytes();
     let (mut braces, mut parens, mut i) = (0usize, 0usize, 0usize);
     // Where an operand is expected, `/` starts a regex; after an operand, it divides.

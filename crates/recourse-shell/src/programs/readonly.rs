@@ -521,6 +521,13 @@ fn sockets(call: &Call<'_>) -> Model {
 
 /// `ip addr`, `ip route show`, `ip -j link`: reads; `ip link set`, `ip netns exec`: not.
 fn ip(call: &Call<'_>) -> Model {
+    if call
+        .args
+        .iter()
+        .any(|w| matches!(w.text.as_str(), "-b" | "-batch" | "--batch" | "-force"))
+    {
+        return Model::RunsCode("ip -batch runs ip commands from a file".into());
+    }
     let words: Vec<&str> = call.operands().collect();
     match words.as_slice() {
         [_] | [] => Model::ReadOnly,
@@ -571,7 +578,8 @@ fn file(call: &Call<'_>) -> Model {
 
 fn date(call: &Call<'_>) -> Model {
     let p = generic(call);
-    if p.has_short('s') || p.has_long("set") {
+    // `date 010100002020`: an operand not starting with `+` sets the clock (MMDDhhmm…).
+    if p.has_short('s') || p.has_long("set") || call.operands().any(|o| !o.starts_with('+')) {
         Model::Mutating("date -s sets the clock")
     } else {
         Model::ReadOnly
@@ -592,6 +600,11 @@ fn jq(call: &Call<'_>) -> Model {
     let p = &call.opts;
     if p.has_short('i') || p.has_long("inplace") || p.has_long("in-place") {
         return Model::Mutating("edits files in place");
+    }
+    // `jq -f FILE`, `-L DIR` (modules): a filter the gateway cannot see, which may read the
+    // environment or, failing to parse, print the file it came from.
+    if p.has_short('f') || p.has_long("from-file") || p.has_short('L') {
+        return Model::RunsCode("jq -f/-L loads a filter from a file".into());
     }
     Model::ReadOnly
 }

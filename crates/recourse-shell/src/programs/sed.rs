@@ -26,6 +26,51 @@ fn file_name(script: &str, i: usize) -> (&str, usize) {
     (rest[..end].trim(), i + end)
 }
 
+/// The index after the closing `delim` of a regex starting at `i`: backslash escapes and
+/// bracket expressions (`[/]`, `[]/]`, `[[:alpha:]/]`) do not close it.
+fn skip_regex(b: &[u8], mut i: usize, delim: u8) -> usize {
+    while i < b.len() && b[i] != delim {
+        match b[i] {
+            b'\\' => i += 2,
+            b'[' => {
+                i += 1;
+                if b.get(i) == Some(&b'^') {
+                    i += 1;
+                }
+                if b.get(i) == Some(&b']') {
+                    i += 1;
+                }
+                while i < b.len() && b[i] != b']' {
+                    if b[i] == b'[' && matches!(b.get(i + 1), Some(b':' | b'.' | b'=')) {
+                        let close = b[i + 1];
+                        i += 2;
+                        while i + 1 < b.len() && !(b[i] == close && b[i + 1] == b']') {
+                            i += 1;
+                        }
+                        i += 2;
+                    } else {
+                        i += 1;
+                    }
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    i + 1
+}
+
+/// The index after the closing `delim` of plain text starting at `i` (backslash escapes).
+fn skip_text(b: &[u8], mut i: usize, delim: u8) -> usize {
+    while i < b.len() && b[i] != delim {
+        if b[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i + 1
+}
+
 /// Scans a sed script: whether it only reads, and the files its `w`/`W` commands and flags
 /// write.
 fn scan<'s>(script: &'s str, writes: &mut Vec<&'s str>) -> bool {
@@ -49,14 +94,7 @@ fn scan<'s>(script: &'s str, writes: &mut Vec<&'s str>) -> bool {
                 } else {
                     b'/'
                 };
-                i += 1;
-                while i < b.len() && b[i] != delim {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
+                i = skip_regex(b, i + 1, delim);
                 while matches!(b.get(i), Some(b'I' | b'M')) {
                     i += 1;
                 }
@@ -68,16 +106,14 @@ fn scan<'s>(script: &'s str, writes: &mut Vec<&'s str>) -> bool {
                 if delim == b'\n' || delim == b'\\' {
                     return false;
                 }
-                i += 2;
-                for _ in 0..2 {
-                    while i < b.len() && b[i] != delim {
-                        if b[i] == b'\\' {
-                            i += 1;
-                        }
-                        i += 1;
-                    }
-                    i += 1;
-                }
+                // `s`'s pattern is a regex (a bracket expression may hold the delimiter);
+                // `y`'s two parts and `s`'s replacement are plain text.
+                i = if c == b's' {
+                    skip_regex(b, i + 2, delim)
+                } else {
+                    skip_text(b, i + 2, delim)
+                };
+                i = skip_text(b, i, delim);
                 if c == b's' {
                     while let Some(&f) = b.get(i) {
                         match f {
@@ -96,14 +132,27 @@ fn scan<'s>(script: &'s str, writes: &mut Vec<&'s str>) -> bool {
             }
             b'p' | b'P' | b'd' | b'D' | b'g' | b'G' | b'h' | b'H' | b'x' | b'n' | b'N' | b'l'
             | b'=' | b'z' | b'F' | b'q' | b'Q' => i += 1,
-            b'a' | b'i' | b'c' | b':' | b'b' | b't' | b'T' | b'r' | b'R' => {
-                // text or label or file name to end of line (labels also end at ';')
+            b'a' | b'i' | b'c' | b':' | b'b' | b't' | b'T' => {
+                // Text to the end of the line; labels also end at `;` (GNU sed reads
+                // `:a;e cmd` as a label and an `e` command).
                 while i < b.len()
                     && b[i] != b'\n'
-                    && !(matches!(c, b'b' | b't' | b'T') && b[i] == b';')
+                    && !(matches!(c, b'b' | b't' | b'T' | b':') && b[i] == b';')
                 {
                     i += 1;
                 }
+            }
+            b'r' | b'R' => {
+                // `r FILE`: reads a file into the output. One outside the working directory
+                // (`r /etc/shadow`) is a read the model cannot vouch for.
+                let (f, end) = file_name(script, i + 1);
+                if f.is_empty()
+                    || crate::args::outside_working_dir(f)
+                    || crate::credentials::is_credential_path(f)
+                {
+                    readonly = false;
+                }
+                i = end;
             }
             b'w' | b'W' => {
                 let (f, end) = file_name(script, i + 1);
@@ -200,6 +249,11 @@ mod tests {
             "10q",
             "y/abc/xyz/",
             "/re/I p",
+            ":a;N;$!ba;s/\\n/ /g",
+            "s/[/]/x/g",
+            "/[/]/p",
+            "/x/r notes.txt",
+            "s/a\\/b/c/",
         ] {
             assert!(sed_script_readonly(ok), "{ok}");
         }
@@ -211,6 +265,21 @@ mod tests {
             "w out",
             "W out",
             "1s/x/y/gw f",
+            // GNU sed ends a label at `;`.
+            ":a;e touch m",
+            ":x;s/a/b/w o",
+            // A bracket expression holds the delimiter: the `e` flag is real.
+            "s/[/]//e",
+            "s/[/]/x/;e touch m",
+            "s/a[/]b/x/w o",
+            "/[/a]/e touch m",
+            "s/[]/]/x/e",
+            "s/[[:alpha:]/]/x/e",
+            // Files read from outside the working directory.
+            "r /etc/shadow",
+            "R /root/.aws/credentials",
+            "1r /proc/1/environ",
+            "$r ../../x",
         ] {
             assert!(!sed_script_readonly(bad), "{bad}");
         }

@@ -59,8 +59,8 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program::of(
         &[
             "cd", "pushd", "popd", "dirs", ":", "shopt", "unset", "local", "exit", "return",
-            "break", "continue", "shift", "wait", "getopts", "hash", "umask", "ulimit", "true",
-            "false", "test", "[", "type", "pwd", "let",
+            "break", "continue", "shift", "wait", "getopts", "umask", "ulimit", "true", "false",
+            "test", "[", "type", "pwd", "let",
         ],
         kind::READONLY,
     ),
@@ -79,7 +79,14 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["set"],
         kind: kind::READONLY,
+        model: Some(set),
         dumps_env: Some(set_dumps),
+        ..Program::NONE
+    },
+    Program {
+        names: &["hash"],
+        kind: kind::READONLY,
+        model: Some(hash),
         ..Program::NONE
     },
     Program {
@@ -229,6 +236,45 @@ fn history_file<'a>(call: &Call<'a>) -> Vec<&'a str> {
         call.operands().collect()
     } else {
         Vec::new()
+    }
+}
+
+/// `set -k` (`-o keyword`) moves every later `NAME=value` argument into its command's
+/// environment (`git diff GIT_EXTERNAL_DIFF=x`); `set -T`/`-o functrace` and `-E` hand traps
+/// to functions.
+fn set(call: &Call<'_>) -> Model {
+    let args = call.args;
+    let flag = |c: char| {
+        args.iter().any(|w| {
+            let t = w.text.as_str();
+            (t.starts_with('-') || t.starts_with('+'))
+                && !t.starts_with("--")
+                && t.contains(c)
+                && t != "-o"
+                && t != "+o"
+        })
+    };
+    let option = |name: &str| {
+        args.windows(2)
+            .any(|p| matches!(p[0].text.as_str(), "-o" | "+o") && p[1].text == name)
+    };
+    if flag('k') || option("keyword") || !args.iter().all(|w| w.is_static()) {
+        Model::RunsCode("set -k passes later NAME=value words into commands' environment".into())
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `hash -p PATH NAME` makes NAME run another program.
+fn hash(call: &Call<'_>) -> Model {
+    if call
+        .args
+        .iter()
+        .any(|w| w.text.starts_with('-') && w.text.contains('p'))
+    {
+        Model::RunsCode("hash -p makes a command name run another program".into())
+    } else {
+        Model::ReadOnly
     }
 }
 
