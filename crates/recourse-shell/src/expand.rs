@@ -230,6 +230,80 @@ impl Vars {
         alts
     }
 
+    /// The elements of an expansion of every element (`$@`, `$*`, `${a[@]}`, `${a[*]}`, and
+    /// their slices `${@:2}`, `${a[@]:1:2}`): `None` for any other expansion, `Some(None)`
+    /// when the elements are not all known.
+    fn elements(&self, kind: &ExpansionKind) -> Option<Option<Vec<String>>> {
+        let ExpansionKind::Param {
+            name,
+            indirect: false,
+            length: false,
+            op,
+        } = kind
+        else {
+            return None;
+        };
+        let positional = name == "@" || name == "*";
+        let rest = if positional {
+            op.as_str()
+        } else {
+            op.strip_prefix("[@]").or_else(|| op.strip_prefix("[*]"))?
+        };
+        let bindings: &[Binding] = if positional {
+            if self.positional.is_empty() && self.in_function > 0 {
+                return Some(None);
+            }
+            &self.positional
+        } else {
+            match self.map.get(name.as_str()) {
+                Some(b) => b,
+                None => return Some(None),
+            }
+        };
+        let mut elems = Vec::with_capacity(bindings.len());
+        for b in bindings {
+            let vals = match b {
+                Binding::Value(v) => vec![v.clone()],
+                Binding::Word(w) => self.values(w, MAX_CHAIN - 1),
+            };
+            match vals.as_slice() {
+                [v] if v.known && !v.symbolic => elems.push(v.text.clone()),
+                _ => return Some(None),
+            }
+        }
+        if rest.is_empty() {
+            return Some(Some(elems));
+        }
+        // A slice with literal numbers; any other operator on every element is not followed.
+        let Some(spec) = rest.strip_prefix(':') else {
+            return Some(None);
+        };
+        let (off, len) = spec
+            .split_once(':')
+            .map_or((spec, None), |(o, l)| (o, Some(l)));
+        let (Ok(off), len) = (
+            off.trim().parse::<usize>(),
+            len.map(|l| l.trim().parse::<usize>()),
+        ) else {
+            return Some(None);
+        };
+        // `${@:N}` counts from `$0`; `${@:0}` starts with `$0`, not followed.
+        let from = if positional {
+            match off.checked_sub(1) {
+                Some(f) => f,
+                None => return Some(None),
+            }
+        } else {
+            off
+        };
+        let rest: Vec<String> = elems.into_iter().skip(from).collect();
+        match len {
+            None => Some(Some(rest)),
+            Some(Ok(n)) => Some(Some(rest.into_iter().take(n).collect())),
+            Some(Err(_)) => Some(None),
+        }
+    }
+
     /// The values one expansion of a word may take.
     pub(crate) fn expansion_values(&self, w: &Word, e: &crate::syntax::Expansion) -> Vec<Value> {
         let src = w.text.get(e.start..e.end).unwrap_or_default();
@@ -425,6 +499,47 @@ impl Vars {
                 }
                 *open |= !lit.is_empty();
             }
+            // `"$@"`, `${a[@]:1}`: every element, each its own word.
+            match self.elements(&e.kind) {
+                Some(Some(list)) => {
+                    let joined = e.quoted && is_star(&e.kind);
+                    for (fields, open) in &mut alts {
+                        for (k, el) in list.iter().enumerate() {
+                            if k > 0 {
+                                if joined {
+                                    if let Some(last) = fields.last_mut() {
+                                        last.push(' ');
+                                    }
+                                } else {
+                                    fields.push(String::new());
+                                    *open = false;
+                                }
+                            }
+                            if e.quoted {
+                                if let Some(last) = fields.last_mut() {
+                                    last.push_str(el);
+                                }
+                                *open = true;
+                            } else {
+                                globbed |= el.contains(['*', '?', '[']);
+                                split_into(fields, open, el, &ifs);
+                            }
+                        }
+                    }
+                    ex.changed = true;
+                    at = e.end;
+                    continue;
+                }
+                Some(None) => {
+                    // Elements not all known: however quoted, they may be several words,
+                    // and any may start with `-`.
+                    let mut u = Unknown::of(Shape::Content);
+                    u.split = true;
+                    u.lead = true;
+                    ex.unknown.join(u);
+                }
+                None => {}
+            }
             let vals = self.expansion(&e.kind, src, 0);
             // `<( … )` becomes one path (`/dev/fd/63`): never split, never a new value.
             let whole = e.quoted || matches!(e.kind, ExpansionKind::Process(_));
@@ -477,6 +592,11 @@ impl Vars {
         }
         ex
     }
+}
+
+/// `$*`, `${a[*]}`: quoted, the elements join into one word.
+fn is_star(kind: &ExpansionKind) -> bool {
+    matches!(kind, ExpansionKind::Param { name, op, .. } if name == "*" || op.starts_with("[*]"))
 }
 
 /// Appends unquoted expanded text to the fields, splitting on `ifs`.

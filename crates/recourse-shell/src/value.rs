@@ -216,7 +216,9 @@ pub(crate) fn apply_op(base: Vec<Value>, op: &str, src: &str) -> Vec<Value> {
                     };
                     let (pat, rep) = body.split_once('/').unwrap_or((body, ""));
                     let (pat, rep) = (strip_quotes(pat), strip_quotes(rep));
-                    if pat.contains(['*', '?', '[', '$', '`']) || rep.contains(['$', '`']) {
+                    // bash 5.2's `patsub_replacement` (on by default): `&` in the replacement
+                    // is the matched text (`${v/delete/&}`).
+                    if pat.contains(['*', '?', '[', '$', '`']) || rep.contains(['$', '`', '&']) {
                         return base.iter().map(derived).collect();
                     }
                     map(&|t| Some(replace(t, &pat, &rep, mode)))

@@ -1907,6 +1907,46 @@ impl<'c> Walker<'c> {
         open
     }
 
+    /// `find *`, `uniq *`: a name a glob matches may start with `-` (a planted file named
+    /// `-delete`), or the glob may match two files (and the second is written). Whether such a
+    /// glob is an operand of a program that writes or acts on what it is given.
+    fn glob_operands(&mut self, entry: &Program, words: &[Word]) -> bool {
+        if entry.writes.is_none() && !entry.is(kind::FINDS) {
+            return false;
+        }
+        let several = entry.is(kind::SECOND_OPERAND_WRITTEN);
+        let mut open = false;
+        for w in words.iter().skip(1) {
+            if w.text == "--" && !w.glob {
+                break;
+            }
+            // find's actions: only a glob that can match one of them turns into one.
+            let becomes_option = if entry.is(kind::FINDS) {
+                find::ACTIONS
+                    .iter()
+                    .any(|a| crate::glob::glob_match(&w.text, a))
+            } else {
+                w.text.starts_with(['*', '?', '['])
+            };
+            if w.glob && (several || becomes_option) {
+                self.finding(
+                    Decision::Escalate,
+                    "shell.builtin.dynamic_argument",
+                    quoted(
+                        words,
+                        &[
+                            ": the glob `",
+                            &w.text,
+                            "` may match a name starting with `-` (an option) or several files",
+                        ],
+                    ),
+                );
+                open = true;
+            }
+        }
+        open
+    }
+
     /// One command line whose program name is a literal word.
     fn command_line<'a>(
         &mut self,
@@ -1958,6 +1998,9 @@ impl<'c> Walker<'c> {
         let (listed, allow_listed) = self.policy_lists(&view, &call, words);
         self.program_dangers(entry, &call, words);
         self.scan_args(entry, prog, args);
+        if self.glob_operands(entry, words) {
+            info.raise(ShellClass::Unknown);
+        }
         self.program_lookup(name, prog);
         self.option_programs(prog, args);
         if entry.dumps_env.is_some_and(|f| f(&call)) {
@@ -2420,6 +2463,12 @@ impl<'c> Walker<'c> {
             self.raise(class);
         }
         let mut names: Vec<&str> = p.operands.iter().map(|w| w.text.as_str()).collect();
+        // `read -a NAME` splits into words and `mapfile NAME` into lines: array elements.
+        let array: Option<&str> = if prog == "read" {
+            p.values_of(Some('a'), None).first().copied()
+        } else {
+            names.first().copied().or(Some("MAPFILE"))
+        };
         if prog == "read" {
             names.extend(p.values_of(Some('a'), None));
             if names.is_empty() {
@@ -2454,7 +2503,18 @@ impl<'c> Walker<'c> {
             }
             risky |= self.variable_effects(n, None, depth, &format!("{prog} "));
             for v in &values {
-                self.vars.bind_value(n, v.clone());
+                if Some(n) == array && v.known {
+                    let pieces: Vec<&str> = if prog == "read" {
+                        v.text.split_ascii_whitespace().collect()
+                    } else {
+                        v.text.lines().collect()
+                    };
+                    for piece in pieces {
+                        self.vars.bind_value(n, Value::known(piece));
+                    }
+                } else {
+                    self.vars.bind_value(n, v.clone());
+                }
             }
         }
         risky

@@ -446,3 +446,51 @@ fn sed_scripts_as_gnu_sed_reads_them() {
         ("sed '1R /root/.aws/credentials' f", "sed '1R notes.txt' f"),
     ]);
 }
+
+/// `"$@"`, `${a[@]}` and their slices are several words, each its own operand; a glob is as
+/// many words as it matches, and a match may start with `-`; bash 5.2's `&` in `${v/p/&}` is
+/// the matched text.
+#[test]
+fn every_element_is_its_own_word() {
+    sides(&[
+        ("a=(in out); uniq \"${a[@]}\"", "a=(in); uniq \"${a[@]}\""),
+        ("set -- in out; uniq \"$@\"", "set -- in; uniq \"$@\""),
+        (
+            "a=(x -delete); find . ${a[@]:1}",
+            "a=(x -print); find . ${a[@]:1}",
+        ),
+        (
+            "set -- x -o; sort ${@:2} out f",
+            "set -- x -r; sort ${@:2} f",
+        ),
+        (
+            "read -a a <<< 'in out'; uniq \"${a[@]}\"",
+            "read -a a <<< 'in'; uniq \"${a[@]}\"",
+        ),
+        (
+            "bash -c 'uniq \"$@\"' _ in out",
+            "bash -c 'uniq \"$@\"' _ in",
+        ),
+        (
+            "a=(a.txt -o); sort \"${a[@]}\"",
+            "a=(a.txt b.txt); cat \"${a[@]}\"",
+        ),
+        (
+            "v=delete; find . -${v/delete/&}",
+            "v=delete; find . -name ${v/delete/x}",
+        ),
+        ("uniq *", "uniq -c notes.txt"),
+        ("find *", "find . -name *.rs"),
+        ("sed -n 1p *", "sed -n 1p src/*.rs"),
+        ("xxd *.bin", "cat *.bin"),
+    ]);
+    for env in Environment::ALL {
+        assert_eq!(
+            decide("a=(x /); rm -rf \"${a[@]:1}\"", env),
+            Decision::Block,
+            "{}",
+            explain("a=(x /); rm -rf \"${a[@]:1}\"")
+        );
+        assert_eq!(decide("set -- x ~; rm -rf ${@:2}", env), Decision::Block);
+    }
+}

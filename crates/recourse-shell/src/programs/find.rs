@@ -12,7 +12,7 @@ use super::model::{Call, Model, Program, Runs, Shape, block, kind};
 /// The room's entries.
 pub(crate) const PROGRAMS: &[Program] = &[Program {
     names: &["find"],
-    kind: kind::READONLY,
+    kind: kind::READONLY | kind::FINDS,
     runs: Runs::Find,
     model: Some(model),
     dangers: Some(dangers),
@@ -20,6 +20,12 @@ pub(crate) const PROGRAMS: &[Program] = &[Program {
     writes: Some(written),
     ..Program::NONE
 }];
+
+/// The primaries that delete, write or run commands: a word that becomes one of them (a
+/// glob matching a planted file named `-delete`) changes what find does.
+pub(crate) const ACTIONS: &[&str] = &[
+    "-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprint0", "-fprintf", "-fls",
+];
 
 /// The files `-fprint`, `-fprint0`, `-fprintf` and `-fls` write.
 fn written<'a>(call: &Call<'a>) -> Vec<&'a str> {

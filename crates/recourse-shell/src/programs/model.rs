@@ -60,6 +60,10 @@ pub(crate) mod kind {
     /// Prints the content of the files it is given (`cat`, `grep`, `sort`): an operand it
     /// cannot see may be a credential.
     pub(crate) const CONTENT: u32 = 1 << 15;
+    /// With two file operands, writes the second (`uniq in out`, `xxd in out`).
+    pub(crate) const SECOND_OPERAND_WRITTEN: u32 = 1 << 16;
+    /// Walks the trees it is given and takes actions from its arguments (`find`).
+    pub(crate) const FINDS: u32 = 1 << 17;
 }
 
 /// How a wrapper's inner command is found.

@@ -184,7 +184,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
     Program {
         names: &["uniq"],
-        kind: RO | kind::CONTENT,
+        kind: RO | kind::CONTENT | kind::SECOND_OPERAND_WRITTEN,
         options: OptSpec::new("fsw", &[]),
         model: Some(second_operand_written),
         writes: Some(second_operand),
@@ -193,7 +193,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
     Program {
         names: &["xxd"],
-        kind: RO | kind::CONTENT,
+        kind: RO | kind::CONTENT | kind::SECOND_OPERAND_WRITTEN,
         options: OptSpec::new("lcsgon", &[]),
         model: Some(second_operand_written),
         writes: Some(second_operand),
