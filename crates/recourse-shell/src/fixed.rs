@@ -221,11 +221,24 @@ pub(crate) fn fixed_stages(
         let (out, hid) = match (prog, input) {
             ("echo", None) => echo_output(&args)?,
             ("printf", None) => {
+                // `printf -- '-%s' x`: the format follows `--`; `-v` prints nothing.
+                let args = args.strip_prefix(&["--"][..]).unwrap_or(&args);
                 let (f, rest) = args.split_first()?;
+                if *f == "-v" {
+                    return None;
+                }
                 printf_output(f, rest)?
             }
             ("pwd", None) => (format!("{}\n", cwd.unwrap_or(".")), false),
-            ("basename", None) => (format!("{}\n", crate::args::basename(args.first()?)), false),
+            // One operand (after an optional `--`); `-a`, `-s` and several operands are not
+            // followed.
+            ("basename", None) => {
+                let args = args.strip_prefix(&["--"][..]).unwrap_or(&args);
+                let [a] = args else {
+                    return None;
+                };
+                (format!("{}\n", crate::args::basename(a)), false)
+            }
             ("dirname", None) => {
                 let a = args.first()?.trim_end_matches('/');
                 let d = a
@@ -270,6 +283,8 @@ pub(crate) fn text_output(prog: &str, args: &[Word]) -> Option<String> {
     let (t, _) = match prog {
         "echo" => echo_output(&words)?,
         _ => {
+            // `printf -- '-%s' x`: `--` ends the options; the format follows.
+            let words = words.strip_prefix(&["--"][..]).unwrap_or(&words);
             let (f, rest) = words.split_first()?;
             printf_output(f, rest)?
         }
@@ -294,6 +309,10 @@ fn echo_output(args: &[&str]) -> Option<(String, bool)> {
         i += 1;
     }
     let joined = args.get(i..).unwrap_or_default().join(" ");
+    // Under `shopt -s xpg_echo`, plain `echo` decodes escapes too (`echo '\055o'` is `-o`).
+    if !escapes && joined.contains('\\') {
+        return None;
+    }
     let (mut t, hidden) = if escapes {
         decode_escapes(&joined, Escapes::Printf)
     } else {

@@ -494,3 +494,33 @@ fn every_element_is_its_own_word() {
         assert_eq!(decide("set -- x ~; rm -rf ${@:2}", env), Decision::Block);
     }
 }
+
+/// A substitution's output may start with `-` when its arguments say so (`date +-delete`,
+/// `basename -- -delete`, `printf -- '-%s'`), or hold several names (`basename -a`); under
+/// `xpg_echo`, plain `echo` decodes escapes.
+#[test]
+fn substitution_outputs_that_become_options() {
+    sides(&[
+        ("find . $(date +-delete)", "ls $(date +%Y-%m-%d)"),
+        ("find . $(basename -- -delete)", "cat $(basename src/x.rs)"),
+        (
+            "find . $(expr substr x-delete 2 7)",
+            "tail -n $(expr 1 + 2) f",
+        ),
+        (
+            "find . $(printf -- '-%s' delete)",
+            "find . -name $(printf '%s' x)",
+        ),
+        ("sed -n 1p $(date +-i) f", "sed -n 1p $(date +%s).log"),
+        ("uniq $(basename -a in out)", "uniq -c $(basename in)"),
+        (
+            "shopt -s xpg_echo; sort $(echo '\\055o') out f",
+            "sort $(echo -r) f",
+        ),
+        (
+            "cat $(printf -- /etc/%s shadow)",
+            "cat $(printf -- %s.md README)",
+        ),
+        ("sort -k $(seq -5 -1) f", "sort -k $(seq 1 1) f"),
+    ]);
+}

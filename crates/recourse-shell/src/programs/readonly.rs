@@ -117,14 +117,15 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
     Program {
         names: &[
-            "whoami",
-            "uname",
-            "nproc",
-            "arch",
-            "tty",
-            "seq",
-            "groups",
-            "uptime",
+            "whoami", "uname", "nproc", "arch", "tty", "groups", "uptime", "factor",
+        ],
+        kind: RO,
+        output: Some(tokens),
+        ..Program::NONE
+    },
+    // They print counts or digests, and the names of the files they are given.
+    Program {
+        names: &[
             "wc",
             "md5sum",
             "sha1sum",
@@ -133,18 +134,24 @@ pub(crate) const PROGRAMS: &[Program] = &[
             "cksum",
             "b2sum",
             "shasum",
-            "factor",
-            "basename",
         ],
         kind: RO,
-        output: Some(tokens),
+        output: Some(counted),
         ..Program::NONE
     },
-    // Calculators: `bc` has no way to run commands (unlike `dc`'s `!`).
+    // Their output comes from their arguments: it starts with `-` when those say so
+    // (`basename -- -delete`, `seq -5 -1`, `expr substr x-delete 2 7`).
+    Program {
+        names: &["seq", "basename"],
+        kind: RO,
+        output: Some(from_arguments),
+        ..Program::NONE
+    },
+    // Calculators: `bc` has no way to run commands (unlike `dc`'s `!`), but prints strings.
     Program {
         names: &["expr", "bc"],
         kind: RO,
-        output: Some(tokens),
+        output: Some(from_arguments),
         ..Program::NONE
     },
     Program {
@@ -218,7 +225,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         names: &["date"],
         kind: RO | kind::CONTENT,
         model: Some(date),
-        output: Some(tokens),
+        output: Some(date_output),
         ..Program::NONE
     },
     Program {
@@ -445,6 +452,43 @@ const SHUF_OPTIONS: OptSpec = OptSpec::new(
     &["head-count", "input-range", "output", "random-source"],
 );
 
+/// `wc -l`, `sha256sum`: numbers and digests from standard input; with file operands, the
+/// files' names too.
+fn counted(call: &Call<'_>) -> Shape {
+    if call.opts.operands.is_empty() {
+        Shape::Token
+    } else {
+        Shape::Names
+    }
+}
+
+/// Words made from the arguments: plain tokens only when no argument could make one start
+/// with `-` or hold a name (`seq 1 10`, `basename src/x.rs`, `expr 1 + 2`).
+fn from_arguments(call: &Call<'_>) -> Shape {
+    let plain = |w: &crate::syntax::Word| {
+        let t = w.text.as_str();
+        let last = t
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        w.is_static()
+            && !last.starts_with('-')
+            && match call.prog {
+                "expr" => t
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "+-*/%<>=!&|()".contains(c)),
+                "seq" => t.chars().all(|c| c.is_ascii_digit() || c == '.'),
+                _ => true,
+            }
+    };
+    if call.prog != "bc" && call.args.iter().all(plain) {
+        Shape::Token
+    } else {
+        Shape::Content
+    }
+}
+
 /// `shuf -o FILE` writes a file.
 fn shuf(call: &Call<'_>) -> Model {
     if shuf_output(call).is_empty() {
@@ -574,6 +618,30 @@ fn file(call: &Call<'_>) -> Model {
     } else {
         Model::ReadOnly
     }
+}
+
+/// `date +%s`, `date +%Y-%m-%d`: digits and separators. A format with literal letters or
+/// blanks (`date +-delete`, `+%Y%n-o`) prints words of its own choosing.
+fn date_output(call: &Call<'_>) -> Shape {
+    let plain = call.operands().all(|f| {
+        let Some(fmt) = f.strip_prefix('+') else {
+            return true;
+        };
+        let b = fmt.as_bytes();
+        let mut i = 0;
+        let mut ok = !fmt.starts_with('-');
+        while ok && i < b.len() {
+            if b[i] == b'%' {
+                ok = !matches!(b.get(i + 1), Some(b'n' | b't'));
+                i += 2;
+            } else {
+                ok = !b[i].is_ascii_alphabetic() && !b[i].is_ascii_whitespace();
+                i += 1;
+            }
+        }
+        ok
+    });
+    if plain { Shape::Token } else { Shape::Content }
 }
 
 fn date(call: &Call<'_>) -> Model {
