@@ -255,7 +255,7 @@ pub(crate) fn normalize_path(s: &str) -> Cow<'_, str> {
             t = format!("~{rest}");
         }
     }
-    let (prefix, rest) = if let Some(r) = t.strip_prefix('~') {
+    let (mut prefix, rest) = if let Some(r) = t.strip_prefix('~') {
         ("~", r)
     } else if t.starts_with('/') {
         ("/", t.as_str())
@@ -269,6 +269,8 @@ pub(crate) fn normalize_path(s: &str) -> Cow<'_, str> {
     for seg in rest.split('/') {
         match seg {
             "" | "." => {}
+            // Climbing out of `~` leaves the home directory for somewhere under `/`.
+            ".." if segs.is_empty() && prefix == "~" => prefix = "/",
             ".." => {
                 segs.pop();
             }

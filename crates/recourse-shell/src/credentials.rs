@@ -96,11 +96,24 @@ const CREDENTIAL_NEEDLES: &[&str] = &[
     "/hub",
 ];
 
-/// Whether a path names credentials.
+/// Whether a path names credentials. A path that climbs out with `..` (`../../../proc/1/environ`,
+/// `~/../../etc/shadow`) may reach the root: what follows the last `..` is also read from `/`.
 pub(crate) fn is_credential_path(text: &str) -> bool {
     if !has_credential_needle(text) {
         return false;
     }
+    if let Some(i) = text.rfind("../")
+        && !text.starts_with('/')
+    {
+        let rest = text[i + 3..].trim_start_matches('/');
+        if !rest.is_empty() && credential_path(&cat!("/", rest)) {
+            return true;
+        }
+    }
+    credential_path(text)
+}
+
+fn credential_path(text: &str) -> bool {
     let lower = normalize_path(text).to_ascii_lowercase();
     let base = basename(&lower);
     let segs: Vec<&str> = lower.split('/').collect();

@@ -1409,6 +1409,21 @@ impl<'c> Walker<'c> {
             );
         }
         let text = w.text.as_str();
+        // After `cd /proc/self`, `environ` is `/proc/self/environ`.
+        if let Some(here) = self.vars.cwd.as_deref().filter(|d| *d != "?")
+            && !text.starts_with(['/', '~', '-', '$'])
+            && !text.is_empty()
+        {
+            let joined = join_path(here, text);
+            if has_credential_needle(&joined) && is_credential_path(&joined) {
+                self.builtin(
+                    Decision::Escalate,
+                    "shell.builtin.credential_read",
+                    format!("{whose} names `{text}` in `{here}`: the credential file `{joined}`"),
+                );
+                return;
+            }
+        }
         let named = has_credential_needle(text);
         if !named && !w.glob && !w.brace {
             return;

@@ -524,3 +524,20 @@ fn substitution_outputs_that_become_options() {
         ("sort -k $(seq -5 -1) f", "sort -k $(seq 1 1) f"),
     ]);
 }
+
+/// Paths are judged where they lead: `..` may climb to the root from `~` or from the working
+/// directory, and a relative name after `cd` is a name in that directory.
+#[test]
+fn paths_judged_where_they_lead() {
+    sides(&[
+        ("cat ~/../../proc/self/environ", "cat ~/notes.md"),
+        ("cat ${HOME}/../../etc/shadow", "cat ${HOME}/notes.md"),
+        (
+            "cat ../../../../../../var/run/secrets/kubernetes.io/serviceaccount/token",
+            "cat ../README.md",
+        ),
+        ("cd /proc/self; cat environ", "cd /proc/self; cat status"),
+        ("cd ~/.config/gh && cat hosts.yml", "cd ~/.config/gh && ls"),
+        ("cd /dev; cat mem", "cd src && cat main.rs"),
+    ]);
+}
