@@ -148,7 +148,7 @@ impl<'w> std::ops::Deref for Words<'w> {
 /// Whether a long option as written (`out`) abbreviates or equals `name` (`output`): GNU
 /// getopt accepts any unambiguous prefix, and an ambiguous one fails, so counting every prefix
 /// errs only towards caution.
-fn abbreviates(written: &str, name: &str) -> bool {
+pub(crate) fn abbreviates(written: &str, name: &str) -> bool {
     !written.is_empty() && name.starts_with(written)
 }
 

@@ -2787,7 +2787,16 @@ impl<'c> Walker<'c> {
         }
         match wrappers::own(prog, own, inner_words) {
             Own::LookupOnly => return info,
-            Own::WritesFile => info.raise(ShellClass::Mutating),
+            Own::WritesFile(file) => {
+                info.raise(ShellClass::Mutating);
+                if is_sensitive_write(file) {
+                    self.builtin(
+                        Decision::Block,
+                        "shell.builtin.sensitive_write",
+                        format!("`{prog} -o` writes `{file}`, which runs code or grants access"),
+                    );
+                }
+            }
             Own::SplitString(text) => {
                 // `env -S` splits by its own rules (`\_`, `${VAR}`, `\c`), not the shell's.
                 self.builtin(
@@ -2852,6 +2861,27 @@ impl<'c> Walker<'c> {
                     "shell.builtin.privilege",
                     cat!("`", prog, "` runs a command with elevated privileges"),
                 );
+            }
+        }
+        // `echo -delete | xargs find .`, `ls | xargs uniq`: xargs appends words from its
+        // input, which may become options or a second file, to a program for which those
+        // matter.
+        let mut inner = inner;
+        if prog == "xargs"
+            && inner.class == ShellClass::ReadOnly
+            && let Some(first) = inner_words.first()
+        {
+            let entry = programs::lookup(basename(&first.text));
+            if entry.model.is_some() || entry.writes.is_some() || entry.is(kind::FINDS) {
+                self.finding(
+                    Decision::Escalate,
+                    "shell.builtin.dynamic_argument",
+                    quoted(
+                        inner_words,
+                        &[": xargs appends words from its input, which may become options or more files"],
+                    ),
+                );
+                inner.raise(ShellClass::Unknown);
             }
         }
         if prog == "xargs" && inner.flow.interpreter {

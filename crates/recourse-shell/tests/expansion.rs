@@ -541,3 +541,32 @@ fn paths_judged_where_they_lead() {
         ("cd /dev; cat mem", "cd src && cat main.rs"),
     ]);
 }
+
+/// Wrappers' options as GNU getopt reads them: abbreviated long options take their value,
+/// xargs's `-e`/`-i`/`-l` take only a glued one, `time -o` writes; xargs's input words may
+/// become options or more files.
+#[test]
+fn wrapper_options_and_xargs_input() {
+    sides(&[
+        ("echo x | xargs -e rm echo", "echo x | xargs -e echo"),
+        (
+            "echo x | xargs -i rm echo {}",
+            "echo x | xargs -I{} echo {}",
+        ),
+        ("echo x | xargs -l rm echo", "echo x | xargs -n1 echo"),
+        ("env --uns ls rm x", "env --unset=X ls"),
+        (
+            "/usr/bin/time --form ls rm x",
+            "/usr/bin/time --format=%e ls",
+        ),
+        ("/usr/bin/time -ao out ls", "/usr/bin/time -a ls"),
+        (
+            "echo -delete | xargs find .",
+            "find . -name '*.rs' | xargs grep -n foo",
+        ),
+        ("ls | xargs uniq", "git ls-files | xargs wc -l"),
+    ]);
+    for env in Environment::ALL {
+        assert_eq!(decide("env time -ao ~/.bashrc ls", env), Decision::Block);
+    }
+}

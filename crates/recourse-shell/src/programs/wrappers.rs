@@ -211,8 +211,10 @@ pub(crate) const PROGRAMS: &[Program] = &[
     wrapper(
         &["xargs"],
         T | kind::TAKES_NAMES,
+        // `-e`, `-i` and `-l` take an optional value glued to them (`-i{}`), never the next
+        // word: `xargs -i rm x` runs `rm`.
         OptSpec::new(
-            "adEeIiLlnPs",
+            "adEILnPs",
             &[
                 "arg-file",
                 "delimiter",
@@ -446,7 +448,14 @@ pub(crate) fn inner_start(spec: &WrapperSpec, args: &[Word]) -> usize {
         if t.starts_with('-') && t.len() > 1 {
             if let Some(long) = t.strip_prefix("--") {
                 i += 1;
-                if !long.contains('=') && spec.options.long_arg.contains(&long) {
+                // GNU abbreviations: `env --uns NAME`, `time --form FMT`.
+                if !long.contains('=')
+                    && spec
+                        .options
+                        .long_arg
+                        .iter()
+                        .any(|l| crate::args::abbreviates(long, l))
+                {
                     i += 1;
                 }
                 continue;
@@ -489,7 +498,7 @@ pub(crate) enum Own<'a> {
     /// `command -v`: looks the command up, runs nothing.
     LookupOnly,
     /// `time -o FILE`: also writes a file.
-    WritesFile,
+    WritesFile(&'a str),
     /// `env -S STRING`: the string (with the rest) is split into the command line.
     SplitString(String),
     /// `flock -c STRING`, `script -c STRING`, `entr -s STRING`: the string runs as a shell
@@ -525,15 +534,18 @@ pub(crate) fn chdir<'a>(prog: &str, own: &'a [Word]) -> Option<Result<&'a str, S
 
 /// What a wrapper's own options make of it.
 pub(crate) fn own<'a>(prog: &str, own: &'a [Word], inner: &'a [Word]) -> Own<'a> {
-    let has = |flag: &str| own.iter().any(|w| w.text == flag);
     let cluster = |c: char| {
         own.iter()
             .any(|w| w.text.starts_with('-') && !w.text.starts_with("--") && w.text.contains(c))
     };
     match prog {
         "command" if cluster('v') || cluster('V') => Own::LookupOnly,
-        "time" if has("-o") || own.iter().any(|w| w.text.starts_with("--output")) => {
-            Own::WritesFile
+        "time" => {
+            let p = crate::args::parse(own, &OptSpec::new("of", &["output", "format"]));
+            match p.values_of(Some('o'), Some("output")).first() {
+                Some(file) => Own::WritesFile(file),
+                None => Own::Plain,
+            }
         }
         "env" => {
             let p = crate::args::parse(own, &ENV_OPTIONS);
