@@ -30,6 +30,13 @@ pub fn is_secret_name(name: &str) -> bool {
             "APIKEY",
             "PRIVATE_KEY",
             "ACCESS_KEY",
+            // Connection strings carry passwords.
+            "DATABASE_URL",
+            "_DSN",
+            "MONGODB_URI",
+            "MONGO_URL",
+            "REDIS_URL",
+            "CONNECTION_STRING",
         ]
         .iter()
         .any(|s| n.contains(s))
@@ -86,6 +93,24 @@ const CREDENTIAL_NEEDLES: &[&str] = &[
     "npmrc",
     "pypirc",
     "hosts.yml",
+    "auth.json",
+    "terraformrc",
+    "terraform.rc",
+    "serviceaccountkey",
+    "vault_pass",
+    "vault-password",
+    "keytab",
+    "krb5cc",
+    "k3s.yaml",
+    "admin.conf",
+    "keys.txt",
+    "gradle.properties",
+    "settings.xml",
+    ".ppk",
+    ".jks",
+    ".kdbx",
+    ".keystore",
+    "ssh_host_",
     ".boto",
     "s3cfg",
     "rclone",
@@ -125,6 +150,17 @@ fn credential_path(text: &str) -> bool {
             )
         })
         || segs.windows(3).any(|w| w == [".config", "gh", "hosts.yml"])
+        || segs.windows(2).any(|w| {
+            matches!(
+                w,
+                [".gradle", "gradle.properties"]
+                    | [".m2", "settings.xml"]
+                    | ["kubernetes", "admin.conf"]
+                    | ["age", "keys.txt"]
+            )
+        })
+        || base.starts_with("ssh_host_") && base.ends_with("_key")
+        || base.starts_with("krb5cc_")
         || lower.starts_with("/var/run/secrets")
         || lower.starts_with("/run/secrets")
         || CREDENTIAL_NAMES.contains(&base)
@@ -188,10 +224,36 @@ const CREDENTIAL_NAMES: &[&str] = &[
     ".s3cfg",
     ".htpasswd",
     "settings-security.xml",
+    "shadow-",
+    "gshadow-",
+    ".credentials.json",
+    "auth.json",
+    ".terraformrc",
+    "terraform.rc",
+    "secrets.json",
+    "secrets.yaml",
+    "secrets.yml",
+    "serviceaccountkey.json",
+    ".vault_pass",
+    ".vault-password",
+    "krb5.keytab",
+    "k3s.yaml",
 ];
 
 /// Suffixes of key and certificate-bundle files.
-const CREDENTIAL_SUFFIXES: &[&str] = &[".pem", ".key", ".p12", ".pfx"];
+const CREDENTIAL_SUFFIXES: &[&str] = &[
+    ".pem",
+    ".key",
+    ".p12",
+    ".pfx",
+    ".ppk",
+    ".jks",
+    ".kdbx",
+    ".keystore",
+    ".tfstate",
+    // Shell, database and REPL histories hold pasted passwords and tokens.
+    "_history",
+];
 
 /// Absolute credential locations a glob may reach from the root: a trailing `/` marks a
 /// directory (anything below it counts).
