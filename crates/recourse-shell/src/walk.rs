@@ -2867,7 +2867,12 @@ impl<'c> Walker<'c> {
         // input, which may become options or a second file, to a program for which those
         // matter.
         let mut inner = inner;
+        let plain_input = matches!(stdin, Stdin::Pipe)
+            && self
+                .input
+                .is_some_and(|i| matches!(i.shape, Shape::Token | Shape::Paths));
         if prog == "xargs"
+            && !plain_input
             && inner.class == ShellClass::ReadOnly
             && let Some(first) = inner_words.first()
         {

@@ -139,8 +139,6 @@ fn pip(call: &Call<'_>) -> Model {
             "--cert",
             "--client-cert",
             "--trusted-host",
-            "--find-links",
-            "-f",
             "--config-settings",
         ]
         .iter()

@@ -273,6 +273,22 @@ fn output(call: &Call<'_>) -> Shape {
             Shape::Token
         }
         "branch" if has("--show-current") => Shape::Token,
+        // `git log --format=%H`: commit ids only.
+        "log"
+            if rest.iter().any(|w| {
+                matches!(
+                    w.text.as_str(),
+                    "--format=%H"
+                        | "--format=%h"
+                        | "--format=format:%H"
+                        | "--pretty=%H"
+                        | "--pretty=format:%H"
+                        | "--pretty=format:%h"
+                )
+            }) =>
+        {
+            Shape::Token
+        }
         "ls-files" | "ls-tree" if sub == "ls-files" || has("--name-only") => Shape::Names,
         "diff" | "log" | "show" if has("--name-only") => Shape::Names,
         _ => Shape::Content,

@@ -623,7 +623,8 @@ fn file(call: &Call<'_>) -> Model {
 /// `date +%s`, `date +%Y-%m-%d`: digits and separators. A format with literal letters or
 /// blanks (`date +-delete`, `+%Y%n-o`) prints words of its own choosing.
 fn date_output(call: &Call<'_>) -> Shape {
-    let plain = call.operands().all(|f| {
+    let p = crate::args::parse(call.args, &DATE_OPTIONS);
+    let plain = p.operands.iter().map(|w| w.text.as_str()).all(|f| {
         let Some(fmt) = f.strip_prefix('+') else {
             return true;
         };
@@ -644,10 +645,14 @@ fn date_output(call: &Call<'_>) -> Shape {
     if plain { Shape::Token } else { Shape::Content }
 }
 
+/// date's options that take a value (`-d STRING`, `-r FILE`).
+const DATE_OPTIONS: OptSpec = OptSpec::new("dfrs", &["date", "file", "reference", "set"]);
+
 fn date(call: &Call<'_>) -> Model {
-    let p = generic(call);
+    let p = crate::args::parse(call.args, &DATE_OPTIONS);
     // `date 010100002020`: an operand not starting with `+` sets the clock (MMDDhhmm…).
-    if p.has_short('s') || p.has_long("set") || call.operands().any(|o| !o.starts_with('+')) {
+    if p.has_short('s') || p.has_long("set") || p.operands.iter().any(|o| !o.text.starts_with('+'))
+    {
         Model::Mutating("date -s sets the clock")
     } else {
         Model::ReadOnly
