@@ -276,9 +276,13 @@ pub(crate) fn fixed_stages(
 
 /// What `echo` or `printf` prints, when all their words are literal.
 pub(crate) fn text_output(prog: &str, args: &[Word]) -> Option<String> {
+    // `~` stays `~`, which stands for the home directory (`printf -v f '%s/.bashrc' ~`).
     let words: Vec<&str> = args
         .iter()
-        .map(|w| w.is_static().then_some(w.text.as_str()))
+        .map(|w| {
+            (w.is_static() || w.tilde && !w.dynamic && !w.glob && !w.brace)
+                .then_some(w.text.as_str())
+        })
         .collect::<Option<_>>()?;
     let (t, _) = match prog {
         "echo" => echo_output(&words)?,

@@ -960,6 +960,37 @@ impl<'c> Walker<'c> {
         }
     }
 
+    /// Whether a word's value comes from fetching or decoding: a substitution in it, or a
+    /// variable that holds one (`v=$(base64 -d <<< …); eval $v`).
+    fn value_fetches(&self, w: &Word) -> bool {
+        word_fetches(w) || self.value_decoded(w)
+    }
+
+    /// Whether an expansion in the word holds fetched or decoded text (as the walk of its
+    /// substitution found it).
+    fn value_decoded(&self, w: &Word) -> bool {
+        !w.expansions.is_empty() && word_texts(&self.vars, w).iter().any(|v| v.unknown.decoded)
+    }
+
+    /// Whether writing `t` plants persistence or changes privileges, read from where `cd`
+    /// left the shell (`cd .git/hooks; echo x > pre-commit`).
+    fn sensitive_write(&self, t: &str) -> bool {
+        is_sensitive_write(t)
+            || self
+                .vars
+                .cwd
+                .as_deref()
+                .filter(|d| *d != "?" && !t.starts_with(['/', '~', '$']))
+                .is_some_and(|here| {
+                    let joined = join_path(here, t);
+                    is_sensitive_write(&if t.ends_with('/') {
+                        cat!(joined, "/")
+                    } else {
+                        joined
+                    })
+                })
+    }
+
     fn redirect_target(&mut self, r: &Redirect, t: &str, writes: &mut bool) {
         if t.contains("/dev/tcp/") || t.contains("/dev/udp/") || t == "/dev/tcp" || t == "/dev/udp"
         {
@@ -984,7 +1015,7 @@ impl<'c> Walker<'c> {
                 return;
             }
             *writes = true;
-            if is_sensitive_write(t) {
+            if self.sensitive_write(t) {
                 self.builtin(Decision::Block, "shell.builtin.sensitive_write",
                     format!("redirection writes `{t}` (sudoers, passwd, ssh keys, cron, shell startup files or hooks)"),
                 );
@@ -1570,6 +1601,21 @@ impl<'c> Walker<'c> {
             .map(|w| (!w.expansions.is_empty()).then(|| self.vars.expand(w)))
             .collect();
         let computed = !name.is_static() || name.text.is_empty();
+        // `v=$(base64 -d <<< …); eval $v`: decoded text run as code, whatever it says.
+        if matches!(
+            programs::lookup(basename(&name.text)).runs,
+            Runs::Eval | Runs::Shell | Runs::Source | Runs::Interpreter(_)
+        ) && args.iter().any(|w| self.value_decoded(w))
+        {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.fetch_into_interpreter",
+                format!(
+                    "`{}` runs text fetched from the network or decoded",
+                    display(words)
+                ),
+            );
+        }
         // Nothing known to substitute, split or join: the words stand as they are, and only
         // what their unknown parts could do is judged.
         if !computed
@@ -2696,7 +2742,7 @@ impl<'c> Walker<'c> {
             f(call, &mut dangers);
         }
         if let Some(writes) = entry.writes
-            && let Some(t) = writes(call).into_iter().find(|t| is_sensitive_write(t))
+            && let Some(t) = writes(call).into_iter().find(|t| self.sensitive_write(t))
         {
             dangers.push(Reason::new(
                 Decision::Block,
@@ -2911,7 +2957,7 @@ impl<'c> Walker<'c> {
         what: impl std::fmt::Display,
     ) -> (Flow, ShellClass) {
         if w.dynamic || w.glob || w.brace {
-            if word_fetches(w) {
+            if self.value_fetches(w) {
                 self.builtin(
                     Decision::Block,
                     "shell.builtin.fetch_into_interpreter",
@@ -2946,7 +2992,7 @@ impl<'c> Walker<'c> {
                 info.raise(c);
             }
             Stdin::Text(w) => {
-                if word_fetches(w) {
+                if self.value_fetches(w) {
                     self.builtin(
                         Decision::Block,
                         "shell.builtin.fetch_into_interpreter",
@@ -2996,7 +3042,7 @@ impl<'c> Walker<'c> {
         if !w.subs.iter().any(|s| s.kind == SubKind::ProcessIn) {
             return;
         }
-        if word_fetches(w) {
+        if self.value_fetches(w) {
             self.builtin(
                 Decision::Block,
                 "shell.builtin.fetch_into_interpreter",
@@ -3173,7 +3219,7 @@ impl<'c> Walker<'c> {
 
     /// Inline code given to an interpreter: what it appears to do.
     fn inline_code(&mut self, prog: &str, c: &Word, depth: usize, info: &mut Info<'_>) {
-        if word_fetches(c) {
+        if self.value_fetches(c) {
             self.builtin(
                 Decision::Block,
                 "shell.builtin.fetch_into_interpreter",
@@ -3210,6 +3256,18 @@ impl<'c> Walker<'c> {
                 Decision::Escalate,
                 "shell.builtin.inline_code",
                 cat!("inline ", prog, " code writes or deletes files: ", snippet),
+            );
+        }
+        if interpreters::deletes_home_or_root(&c.text) {
+            self.builtin(
+                Decision::Block,
+                "shell.builtin.recursive_delete_root",
+                cat!(
+                    "inline ",
+                    prog,
+                    " code deletes a home or system root: ",
+                    snippet
+                ),
             );
         }
     }
@@ -3282,7 +3340,7 @@ impl<'c> Walker<'c> {
                 if args.iter().all(|w| !w.dynamic) {
                     self.words_as_script(args, depth, "eval", info);
                 } else {
-                    if args.iter().any(word_fetches) {
+                    if args.iter().any(|w| self.value_fetches(w)) {
                         self.builtin(
                             Decision::Block,
                             "shell.builtin.fetch_into_interpreter",
@@ -3315,7 +3373,7 @@ impl<'c> Walker<'c> {
                     // It runs in this shell and may move it.
                     self.dirs.sourced(&w.text);
                     self.runs_fetched(&w.text, format_args!("`{prog}` runs"));
-                    if word_fetches(w) {
+                    if self.value_fetches(w) {
                         self.builtin(
                             Decision::Block,
                             "shell.builtin.fetch_into_interpreter",

@@ -34,7 +34,6 @@ pub(crate) const PROGRAMS: &[Program] = &[Program::of(
         "tofu",
         "pulumi",
         "packer",
-        "vault",
         "consul",
         "nomad",
         "ansible",

@@ -72,12 +72,33 @@ pub(crate) const PROGRAMS: &[Program] = &[
         model: Some(unzip),
         ..Program::NONE
     },
-    Program::of(&["aws", "gcloud", "az"], MC | kind::SENDS),
+    Program {
+        names: &["aws", "gcloud", "az"],
+        kind: MC | kind::SENDS,
+        dangers: Some(prints_tokens),
+        ..Program::NONE
+    },
+    Program {
+        // Secret stores: what they print is a secret.
+        names: &[
+            "vault",
+            "op",
+            "pass",
+            "gopass",
+            "bw",
+            "security",
+            "secret-tool",
+        ],
+        kind: kind::SENDS,
+        dangers: Some(prints_tokens),
+        ..Program::NONE
+    },
     Program::of(&["gsutil", "rclone"], kind::CODE_CAPABLE | kind::SENDS),
     Program {
         names: &["tar"],
         kind: kind::READONLY | MC,
         model: Some(tar),
+        dangers: Some(tar_removes_root),
         options: OptSpec::new(
             "fCTXbgHKLNV",
             &["file", "directory", "files-from", "exclude-from"],
@@ -153,6 +174,50 @@ fn pip(call: &Call<'_>) -> Model {
         | (Some("config"), Some("list" | "get" | "debug"))
         | (Some("cache"), Some("dir" | "info" | "list")) => Model::ReadOnly,
         _ => Model::RunsCode("pip installs packages, whose build scripts run".into()),
+    }
+}
+
+/// Commands whose output is a credential (`gh auth token`, `aws sts get-session-token`,
+/// `gcloud auth print-access-token`, `vault kv get`): a credential read, so that sending the
+/// output anywhere blocks.
+pub(crate) fn prints_tokens(call: &Call<'_>, out: &mut Vec<recourse_policy::Reason>) {
+    let ops: Vec<&str> = call.operands().collect();
+    let has = |w: &str| call.args.iter().any(|a| a.text == w);
+    let token = match call.prog {
+        "gh" => matches!(ops.as_slice(), ["auth", "token", ..]) || has("--show-token") || has("-t"),
+        "aws" => matches!(
+            ops.as_slice(),
+            [
+                "sts",
+                "get-session-token" | "assume-role" | "get-federation-token",
+                ..
+            ] | ["configure", "get" | "export-credentials", ..]
+                | ["ecr", "get-login-password", ..]
+                | ["secretsmanager", "get-secret-value", ..]
+                | ["ssm", "get-parameter" | "get-parameters", ..]
+                | ["codeartifact", "get-authorization-token", ..]
+        ),
+        "gcloud" => {
+            ops.iter()
+                .any(|o| o.starts_with("print-") && o.ends_with("-token"))
+                || matches!(ops.as_slice(), ["secrets", "versions", "access", ..])
+        }
+        "az" => matches!(
+            ops.as_slice(),
+            ["account", "get-access-token", ..] | ["keyvault", "secret", "show" | "download", ..]
+        ),
+        "security" => ops
+            .first()
+            .is_some_and(|o| o.starts_with("find-") && o.ends_with("-password")),
+        "vault" => !matches!(ops.first().copied(), None | Some("status" | "version")),
+        _ => !ops.is_empty(),
+    };
+    if token {
+        super::model::escalate(
+            out,
+            "shell.builtin.credential_read",
+            format!("`{} {}` prints a credential", call.prog, ops.join(" ")),
+        );
     }
 }
 
@@ -399,6 +464,19 @@ fn gzip(call: &Call<'_>) -> Model {
 /// `tar -tf x.tar` (or `tar tzf x.tar`): listing is read-only, unless an option runs a program
 /// (`--to-command`, `--checkpoint-action`, `-I`, `-F`, `--rsh-command`) or the archive is on a
 /// remote host (`host:file`, reached with rsh).
+/// `tar --remove-files -cf /dev/null ~`: archiving a root and removing what was archived.
+fn tar_removes_root(call: &Call<'_>, out: &mut Vec<recourse_policy::Reason>) {
+    if call.args.iter().any(|w| w.text.starts_with("--remove-f"))
+        && call.operands().any(super::dangers::is_protected_root)
+    {
+        super::model::block(
+            out,
+            "shell.builtin.recursive_delete_root",
+            "tar --remove-files deletes a system or home root".into(),
+        );
+    }
+}
+
 fn tar(call: &Call<'_>) -> Model {
     let p = &call.opts;
     let old_style = call

@@ -436,9 +436,29 @@ pub(crate) fn is_sensitive_write(text: &str) -> bool {
         );
     }
     let t = normalize_path(text);
+    // Relative paths too: `.git//hooks/x`, `./.git/./hooks/x`.
+    let t = if t.starts_with(['/', '~']) {
+        t
+    } else {
+        std::borrow::Cow::Owned(
+            t.split('/')
+                .filter(|s| !s.is_empty() && *s != ".")
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    };
     let t: &str = &t;
     let base = basename(t);
-    t.starts_with("/etc/sudoers")
+    // A directory that a copy or install lands in (`cp x .git/hooks/`).
+    let dir_target = text.ends_with('/')
+        && (t.ends_with(".git/hooks")
+            || t.ends_with("/.ssh")
+            || t.ends_with(".bashrc.d")
+            || t.starts_with("/etc/cron")
+            || t.ends_with("/.local/bin")
+            || t.ends_with("/.config/autostart"));
+    dir_target
+        || t.starts_with("/etc/sudoers")
         || matches!(
             t,
             "/etc/passwd"
@@ -490,6 +510,12 @@ pub(crate) fn is_sensitive_write(text: &str) -> bool {
             "/.local/share/systemd/",
             "/.config/fish/",
             "/.config/git/",
+            "/.bashrc.d/",
+            "/.local/bin/",
+            "/.git-templates/",
+            "/.gradle/init.d/",
+            "/.gnupg/",
+            "/.config/pip/",
         ]
         .iter()
         .any(|d| t.contains(d) || t.starts_with(&d[1..]))
@@ -528,6 +554,46 @@ pub(crate) fn is_sensitive_write(text: &str) -> bool {
                 | "zshrc"
         )
         || t.contains("/.ssh/")
+        // Files tools load and run code from on their next start.
+        || base.ends_with(".pth") && t.contains("site-packages")
+        || [
+            "/etc/modprobe.d/",
+            "/etc/udev/rules.d/",
+            "/etc/ssh/",
+            "/etc/sysctl.d/",
+            "/etc/sudoers.d/",
+            "/etc/polkit-1/",
+        ]
+        .iter()
+        .any(|d| t.starts_with(d))
+        || [
+            "/.cargo/config",
+            "/.cargo/config.toml",
+            "/.aws/config",
+            "/.docker/config.json",
+            "/.kube/config",
+            "/.gradle/init.gradle",
+            "/.mavenrc",
+            "/.m2/settings.xml",
+        ]
+        .iter()
+        .any(|f| t.ends_with(f) && (t.starts_with('~') || t.starts_with('/')))
+        || matches!(
+            base,
+            ".rprofile"
+                | ".Rprofile"
+                | ".psqlrc"
+                | ".irbrc"
+                | ".pryrc"
+                | ".pythonrc"
+                | ".pythonstartup"
+                | ".wgetrc"
+                | ".curlrc"
+                | ".gemrc"
+                | ".lesskey"
+                | ".tmux.conf"
+                | ".screenrc"
+        )
         || t.contains("/.git/hooks/")
         || t.starts_with(".git/hooks/")
         // git configuration can name programs git runs on read-only commands.
@@ -588,6 +654,32 @@ pub(crate) fn is_protected_root(text: &str) -> bool {
     {
         return alts.iter().any(|a| is_protected_root(a));
     }
+    // `~root`, `~alice/`: another user's home directory.
+    if let Some(user) = text.strip_prefix('~')
+        && !user.is_empty()
+        && !user.starts_with('/')
+    {
+        let (name, rest) = user.split_once('/').unwrap_or((user, ""));
+        if name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+            && matches!(rest, "" | "*" | ".*")
+        {
+            return true;
+        }
+    }
+    // `$PWD/../../../..`: enough climbing from anywhere reaches the root.
+    if text.starts_with('$') {
+        let segs: Vec<&str> = text.split('/').skip(1).filter(|s| !s.is_empty()).collect();
+        let climbs = segs.iter().take_while(|s| **s == "..").count();
+        if climbs >= 2
+            && segs[climbs..]
+                .iter()
+                .all(|s| matches!(*s, "*" | ".*" | "."))
+        {
+            return true;
+        }
+    }
     let t = normalize_path(text);
     let t: &str = &t;
     let stripped = t
@@ -598,7 +690,7 @@ pub(crate) fn is_protected_root(text: &str) -> bool {
     if ROOTS.contains(&stripped) || matches!(t, "/*" | "~/*" | "/.*" | "~/.*") {
         return true;
     }
-    let segs: Vec<&str> = t.split('/').collect();
+    let segs: Vec<&str> = t.split('/').filter(|s| *s != ".").collect();
     let climbs = segs.iter().take_while(|s| **s == "..").count();
     if climbs >= 2 && segs[climbs..].iter().all(|s| matches!(*s, "*" | ".*" | "")) {
         return true;

@@ -595,6 +595,11 @@ pub(crate) fn key_runs_programs(key: &str) -> bool {
         || k.ends_with(".sshcommand")
         || k.ends_with(".proxy") && (k.starts_with("remote.") || k.starts_with("http."))
         || k.starts_with("include") // includes pull in another file's settings
+        // `init.templateDir` plants hooks in every new clone; `url.X.insteadOf` redirects
+        // every fetch and push to another host.
+        || k == "init.templatedir"
+        || k.ends_with(".insteadof")
+        || k.ends_with(".pushinsteadof")
 }
 
 #[cfg(test)]

@@ -461,6 +461,46 @@ const EVAL_SIGNALS: &[&str] = &[
     "create_function",
 ];
 
+/// Whether inline code deletes a tree (`rmtree`, `rm_rf`, `rmSync(…, {recursive})`,
+/// `remove_dir_all`) and names the home directory or the root (`$ENV{HOME}`,
+/// `os.path.expanduser('~')`, `os.homedir()`, `'/'`). Heuristic, and only ever raising.
+pub(crate) fn deletes_home_or_root(code: &str) -> bool {
+    let c = code.to_ascii_lowercase();
+    let deletes = [
+        "rmtree",
+        "rm_rf",
+        "rm_r(",
+        "rmsync",
+        "remove_dir_all",
+        "fs.rm(",
+        "rimraf",
+    ]
+    .iter()
+    .any(|d| c.contains(d));
+    deletes
+        && [
+            "$env{home}",
+            "environ['home']",
+            "environ[\"home\"]",
+            "getenv('home')",
+            "getenv(\"home\")",
+            "expanduser(",
+            "homedir()",
+            "path.home()",
+            "dir.home",
+            "env.home",
+            "home_dir()",
+            "('/')",
+            "(\"/\")",
+            "('/',",
+            "(\"/\",",
+            "'~'",
+            "\"~\"",
+        ]
+        .iter()
+        .any(|h| c.contains(h))
+}
+
 /// What inline interpreter code appears to do.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct CodeSignals {

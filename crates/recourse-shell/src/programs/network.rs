@@ -156,7 +156,13 @@ pub(crate) const PROGRAMS: &[Program] = &[
         writes: Some(last_operand),
         ..Program::NONE
     },
-    Program::of(&["tftp", "gh", "smbclient", "s3cmd"], kind::FETCHER),
+    Program::of(&["tftp", "smbclient", "s3cmd"], kind::FETCHER),
+    Program {
+        names: &["gh"],
+        kind: kind::FETCHER,
+        dangers: Some(super::builders::prints_tokens),
+        ..Program::NONE
+    },
     Program::of(
         &[
             "mail",
@@ -369,6 +375,19 @@ fn socket(call: &Call<'_>, out: &mut Vec<Reason>) {
 }
 
 fn remote_copy(call: &Call<'_>, out: &mut Vec<Reason>) {
+    // `rsync -a --delete empty/ ~/`: mirroring an empty tree onto a root deletes it.
+    if call
+        .args
+        .iter()
+        .any(|w| w.text.starts_with("--delete") || w.text.starts_with("--remove-source-files"))
+        && call.operands().any(super::dangers::is_protected_root)
+    {
+        block(
+            out,
+            "shell.builtin.recursive_delete_root",
+            format!("{} --delete onto or from a system or home root", call.prog),
+        );
+    }
     if call
         .operands()
         .next_back()

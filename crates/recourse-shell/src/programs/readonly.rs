@@ -262,7 +262,8 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
     Program {
         names: &["getent"],
-        kind: RO,
+        kind: RO | kind::SENDS,
+        offline: Some(getent_offline),
         dangers: Some(getent),
         ..Program::NONE
     },
@@ -581,6 +582,16 @@ fn ip(call: &Call<'_>) -> Model {
         }
         _ => Model::Mutating("ip changes network configuration"),
     }
+}
+
+/// `getent hosts NAME` asks DNS: a name computed at run time (`$(… | base64).evil.example`)
+/// carries data out. Literal names are lookups like any other.
+fn getent_offline(call: &Call<'_>) -> bool {
+    let mut ops = call.opts.operands.iter();
+    let hosts = ops
+        .next()
+        .is_some_and(|db| db.text.starts_with("hosts") || db.text.starts_with("ahosts"));
+    !(hosts && ops.any(|w| !w.is_static()))
 }
 
 /// `getent shadow` prints password hashes.
