@@ -630,6 +630,18 @@ fn benign_commands_are_allowed() {
     assert!(blocked.is_empty(), "{}", blocked.join("\n"));
 }
 
+/// Found by the fuzzer (issue 14 round): an interpreter's option cluster with a multi-byte
+/// character before the option panicked on a byte index inside that character.
+#[test]
+fn multi_byte_option_clusters_do_not_panic() {
+    at_least(
+        "? ?m? mz+E//p*z -\u{4d1}read?r?ti-m\0\0\0@\0\0\0\0o",
+        Escalate,
+    );
+    not_allowed("python3 -\u{4d1}c 'print(1)'");
+    not_allowed("perl -é -e 'print 1'");
+}
+
 /// Found by the fuzzer: a comment-only command escalates, and so must the same text inside
 /// `sh -c` (wrapping never lowers a decision).
 #[test]

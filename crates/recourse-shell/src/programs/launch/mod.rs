@@ -342,8 +342,10 @@ pub(crate) fn invocation<'a>(prog: &str, syntax: &Syntax, args: &'a [Word]) -> I
             }
             let mut chars = cluster.char_indices().peekable();
             while let Some((k, c)) = chars.next() {
-                let opt = &t[k..k + 1 + c.len_utf8()];
-                let opt_name = cat!("-", opt[1..]);
+                // Found by fuzzing: `opt` was sliced out of `t` by the cluster's byte index,
+                // which cut a multi-byte character before it in two.
+                let mut utf8 = [0u8; 4];
+                let opt_name = cat!("-", c.encode_utf8(&mut utf8));
                 let rest = &cluster[k + c.len_utf8()..];
                 if syntax.short_value.contains(c) {
                     let value = if rest.is_empty() {
