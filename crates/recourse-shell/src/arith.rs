@@ -38,6 +38,21 @@ fn identifiers(expr: &str) -> Vec<(&str, usize)> {
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
+        // A command substitution's words are a command, not names (`$(wc -l < f) + 1`).
+        if c == b'$' && b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') || c == b'`' {
+            let (open, close) = if c == b'`' { (0, b'`') } else { (b'(', b')') };
+            let mut depth = 1usize;
+            i += if c == b'`' { 1 } else { 2 };
+            while i < b.len() && depth > 0 {
+                if open != 0 && b[i] == open {
+                    depth += 1;
+                } else if b[i] == close {
+                    depth -= 1;
+                }
+                i += 1;
+            }
+            continue;
+        }
         if c.is_ascii_alphabetic() || c == b'_' {
             let start = i;
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {

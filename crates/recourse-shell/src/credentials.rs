@@ -167,6 +167,11 @@ fn credential_path(text: &str) -> bool {
         || base.starts_with(".env.") && !is_env_template(base)
         || CREDENTIAL_SUFFIXES.iter().any(|x| base.ends_with(x))
         || (lower.starts_with("/proc/") && lower.ends_with("/environ"))
+        // `/dev/fd/..` is `/proc/self`: `/dev/fd/../environ`.
+        || matches!(base, "environ" | "mem")
+            && ["/dev/fd/..", "/dev/stdin/..", "/dev/stdout/..", "/dev/stderr/.."]
+                .iter()
+                .any(|d| text.contains(d))
         // Memory: keys and tokens of every process.
         || matches!(lower.as_str(), "/dev/mem" | "/dev/kmem" | "/dev/port" | "/proc/kcore")
         || (lower.starts_with("/proc/") && lower.ends_with("/mem"))

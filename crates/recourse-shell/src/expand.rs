@@ -478,11 +478,31 @@ impl Vars {
     /// `$IFS`.
     pub(crate) fn expand(&self, w: &Word) -> Expanded {
         let ifs: Vec<Value> = self.lookup("IFS", 0);
-        let ifs = match ifs.as_slice() {
+        // `IFS=x; IFS=y`: either may be in force, so split on every character of each. An
+        // IFS not known splits anywhere: unquoted values become words no one can tell.
+        let ifs_unknown = ifs.iter().any(|v| !v.known);
+        let ifs: String = match ifs.as_slice() {
             [v] if v.known => v.text.clone(),
-            _ => DEFAULT_IFS.to_owned(),
+            [] => DEFAULT_IFS.to_owned(),
+            many => {
+                let mut all = String::new();
+                for v in many.iter().filter(|v| v.known) {
+                    for c in v.text.chars() {
+                        if !all.contains(c) {
+                            all.push(c);
+                        }
+                    }
+                }
+                all
+            }
         };
         let mut ex = Expanded::default();
+        if ifs_unknown && w.expansions.iter().any(|e| !e.quoted) {
+            let mut u = Unknown::of(Shape::Content);
+            u.split = true;
+            u.lead = true;
+            ex.unknown.join(u);
+        }
         // Each alternative: the fields so far and whether the last field is still open.
         let mut alts: Vec<(Vec<String>, bool)> = vec![(vec![String::new()], false)];
         let mut globbed = false;

@@ -369,8 +369,12 @@ fn remove_affix(t: &str, pat: &str, prefix: bool, longest: bool) -> Option<Strin
 }
 
 fn replace(t: &str, pat: &str, rep: &str, mode: char) -> String {
-    if pat.is_empty() {
-        return t.to_owned();
+    // `${v/#/--output=}`, `${v/%/o}`: an empty anchored pattern inserts at that end.
+    match (pat.is_empty(), mode) {
+        (true, '#') => return format!("{rep}{t}"),
+        (true, '%') => return format!("{t}{rep}"),
+        (true, _) => return t.to_owned(),
+        _ => {}
     }
     match mode {
         '/' => t.replace(pat, rep),

@@ -260,6 +260,20 @@ fn quoted(words: &[Word], tail: &[&str]) -> String {
 }
 
 /// Whether a word substitutes a script that fetches or decodes (its output may be code).
+/// `$(<file)`: a substitution that is only an input redirection prints the file.
+fn reads_file_only(s: &Script) -> bool {
+    matches!(
+        &s.items[..],
+        [item] if matches!(
+            &item.pipelines[..],
+            [p] if matches!(
+                &p.commands[..],
+                [crate::syntax::Command::Simple(sc)] if sc.words.is_empty() && !sc.redirects.is_empty()
+            )
+        )
+    )
+}
+
 fn word_fetches(w: &Word) -> bool {
     w.subs.iter().any(|s| script_decodes(&s.script))
 }
@@ -1073,7 +1087,12 @@ impl<'c> Walker<'c> {
                     SubOutput {
                         decoded: f.fetch,
                         text: fixed.map(|(t, _)| t),
-                        shape: f.output,
+                        // `$(<file)`: the file's content.
+                        shape: if reads_file_only(&s.script) {
+                            Shape::Content
+                        } else {
+                            f.output
+                        },
                         secret: f.secrets,
                     },
                 );
@@ -1321,6 +1340,28 @@ impl<'c> Walker<'c> {
                     if op == "@P" {
                         risky |= self.prompt_expansion(name, depth);
                     }
+                    // `${PATH:=/tmp/evil}` assigns when the variable is unset or empty.
+                    if op.starts_with(":=") || op.starts_with('=') {
+                        risky |= self.variable_effects(name, None, depth, "${…:=} ");
+                    }
+                    // `v=GITHUB_TOKEN; echo ${!v}`: the name it reads may be a credential.
+                    if let ExpansionKind::Param { indirect: true, .. } = e.kind
+                        && !op.ends_with(['*', '@'])
+                        && self
+                            .vars
+                            .lookup(name, 0)
+                            .iter()
+                            .any(|v| !v.known || crate::credentials::is_secret_name(&v.text))
+                    {
+                        self.builtin(
+                            Decision::Escalate,
+                            "shell.builtin.secret_variable",
+                            format!(
+                                "`{src}` reads a variable whose name is a credential's or not known"
+                            ),
+                        );
+                        risky = true;
+                    }
                 }
                 _ => {}
             }
@@ -1355,7 +1396,9 @@ impl<'c> Walker<'c> {
         for e in &w.expansions {
             literal.push_str(w.text.get(at..e.start).unwrap_or_default());
             literal.push(' ');
-            if let ExpansionKind::Param { .. } = e.kind {
+            // `$((y))`, `[[ $(cat VERSION) -ge 2 ]]`: a value, or a substitution's output, is
+            // evaluated as arithmetic in turn.
+            if let ExpansionKind::Param { .. } | ExpansionKind::Command(_) = e.kind {
                 for v in self.vars.expansion_values(w, e) {
                     risky |= self.arith_value(&v, depth, what);
                 }
@@ -1403,6 +1446,25 @@ impl<'c> Walker<'c> {
 
     /// One value evaluated as arithmetic.
     fn arith_value(&mut self, v: &Value, depth: usize, what: &str) -> bool {
+        self.arith_chain(v, depth, what, 0)
+    }
+
+    /// [`Self::arith_value`], following names in the value (`y=x` evaluates `x`'s value too)
+    /// up to a few links.
+    fn arith_chain(&mut self, v: &Value, depth: usize, what: &str, chain: usize) -> bool {
+        let mut chained = false;
+        if v.known && chain < 4 {
+            for name in crate::arith::referenced(&v.text) {
+                for next in self.vars.lookup(name, 0) {
+                    chained |= self.arith_chain(&next, depth, what, chain + 1);
+                }
+            }
+        }
+        chained | self.arith_one(v, depth, what)
+    }
+
+    /// One value's own substitutions, or its unknown content, evaluated as arithmetic.
+    fn arith_one(&mut self, v: &Value, depth: usize, what: &str) -> bool {
         if v.known {
             let cmds = crate::arith::substitutions(&v.text);
             for cmd in &cmds {
@@ -1446,7 +1508,9 @@ impl<'c> Walker<'c> {
             && !text.is_empty()
         {
             let joined = join_path(here, text);
-            if has_credential_needle(&joined) && is_credential_path(&joined) {
+            if has_credential_needle(&joined) && is_credential_path(&joined)
+                || (w.glob || w.brace) && pattern_may_name_credentials(&joined)
+            {
                 self.builtin(
                     Decision::Escalate,
                     "shell.builtin.credential_read",
@@ -1926,7 +1990,12 @@ impl<'c> Walker<'c> {
     ) -> bool {
         // `echo $X`: whatever words, options or names it becomes, `echo` prints them. What
         // the names lead to downstream is the pipeline's concern.
-        if entry.is(kind::TEXT_ONLY) && entry.model.is_none() {
+        // `: ${X:=y}`, `true $x`: arguments that are expanded and then ignored.
+        if entry.is(kind::TEXT_ONLY) && entry.model.is_none()
+            || words
+                .first()
+                .is_some_and(|w| matches!(w.text.as_str(), ":" | "true" | "false"))
+        {
             return false;
         }
         let safe_options = entry.model.is_none();
@@ -1972,7 +2041,12 @@ impl<'c> Walker<'c> {
     /// `-delete`), or the glob may match two files (and the second is written). Whether such a
     /// glob is an operand of a program that writes or acts on what it is given.
     fn glob_operands(&mut self, entry: &Program, words: &[Word]) -> bool {
-        if entry.writes.is_none() && !entry.is(kind::FINDS) {
+        // Programs whose options matter: those that write, act, or have a model of their
+        // options (`git log *` with a file named `--output=x`).
+        if entry.writes.is_none()
+            && !entry.is(kind::FINDS)
+            && (entry.model.is_none() || entry.is(kind::PATTERN_FIRST))
+        {
             return false;
         }
         let several = entry.is(kind::SECOND_OPERAND_WRITTEN);
@@ -2913,6 +2987,22 @@ impl<'c> Walker<'c> {
         // input, which may become options or a second file, to a program for which those
         // matter.
         let mut inner = inner;
+        // `xargs cat <<< ~/.ssh/id_rsa`: the here-string's words are the names it opens.
+        if prog == "xargs"
+            && let Stdin::Text(names) = stdin
+        {
+            self.scan_word(names, Whose::Program("xargs"));
+            for line in names.text.lines().filter(|l| !l.trim().is_empty()) {
+                let l = line.trim();
+                if is_credential_path(l) {
+                    self.builtin(
+                        Decision::Escalate,
+                        "shell.builtin.credential_read",
+                        format!("xargs is given the credential file `{l}` to open"),
+                    );
+                }
+            }
+        }
         let plain_input = matches!(stdin, Stdin::Pipe)
             && self
                 .input
@@ -2934,6 +3024,25 @@ impl<'c> Walker<'c> {
                 );
                 inner.raise(ShellClass::Unknown);
             }
+        }
+        // `ls | xargs nice`, `xargs watch echo`: a program that runs its arguments as a
+        // command gets them from xargs's input.
+        if prog == "xargs"
+            && let Some(first) = inner_words.first()
+            && matches!(
+                programs::lookup(basename(&first.text)).runs,
+                Runs::Wrapper(_) | Runs::Watch | Runs::Scripts | Runs::Parallel | Runs::Busybox
+            )
+        {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.dynamic_script",
+                format!(
+                    "`xargs {}` runs commands built from its input",
+                    display(inner_words)
+                ),
+            );
+            inner.raise(ShellClass::Unknown);
         }
         if prog == "xargs" && inner.flow.interpreter {
             self.builtin(

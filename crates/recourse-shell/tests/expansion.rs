@@ -570,3 +570,61 @@ fn wrapper_options_and_xargs_input() {
         assert_eq!(decide("env time -ao ~/.bashrc ls", env), Decision::Block);
     }
 }
+
+/// Second red-team round: arithmetic through names and substitution output, IFS set more
+/// than once, anchored insertions, `BASH_CMDS`, `${V:=x}`, `${!v}`, xargs feeding wrappers,
+/// and options that load code, send or write in "read-only" tools.
+#[test]
+fn red_team_round_two() {
+    sides(&[
+        (
+            "x='a[$(touch m)]'; y=x; echo $((y))",
+            "x=1; y=x; echo $((y+1))",
+        ),
+        (
+            "[[ $(cat VERSION) -ge 2 ]]",
+            "[[ $(git rev-list --count HEAD) -gt 5 ]]",
+        ),
+        ("x=$(<f); echo $((x))", "echo $(( $(wc -l < f) + 1 ))"),
+        ("IFS=x; IFS=x; v=fxout; uniq $v", "IFS=x; v=f; uniq $v"),
+        (
+            "v=out; git log ${v/#/--output=}",
+            "v=main; git log ${v/#/origin/}",
+        ),
+        ("v=-; sort ${v/%/o} out f", "v=r; sort -${v/%/n} f"),
+        ("git archive --list -o out", "git archive --list"),
+        ("BASH_CMDS+=([ls]=/bin/rm); ls -rf x", "ls -la"),
+        (
+            "unset PATH; : ${PATH:=./bin}; ls",
+            ": ${FOO:=bar}; echo $FOO",
+        ),
+        ("v=GITHUB_TOKEN; echo ${!v}", "v=HOME; echo ${!v}"),
+        ("ls *.sh | xargs -n1 nice", "ls *.sh | xargs -n1 wc -l"),
+        (
+            "echo 'x;touch m' | xargs watch -n1 echo",
+            "echo x | xargs echo",
+        ),
+        ("apt show -o Dir::Bin::dpkg=/bin/sh x", "apt show git"),
+        ("nm --plugin ./x.so a.out", "nm -D lib.so"),
+        ("nm @opts a.out", "nm a.out"),
+        ("pip --pyth=./py list", "pip list --outdated"),
+        ("pip show --log-f out x", "pip show -f flask"),
+        (
+            "kubectl get pods --server https://e",
+            "kubectl get pods -n default",
+        ),
+        (
+            "kubectl get secrets.v1. -o yaml",
+            "kubectl get services -o yaml",
+        ),
+        (
+            "kubectl get --raw /api/v1/secrets",
+            "kubectl get pods -o wide",
+        ),
+        ("ps -o pid,environ", "ps -eo pid,comm"),
+        ("cat /dev/fd/../environ", "cat /dev/fd/0"),
+        ("cd /proc/self && cat env*", "cd /proc/self && cat stat*"),
+        ("xargs cat <<< ~/.ssh/id_rsa", "xargs cat <<< README.md"),
+        ("git log *", "git log -- *"),
+    ]);
+}

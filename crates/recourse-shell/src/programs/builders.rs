@@ -147,24 +147,28 @@ pub(crate) const PROGRAMS: &[Program] = &[
 /// `pip list`, `pip freeze`, `pip show PKG`, `pip check`: they read the installed packages;
 /// `pip config list`, `pip cache dir` read pip's own settings.
 fn pip(call: &Call<'_>) -> Model {
-    // `--python PY` runs another interpreter, `--log F` writes, an index URL sends.
-    let risky = call.args.iter().any(|w| {
-        let t = w.text.as_str();
-        [
-            "--python",
-            "--log",
-            "--index-url",
-            "--extra-index-url",
-            "-i",
-            "--proxy",
-            "--cert",
-            "--client-cert",
-            "--trusted-host",
-            "--config-settings",
-        ]
+    // `--python PY` runs another interpreter, `--log F` writes, an index URL sends; GNU-style
+    // abbreviations (`--pyth`, `--log-f`) count.
+    const RISKY: &[&str] = &[
+        "python",
+        "log",
+        "log-file",
+        "local-log",
+        "index-url",
+        "extra-index-url",
+        "find-links",
+        "proxy",
+        "cert",
+        "client-cert",
+        "trusted-host",
+        "config-settings",
+    ];
+    let risky = call
+        .opts
+        .longs
         .iter()
-        .any(|o| t == *o || t.starts_with(&format!("{o}=")) || (o.len() == 2 && t.starts_with(o)))
-    });
+        .any(|(l, _)| RISKY.iter().any(|r| crate::args::abbreviates(l, r)))
+        || call.opts.has_short('i');
     if risky {
         return Model::RunsCode("pip --python/--log/--index-url runs, writes or sends".into());
     }
@@ -230,6 +234,21 @@ fn packages(call: &Call<'_>) -> Model {
         .first()
         .map(|w| w.text.as_str())
         .unwrap_or_default();
+    // apt's `-o Dir::Bin::dpkg=/bin/sh` and `-c FILE` set any option, programs included.
+    if call.prog.starts_with("apt")
+        && call.args.iter().any(|w| {
+            let t = w.text.as_str();
+            t.starts_with("-o")
+                || t.starts_with("-c")
+                || t.starts_with("--option")
+                || t.starts_with("--config-file")
+        })
+    {
+        return Model::RunsCode(format!(
+            "{} -o/-c sets options that name programs",
+            call.prog
+        ));
+    }
     let mut ops = call.operands();
     let reads = match call.prog {
         "dpkg" => {

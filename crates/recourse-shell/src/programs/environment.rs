@@ -94,6 +94,9 @@ pub(crate) fn is_dangerous_assignment(name: &str) -> bool {
             | "CURL_CA_BUNDLE"
             | "NODE_EXTRA_CA_CERTS"
             | "SSLKEYLOGFILE"
+            // `BASH_CMDS[ls]=/bin/rm`: the hash table of command paths.
+            | "BASH_CMDS"
+            | "BASH_ALIASES"
     ) || n.starts_with("LD_")
         || n.starts_with("PYTHON")
         || n.starts_with("PERL")

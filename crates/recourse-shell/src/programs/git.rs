@@ -477,7 +477,14 @@ fn model(call: &Call<'_>) -> Model {
             Model::ReadOnly
         }
         "ls-remote" if p.has_long("get-url") => Model::ReadOnly,
-        "archive" if p.has_long("list") || p.has_short('l') => Model::ReadOnly,
+        "archive"
+            if (p.has_long("list") || p.has_short('l'))
+                && !p.has_short('o')
+                && !p.has_long("remote")
+                && !p.has_long("exec") =>
+        {
+            Model::ReadOnly
+        }
         "bundle"
             if matches!(
                 p.operands.first().map(|w| w.text.as_str()),

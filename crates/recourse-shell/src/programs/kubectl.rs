@@ -46,14 +46,10 @@ fn reveals_secret(call: &Call<'_>) -> bool {
     }
     let secret = p.operands.get(1).is_some_and(|w| {
         w.text.split(',').any(|r| {
-            matches!(
-                r.split('/')
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_lowercase()
-                    .as_str(),
-                "secret" | "secrets" | "all"
-            )
+            // `secrets`, `secret/x`, `secrets.v1.`, `v1/secrets`, `secrets.v1.core`.
+            let r = r.to_ascii_lowercase();
+            r.split(['/', '.'])
+                .any(|part| matches!(part, "secret" | "secrets" | "all"))
         })
     });
     // pflag takes `-o=yaml` as `yaml`.
@@ -80,6 +76,30 @@ fn model(call: &Call<'_>) -> Model {
     if p.has_long("kubeconfig") {
         return Model::RunsCode(
             "kubectl --kubeconfig can run the credential plugin a kubeconfig names".into(),
+        );
+    }
+    // `--server`/`-s` sends the credentials to another host; `--raw` reads any API path
+    // (secrets included); profiles and logs write files; `-f URL` fetches.
+    if [
+        "server",
+        "raw",
+        "profile-output",
+        "profile",
+        "log-file",
+        "token",
+        "as",
+        "as-group",
+    ]
+    .iter()
+    .any(|l| p.has_long(l))
+        || p.has_short('s')
+        || p.values_of(Some('f'), Some("filename"))
+            .iter()
+            .any(|f| f.contains("://"))
+    {
+        return Model::RunsCode(
+            "kubectl --server/--raw/--profile-output/--log-file sends, reads any path or writes"
+                .into(),
         );
     }
     let Some(sub) = p.operands.first() else {

@@ -61,10 +61,12 @@ pub(crate) const PROGRAMS: &[Program] = &[
         RO,
     ),
     // Binaries and archives looked at, not run or extracted.
-    Program::of(
-        &["nm", "objdump", "readelf", "size", "otool", "zipinfo"],
-        RO | kind::CONTENT,
-    ),
+    Program {
+        names: &["nm", "objdump", "readelf", "size", "otool", "zipinfo"],
+        kind: RO | kind::CONTENT,
+        model: Some(binutils),
+        ..Program::NONE
+    },
     Program {
         names: &["bzcat", "xzcat", "zstdcat", "lz4cat"],
         kind: RO | kind::CONTENT,
@@ -490,6 +492,21 @@ fn from_arguments(call: &Call<'_>) -> Shape {
     }
 }
 
+/// `nm --plugin X.so` loads a library; `@FILE` reads more options from a file.
+fn binutils(call: &Call<'_>) -> Model {
+    let loads = call.args.iter().any(|w| w.text.starts_with('@'))
+        || call
+            .opts
+            .longs
+            .iter()
+            .any(|(l, _)| l.len() >= 2 && crate::args::abbreviates(l, "plugin"));
+    if loads {
+        Model::RunsCode("--plugin loads a library; @FILE reads options from a file".into())
+    } else {
+        Model::ReadOnly
+    }
+}
+
 /// `shuf -o FILE` writes a file.
 fn shuf(call: &Call<'_>) -> Model {
     if shuf_output(call).is_empty() {
@@ -781,6 +798,10 @@ fn ps_env(call: &Call<'_>) -> bool {
     let mut value_next = false;
     call.args.iter().any(|w| {
         let t = w.text.as_str();
+        // `-o pid,environ`, `--format=environ`: the environment as a column.
+        if t.contains("environ") {
+            return true;
+        }
         if std::mem::take(&mut value_next) {
             return false;
         }
