@@ -2050,8 +2050,17 @@ impl<'c> Walker<'c> {
             return false;
         }
         let several = entry.is(kind::SECOND_OPERAND_WRITTEN);
+        // `printf '%s\n' *.md`: only the format's place takes options (`-v NAME`); `file *`:
+        // its one writing option (`-C`) compiles a magic file, nothing more.
+        let first_only = entry.is(kind::TEXT_ONLY);
+        if words.first().is_some_and(|w| w.text == "file") {
+            return false;
+        }
         let mut open = false;
-        for w in words.iter().skip(1) {
+        for (k, w) in words.iter().skip(1).enumerate() {
+            if first_only && k > 0 {
+                break;
+            }
             if w.text == "--" && !w.glob {
                 break;
             }
