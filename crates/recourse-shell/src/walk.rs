@@ -1029,7 +1029,10 @@ impl<'c> Walker<'c> {
                 return;
             }
             *writes = true;
-            if self.sensitive_write(t) {
+            if self.sensitive_write(t)
+                || (r.target.glob || r.target.brace)
+                    && crate::programs::dangers::pattern_may_be_sensitive_write(t)
+            {
                 self.builtin(Decision::Block, "shell.builtin.sensitive_write",
                     format!("redirection writes `{t}` (sudoers, passwd, ssh keys, cron, shell startup files or hooks)"),
                 );

@@ -452,3 +452,18 @@ fn red_team_round_three() {
         ("echo x >> ~/.aws/config", "echo x >> ./aws.config"),
     ]);
 }
+
+/// Second red-team round: roots reached through find's global options, `~+`, `/proc/self/root`,
+/// and persistence through a globbed redirection target.
+#[test]
+fn red_team_round_two_blocks() {
+    sides(&[
+        ("find -- / -delete", "find -- . -name x"),
+        ("find -L ~ -delete", "find -L . -name x"),
+        ("cd / && rm -rf ~+", "cd / && ls ~+"),
+        ("rm -rf /proc/self/root/", "ls /proc/self/root/"),
+        ("echo x >> ~/.bashr?", "echo x >> ./notes.tx?"),
+        ("cat p > ~/.prof*", "cat p > ./out*"),
+        ("echo x > ~/.ssh/authorized_key?", "echo x > ./key?"),
+    ]);
+}

@@ -426,6 +426,55 @@ const SYSTEM_PROGRAM_DIRS: &[&str] = &[
     "/usr/local/sbin/",
 ];
 
+/// Names a glob in a written path may stand for (`>> ~/.bashr?`, `> ~/.prof*`): each is
+/// tried against the sensitive-write rules in the pattern's directory.
+const SENSITIVE_NAMES: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".bash_aliases",
+    ".profile",
+    ".zshrc",
+    ".zprofile",
+    ".zshenv",
+    ".zlogin",
+    ".kshrc",
+    ".cshrc",
+    ".envrc",
+    ".npmrc",
+    ".gitconfig",
+    ".inputrc",
+    ".vimrc",
+    "authorized_keys",
+    "authorized_keys2",
+    "config",
+    "crontab",
+    "sudoers",
+    "passwd",
+    "shadow",
+    "pre-commit",
+    "post-checkout",
+    "post-merge",
+    "pre-push",
+    "ld.so.preload",
+];
+
+/// Whether a written path with glob characters in its last component may name a file whose
+/// writing plants persistence.
+pub(crate) fn pattern_may_be_sensitive_write(pattern: &str) -> bool {
+    let (dir, base) = pattern.rsplit_once('/').unwrap_or(("", pattern));
+    crate::glob::has_glob(base)
+        && SENSITIVE_NAMES.iter().any(|name| {
+            crate::glob::glob_match(base, name)
+                && is_sensitive_write(&if dir.is_empty() {
+                    (*name).to_owned()
+                } else {
+                    format!("{dir}/{name}")
+                })
+        })
+}
+
 /// Whether writing to a path plants persistence or changes privileges.
 pub(crate) fn is_sensitive_write(text: &str) -> bool {
     // A bare file name is sensitive only as a startup or key file (`.bashrc`, `.envrc`).
@@ -653,6 +702,18 @@ pub(crate) fn is_protected_root(text: &str) -> bool {
         && alts.len() > 1
     {
         return alts.iter().any(|a| is_protected_root(a));
+    }
+    // `~+` is the working directory, `~-` the previous one: after a `cd /`, the root.
+    if matches!(text.trim_end_matches('/'), "~+" | "~-") {
+        return true;
+    }
+    // `/proc/self/root/` and `/proc/<pid>/root` are the root directory.
+    if let Some(rest) = text.strip_prefix("/proc/")
+        && let Some((_, after)) = rest.split_once('/')
+        && let Some(inner) = after.strip_prefix("root")
+        && (inner.is_empty() || inner.starts_with('/'))
+    {
+        return is_protected_root(if inner.is_empty() { "/" } else { inner });
     }
     // `~root`, `~alice/`: another user's home directory.
     if let Some(user) = text.strip_prefix('~')

@@ -68,7 +68,7 @@ pub(crate) fn start_points(args: &[Word]) -> impl Iterator<Item = &Word> {
     let mut i = 0;
     while let Some(w) = args.get(i) {
         match w.text.as_str() {
-            "-H" | "-L" | "-P" => i += 1,
+            "-H" | "-L" | "-P" | "--" => i += 1,
             "-D" => i += 2,
             t if t.starts_with("-O") => i += 1,
             _ => break,
@@ -82,10 +82,8 @@ pub(crate) fn start_points(args: &[Word]) -> impl Iterator<Item = &Word> {
 /// Whether a start point (as the expression's first words, global options not skipped) is a
 /// system or home root.
 fn starts_at_root(args: &[Word]) -> bool {
-    args.iter()
-        .map(|w| w.text.as_str())
-        .take_while(|t| !t.starts_with('-') && *t != "(" && *t != "!")
-        .any(is_protected_root)
+    // `find -L ~ -delete`, `find -- / -delete`: global options come first.
+    start_points(args).any(|w| is_protected_root(&w.text))
 }
 
 /// The command lines its `-exec`-style actions run (an action with no command yields an empty
