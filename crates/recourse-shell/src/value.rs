@@ -47,6 +47,9 @@ pub(crate) struct Unknown {
     pub decoded: bool,
     /// A prompt expansion (`${v@P}`) of a value that may hold a command substitution.
     pub prompt_code: bool,
+    /// Cut out of a directory the runner sets (`${HOME::1}`, `${PWD%%/*}`, `${PATH:0:1}`):
+    /// text that may well be `/` or a home directory, hidden.
+    pub root_cut: bool,
 }
 
 impl Unknown {
@@ -71,6 +74,7 @@ impl Unknown {
         self.secret |= o.secret;
         self.decoded |= o.decoded;
         self.prompt_code |= o.prompt_code;
+        self.root_cut |= o.root_cut;
     }
 }
 
@@ -174,6 +178,7 @@ pub(crate) fn apply_op(base: Vec<Value>, op: &str, src: &str) -> Vec<Value> {
         let mut v = Value::unknown(src, Shape::Content);
         v.unknown.secret = b.unknown.secret;
         v.unknown.decoded = true;
+        v.unknown.root_cut = cuts_a_root(b);
         v
     };
     let map = |f: &dyn Fn(&str) -> Option<String>| -> Vec<Value> {
@@ -310,11 +315,22 @@ fn substring(base: &[Value], spec: &str, src: &str) -> Vec<Value> {
                     let mut v = Value::unknown(src, Shape::Content);
                     v.unknown.secret = b.unknown.secret;
                     v.unknown.decoded = true;
+                    v.unknown.root_cut = cuts_a_root(b);
                     v
                 }
             }
         })
         .collect()
+}
+
+/// Whether a value is a directory (or list of them) the runner sets: cut by an operator, it
+/// may come out as `/` or a home directory.
+fn cuts_a_root(b: &Value) -> bool {
+    b.symbolic
+        || matches!(
+            b.text.as_str(),
+            "$PATH" | "$OLDPWD" | "$HOME" | "$PWD" | "$SHELL"
+        )
 }
 
 fn upper_first(t: &str) -> String {

@@ -1643,6 +1643,24 @@ impl<'c> Walker<'c> {
         }
         if entry.is(kind::DESTRUCTIVE) {
             self.collapsed(entry, words);
+            // `rm -rf ${HOME::1}`, `rm -rf ${PWD%%/*}/`: a root hidden in an operator.
+            // The cut must be the whole path (`${PWD%/}/dist` is a directory under it).
+            let cut_root = words.iter().zip(expanded).any(|(w, e)| {
+                e.as_ref().is_some_and(|e| e.unknown.root_cut)
+                    && w.expansions.last().is_some_and(|last| {
+                        matches!(w.text.get(last.end..), Some("" | "/" | "/*" | "/.*"))
+                    })
+            });
+            if words.iter().any(|w| looks_recursive(&w.text)) && cut_root {
+                self.builtin(
+                    Decision::Block,
+                    "shell.builtin.recursive_delete_root",
+                    format!(
+                        "`{}` deletes a path cut out of $HOME, $PWD or $PATH, which can be a root",
+                        display(words)
+                    ),
+                );
+            }
         }
         if info.flow.sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
             self.exfiltration("a value derived from credentials is given to");
@@ -2191,8 +2209,24 @@ impl<'c> Walker<'c> {
             || prog == "find" && find::start_points(args).any(|w| is_protected_root(&w.text))
             || entry.is(kind::TEXT_ONLY)
                 && args.iter().any(|a| a.text.contains(['/', '~', '\\']))
-                && crate::fixed::text_output(prog, args)
-                    .is_some_and(|t| t.lines().any(|l| is_protected_root(l.trim())));
+                && crate::fixed::text_output(prog, args).is_some_and(|t| {
+                    // Lines or NUL-separated names (`printf '/\0' | xargs -0 rm -rf`).
+                    t.split(['\n', '\0'])
+                        .any(|l| is_protected_root(l.trim()))
+                })
+            // `cd / && pwd | xargs rm -rf`, `dirname /x | xargs rm -rf`.
+            || prog == "pwd"
+                && self
+                    .vars
+                    .cwd
+                    .as_deref()
+                    .is_some_and(|d| d != "?" && is_protected_root(d))
+            || prog == "dirname"
+                && args.iter().filter(|a| !a.text.starts_with('-')).any(|a| {
+                    let t = a.text.trim_end_matches('/');
+                    let d = t.rsplit_once('/').map_or(".", |(d, _)| if d.is_empty() { "/" } else { d });
+                    is_protected_root(d) || t.is_empty() && a.text.starts_with('/')
+                });
         info.flow.output = entry.output.map_or(Shape::Content, |f| f(&call));
         if matches!(stdin, Stdin::Pipe)
             && let Some(input) = self.input

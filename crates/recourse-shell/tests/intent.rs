@@ -467,3 +467,21 @@ fn red_team_round_two_blocks() {
         ("echo x > ~/.ssh/authorized_key?", "echo x > ./key?"),
     ]);
 }
+
+/// Roots hidden in operators on runner-set directories, and roots fed to a deleting xargs by
+/// NUL-separated text, `pwd` after `cd /`, or `dirname`.
+#[test]
+fn roots_hidden_in_operators_and_xargs_input() {
+    sides(&[
+        ("rm -rf ${HOME::1}", "rm -rf \"$HOME/build\""),
+        ("rm -rf ${PWD:0:1}", "rm -rf ${PWD%/}/dist"),
+        ("rm -rf ${PATH:0:1}", "echo ${PATH:0:1}"),
+        ("rm -rf \"${HOME%/*}/\"", "ls \"${HOME%/*}/\""),
+        (
+            "printf '/\\0' | xargs -0 rm -rf",
+            "printf 'build\\0' | xargs -0 ls",
+        ),
+        ("cd / && pwd | xargs rm -rf", "cd / && pwd | xargs echo"),
+        ("dirname / | xargs rm -rf", "dirname src/x | xargs ls"),
+    ]);
+}
