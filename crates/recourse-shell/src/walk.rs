@@ -2890,7 +2890,11 @@ impl<'c> Walker<'c> {
 
     /// Findings about the arguments' text: credential paths and variables, raw sockets.
     fn scan_args(&mut self, entry: &Program, prog: &str, args: &[Word]) {
-        let text_only = entry.is(kind::TEXT_ONLY);
+        // `ls -la .env`, `test -f .env`, `du -sh .[!.]*`: names and metadata, not contents.
+        // What they print may still name credentials downstream (`names_secrets`).
+        let text_only = entry.is(kind::TEXT_ONLY)
+            || entry.is(kind::PRINTS_NAMES) && !entry.is(kind::CONTENT)
+            || matches!(prog, "test" | "[");
         let pattern_arg = if entry.is(kind::PATTERN_FIRST) {
             args.iter().position(|a| !a.text.starts_with('-'))
         } else {

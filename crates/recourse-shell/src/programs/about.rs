@@ -50,10 +50,6 @@ pub(crate) const PROGRAMS: &[Program] = &[Program::of(
         "netlify",
         "glab",
         "fzf",
-        "bat",
-        "eza",
-        "exa",
-        "lsd",
         "just",
         "task",
         "ninja",
@@ -105,13 +101,9 @@ pub(crate) const PROGRAMS: &[Program] = &[Program::of(
         "webpack",
         "rollup",
         "rake",
-        "delta",
-        "tokei",
-        "cloc",
         "ack",
         "sops",
         "age",
-        "gpg",
         "jj",
         "hg",
         "svn",
@@ -179,7 +171,11 @@ const SPELLINGS: &[(&[&str], &[&str])] = &[
         &["go", "terraform", "helm", "kubectl", "docker"],
         &["version", "help"],
     ),
-    (&["java", "javac", "terraform"], &["-version"]),
+    (
+        &["java", "javac", "terraform", "kotlin", "kotlinc", "scala"],
+        &["-version"],
+    ),
+    (&["php"], &["-m", "-i"]),
     (&["ssh"], &["-V"]),
     // GNU make and the C compilers print their version for a lone `-v`.
     (
@@ -343,7 +339,10 @@ fn asks_subcommand(prog: &str, args: &[Word]) -> bool {
     };
     sub.is_static()
         && flag.is_static()
-        && matches!(flag.text.as_str(), "--help" | "-h" | "-help")
+        && (matches!(flag.text.as_str(), "--help" | "-h" | "-help")
+            || prog == "cargo"
+                && matches!(sub.text.as_str(), "clippy" | "fmt")
+                && matches!(flag.text.as_str(), "--version" | "-V"))
         && SUBCOMMAND_HELP
             .iter()
             .any(|(p, subs)| *p == prog && subs.contains(&sub.text.as_str()))

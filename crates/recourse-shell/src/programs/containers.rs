@@ -15,8 +15,9 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ..Program::NONE
     },
     Program {
-        names: &["podman"],
-        kind: kind::MUTATING | kind::CODE_CAPABLE,
+        names: &["podman", "docker-compose"],
+        kind: kind::READONLY | kind::MUTATING | kind::CODE_CAPABLE,
+        model: Some(model),
         dangers: Some(escape),
         ..Program::NONE
     },
@@ -35,7 +36,11 @@ fn model(call: &Call<'_>) -> Model {
         .filter(|t| !t.starts_with('-'));
     match (plain.next(), plain.next()) {
         // (not `inspect`: it prints containers' environment variables)
-        (Some("ps" | "images" | "version" | "info" | "logs"), _) => Model::ReadOnly,
+        (Some("ps" | "images" | "version" | "info" | "logs" | "history" | "port" | "top"), _) => {
+            Model::ReadOnly
+        }
+        (Some("stats"), _) if call.args.iter().any(|w| w.text == "--no-stream") => Model::ReadOnly,
+        (Some("system"), Some("df")) | (Some("image"), Some("history")) => Model::ReadOnly,
         (Some("compose"), Some("ps" | "ls" | "logs" | "images" | "version" | "top")) => {
             Model::ReadOnly
         }

@@ -50,7 +50,8 @@ pub(crate) const PROGRAMS: &[Program] = &[
     },
     Program {
         names: &["tee"],
-        kind: kind::MUTATING,
+        kind: kind::MUTATING | kind::READONLY,
+        model: Some(tee),
         writes: Some(all_operands),
         ..Program::NONE
     },
@@ -335,6 +336,18 @@ fn copy_target<'a>(call: &Call<'a>) -> Vec<&'a str> {
     match call.opts.value(Some('t'), Some("target-directory")) {
         Some(t) => vec![t],
         None => call.operands().next_back().into_iter().collect(),
+    }
+}
+
+/// `… | tee /dev/null`, `tee /dev/stderr`: a copy to a stream, not a file.
+fn tee(call: &Call<'_>) -> Model {
+    if call
+        .operands()
+        .all(|o| matches!(o, "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty"))
+    {
+        Model::ReadOnly
+    } else {
+        Model::Mutating("tee writes files")
     }
 }
 

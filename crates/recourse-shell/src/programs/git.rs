@@ -477,6 +477,7 @@ fn model(call: &Call<'_>) -> Model {
             Model::ReadOnly
         }
         "ls-remote" if p.has_long("get-url") => Model::ReadOnly,
+        "fsck" if !p.has_long("lost-found") => Model::ReadOnly,
         "archive"
             if (p.has_long("list") || p.has_short('l'))
                 && !p.has_short('o')

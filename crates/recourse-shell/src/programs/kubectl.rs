@@ -112,6 +112,14 @@ fn model(call: &Call<'_>) -> Model {
         "get" => Model::ReadOnly,
         "describe" | "logs" | "explain" | "api-resources" | "api-versions" | "version"
         | "cluster-info" | "top" | "events" => Model::ReadOnly,
+        "rollout"
+            if matches!(
+                p.operands.get(1).map(|w| w.text.as_str()),
+                Some("status" | "history")
+            ) =>
+        {
+            Model::ReadOnly
+        }
         "auth"
             if matches!(
                 p.operands.get(1).map(|w| w.text.as_str()),

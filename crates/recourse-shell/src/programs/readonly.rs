@@ -60,6 +60,40 @@ pub(crate) const PROGRAMS: &[Program] = &[
         ],
         RO,
     ),
+    // Viewers and counters of the project's files.
+    Program {
+        names: &["bat", "batcat"],
+        kind: RO | kind::CONTENT,
+        model: Some(bat),
+        ..Program::NONE
+    },
+    Program::of(&["eza", "exa", "lsd"], RO | kind::PRINTS_NAMES),
+    Program::of(&["tokei", "cloc", "scc"], RO),
+    Program {
+        // A diff viewer reading its input; it pages only to a terminal.
+        names: &["delta"],
+        kind: RO,
+        model: Some(bat),
+        ..Program::NONE
+    },
+    Program {
+        names: &["xmllint"],
+        kind: RO | kind::CONTENT,
+        model: Some(xmllint),
+        ..Program::NONE
+    },
+    Program {
+        names: &["hostnamectl", "timedatectl", "localectl"],
+        kind: RO | kind::MUTATING,
+        model: Some(ctl_status),
+        ..Program::NONE
+    },
+    Program {
+        names: &["gpg", "gpg2"],
+        kind: RO | kind::MUTATING | kind::CODE_CAPABLE,
+        model: Some(gpg),
+        ..Program::NONE
+    },
     // Binaries and archives looked at, not run or extracted.
     Program {
         names: &["nm", "objdump", "readelf", "size", "otool", "zipinfo"],
@@ -489,6 +523,58 @@ fn from_arguments(call: &Call<'_>) -> Shape {
         Shape::Token
     } else {
         Shape::Content
+    }
+}
+
+/// `bat --pager CMD`, `delta --pager CMD` run a program; otherwise they print.
+fn bat(call: &Call<'_>) -> Model {
+    if call.opts.longs.iter().any(|(l, _)| l.starts_with("pager")) {
+        Model::RunsCode(format!("{} --pager runs a program", call.prog))
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `xmllint --output FILE` writes; `--shell` takes commands.
+fn xmllint(call: &Call<'_>) -> Model {
+    let p = &call.opts;
+    if p.has_long("output") || p.has_short('o') || p.has_long("shell") {
+        Model::Mutating("xmllint --output writes a file")
+    } else {
+        Model::ReadOnly
+    }
+}
+
+/// `hostnamectl`, `timedatectl status`: show; `set-*` changes the system.
+fn ctl_status(call: &Call<'_>) -> Model {
+    match call.operands().next() {
+        None | Some("status" | "show" | "list-timezones" | "list-locales") => Model::ReadOnly,
+        _ => Model::Mutating("changes the host's name, clock or locale"),
+    }
+}
+
+/// `gpg --list-keys`, `--fingerprint`: list the keyring; everything else signs, decrypts,
+/// imports or runs helpers.
+fn gpg(call: &Call<'_>) -> Model {
+    let lists = call.args.iter().all(|w| {
+        matches!(
+            w.text.as_str(),
+            "--list-keys"
+                | "-k"
+                | "--list-public-keys"
+                | "--fingerprint"
+                | "--list-sigs"
+                | "--with-colons"
+                | "--keyid-format"
+                | "long"
+                | "short"
+                | "--version"
+        ) || !w.text.starts_with('-') && !w.text.contains('/')
+    }) && call.args.iter().any(|w| w.text.starts_with('-'));
+    if lists {
+        Model::ReadOnly
+    } else {
+        Model::RunsCode("gpg signs, decrypts, imports or runs helpers".into())
     }
 }
 

@@ -80,9 +80,19 @@ fn scan<'s>(script: &'s str, writes: &mut Vec<&'s str>) -> bool {
     while i < b.len() {
         let c = b[i];
         match c {
-            b' ' | b'\t' | b'\n' | b';' | b'{' | b'}' | b'!' | b',' | b'0'..=b'9' | b'$' | b'~' => {
-                i += 1
-            }
+            // Addresses: numbers, `$`, `first~step`, GNU's `addr,+N` and `addr,~N`.
+            b' '
+            | b'\t'
+            | b'\n'
+            | b';'
+            | b'{'
+            | b'}'
+            | b'!'
+            | b','
+            | b'0'..=b'9'
+            | b'$'
+            | b'~'
+            | b'+' => i += 1,
             b'/' | b'\\' => {
                 // address regex: /re/ or \cREc
                 let delim = if c == b'\\' {
@@ -251,6 +261,9 @@ mod tests {
             "/re/I p",
             ":a;N;$!ba;s/\\n/ /g",
             "s/[/]/x/g",
+            "10,+5p",
+            "/foo/,+2p",
+            "/a/,~4p",
             "/[/]/p",
             "/x/r notes.txt",
             "s/a\\/b/c/",
