@@ -20,6 +20,31 @@ pub(crate) fn referenced(expr: &str) -> Vec<&str> {
     out
 }
 
+/// The parameters an arithmetic expression expands with `$` (`$x`, `${x}`): their values are
+/// put into the text and evaluated with it, subscripts included.
+pub(crate) fn dollar_refs(expr: &str) -> Vec<&str> {
+    let b = expr.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let braced = b.get(i + 1) == Some(&b'{');
+            let start = i + 1 + usize::from(braced);
+            let mut end = start;
+            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                end += 1;
+            }
+            if end > start && (b[start].is_ascii_alphabetic() || b[start] == b'_') {
+                out.push(&expr[start..end]);
+            }
+            i = end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 /// The names an arithmetic expression assigns (`i=0`, `n+=2`, `i++`): their values are
 /// numbers.
 pub(crate) fn assigned(expr: &str) -> Vec<&str> {

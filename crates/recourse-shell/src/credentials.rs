@@ -111,6 +111,21 @@ const CREDENTIAL_NEEDLES: &[&str] = &[
     ".kdbx",
     ".keystore",
     "ssh_host_",
+    "mylogin",
+    "claude",
+    "mcp.json",
+    "huggingface",
+    "anthropic",
+    "glab-cli",
+    "stripe",
+    "doppler",
+    "insecure_private_key",
+    "login data",
+    "cookies",
+    "key4.db",
+    "logins.json",
+    "k3s",
+    "key.json",
     ".boto",
     "s3cfg",
     "rclone",
@@ -155,6 +170,13 @@ fn credential_path(text: &str) -> bool {
                 w,
                 [".gradle", "gradle.properties"]
                     | [".m2", "settings.xml"]
+                    | [".cursor", "mcp.json"]
+                    | [".huggingface" | "huggingface", "token"]
+                    | ["anthropic", "key"]
+                    | ["glab-cli", "config.yml"]
+                    | ["stripe", "config.toml"]
+                    | ["server", "token"]
+                    | ["docker", "key.json"]
                     | ["kubernetes", "admin.conf"]
                     | ["age", "keys.txt"]
             )
@@ -243,6 +265,17 @@ const CREDENTIAL_NAMES: &[&str] = &[
     ".vault-password",
     "krb5.keytab",
     "k3s.yaml",
+    "_netrc",
+    ".mylogin.cnf",
+    "vault_pass",
+    ".claude.json",
+    ".doppler.yaml",
+    "insecure_private_key",
+    "login data",
+    "cookies",
+    "key4.db",
+    "logins.json",
+    "shadow.bak",
 ];
 
 /// Suffixes of key and certificate-bundle files.

@@ -260,6 +260,31 @@ fn quoted(words: &[Word], tail: &[&str]) -> String {
 }
 
 /// Whether a word substitutes a script that fetches or decodes (its output may be code).
+/// What a command's output looks like, from its last stage's program model alone (`nproc`,
+/// `wc -l < f`: numbers; anything not known: content).
+fn output_shape(cmd: &str) -> Shape {
+    let Ok(script) = crate::syntax::parse(cmd) else {
+        return Shape::Content;
+    };
+    let [item] = &script.items[..] else {
+        return Shape::Content;
+    };
+    let [pipeline] = &item.pipelines[..] else {
+        return Shape::Content;
+    };
+    let Some(crate::syntax::Command::Simple(sc)) = pipeline.commands.last() else {
+        return Shape::Content;
+    };
+    let Some((name, args)) = sc.words.split_first() else {
+        return Shape::Content;
+    };
+    let prog = basename(&name.text);
+    let entry = programs::lookup(prog);
+    entry.output.map_or(Shape::Content, |f| {
+        f(&Call::new(prog, args, &entry.options))
+    })
+}
+
 /// `$(<file)`: a substitution that is only an input redirection prints the file.
 fn reads_file_only(s: &Script) -> bool {
     matches!(
@@ -1119,6 +1144,27 @@ impl<'c> Walker<'c> {
         }
         for a in &sc.assignments {
             risky |= self.assignment(a, sc.words.is_empty(), depth);
+            // `x=(['$(cmd)']=1)`: an indexed array's subscripts are arithmetic.
+            if !self.vars.assoc.contains(&a.name) {
+                for v in &a.value {
+                    if let Some(rest) = v.text.strip_prefix('[')
+                        && let Some((sub, _)) = rest.split_once("]=")
+                    {
+                        let sub = sub.trim_matches(['\'', '"']);
+                        risky |= self.arith_text(sub, depth, "an array element's subscript");
+                    }
+                }
+            }
+        }
+        // `cat {b['$(cmd)']}<f`: a redirection's fd variable, subscript evaluated.
+        for w in &sc.words {
+            if let Some(inner) = w.text.strip_prefix('{').and_then(|t| t.strip_suffix('}'))
+                && let Some(open) = inner.find('[')
+                && let Some(sub) = inner.get(open + 1..inner.len().saturating_sub(1))
+                && inner.ends_with(']')
+            {
+                risky |= self.arith_text(sub, depth, "a redirection's fd variable");
+            }
         }
         let mut writes = false;
         for r in &sc.redirects {
@@ -1306,11 +1352,35 @@ impl<'c> Walker<'c> {
                     ),
                 );
             }
-            if self.vars.integers.contains(name) {
+            if self.integer_variable(name) {
                 risky |= self.arith_word(v, depth, "an integer variable's value");
             }
+        } else if self.integer_variable(name)
+            && ["read", "mapfile", "readarray", "for", "getopts", "select"]
+                .iter()
+                .any(|h| how.starts_with(h))
+        {
+            // `read RANDOM <<< 'a[$(cmd)]'`: a value read at run time, evaluated as arithmetic.
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.arithmetic_code",
+                format!(
+                    "`{how}{name}` gives an integer variable a value not known, which bash evaluates as arithmetic"
+                ),
+            );
+            risky = true;
         }
         risky
+    }
+
+    /// Variables whose assignments bash evaluates as arithmetic: those declared `-i`, and the
+    /// special ones it keeps as integers.
+    fn integer_variable(&self, name: &str) -> bool {
+        self.vars.integers.contains(name)
+            || matches!(
+                name,
+                "RANDOM" | "SRANDOM" | "OPTIND" | "HISTCMD" | "SECONDS" | "LINENO"
+            )
     }
 
     /// Arithmetic inside a word (`$(( ))`, subscripts, substring offsets) and prompt expansion
@@ -1326,8 +1396,21 @@ impl<'c> Walker<'c> {
                         .and_then(|s| s.strip_suffix("))"))
                         .or_else(|| src.strip_prefix("$[").and_then(|s| s.strip_suffix(']')))
                         .unwrap_or_default();
-                    // Substitutions written in it are real ones, walked with the word.
+                    // Substitutions written in it are real ones, walked with the word; their
+                    // output is evaluated as arithmetic (`$(( $(cat VERSION) + 1 ))`).
                     risky |= self.arith_names(expr, depth, "`$(( ))`");
+                    for cmd in crate::arith::substitutions(expr) {
+                        if output_shape(cmd) == Shape::Content {
+                            self.builtin(
+                                Decision::Escalate,
+                                "shell.builtin.arithmetic_code",
+                                format!(
+                                    "`$(( ))` evaluates the output of `{cmd}`, which may hold a subscript that runs a command (`a[$(…)]`)"
+                                ),
+                            );
+                            risky = true;
+                        }
+                    }
                 }
                 ExpansionKind::Param { name, op, .. } => {
                     if let Some(index) = subscript(op)
@@ -1346,6 +1429,20 @@ impl<'c> Walker<'c> {
                     // `${PATH:=/tmp/evil}` assigns when the variable is unset or empty.
                     if op.starts_with(":=") || op.starts_with('=') {
                         risky |= self.variable_effects(name, None, depth, "${…:=} ");
+                    }
+                    // `z='a[$(cmd)]'; echo ${!z}`: the name it reads is looked up with its
+                    // subscript evaluated.
+                    if let ExpansionKind::Param { indirect: true, .. } = e.kind {
+                        for v in self.vars.lookup(name, 0) {
+                            if v.known
+                                && let Some(open) = v.text.find('[')
+                                && let Some(sub) =
+                                    v.text.get(open + 1..v.text.len().saturating_sub(1))
+                            {
+                                risky |=
+                                    self.arith_text(sub, depth, "an indirect name's subscript");
+                            }
+                        }
                     }
                     // `v=GITHUB_TOKEN; echo ${!v}`: the name it reads may be a credential.
                     if let ExpansionKind::Param { indirect: true, .. } = e.kind
@@ -1439,7 +1536,11 @@ impl<'c> Walker<'c> {
             }
         }
         let mut risky = false;
-        for name in crate::arith::referenced(expr) {
+        // `$(( x ))` and `$(( $x ))` alike: the value is evaluated, subscripts included.
+        for name in crate::arith::referenced(expr)
+            .into_iter()
+            .chain(crate::arith::dollar_refs(expr))
+        {
             for v in self.vars.lookup(name, 0) {
                 risky |= self.arith_value(&v, depth, what);
             }
@@ -2297,6 +2398,25 @@ impl<'c> Walker<'c> {
             }
             Runs::Find => {
                 for (inner_words, in_match_dir) in find::exec_actions(args) {
+                    // `find -exec sh -c 'wc -l {}' \;`: each file name is pasted into a script.
+                    if let Some((first, rest)) = inner_words.split_first()
+                        && matches!(
+                            programs::lookup(basename(&first.text)).runs,
+                            Runs::Shell | Runs::Eval
+                        )
+                        && rest
+                            .iter()
+                            .position(|w| w.text == "-c")
+                            .and_then(|k| rest.get(k + 1))
+                            .is_some_and(|script| script.text.contains("{}"))
+                    {
+                        self.builtin(
+                            Decision::Escalate,
+                            "shell.builtin.dynamic_script",
+                            "find pastes file names into a shell script (`{}` inside it): a name becomes code".into(),
+                        );
+                        info.raise(ShellClass::Unknown);
+                    }
                     let here = in_match_dir.then(|| {
                         self.elsewhere(
                             "`find -execdir`, which runs it from each match's directory".into(),
@@ -3578,6 +3698,19 @@ impl<'c> Walker<'c> {
 
     /// Words joined with spaces and run as a script (`eval a b`, `watch a b`).
     fn words_as_script(&mut self, words: &[Word], depth: usize, what: &str, info: &mut Info<'_>) {
+        // `watch "cat $(ls)"`, `eval echo *`: the shell parses the words after they are
+        // expanded, so file names and command output become code.
+        if let Some(w) = words.iter().find(|w| !w.is_static()) {
+            self.builtin(
+                Decision::Escalate,
+                "shell.builtin.dynamic_script",
+                format!(
+                    "{what} parses `{}` again after expanding it: names and output become code",
+                    w.text
+                ),
+            );
+            info.raise(ShellClass::Unknown);
+        }
         let text = words
             .iter()
             .map(|w| w.text.as_str())

