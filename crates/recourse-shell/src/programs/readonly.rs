@@ -205,7 +205,9 @@ pub(crate) const PROGRAMS: &[Program] = &[
     Program {
         names: &["du"],
         kind: RO | kind::PRINTS_NAMES,
-        model: Some(du),
+        // A danger, not a model: no other option of du matters, so globs and xargs input
+        // given to it stay read-only.
+        dangers: Some(du),
         ..Program::NONE
     },
     Program::of(&["stat"], RO | kind::PRINTS_NAMES),
@@ -542,11 +544,13 @@ fn from_arguments(call: &Call<'_>) -> Shape {
 
 /// `du --files0-from=FILE` reads names from a file and prints the ones it cannot find, which
 /// is the file's content.
-fn du(call: &Call<'_>) -> Model {
+fn du(call: &Call<'_>, out: &mut Vec<Reason>) {
     if call.opts.longs.iter().any(|(l, _)| l.starts_with("files0")) {
-        Model::RunsCode("du --files0-from prints a file's content in its errors".into())
-    } else {
-        Model::ReadOnly
+        escalate(
+            out,
+            "shell.builtin.credential_read",
+            "du --files0-from prints a file's content in its errors".into(),
+        );
     }
 }
 
