@@ -259,7 +259,6 @@ fn quoted(words: &[Word], tail: &[&str]) -> String {
     s
 }
 
-/// Whether a word substitutes a script that fetches or decodes (its output may be code).
 /// What a command's output looks like, from its last stage's program model alone (`nproc`,
 /// `wc -l < f`: numbers; anything not known: content).
 fn output_shape(cmd: &str) -> Shape {
@@ -299,6 +298,7 @@ fn reads_file_only(s: &Script) -> bool {
     )
 }
 
+/// Whether a word substitutes a script that fetches or decodes (its output may be code).
 fn word_fetches(w: &Word) -> bool {
     w.subs.iter().any(|s| script_decodes(&s.script))
 }
@@ -1430,10 +1430,12 @@ impl<'c> Walker<'c> {
                     if op.starts_with(":=") || op.starts_with('=') {
                         risky |= self.variable_effects(name, None, depth, "${…:=} ");
                     }
-                    // `z='a[$(cmd)]'; echo ${!z}`: the name it reads is looked up with its
-                    // subscript evaluated.
+                    // `${!z}`: the name it reads is looked up with its subscript evaluated
+                    // (`z='a[$(cmd)]'`), and may be a credential's (`v=GITHUB_TOKEN`).
                     if let ExpansionKind::Param { indirect: true, .. } = e.kind {
+                        let mut secret = false;
                         for v in self.vars.lookup(name, 0) {
+                            secret |= !v.known || crate::credentials::is_secret_name(&v.text);
                             if v.known
                                 && let Some(open) = v.text.find('[')
                                 && let Some(sub) =
@@ -1443,24 +1445,16 @@ impl<'c> Walker<'c> {
                                     self.arith_text(sub, depth, "an indirect name's subscript");
                             }
                         }
-                    }
-                    // `v=GITHUB_TOKEN; echo ${!v}`: the name it reads may be a credential.
-                    if let ExpansionKind::Param { indirect: true, .. } = e.kind
-                        && !op.ends_with(['*', '@'])
-                        && self
-                            .vars
-                            .lookup(name, 0)
-                            .iter()
-                            .any(|v| !v.known || crate::credentials::is_secret_name(&v.text))
-                    {
-                        self.builtin(
-                            Decision::Escalate,
-                            "shell.builtin.secret_variable",
-                            format!(
-                                "`{src}` reads a variable whose name is a credential's or not known"
-                            ),
-                        );
-                        risky = true;
+                        if secret && !op.ends_with(['*', '@']) {
+                            self.builtin(
+                                Decision::Escalate,
+                                "shell.builtin.secret_variable",
+                                format!(
+                                    "`{src}` reads a variable whose name is a credential's or not known"
+                                ),
+                            );
+                            risky = true;
+                        }
                     }
                 }
                 _ => {}
@@ -3163,9 +3157,6 @@ impl<'c> Walker<'c> {
                 );
             }
         }
-        // `echo -delete | xargs find .`, `ls | xargs uniq`: xargs appends words from its
-        // input, which may become options or a second file, to a program for which those
-        // matter.
         let mut inner = inner;
         // `xargs cat <<< ~/.ssh/id_rsa`: the here-string's words are the names it opens.
         if prog == "xargs"
@@ -3183,6 +3174,9 @@ impl<'c> Walker<'c> {
                 }
             }
         }
+        // `echo -delete | xargs find .`, `ls | xargs uniq`: xargs appends words from its
+        // input, which may become options or a second file, to a program for which those
+        // matter.
         let plain_input = matches!(stdin, Stdin::Pipe)
             && self
                 .input
