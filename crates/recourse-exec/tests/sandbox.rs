@@ -279,6 +279,19 @@ fn warm_up(h: &Harness) -> u32 {
     }
 }
 
+/// Whether the prepared sandbox `spare` served a call: it ends shortly after its call has
+/// answered (its teardown waits for the answer), while an unused one waits for many seconds.
+fn used_up(h: &Harness, spare: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while waiting_sandboxes(h).contains(&spare) {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
+
 /// A call takes the sandbox prepared after the previous one, and that sandbox is as fresh as
 /// one built for the call: its own /proc and /tmp, the environment, working directory and
 /// output of a sandbox built on the spot.
@@ -297,7 +310,7 @@ fn a_prepared_sandbox_serves_one_call_and_is_what_a_fresh_one_would_be() {
     let warm = call(&h);
     assert_executed(&warm);
     assert!(
-        !waiting_sandboxes(&h).contains(&spare),
+        used_up(&h, spare),
         "the prepared sandbox was not the one used"
     );
     let (c, w) = (cold.output.unwrap(), warm.output.unwrap());
@@ -328,6 +341,35 @@ fn a_prepared_sandbox_serves_one_call_and_is_what_a_fresh_one_would_be() {
     assert!(
         w.stdout
             .contains(&format!("{}\n", h.work().join("sub").display()))
+    );
+}
+
+/// A prepared sandbox is told its command while the call's decision is being recorded, and
+/// waits for the go. When the record cannot be written, the go never comes: the staged
+/// command does not run, then or later.
+#[test]
+fn a_staged_command_does_not_run_when_its_decision_is_not_recorded() {
+    let h = harness(Environment::Dev);
+    recourse_testkit::give_to_sandbox(&h.work());
+    let spare = warm_up(&h);
+    // A log whose last record is damaged refuses appends, after reading back through all of
+    // it for the last line: a failure slow enough for a command that did not wait for the go
+    // to have run.
+    let log = recourse_exec::audit_path(&h.state());
+    std::fs::write(&log, vec![b'x'; 48 << 20]).unwrap();
+    let r = run(&h, "touch staged-ran", 10);
+    assert_eq!(r.status, Status::Refused, "{r:#?}");
+    assert!(
+        r.reasons
+            .iter()
+            .any(|x| x.rule.as_str() == "audit.append_failed"),
+        "{r:#?}"
+    );
+    assert!(used_up(&h, spare), "the prepared sandbox was not staged");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !h.work().join("staged-ran").exists(),
+        "a staged command ran without its decided record"
     );
 }
 
@@ -450,7 +492,7 @@ print("reached:", reached)
     let r = run_approved_in(&h, command, None);
     assert_executed(&r);
     assert!(
-        !waiting_sandboxes(&h).contains(&spare),
+        used_up(&h, spare),
         "the prepared sandbox was not the one used"
     );
     let out = r.output.as_ref().unwrap();

@@ -66,6 +66,13 @@ impl Gateway {
         for (k, v) in audit {
             event = event.with(&k, v);
         }
+        // A shell command's waiting sandbox is told its command now and gets ready while the
+        // record is written; the command starts only when the permit releases it (and if the
+        // record fails, the staged sandbox is dropped and nothing runs).
+        let staged = match &job {
+            Job::Shell(job) => run::stage_shell(job, &self.sandbox),
+            _ => None,
+        };
         let decided = match self.recorder.decided(event, self.now()) {
             Ok(d) => d,
             Err(error) => {
@@ -88,8 +95,12 @@ impl Gateway {
         }
         match job {
             Job::Shell(job) => {
-                let (c, changed) =
-                    run::run_shell(Permit::mint(decided, *job), &self.sandbox, &self.redactor)?;
+                let (c, changed) = run::run_shell(
+                    Permit::mint(decided, *job),
+                    staged,
+                    &self.sandbox,
+                    &self.redactor,
+                )?;
                 if changed.is_empty() {
                     return Ok(self.confined(caller, r, c, json!({})));
                 }

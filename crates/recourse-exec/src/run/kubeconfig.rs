@@ -250,6 +250,7 @@ impl Kubectl {
                 max_output: 16 << 20,
             },
             &Redactor::passthrough(),
+            None,
         )
         .map_err(|e| e.to_string())?;
         Ok(c.outcome)

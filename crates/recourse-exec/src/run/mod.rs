@@ -18,7 +18,7 @@ use crate::redact::Redactor;
 use crate::tools::kubectl::output::{self, OutputCheck};
 use kubeconfig::Kubectl;
 use process::{Outcome, SpawnError, Spec};
-use sandbox::{Bind, Enforced, Jail, PROTECTED, STATUS_PREFIX, Sandbox, Unavailable};
+use sandbox::{Bind, Enforced, Jail, PROTECTED, STATUS_PREFIX, Sandbox, Started, Unavailable};
 
 /// HOME inside the shell's sandbox: a private tmpfs, gone when the call ends.
 pub(crate) const SHELL_HOME: &str = "/home/sandbox";
@@ -84,38 +84,37 @@ pub(crate) struct Run<'a> {
     pub(crate) max_output: usize,
 }
 
-/// Runs `run` inside `jail`. The helper's status line is taken off stderr; without it the
-/// command never started (the helper prints it just before `exec`), and the run is refused.
+/// Runs `run` inside `jail`, in `staged` if given (a waiting sandbox that already has this
+/// run's order). The helper's status line is taken off stderr; without it the command never
+/// started (the helper prints it just before `exec`), and the run is refused.
 pub(crate) fn confined(
     sandbox: &Sandbox,
     jail: &Jail,
     run: Run<'_>,
     redactor: &Redactor,
+    staged: Option<Started>,
 ) -> Result<Confined, RunError> {
     let limits = process::Limits {
         timeout: run.timeout,
         max_output: run.max_output,
     };
     let run_stdin_none = run.stdin.is_none();
-    let waiting = if run_stdin_none {
-        sandbox.start_waiting(jail, run.program, run.args, &run.env)
-    } else {
-        None
+    let waiting = match staged {
+        Some(s) => Some(s),
+        None if run_stdin_none => sandbox.start_waiting(jail, run.program, run.args, &run.env),
+        None => None,
     };
-    let (mut outcome, placeholders) = match waiting {
-        // The order goes in on the channel (the helper's stdin); the time limit counts from now.
-        Some(s) => (
+    let (mut outcome, placeholders) = match waiting.and_then(Started::into_parts) {
+        // The go goes in on the channel (the helper's stdin); the time limit counts from now.
+        Some((child, channel, placeholders)) => (
             process::supervise(
-                s.child,
-                process::Watch::Channel {
-                    channel: s.channel,
-                    order: s.order,
-                },
+                child,
+                process::Watch::Channel(channel),
                 limits,
                 redactor,
                 sandbox.jobs(),
             ),
-            s.placeholders,
+            placeholders,
         ),
         None => {
             let placeholders = sandbox.placeholders(jail);
@@ -163,35 +162,71 @@ pub(crate) fn confined(
     Ok(Confined { outcome, enforced })
 }
 
-/// Runs a permitted shell command: the allowed paths read-write (their protected paths
-/// read-only), a private HOME and /tmp, the network only if the policy allows it. Also returns
-/// the bound files that no longer hold the bytes they were bound to once the command has ended
-/// (see [`changed_during_run`]).
+/// A shell command's jail: the allowed paths read-write (their protected paths read-only), a
+/// private HOME and /tmp, the network only if the policy allows it; `pinned` are the binds of
+/// the command's pinned scripts.
+fn shell_jail(job: &ShellJob, pinned: Vec<Bind>) -> Jail {
+    Jail {
+        rw: job.writable.iter().cloned().map(Bind::same).collect(),
+        pinned,
+        expect: job.expect.clone(),
+        deny: job.deny.clone(),
+        protect: PROTECTED.to_vec(),
+        home: PathBuf::from(SHELL_HOME),
+        net: job.net,
+        cwd: job.cwd.clone(),
+        ..Jail::default()
+    }
+}
+
+/// The shell that runs a command (`sh -c COMMAND`).
+const SHELL: &str = "/bin/sh";
+
+/// A shell command's sandbox taken and told its command before the call's decision is
+/// recorded, so that the sandbox gets ready while the record is written; nothing runs until
+/// [`run_shell`] releases it with the call's permit. Dropped instead (the decision could not
+/// be recorded), its helper sees the channel close without the go, and the sandbox is killed
+/// with nothing run.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    jail: Jail,
+    started: Started,
+}
+
+/// Stages `job` in a waiting sandbox if one is there for its jail (none for commands with
+/// pinned scripts, whose mounts are made per call).
+pub(crate) fn stage_shell(job: &ShellJob, sandbox: &Sandbox) -> Option<Staged> {
+    if !job.pinned.is_empty() {
+        return None;
+    }
+    let jail = shell_jail(job, Vec::new());
+    let args = ["-c".to_owned(), job.command.clone()];
+    let started = sandbox.start_waiting(&jail, SHELL, &args, &job.env)?;
+    Some(Staged { jail, started })
+}
+
+/// Runs a permitted shell command (in its staged sandbox if it has one, see [`Staged`]). Also
+/// returns the bound files that no longer hold the bytes they were bound to once the command
+/// has ended (see [`changed_during_run`]).
 pub(crate) fn run_shell(
     permit: Permit<ShellJob>,
+    staged: Option<Staged>,
     sandbox: &Sandbox,
     redactor: &Redactor,
 ) -> Result<(Confined, Vec<String>), RunError> {
     let job = permit.into_permitted();
     let bound = job.expect.clone();
     let pins = Pins::make(&job.pin_dir, &job.pinned)?;
-    let jail = Jail {
-        rw: job.writable.iter().cloned().map(Bind::same).collect(),
-        pinned: pins.binds.clone(),
-        expect: job.expect,
-        deny: job.deny,
-        protect: PROTECTED.to_vec(),
-        home: PathBuf::from(SHELL_HOME),
-        net: job.net,
-        cwd: job.cwd,
-        ..Jail::default()
-    };
+    let jail = shell_jail(&job, pins.binds.clone());
+    // The staged sandbox runs only the permitted job: it was staged from this very job, and
+    // a sandbox staged for another jail is dropped (nothing runs in it).
+    let staged = staged.filter(|s| s.jail == jail).map(|s| s.started);
     let args = ["-c".to_owned(), job.command];
     let c = confined(
         sandbox,
         &jail,
         Run {
-            program: "/bin/sh",
+            program: SHELL,
             args: &args,
             env: job.env,
             stdin: None,
@@ -199,6 +234,7 @@ pub(crate) fn run_shell(
             max_output: job.max_output,
         },
         redactor,
+        staged,
     )?;
     Ok((c, changed_during_run(&bound)))
 }
@@ -311,6 +347,7 @@ pub(crate) fn run_kubectl(
             max_output: job.max_output,
         },
         redactor,
+        None,
     )?;
     c.outcome.stdout = output::check(job.output, std::mem::take(&mut c.outcome.stdout));
     Ok(c)

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::redact::Redactor;
+use crate::run::sandbox::GO;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -209,12 +210,12 @@ pub(crate) struct Limits {
 pub(crate) enum Watch {
     /// Data for its stdin pipe, if any; its end is its exit.
     Stdin(Option<Vec<u8>>),
-    /// A waiting sandbox (`sandbox/warm.rs`): `order` is written to `channel`, which is then
-    /// closed for writing; the helper answers on it with the command's exit code once the
-    /// command has ended and everything else in the sandbox was killed, so the call need not
-    /// wait for bubblewrap to tear the namespaces down. Without that line (the helper died),
-    /// its end is the process's exit.
-    Channel { channel: UnixStream, order: Vec<u8> },
+    /// A waiting sandbox (`sandbox/warm.rs`) that has its order: the go is written to
+    /// `channel`; the helper answers on it with the command's exit code once the command has
+    /// ended and everything else in the sandbox was killed, so the call need not wait for
+    /// bubblewrap to tear the namespaces down. Without that line (the helper died), its end is
+    /// the process's exit. The helper leaves once the channel is closed (after the answer).
+    Channel(UnixStream),
 }
 
 /// One captured output stream: what was kept (at most the cap) and whether more came.
@@ -315,10 +316,9 @@ pub(crate) fn supervise(
             }
             None
         }
-        Watch::Channel { mut channel, order } => {
-            // A helper that died cannot read its order: its end shows as the process's exit.
-            let sent = channel.write_all(&order).is_ok();
-            let _ = channel.shutdown(std::net::Shutdown::Write);
+        Watch::Channel(mut channel) => {
+            // A helper that died cannot take the go: its end shows as the process's exit.
+            let sent = channel.write_all(&[GO]).is_ok();
             sent.then_some(channel)
         }
     };

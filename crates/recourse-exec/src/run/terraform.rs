@@ -290,6 +290,7 @@ impl Terraform {
                 max_output: 16 << 20,
             },
             redactor,
+            None,
         )
     }
 

@@ -4,8 +4,10 @@
 //! command. A helper that cannot enforce all of it exits 126 without running anything.
 //!
 //! In a sandbox built before its call (`--wait`, see `warm.rs`) the command comes as an order
-//! on stdin, a socket to the gateway; the helper then runs the command as its child and
-//! reports its end on that socket (see [`run_and_report`]).
+//! on stdin, a socket to the gateway, followed later by one byte, the go: the gateway sends the
+//! order while it records the call's decision and the go once that record is on disk (a
+//! channel closed instead of the go runs nothing). The helper then runs the command as its
+//! child and reports its end on that socket (see [`run_and_report`]).
 
 use std::collections::BTreeMap;
 use std::os::fd::OwnedFd;
@@ -217,6 +219,9 @@ struct Order {
 /// The most a waiting sandbox reads as its order.
 const MAX_ORDER: usize = 64 << 20;
 
+/// The byte that starts an ordered command (see [`GO`]'s use in `process::supervise`).
+pub(crate) const GO: u8 = b'g';
+
 /// The order for a waiting sandbox: records of a tag byte (`c` working directory, `e` one
 /// `KEY=value`, `a` one argument, program first; `.` the end, so a cut order is no order), a
 /// little-endian u32 length and the bytes.
@@ -237,6 +242,30 @@ pub(crate) fn encode_order(cwd: &str, env: &[(String, String)], argv: &[&str]) -
     }
     put(b'.', b"");
     out
+}
+
+/// The length of the order at the start of `bytes` (up to and including its end record), by
+/// its record headers alone; `None` while it is incomplete. Refuses an unknown tag early, so
+/// that garbage is not read up to the size limit.
+fn order_len(bytes: &[u8]) -> Result<Option<usize>, String> {
+    let mut at = 0usize;
+    while let Some(&tag) = bytes.get(at) {
+        if !matches!(tag, b'c' | b'e' | b'a' | b'.') {
+            return Err(format!("unknown record tag {tag}"));
+        }
+        let Some(len) = bytes.get(at + 1..at + 5) else {
+            return Ok(None);
+        };
+        let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        at = at.saturating_add(5).saturating_add(len);
+        if at > bytes.len() {
+            return Ok(None);
+        }
+        if tag == b'.' {
+            return Ok(Some(at));
+        }
+    }
+    Ok(None)
 }
 
 impl Order {
@@ -285,24 +314,60 @@ impl Order {
         Ok(order)
     }
 
-    /// Reads the order from stdin to its end, then moves stdin (the channel to the gateway)
-    /// to a close-on-exec descriptor, returned, and puts /dev/null in its place.
-    fn read() -> Result<(Order, OwnedFd), String> {
-        use std::io::Read;
+    /// Reads the order from stdin up to its end record, then moves stdin (the channel to the
+    /// gateway) to a close-on-exec descriptor, returned with whatever came after the order (the
+    /// go, if it was sent at once), and puts /dev/null in its place.
+    fn read() -> Result<(Order, OwnedFd, Vec<u8>), String> {
         let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_ORDER as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("reading stdin: {e}"))?;
-        if bytes.len() > MAX_ORDER {
-            return Err("longer than the limit".into());
-        }
+        let mut chunk = vec![0u8; 64 * 1024];
+        let end = loop {
+            if let Some(end) = order_len(&bytes)? {
+                break end;
+            }
+            if bytes.len() > MAX_ORDER {
+                return Err("longer than the limit".into());
+            }
+            let n = match rustix::io::read(rustix::stdio::stdin(), &mut chunk) {
+                Ok(n) => n,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(format!("reading stdin: {e}")),
+            };
+            if n == 0 {
+                return Err("cut short".into());
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+        };
         let channel = rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stdin(), 3)
             .map_err(|e| format!("keeping the channel: {e}"))?;
         let null = std::fs::File::open("/dev/null").map_err(|e| format!("/dev/null: {e}"))?;
         rustix::stdio::dup2_stdin(&null).map_err(|e| format!("stdin: {e}"))?;
-        Ok((Order::decode(&bytes)?, channel))
+        let after = bytes.split_off(end);
+        Ok((Order::decode(&bytes)?, channel, after))
+    }
+}
+
+/// Waits for the go (see [`GO`]): `after` is what came with the order. Anything else, or the
+/// channel closing, means the call was not permitted to run.
+fn wait_for_go(channel: &OwnedFd, after: &[u8]) -> Result<(), String> {
+    let first = match after.first() {
+        Some(b) => Some(*b),
+        None => {
+            let mut b = [0u8; 1];
+            loop {
+                match rustix::io::read(channel, &mut b) {
+                    Ok(0) => break None,
+                    Ok(_) => break Some(b[0]),
+                    Err(rustix::io::Errno::INTR) => {}
+                    Err(e) => return Err(format!("reading the go: {e}")),
+                }
+            }
+        }
+    };
+    match first {
+        Some(GO) if after.len() <= 1 => Ok(()),
+        Some(GO) => Err("bytes after the go".into()),
+        Some(other) => Err(format!("expected the go, got byte {other}")),
+        None => Err("the gateway closed the channel without the go".into()),
     }
 }
 
@@ -386,9 +451,9 @@ pub fn helper_main(args: Vec<String>) -> i32 {
     }
     // A waiting sandbox (built before its command was known) reads the command from stdin,
     // written by the gateway when a call takes it; the command's stdin is /dev/null.
-    let (order, channel) = if wait {
+    let (order, channel, after) = if wait {
         match Order::read() {
-            Ok((o, channel)) => (o, Some(channel)),
+            Ok((o, channel, after)) => (o, Some(channel), after),
             Err(e) => {
                 eprintln!("{STATUS_PREFIX}error=order: {e}");
                 return 125;
@@ -400,7 +465,7 @@ pub fn helper_main(args: Vec<String>) -> i32 {
             env: None,
             argv: args[i..].to_vec(),
         };
-        (order, None)
+        (order, None, Vec::new())
     };
     let Some((program, rest)) = order.argv.split_first() else {
         eprintln!("{STATUS_PREFIX}no program to run");
@@ -410,6 +475,14 @@ pub fn helper_main(args: Vec<String>) -> i32 {
         && let Err(e) = std::env::set_current_dir(cwd)
     {
         eprintln!("{STATUS_PREFIX}error=chdir: cannot change into {cwd}: {e}");
+        return 125;
+    }
+    // Everything up to here is ready before the call's decision is on disk; the command
+    // starts only once the gateway says so.
+    if let Some(channel) = &channel
+        && let Err(e) = wait_for_go(channel, &after)
+    {
+        eprintln!("{STATUS_PREFIX}error=no-go: {e}; nothing ran");
         return 125;
     }
     // The scripts the command runs are still the bytes that were bound (and the missing ones
@@ -527,5 +600,45 @@ mod tests {
         assert!(Order::decode(&more).is_err(), "records after the end");
         assert!(Order::decode(&[b'z', 0, 0, 0, 0]).is_err());
         assert!(Order::decode(&[b'.', 0, 0, 0, 0]).is_err(), "no cwd");
+    }
+
+    #[test]
+    fn an_order_ends_at_its_end_record_and_not_before() {
+        let bytes = encode_order(
+            "/work",
+            &[("A".into(), "b".into())],
+            &["/bin/sh", "-c", "x"],
+        );
+        for cut in 0..bytes.len() {
+            assert_eq!(order_len(&bytes[..cut]), Ok(None), "cut at {cut}");
+        }
+        assert_eq!(order_len(&bytes), Ok(Some(bytes.len())));
+        let mut with_go = bytes.clone();
+        with_go.push(GO);
+        assert_eq!(order_len(&with_go), Ok(Some(bytes.len())));
+        // Garbage is refused at its first byte, not read up to the size limit.
+        assert!(order_len(b"GET / HTTP/1.1").is_err());
+        assert!(order_len(&[b'c', 255, 255, 255, 255]).unwrap().is_none());
+    }
+
+    #[test]
+    fn only_the_go_starts_the_command() {
+        use std::io::Write;
+        use std::os::unix::net::UnixStream;
+        let go = |after: &[u8], sent: Option<&[u8]>| {
+            let (mut gateway, helper) = UnixStream::pair().unwrap();
+            if let Some(bytes) = sent {
+                gateway.write_all(bytes).unwrap();
+            }
+            drop(gateway);
+            wait_for_go(&OwnedFd::from(helper), after)
+        };
+        assert_eq!(go(b"", Some(&[GO])), Ok(()));
+        assert_eq!(go(&[GO], None), Ok(()));
+        // The gateway went away (its decision was not recorded): nothing runs.
+        assert!(go(b"", None).is_err());
+        assert!(go(b"", Some(b"x")).is_err());
+        assert!(go(b"x", None).is_err());
+        assert!(go(&[GO, GO], None).is_err());
     }
 }

@@ -43,6 +43,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::run::process::Jobs;
 
+pub(crate) use inside::GO;
 pub use inside::helper_main;
 pub(crate) use jail::{Bind, Jail, PROTECTED};
 pub(crate) use placeholders::Placeholders;
@@ -162,8 +163,9 @@ impl Sandbox {
         Core::placeholders(&self.core, jail)
     }
 
-    /// Starts `program args` in a sandbox for `jail` that was built before this call, if one
-    /// is waiting (`warm.rs`). `None`: build a fresh one.
+    /// Takes a sandbox for `jail` that was built before this call, if one is waiting
+    /// (`warm.rs`), and sends it the order to run `program args`; the command waits for the go.
+    /// `None`: build a fresh one.
     pub(crate) fn start_waiting(
         &self,
         jail: &Jail,

@@ -5,8 +5,9 @@
 //! each mount. Nothing in it depends on the command: only on the jail (binds, protected paths,
 //! denied paths, network). So after a call, a thread builds the next sandbox for the same jail,
 //! fully confined, with its helper blocked reading stdin; the next call with that jail writes
-//! its working directory, environment and argv there (`inside.rs`), and the helper checks the
-//! directory, reports its status line and execs the command. Each sandbox serves exactly one
+//! its working directory, environment and argv there (`inside.rs`) while it records its
+//! decision, and the go once the record is on disk; the helper changes into the directory,
+//! waits for the go, reports its status line and runs the command. Each sandbox serves exactly one
 //! call: its own PID namespace, `/tmp` and `HOME`, killed with everything in it at the call's
 //! deadline, as a sandbox built for the call would be.
 //!
@@ -17,6 +18,7 @@
 //! (see `placeholders.rs`) stay while it waits. Calls with per-call mounts (pinned scripts) or
 //! stdin always get a fresh sandbox.
 
+use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
@@ -54,14 +56,36 @@ struct Builder {
     thread: std::thread::JoinHandle<()>,
 }
 
-/// A sandbox a call took: the process (its helper reads `order` on stdin) and the placeholders
-/// its mounts use, to drop when it has ended.
+/// A sandbox a call took and told its command (`order`); its helper waits for the go
+/// (`process::supervise` sends it). Dropped without being run, it is killed with everything
+/// in it and nothing runs.
+#[derive(Debug)]
 pub(crate) struct Started {
-    pub(crate) child: Child,
-    /// The helper's end of it is its stdin; the order goes in here, its answer comes back.
-    pub(crate) channel: UnixStream,
-    pub(crate) order: Vec<u8>,
-    pub(crate) placeholders: Placeholders,
+    child: Option<Child>,
+    /// The helper's end of it is its stdin; its answer comes back here.
+    channel: Option<UnixStream>,
+    placeholders: Option<Placeholders>,
+    jobs: process::Jobs,
+}
+
+impl Started {
+    /// The helper's process, its channel and the placeholders its mounts use (to drop when
+    /// it has ended).
+    pub(crate) fn into_parts(mut self) -> Option<(Child, UnixStream, Placeholders)> {
+        Some((
+            self.child.take()?,
+            self.channel.take()?,
+            self.placeholders.take()?,
+        ))
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.take() {
+            process::discard(child, &self.jobs);
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -112,7 +136,7 @@ impl Warm {
         let mut argv = vec![program];
         argv.extend(args.iter().map(String::as_str));
         let order = encode_order(&jail.cwd.display().to_string(), env, &argv);
-        spare.take(order)
+        spare.take(&order)
     }
 
     /// Asks for a sandbox for `jail` to be built for the next call. Called when a call's
@@ -290,8 +314,9 @@ impl Spare {
         })
     }
 
-    /// Hands this sandbox to a call, if it is still what a fresh one would be.
-    fn take(mut self, order: Vec<u8>) -> Option<Started> {
+    /// Hands this sandbox to a call, if it is still what a fresh one would be, with the
+    /// call's `order` sent (the command waits for the go).
+    fn take(mut self, order: &[u8]) -> Option<Started> {
         if self.born.elapsed() >= IDLE {
             return None;
         }
@@ -315,18 +340,20 @@ impl Spare {
             tracing::debug!("a prepared sandbox ended before its call: a fresh one is built");
             return None;
         }
-        let (Some(child), Some(channel), Some(placeholders)) = (
-            self.child.take(),
-            self.channel.take(),
-            self.placeholders.take(),
-        ) else {
+        // A helper that died cannot take its order: a fresh sandbox is built.
+        let sent = self
+            .channel
+            .as_mut()
+            .is_some_and(|c| c.write_all(order).is_ok());
+        if !sent {
+            tracing::debug!("a prepared sandbox did not take its order: a fresh one is built");
             return None;
-        };
+        }
         Some(Started {
-            child,
-            channel,
-            order,
-            placeholders,
+            child: self.child.take(),
+            channel: self.channel.take(),
+            placeholders: self.placeholders.take(),
+            jobs: self.core.jobs.clone(),
         })
     }
 }
