@@ -63,6 +63,17 @@ fn sandbox_attacks_fail_to_reach_their_goal() {
     );
 }
 
+/// Issue 14: commands that look read-only but write, run or send, refused unapproved in prod
+/// (no marker file, no canary, nothing reaches a listener); the plainly malicious ones blocked;
+/// their harmless twins run.
+#[test]
+fn classifier_attacks_fail_to_reach_their_goal() {
+    run_attacks(
+        "classifier_attacks.py",
+        "classifier attacks failed to reach their goal",
+    );
+}
+
 /// Issue 11: terraform plans are code execution.
 #[test]
 fn terraform_attacks_fail_to_reach_their_goal() {

@@ -139,3 +139,48 @@ fn log_file_is_private() {
     let mode = std::fs::metadata(log.path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+fn add(log: &AuditLog, i: u64) -> u64 {
+    let mut m = Map::new();
+    m.insert("i".into(), json!(i));
+    log.append("decided", Digest::of(b"p"), Timestamp(1_800_000_100 + i), m)
+        .unwrap()["seq"]
+        .as_u64()
+        .unwrap()
+}
+
+/// A log keeps its file open between appends; what others did to the file meanwhile is
+/// still seen: their appends (the chain goes on after them), a file renamed over the path
+/// (the records go to the file the path names) and a damaged tail (refused).
+#[test]
+fn appends_after_another_writer_or_a_replaced_file_stay_chained() {
+    let (_d, log, _) = log_with(2);
+    let other = AuditLog::new(log.path());
+    assert_eq!(add(&other, 10), 3);
+    assert_eq!(
+        add(&log, 11),
+        4,
+        "the other writer's record is chained after"
+    );
+    log.verify(None).unwrap();
+
+    // The path now names another file (a sound chain of one record).
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = AuditLog::new(dir.path().join("audit.jsonl"));
+    add(&fresh, 0);
+    std::fs::rename(fresh.path(), log.path()).unwrap();
+    assert_eq!(add(&log, 12), 2, "appended to the file the path names");
+    assert_eq!(lines(&log).len(), 2);
+    log.verify(None).unwrap();
+
+    // Someone left half a record at the end: the next append refuses.
+    let mut l = lines(&log);
+    l.push("{\"seq\":3".into());
+    std::fs::write(log.path(), l.join("\n")).unwrap();
+    let mut m = Map::new();
+    m.insert("i".into(), json!(13));
+    let e = log
+        .append("decided", Digest::of(b"p"), Timestamp(1_800_000_200), m)
+        .unwrap_err();
+    assert!(e.to_string().contains("damaged"), "{e}");
+}

@@ -76,9 +76,31 @@ pub struct Verified {
 }
 
 /// An audit log file.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AuditLog {
     path: PathBuf,
+    /// The file as this process last appended to it, kept open between appends.
+    open: std::sync::Mutex<Option<Appending>>,
+}
+
+impl Clone for AuditLog {
+    fn clone(&self) -> Self {
+        AuditLog::new(self.path.clone())
+    }
+}
+
+/// The open log and where its chain ended after this process's last append: the next append
+/// reads the tail back only if the file is no longer that (another process appended, or the
+/// path now names another file).
+#[derive(Debug)]
+struct Appending {
+    file: File,
+    /// Device and inode of `file`.
+    id: (u64, u64),
+    /// Its length after the last append, and the last record's seq and hash.
+    end: u64,
+    seq: u64,
+    hash: String,
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> AppendError + '_ {
@@ -197,7 +219,10 @@ pub fn seal(
 impl AuditLog {
     /// The log at `path` (created on first append, mode 0600).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        AuditLog { path: path.into() }
+        AuditLog {
+            path: path.into(),
+            open: std::sync::Mutex::new(None),
+        }
     }
 
     /// The log's path.
@@ -231,24 +256,68 @@ impl AuditLog {
         policy_hash: Digest,
         entries: Vec<Entry>,
     ) -> Result<Vec<Map<String, Value>>, AppendError> {
+        use std::os::unix::fs::MetadataExt;
         let path = self.path.as_path();
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(io(path))?;
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        // The file kept open is used only while the path still names it; on any failure it is
+        // dropped (closed, which releases the lock) and the next append opens the path again.
+        let kept = open
+            .take()
+            .filter(|a| std::fs::metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == a.id));
+        let (mut file, known) = match kept {
+            Some(a) => (a.file, Some((a.end, a.seq, a.hash))),
+            None => (
+                OpenOptions::new()
+                    .create(true)
+                    .read(true)
+                    .append(true)
+                    .mode(0o600)
+                    .open(path)
+                    .map_err(io(path))?,
+                None,
+            ),
+        };
         file.lock().map_err(io(path))?;
-        let (last, complete) = last_line(&mut file).map_err(io(path))?;
-        let (seq, prev_hash) = match last {
-            None => (1, GENESIS.to_owned()),
-            Some(_) if !complete => {
-                return Err(AppendError::DamagedTail {
-                    path: path.to_owned(),
-                    problem: "the file does not end with a complete line".into(),
-                });
-            }
+        let meta = file.metadata().map_err(io(path))?;
+        let (seq, prev_hash) = match known {
+            // Nobody appended since this process did: the chain ends where it left it.
+            Some((end, seq, hash)) if end == meta.len() => (seq + 1, hash),
+            _ => Self::chain_end(path, &mut file)?,
+        };
+        let (text, written) = seal(seq, prev_hash, policy_hash, entries, None);
+        file.write_all(text.as_bytes()).map_err(io(path))?;
+        // fdatasync: the appended bytes and the new length are what a reader needs after a
+        // crash (the file's times are not).
+        file.sync_data().map_err(io(path))?;
+        let last = written.last().and_then(|r| {
+            Some((
+                r.get("seq").and_then(Value::as_u64)?,
+                r.get("hash").and_then(Value::as_str)?.to_owned(),
+            ))
+        });
+        if let Some((seq, hash)) = last
+            && file.unlock().is_ok()
+        {
+            *open = Some(Appending {
+                file,
+                id: (meta.dev(), meta.ino()),
+                end: meta.len() + text.len() as u64,
+                seq,
+                hash,
+            });
+        }
+        Ok(written)
+    }
+
+    /// The next record's seq and `prev_hash`, from the last line of the locked `file`.
+    fn chain_end(path: &Path, file: &mut File) -> Result<(u64, String), AppendError> {
+        let (last, complete) = last_line(file).map_err(io(path))?;
+        match last {
+            None => Ok((1, GENESIS.to_owned())),
+            Some(_) if !complete => Err(AppendError::DamagedTail {
+                path: path.to_owned(),
+                problem: "the file does not end with a complete line".into(),
+            }),
             Some(line) => {
                 let v: Value =
                     serde_json::from_slice(&line).map_err(|e| AppendError::DamagedTail {
@@ -258,22 +327,14 @@ impl AuditLog {
                 let seq = v.get("seq").and_then(Value::as_u64);
                 let hash = v.get("hash").and_then(Value::as_str);
                 match (seq, hash) {
-                    (Some(s), Some(h)) => (s + 1, h.to_owned()),
-                    _ => {
-                        return Err(AppendError::DamagedTail {
-                            path: path.to_owned(),
-                            problem: "the last record has no seq or hash".into(),
-                        });
-                    }
+                    (Some(s), Some(h)) => Ok((s + 1, h.to_owned())),
+                    _ => Err(AppendError::DamagedTail {
+                        path: path.to_owned(),
+                        problem: "the last record has no seq or hash".into(),
+                    }),
                 }
             }
-        };
-        let (text, written) = seal(seq, prev_hash, policy_hash, entries, None);
-        file.write_all(text.as_bytes()).map_err(io(path))?;
-        // fdatasync: the appended bytes and the new length are what a reader needs after a
-        // crash (the file's times are not).
-        file.sync_data().map_err(io(path))?;
-        Ok(written)
+        }
     }
 
     /// Walks the chain and names the first broken record. `anchor` is the (seq, hash) the
