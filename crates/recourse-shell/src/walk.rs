@@ -3006,9 +3006,18 @@ impl<'c> Walker<'c> {
     fn scan_args(&mut self, entry: &Program, prog: &str, args: &[Word]) {
         // `ls -la .env`, `test -f .env`, `du -sh .[!.]*`: names and metadata, not contents.
         // What they print may still name credentials downstream (`names_secrets`).
+        // `openssl x509|crl|verify` print only the certificates and revocation lists they
+        // parse: a private key (or any other file) named to them is refused, never printed.
         let text_only = entry.is(kind::TEXT_ONLY)
             || entry.is(kind::PRINTS_NAMES) && !entry.is(kind::CONTENT)
-            || matches!(prog, "test" | "[");
+            || matches!(prog, "test" | "[")
+            || prog == "openssl"
+                && matches!(
+                    args.iter()
+                        .find(|a| !a.text.starts_with('-'))
+                        .map(|a| a.text.as_str()),
+                    Some("x509" | "crl" | "verify")
+                );
         let pattern_arg = if entry.is(kind::PATTERN_FIRST) {
             args.iter().position(|a| !a.text.starts_with('-'))
         } else {

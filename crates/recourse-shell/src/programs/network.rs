@@ -433,7 +433,8 @@ fn openssl_offline(call: &Call<'_>) -> bool {
 }
 
 /// Subcommands that only print what they read. Options that write files, load engines or
-/// providers (code), or read a config (which can load them) are not read-only.
+/// providers (code), read a config (which can load them) or sign with a private key are not
+/// read-only.
 fn openssl(call: &Call<'_>) -> Model {
     let reads = matches!(
         call.operands().next(),
@@ -467,6 +468,10 @@ fn openssl(call: &Call<'_>) -> Model {
                     | "config"
                     | "sign"
                     | "signkey"
+                    | "CAcreateserial"
+                    | "CAserial"
+                    | "CAkey"
+                    | "key"
             )
     });
     if reads && !risky {
