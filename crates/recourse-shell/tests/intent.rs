@@ -246,6 +246,30 @@ fn decode_then_run() {
     ]);
 }
 
+/// Covering tracks: erasing or emptying a shell history or a login, audit or system log, by
+/// any deleter or writer. Reading them, and deleting rotated application logs, is not that.
+#[test]
+fn erasing_the_record_of_what_was_done() {
+    sides(&[
+        ("history -c && rm ~/.bash_history", "history | tail -n 5"),
+        ("rm -f ~/.zsh_history", "rm -f notes_history.txt"),
+        ("shred -u /var/log/auth.log", "shred -u old-secret.txt"),
+        ("unlink ~/.bash_history", "unlink build/stale.lock"),
+        ("cat /dev/null > ~/.bash_history", "cat ~/.bash_history"),
+        ("> /var/log/wtmp", "> build.log"),
+        (
+            "ln -sf /dev/null ~/.bash_history",
+            "ln -sf /dev/null build.log",
+        ),
+        ("truncate -s0 ~/.python_history", "truncate -s0 build.log"),
+        ("rm ~/.*_history", "rm ./*.tmp"),
+        (
+            "rm -rf /var/log/journal/",
+            "rm /var/log/nginx/access.log.2.gz",
+        ),
+    ]);
+}
+
 /// Persistence: writes to shell startup files, git hooks and config, cron and ssh keys, through
 /// any writer.
 #[test]

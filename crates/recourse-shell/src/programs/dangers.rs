@@ -89,7 +89,13 @@ pub(crate) const PROGRAMS: &[Program] = &[
         dangers: Some(shred),
         ..Program::NONE
     },
-    Program::of(&["rmdir", "unlink"], kind::MUTATING | D),
+    Program::of(&["rmdir"], kind::MUTATING | D),
+    Program {
+        names: &["unlink"],
+        kind: kind::MUTATING | D,
+        dangers: Some(erases_tracks),
+        ..Program::NONE
+    },
     Program {
         names: &["kill", "pkill", "killall", "killall5"],
         kind: kind::MUTATING | D,
@@ -174,7 +180,71 @@ const D: u32 = kind::DESTRUCTIVE;
 /// cp, mv, ln and install: `-t DIR` names the target.
 const COPY_OPTIONS: OptSpec = OptSpec::new("tS", &["target-directory", "suffix"]);
 
+/// Shell and interpreter histories: what was typed on this machine.
+const HISTORIES: &[&str] = &[
+    ".bash_history",
+    ".zsh_history",
+    ".zhistory",
+    ".sh_history",
+    ".histfile",
+    ".python_history",
+    ".mysql_history",
+    ".psql_history",
+    ".sqlite_history",
+    ".node_repl_history",
+    ".rediscli_history",
+];
+
+/// Whether a path (or a pattern's last component) is a record of what was done on this
+/// machine: a history, or a log that login, audit and system events go to. Erasing one covers
+/// an intruder's tracks; rotated application logs are not among them.
+pub(crate) fn is_track_record(text: &str) -> bool {
+    let t = normalize_path(text);
+    let base = basename(&t);
+    let dir = &t[..t.len() - base.len()];
+    // A pattern matches a dot-file only when it starts with the dot itself (`~/.*_history`,
+    // not `*`).
+    let history = HISTORIES.iter().any(|h| {
+        *h == base
+            || base.starts_with('.')
+                && crate::glob::has_glob(base)
+                && crate::glob::glob_match(base, h)
+    });
+    history
+        || matches!(
+            &*t,
+            "/var/log/wtmp"
+                | "/var/log/btmp"
+                | "/var/log/lastlog"
+                | "/var/log/auth.log"
+                | "/var/log/secure"
+                | "/var/log/syslog"
+                | "/var/log/messages"
+                | "/var/log/kern.log"
+        )
+        || ["/var/log/audit", "/var/log/journal"].iter().any(|d| {
+            t.strip_prefix(d)
+                .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+        })
+        || dir == "/var/log/" && crate::glob::has_glob(base)
+}
+
+/// `rm ~/.bash_history`, `shred -u /var/log/auth.log`, `unlink ~/.zsh_history`.
+fn erases_tracks(call: &Call<'_>, out: &mut Vec<Reason>) {
+    if let Some(t) = call.operands().find(|t| is_track_record(t)) {
+        block(
+            out,
+            "shell.builtin.erases_tracks",
+            format!(
+                "{} of `{t}` erases the record of what was done on this machine",
+                call.prog
+            ),
+        );
+    }
+}
+
 fn rm(call: &Call<'_>, out: &mut Vec<Reason>) {
+    erases_tracks(call, out);
     let p = &call.opts;
     let recursive = p.has_short('r') || p.has_short('R') || p.has_long("recursive");
     if p.has_long("no-preserve-root") {
@@ -400,6 +470,7 @@ fn dd(call: &Call<'_>, out: &mut Vec<Reason>) {
 }
 
 fn shred(call: &Call<'_>, out: &mut Vec<Reason>) {
+    erases_tracks(call, out);
     if let Some(t) = call.operands().find(|t| is_disk_device(t)) {
         block(
             out,
@@ -542,19 +613,9 @@ pub(crate) fn is_sensitive_write(text: &str) -> bool {
         || t.starts_with("/etc/init.d/")
         || t.starts_with("/boot/")
         || t.starts_with("/etc/ld.so.conf")
-        || t.starts_with("/var/log/audit/")
         || matches!(
             t,
-            "/etc/resolv.conf"
-                | "/etc/nsswitch.conf"
-                | "/proc/sysrq-trigger"
-                | "/var/log/wtmp"
-                | "/var/log/btmp"
-                | "/var/log/lastlog"
-                | "/var/log/auth.log"
-                | "/var/log/secure"
-                | "/var/log/syslog"
-                | "/var/log/messages"
+            "/etc/resolv.conf" | "/etc/nsswitch.conf" | "/proc/sysrq-trigger"
         )
         || t.starts_with("/etc/update-motd.d/")
         || t.starts_with("/etc/apt/apt.conf.d/")
@@ -615,6 +676,8 @@ pub(crate) fn is_sensitive_write(text: &str) -> bool {
                 | "bashrc"
                 | "zshrc"
         )
+        // Histories and security logs: emptying or overwriting one covers tracks.
+        || is_track_record(text)
         || t.contains("/.ssh/")
         // Files tools load and run code from on their next start.
         || base.ends_with(".pth") && t.contains("site-packages")
