@@ -184,3 +184,33 @@ fn appends_after_another_writer_or_a_replaced_file_stay_chained() {
         .unwrap_err();
     assert!(e.to_string().contains("damaged"), "{e}");
 }
+
+/// Someone rewrites the log in place with other records of the same length: the next append
+/// chains after what the file now holds, not after what this process remembers.
+#[test]
+fn a_log_rewritten_in_place_to_the_same_length_is_read_again() {
+    use std::io::Write;
+    let (_d, log, _) = log_with(2);
+    let dir = tempfile::tempdir().unwrap();
+    let other = AuditLog::new(dir.path().join("audit.jsonl"));
+    for i in 0..2 {
+        let mut m = Map::new();
+        m.insert("i".into(), json!(i));
+        other
+            .append("decided", Digest::of(b"q"), Timestamp(1_800_000_050 + i), m)
+            .unwrap();
+    }
+    let bytes = std::fs::read(other.path()).unwrap();
+    assert_eq!(
+        bytes.len() as u64,
+        std::fs::metadata(log.path()).unwrap().len()
+    );
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(log.path())
+        .unwrap()
+        .write_all(&bytes)
+        .unwrap();
+    assert_eq!(add(&log, 20), 3);
+    log.verify(None).unwrap();
+}

@@ -104,6 +104,9 @@ pub(crate) fn confined(
         None if run_stdin_none => sandbox.start_waiting(jail, run.program, run.args, &run.env),
         None => None,
     };
+    // Used only for this very run, and only if the host is still what its mounts were decided
+    // from; otherwise it is killed here and a fresh sandbox is built.
+    let waiting = waiting.filter(|s| s.still_for(jail, run.program, run.args, &run.env));
     let (mut outcome, placeholders) = match waiting.and_then(Started::into_parts) {
         // The go goes in on the channel (the helper's stdin); the time limit counts from now.
         Some((child, channel, placeholders)) => (
@@ -188,10 +191,7 @@ const SHELL: &str = "/bin/sh";
 /// be recorded), its helper sees the channel close without the go, and the sandbox is killed
 /// with nothing run.
 #[derive(Debug)]
-pub(crate) struct Staged {
-    jail: Jail,
-    started: Started,
-}
+pub(crate) struct Staged(Started);
 
 /// Stages `job` in a waiting sandbox if one is there for its jail (none for commands with
 /// pinned scripts, whose mounts are made per call).
@@ -201,8 +201,9 @@ pub(crate) fn stage_shell(job: &ShellJob, sandbox: &Sandbox) -> Option<Staged> {
     }
     let jail = shell_jail(job, Vec::new());
     let args = ["-c".to_owned(), job.command.clone()];
-    let started = sandbox.start_waiting(&jail, SHELL, &args, &job.env)?;
-    Some(Staged { jail, started })
+    sandbox
+        .start_waiting(&jail, SHELL, &args, &job.env)
+        .map(Staged)
 }
 
 /// Runs a permitted shell command (in its staged sandbox if it has one, see [`Staged`]). Also
@@ -218,9 +219,9 @@ pub(crate) fn run_shell(
     let bound = job.expect.clone();
     let pins = Pins::make(&job.pin_dir, &job.pinned)?;
     let jail = shell_jail(&job, pins.binds.clone());
-    // The staged sandbox runs only the permitted job: it was staged from this very job, and
-    // a sandbox staged for another jail is dropped (nothing runs in it).
-    let staged = staged.filter(|s| s.jail == jail).map(|s| s.started);
+    // The staged sandbox runs only the permitted job: `confined` checks that it was sent
+    // this very order for this jail, and drops it otherwise (nothing runs in it).
+    let staged = staged.map(|Staged(s)| s);
     let args = ["-c".to_owned(), job.command];
     let c = confined(
         sandbox,

@@ -80,7 +80,7 @@ pub struct Verified {
 pub struct AuditLog {
     path: PathBuf,
     /// The file as this process last appended to it, kept open between appends.
-    open: std::sync::Mutex<Option<Appending>>,
+    open: std::sync::Mutex<Option<Box<Appending>>>,
 }
 
 impl Clone for AuditLog {
@@ -97,8 +97,10 @@ struct Appending {
     file: File,
     /// Device and inode of `file`.
     id: (u64, u64),
-    /// Its length after the last append, and the last record's seq and hash.
+    /// Its length after the last append, the last line as written (read back at its place
+    /// to see that no one rewrote it), and that record's seq and hash.
     end: u64,
+    last_line: Vec<u8>,
     seq: u64,
     hash: String,
 }
@@ -115,6 +117,16 @@ pub fn record_hash(record: &Map<String, Value>) -> String {
     let mut without = record.clone();
     without.remove("hash");
     Digest::of_canonical_json(&Value::Object(without)).to_hex()
+}
+
+/// Whether `file`, `end` bytes long, ends with `line`.
+fn ends_with(file: &File, end: u64, line: &[u8]) -> bool {
+    use std::os::unix::fs::FileExt;
+    let Some(at) = end.checked_sub(line.len() as u64) else {
+        return false;
+    };
+    let mut buf = vec![0u8; line.len()];
+    file.read_exact_at(&mut buf, at).is_ok() && buf == line
 }
 
 /// The last complete line of the file, reading backwards in growing windows.
@@ -265,7 +277,7 @@ impl AuditLog {
             .take()
             .filter(|a| std::fs::metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == a.id));
         let (mut file, known) = match kept {
-            Some(a) => (a.file, Some((a.end, a.seq, a.hash))),
+            Some(a) => (a.file, Some((a.end, a.last_line, a.seq, a.hash))),
             None => (
                 OpenOptions::new()
                     .create(true)
@@ -280,8 +292,10 @@ impl AuditLog {
         file.lock().map_err(io(path))?;
         let meta = file.metadata().map_err(io(path))?;
         let (seq, prev_hash) = match known {
-            // Nobody appended since this process did: the chain ends where it left it.
-            Some((end, seq, hash)) if end == meta.len() => (seq + 1, hash),
+            // Nobody wrote since this process did: the chain ends where it left it.
+            Some((end, line, seq, hash)) if end == meta.len() && ends_with(&file, end, &line) => {
+                (seq + 1, hash)
+            }
             _ => Self::chain_end(path, &mut file)?,
         };
         let (text, written) = seal(seq, prev_hash, policy_hash, entries, None);
@@ -295,16 +309,23 @@ impl AuditLog {
                 r.get("hash").and_then(Value::as_str)?.to_owned(),
             ))
         });
-        if let Some((seq, hash)) = last
+        let last_line = text
+            .trim_end_matches('\n')
+            .rsplit('\n')
+            .next()
+            .map(|l| format!("{l}\n").into_bytes());
+        if let (Some((seq, hash)), Some(last_line)) = (last, last_line)
+            && let Ok(now) = file.metadata()
             && file.unlock().is_ok()
         {
-            *open = Some(Appending {
+            *open = Some(Box::new(Appending {
                 file,
-                id: (meta.dev(), meta.ino()),
-                end: meta.len() + text.len() as u64,
+                id: (now.dev(), now.ino()),
+                end: now.len(),
+                last_line,
                 seq,
                 hash,
-            });
+            }));
         }
         Ok(written)
     }

@@ -230,7 +230,10 @@ pub(crate) fn encode_order(cwd: &str, env: &[(String, String)], argv: &[&str]) -
     let mut out = Vec::new();
     let mut put = |tag: u8, bytes: &[u8]| {
         out.push(tag);
-        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        // A field too long for its length (over 4 GiB) claims the most: the helper then
+        // finds the order longer than its limit and runs nothing.
+        let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(bytes);
     };
     put(b'c', cwd.as_bytes());

@@ -66,9 +66,40 @@ pub(crate) struct Started {
     channel: Option<UnixStream>,
     placeholders: Option<Placeholders>,
     jobs: process::Jobs,
+    /// The order it was sent, the jail it was built for and what the host was then.
+    order: Vec<u8>,
+    key: Jail,
+    seen: Seen,
 }
 
 impl Started {
+    /// Whether this sandbox may run `program args` in `jail` now: it was sent exactly that
+    /// order, built for that jail, and every path its mounts were decided from is still the
+    /// same file (checked at the last moment before the go; see the module's comment).
+    pub(crate) fn still_for(
+        &self,
+        jail: &Jail,
+        program: &str,
+        args: &[String],
+        env: &[(String, String)],
+    ) -> bool {
+        if self.key != key(jail) || self.order != order(jail, program, args, env) {
+            tracing::warn!("a staged sandbox was offered for another run: a fresh one is built");
+            return false;
+        }
+        let now = seen(&self.key);
+        if let Some((path, _)) = now
+            .iter()
+            .zip(&self.seen)
+            .find(|(a, b)| a != b)
+            .map(|(a, _)| a)
+        {
+            tracing::debug!(path = %path.display(), "a prepared sandbox is stale: a fresh one is built");
+            return false;
+        }
+        true
+    }
+
     /// The helper's process, its channel and the placeholders its mounts use (to drop when
     /// it has ended).
     pub(crate) fn into_parts(mut self) -> Option<(Child, UnixStream, Placeholders)> {
@@ -86,6 +117,16 @@ impl Drop for Started {
             process::discard(child, &self.jobs);
         }
     }
+}
+
+/// How long a prepared sandbox's helper has to take its order.
+const ORDER_WRITE: Duration = Duration::from_secs(1);
+
+/// The order that runs `program args` in `jail` (see `inside.rs`).
+fn order(jail: &Jail, program: &str, args: &[String], env: &[(String, String)]) -> Vec<u8> {
+    let mut argv = vec![program];
+    argv.extend(args.iter().map(String::as_str));
+    encode_order(&jail.cwd.display().to_string(), env, &argv)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -133,10 +174,7 @@ impl Warm {
             let i = waiting.iter().position(|s| s.key == key);
             i.map(|i| waiting.swap_remove(i))
         }?;
-        let mut argv = vec![program];
-        argv.extend(args.iter().map(String::as_str));
-        let order = encode_order(&jail.cwd.display().to_string(), env, &argv);
-        spare.take(&order)
+        spare.take(&order(jail, program, args, env))
     }
 
     /// Asks for a sandbox for `jail` to be built for the next call. Called when a call's
@@ -320,16 +358,6 @@ impl Spare {
         if self.born.elapsed() >= IDLE {
             return None;
         }
-        let now = seen(&self.key);
-        if let Some((path, _)) = now
-            .iter()
-            .zip(&self.seen)
-            .find(|(a, b)| a != b)
-            .map(|(a, _)| a)
-        {
-            tracing::debug!(path = %path.display(), "a prepared sandbox is stale: a fresh one is built");
-            return None;
-        }
         // A sandbox that failed to build (bwrap refused a mount) is not handed out: a fresh
         // one says what was wrong.
         let alive = self
@@ -340,11 +368,13 @@ impl Spare {
             tracing::debug!("a prepared sandbox ended before its call: a fresh one is built");
             return None;
         }
-        // A helper that died cannot take its order: a fresh sandbox is built.
-        let sent = self
-            .channel
-            .as_mut()
-            .is_some_and(|c| c.write_all(order).is_ok());
+        // A helper that died cannot take its order, and one that does not read it within a
+        // second is not waited for: a fresh sandbox is built.
+        let sent = self.channel.as_mut().is_some_and(|c| {
+            c.set_write_timeout(Some(ORDER_WRITE)).is_ok()
+                && c.write_all(order).is_ok()
+                && c.set_write_timeout(None).is_ok()
+        });
         if !sent {
             tracing::debug!("a prepared sandbox did not take its order: a fresh one is built");
             return None;
@@ -354,6 +384,9 @@ impl Spare {
             channel: self.channel.take(),
             placeholders: self.placeholders.take(),
             jobs: self.core.jobs.clone(),
+            order: order.to_vec(),
+            key: self.key.clone(),
+            seen: std::mem::take(&mut self.seen),
         })
     }
 }
