@@ -182,13 +182,38 @@ pub(crate) fn fixed_output_with(
     cwd: Option<&str>,
     value: &WordValue<'_>,
 ) -> Option<(String, bool)> {
-    let [item] = &script.items[..] else {
-        return None;
-    };
-    let [pipeline] = &item.pipelines[..] else {
-        return None;
-    };
-    fixed_stages(&pipeline.commands, cwd, value)
+    // `cd; pwd`, `cd ~ && pwd`, `cd /x; realpath ..`: leading `cd`s move the directory the
+    // last pipeline runs in (each taken to succeed: a failed one leaves an earlier directory,
+    // which is no safer to judge).
+    let pipelines: Vec<&crate::syntax::Pipeline> = script
+        .items
+        .iter()
+        .flat_map(|item| item.pipelines.iter())
+        .collect();
+    let (last, leading) = pipelines.split_last()?;
+    let mut dir: Option<String> = cwd.map(str::to_owned);
+    for p in leading {
+        let [crate::syntax::Command::Simple(sc)] = &p.commands[..] else {
+            return None;
+        };
+        let (name, args) = sc.words.split_first()?;
+        if name.text != "cd" || !name.is_static() || !sc.assignments.is_empty() {
+            return None;
+        }
+        if !sc.redirects.is_empty() || p.negated {
+            return None;
+        }
+        let to = match args {
+            [] => Cow::Borrowed("~"),
+            [a] => value(a)?,
+            _ => return None,
+        };
+        if to.starts_with('-') {
+            return None;
+        }
+        dir = Some(crate::args::join_path(dir.as_deref().unwrap_or("."), &to));
+    }
+    fixed_stages(&last.commands, dir.as_deref(), value)
 }
 
 /// [`fixed_output`] of the first stages of a pipeline.
@@ -230,6 +255,27 @@ pub(crate) fn fixed_stages(
                 printf_output(f, rest)?
             }
             ("pwd", None) => (format!("{}\n", cwd.unwrap_or(".")), false),
+            // `realpath ~`, `readlink -f ..`: the operand's path, resolved lexically (links
+            // are not followed: the result may differ on disk, but a root stays a root).
+            ("realpath" | "readlink", None) => {
+                let (opts, operands): (Vec<&str>, Vec<&str>) =
+                    args.iter().partition(|a| a.starts_with('-'));
+                let [a] = operands[..] else {
+                    return None;
+                };
+                let resolves = opts
+                    .iter()
+                    .all(|o| matches!(*o, "-e" | "-f" | "-m" | "-s" | "-q"))
+                    && (prog == "realpath"
+                        || opts.iter().any(|o| matches!(*o, "-f" | "-e" | "-m")));
+                if !resolves {
+                    return None;
+                }
+                (
+                    format!("{}\n", crate::args::join_path(cwd.unwrap_or("."), a)),
+                    false,
+                )
+            }
             // One operand (after an optional `--`); `-a`, `-s` and several operands are not
             // followed.
             ("basename", None) => {

@@ -123,6 +123,17 @@ fn computed_destruction() {
         ("/???/?m -rf /", "/???/?s -la /"),
         ("/bin/r? -rf /", "/bin/l? -la /"),
         ("{rm,-rf,/}", "{ls,-la,/}"),
+        // The home computed by a substitution that changes directory or resolves a path.
+        ("rm -rf \"$(cd; pwd)\"", "rm -rf \"$(cd build; pwd)\""),
+        (
+            "h=$(cd ~ && pwd); rm -rf $h",
+            "h=$(cd build && pwd); rm -rf $h",
+        ),
+        ("rm -rf \"$(realpath ~)\"", "rm -rf \"$(realpath build)\""),
+        (
+            "rm -rf \"$(readlink -f ~)\"",
+            "rm -rf \"$(readlink -f build)\"",
+        ),
         ("$(echo rm) -rf /", "$(echo ls) -la /"),
         ("$(printf '\\x72\\x6d') -rf /", "$(printf 'ls') -la /"),
         ("$(echo mr | rev) -rf /", "echo mr | rev"),
