@@ -197,10 +197,12 @@ pub(crate) fn fixed_output_with(
             return None;
         };
         let (name, args) = sc.words.split_first()?;
-        if name.text != "cd" || !name.is_static() || !sc.assignments.is_empty() {
-            return None;
-        }
-        if !sc.redirects.is_empty() || p.negated {
+        if name.text != "cd"
+            || !name.is_static()
+            || !sc.assignments.is_empty()
+            || !sc.redirects.is_empty()
+            || p.negated
+        {
             return None;
         }
         let to = match args {

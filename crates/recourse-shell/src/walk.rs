@@ -2267,7 +2267,7 @@ impl<'c> Walker<'c> {
         }
         let (listed, allow_listed) = self.policy_lists(&view, &call, words);
         self.program_dangers(entry, &call, words);
-        self.scan_args(entry, prog, args);
+        self.scan_args(entry, &call);
         if self.glob_operands(entry, words) {
             info.raise(ShellClass::Unknown);
         }
@@ -3003,21 +3003,14 @@ impl<'c> Walker<'c> {
     }
 
     /// Findings about the arguments' text: credential paths and variables, raw sockets.
-    fn scan_args(&mut self, entry: &Program, prog: &str, args: &[Word]) {
+    fn scan_args(&mut self, entry: &Program, call: &Call<'_>) {
+        let (prog, args) = (call.prog, call.args);
         // `ls -la .env`, `test -f .env`, `du -sh .[!.]*`: names and metadata, not contents.
         // What they print may still name credentials downstream (`names_secrets`).
-        // `openssl x509|crl|verify` print only the certificates and revocation lists they
-        // parse: a private key (or any other file) named to them is refused, never printed.
         let text_only = entry.is(kind::TEXT_ONLY)
             || entry.is(kind::PRINTS_NAMES) && !entry.is(kind::CONTENT)
             || matches!(prog, "test" | "[")
-            || prog == "openssl"
-                && matches!(
-                    args.iter()
-                        .find(|a| !a.text.starts_with('-'))
-                        .map(|a| a.text.as_str()),
-                    Some("x509" | "crl" | "verify")
-                );
+            || entry.parses_only.is_some_and(|f| f(call));
         let pattern_arg = if entry.is(kind::PATTERN_FIRST) {
             args.iter().position(|a| !a.text.starts_with('-'))
         } else {

@@ -227,6 +227,9 @@ pub(crate) struct Program {
     /// Whether this invocation works locally although the program can reach the network
     /// (`openssl x509`, not `openssl s_client`).
     pub offline: Option<fn(&Call<'_>) -> bool>,
+    /// Whether it prints only what it parses from the files named to it, never their bytes
+    /// (`openssl x509 -in cert.pem`): naming a credential file to it is no read of it.
+    pub parses_only: Option<fn(&Call<'_>) -> bool>,
 }
 
 impl Program {
@@ -245,6 +248,7 @@ impl Program {
         output: None,
         selects: None,
         offline: None,
+        parses_only: None,
     };
 
     /// Programs that share only their kind.

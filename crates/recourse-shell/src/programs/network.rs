@@ -135,6 +135,7 @@ pub(crate) const PROGRAMS: &[Program] = &[
         model: Some(openssl),
         decodes: Some(openssl_decodes),
         offline: Some(openssl_offline),
+        parses_only: Some(openssl_parses_only),
         ..Program::NONE
     },
     Program {
@@ -430,6 +431,12 @@ fn openssl_offline(call: &Call<'_>) -> bool {
         call.operands().next(),
         None | Some("s_client" | "s_server" | "s_time" | "ocsp" | "srp")
     )
+}
+
+/// `openssl x509|crl|verify` print only the certificates and revocation lists they parse: a
+/// private key (or any other file) named to them is refused, never printed.
+fn openssl_parses_only(call: &Call<'_>) -> bool {
+    matches!(call.operands().next(), Some("x509" | "crl" | "verify"))
 }
 
 /// Subcommands that only print what they read. Options that write files, load engines or
